@@ -1,0 +1,91 @@
+"""The application factory: settings, extensions, blueprints and commands. No rules live here."""
+
+import os
+from datetime import timedelta
+
+from flask import Flask
+
+from timebank import api, auth, demo, site, staff
+from timebank.cli import seed_demo_command, users_cli
+from timebank.clock import render_migration_item
+from timebank.errors import register_error_handlers
+from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
+from timebank.i18n import DEFAULT_LOCALE, select_locale
+
+DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/timebank.sqlite3"
+    # We ship psycopg 3; accept the common spelling of a PostgreSQL URL too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    app_env = os.environ.get("APP_ENV", "production")
+    # Cookies travel over HTTPS only in production, unless told otherwise.
+    secure_cookies = _flag("SESSION_COOKIE_SECURE", app_env == "production")
+    return {
+        "APP_ENV": app_env,
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+    }
+
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+    "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+    "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
+    "API_TOKEN_LIFETIME": 30 * 24 * 3600,
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open still works
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(settings_from_environment(app.instance_path))
+    app.config.from_mapping(config or {})
+    production = app.config["APP_ENV"] == "production" and not app.testing
+    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise RuntimeError("Refusing to start in production with the default SECRET_KEY: "
+                           "set SECRET_KEY (or APP_ENV=development on a workstation).")
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),
+                     render_as_batch=True, compare_type=True,
+                     render_item=render_migration_item)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale,
+                   default_timezone=app.config["TIMEZONE"])
+    limiter.init_app(app)
+
+    for blueprint in (site.bp, auth.bp, staff.bp, api.bp):
+        app.register_blueprint(blueprint)
+    register_error_handlers(app)
+    app.context_processor(site.template_context)
+    app.after_request(site.security_headers)
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)
+    app.extensions["timebank.demo_seeders"] = [demo.seed]
+    return app

@@ -1,0 +1,179 @@
+"""Fixtures in flaskr's shape: `app`, `client`, `runner`, plus factories and a login helper.
+
+Every test that touches the database runs once per backend: SQLite always, PostgreSQL when
+``TEST_DATABASE_URL`` is set. The schema is built by the real migrations once per backend and
+emptied between tests. With ``TIMEBANK_NO_SKIPS=1`` (CI), a skipped test counts as a failure, so
+a missing database or browser cannot pass unnoticed.
+"""
+
+import contextvars
+import itertools
+import os
+import re
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import create_app
+from timebank import users
+from timebank.extensions import db
+from timebank.permissions import Role
+
+pytest_plugins = ["tests.browser"]
+
+NO_SKIPS = os.environ.get("TIMEBANK_NO_SKIPS") == "1"
+PASSWORD = "correct horse 9"
+_phones = itertools.count(13900000000)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = f"skipped while TIMEBANK_NO_SKIPS=1: {report.longrepr}"
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in a fresh context, as a server would.
+
+    Tests hold an app context of their own; without this, every request would reuse it and
+    share its `g` and database session, hiding bugs that production would show.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _config(url: str, **overrides) -> dict:
+    return {
+        "TESTING": True,
+        "APP_ENV": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(request, tmp_path_factory):
+    """A migrated, empty database for the whole session, one per backend."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    else:
+        url = os.environ.get("TEST_DATABASE_URL")
+        if not url:
+            pytest.skip("PostgreSQL tests need TEST_DATABASE_URL")
+    app = create_app(_config(url))
+    with app.app_context():
+        if request.param == "postgresql":
+            db.drop_all()
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        upgrade()
+        db.engine.dispose()
+    return app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(_config(database_url))
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        yield app
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        db.engine.dispose()
+
+
+@pytest.fixture
+def make_app(database_url):
+    """Another app on the same database with other settings; its connections are closed after."""
+    made = []
+
+    def make(**overrides):
+        other = create_app(_config(database_url, **overrides))
+        other.test_client_class = IsolatedClient
+        made.append(other)
+        return other
+
+    yield make
+    for other in made:
+        with other.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture
+def backend(app) -> str:
+    return db.engine.dialect.name
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Create and commit a user: ``make_user(Role.SOCIAL_WORKER, name="李社工")``."""
+
+    def make(*roles, phone=None, name="测试用户", password=PASSWORD):
+        user = users.create_user(
+            phone or str(next(_phones)), password, name, roles=roles or (Role.RESIDENT,)
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+CSRF_PATTERN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client, page: str) -> str:
+    """The CSRF token a real browser would find in the form on `page`."""
+    html = client.get(page).get_data(as_text=True)
+    match = CSRF_PATTERN.search(html)
+    assert match, f"no CSRF token on {page}"
+    return match.group(1)
+
+
+def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
+    """Post `data` to `url` the way the form on `page` (default: `url`) would."""
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)}, **kwargs)
+
+
+def log_in(client, user, password=PASSWORD):
+    response = post_form(client, "/login", {"phone": user.phone, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def login(client):
+    def do(user, password=PASSWORD):
+        return log_in(client, user, password)
+
+    return do
+
+
+@pytest.fixture
+def api_token(client):
+    """Bearer headers for `user`: ``client.get(url, headers=api_token(user))``."""
+
+    def issue(user, password=PASSWORD):
+        response = client.post("/api/v1/auth/token", json={"phone": user.phone, "password": password})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+    return issue

@@ -1,0 +1,54 @@
+"""Roles: who may open which page."""
+
+import pytest
+
+from timebank.permissions import Role, effective_roles, has_role
+
+
+def test_resident_cannot_open_a_staff_page(client, make_user, login):
+    login(make_user(Role.RESIDENT))
+    response = client.get("/staff/members")
+    assert response.status_code == 403
+    assert "您没有权限进行此操作" in response.get_data(as_text=True)
+
+
+def test_merchant_cannot_open_a_staff_page(client, make_user, login):
+    login(make_user(Role.MERCHANT))
+    assert client.get("/staff/members").status_code == 403
+
+
+def test_anonymous_visitor_is_sent_to_log_in(client):
+    response = client.get("/staff/members")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/staff/members")
+
+
+@pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.STATION_MANAGER, Role.DISTRICT_ADMIN])
+def test_staff_see_members_with_full_phone_numbers(client, make_user, login, role):
+    resident = make_user(Role.RESIDENT, name="居民甲")
+    login(make_user(role))
+    page = client.get("/staff/members?q=居民").get_data(as_text=True)
+    assert "居民甲" in page
+    assert resident.phone in page
+
+
+def test_staff_roles_nest_and_merchants_stand_apart(make_user):
+    admin = make_user(Role.DISTRICT_ADMIN)
+    assert effective_roles(admin) == {Role.DISTRICT_ADMIN, Role.STATION_MANAGER, Role.SOCIAL_WORKER}
+    manager = make_user(Role.STATION_MANAGER)
+    assert has_role(manager, Role.SOCIAL_WORKER) and not has_role(manager, Role.DISTRICT_ADMIN)
+    merchant = make_user(Role.MERCHANT)
+    assert not has_role(merchant, Role.SOCIAL_WORKER)
+    assert not has_role(merchant, Role.RESIDENT)
+
+
+def test_every_page_except_public_ones_requires_login(app, client):
+    """A new route is public only by being listed here on purpose."""
+    public = {"site.home", "site.switch_language", "auth.login", "auth.register", "static",
+              "api.register", "api.token", "api.openapi"}
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in public or "GET" not in rule.methods:
+            continue
+        url = rule.build({arg: 1 for arg in rule.arguments})[1]
+        response = client.get(url)
+        assert response.status_code in (302, 401), f"{rule.endpoint} is open to anyone"

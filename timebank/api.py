@@ -1,0 +1,86 @@
+"""The JSON API under /api/v1: conventions, token auth, users.
+
+Errors are rendered by `timebank.errors`; this module only adds what is specific to the API:
+JSON bodies, the CSRF rule for cookie-authenticated writes, and the user endpoints.
+"""
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from timebank import users
+from timebank.errors import ServiceError
+from timebank.extensions import csrf, db, limiter
+from timebank.openapi import build_spec, doc
+from timebank.permissions import is_staff, login_required
+from timebank.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+class BadCredentials(ServiceError):
+    status = 401
+    code = "invalid_credentials"
+
+
+@bp.before_request
+def _protect_cookie_writes():
+    """Bearer clients cannot be forged cross-site; a browser's session cookie can.
+
+    So a write authenticated by the session cookie must carry the CSRF token (header
+    ``X-CSRFToken``), exactly as an HTML form would.
+    """
+    if request.method in UNSAFE_METHODS and "Authorization" not in request.headers:
+        if current_user.is_authenticated:
+            csrf.protect()
+
+
+def json_body(schema):
+    """Load the request's JSON object through `schema` (400 if not JSON, 422 if invalid)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ServiceError(_("Send a JSON object in the request body."), code="malformed_json")
+    return schema.load(data)
+
+
+def user_json(user):
+    return UserSchema(show_phone=is_staff(current_user) or user == current_user).dump(user)
+
+
+@bp.post("/auth/register")
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
+@doc(summary="Register as a resident", tags=["auth"], body=RegisterSchema, response=UserSchema,
+     status=201, auth=False, errors=(409, 429))
+def register():
+    data = json_body(RegisterSchema())
+    user = users.register_resident(**data)
+    db.session.commit()
+    return jsonify(UserSchema(show_phone=True).dump(user)), 201
+
+
+@bp.post("/auth/token")
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+@doc(summary="Exchange phone and password for a bearer token", tags=["auth"],
+     body=CredentialsSchema, response=TokenSchema, auth=False, errors=(401, 429))
+def token():
+    data = json_body(CredentialsSchema())
+    user = users.authenticate(data["phone"], data["password"])
+    if user is None:
+        raise BadCredentials(_("Wrong phone number or password."))
+    token, expires_at = users.issue_token(user)
+    return jsonify(TokenSchema().dump({"token": token, "expires_at": expires_at}))
+
+
+@bp.get("/me")
+@login_required
+@doc(summary="The logged-in user", tags=["auth"], response=UserSchema)
+def me():
+    return jsonify(user_json(current_user))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

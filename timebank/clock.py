@@ -1,0 +1,50 @@
+"""Time in one place: aware UTC in the database, the platform's zone on screen.
+
+SQLite keeps no zone with a timestamp, so `UTCDateTime` stores naive UTC and hands back
+aware UTC datetimes on every database alike.
+"""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import DateTime
+from sqlalchemy.types import TypeDecorator
+
+
+def now() -> datetime:
+    """The current moment, aware, in UTC. Tests patch this one function to move time."""
+    return datetime.now(UTC)
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local(moment: datetime) -> datetime:
+    """`moment` in the platform's zone (Asia/Shanghai unless configured)."""
+    return moment.astimezone(zone())
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def render_migration_item(type_, obj, autogen_context):
+    """Migrations spell `UTCDateTime` as a plain DateTime, so they never import app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False

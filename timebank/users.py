@@ -1,0 +1,160 @@
+"""Users, their roles, registration, passwords and API tokens.
+
+Phones are the login: mainland mobile numbers, stored as 11 digits. Passwords are stored only
+as salted hashes. API tokens are signed and carry the user's security stamp, so changing the
+password (which renews the stamp) revokes every token handed out before.
+"""
+
+import re
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import UserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from timebank import audit
+from timebank.clock import UTCDateTime, now
+from timebank.errors import Conflict, InvalidInput
+from timebank.extensions import db
+from timebank.permissions import Role
+
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+PASSWORD_MIN_LENGTH = 8
+#: A real hash to check against when the phone is unknown, so both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Eleven-digit mainland mobile number; the login.
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    #: Real name (实名), as on the ID card.
+    name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Renewed on password change; signed API tokens carry it, so old tokens stop working.
+    security_stamp: Mapped[str] = mapped_column(String(32), default=_new_stamp)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role.role for role in self.roles]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+        self.security_stamp = _new_stamp()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.phone}>"
+
+
+def normalise_phone(raw: str) -> str:
+    """Accept ``138 0000 0001``, ``138-0000-0001`` and ``+86 13800000001``; return 11 digits."""
+    digits = re.sub(r"[\s\-]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
+
+
+def get_by_phone(phone: str) -> User | None:
+    return db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+
+
+def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) -> User:
+    """Create a user with `roles`. Formats are checked by the schemas; uniqueness here."""
+    phone = normalise_phone(phone)
+    if get_by_phone(phone) is not None:
+        raise Conflict(
+            _("This phone number is already registered. Log in instead."),
+            code="phone_taken",
+            fields={"phone": [_("This phone number is already registered.")]},
+        )
+    user = User(phone=phone, name=name.strip())
+    user.set_password(password)
+    user.roles = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_resident(phone: str, password: str, name: str) -> User:
+    """Self-registration: every new account is a resident."""
+    user = create_user(phone, password, name, roles=(Role.RESIDENT,))
+    audit.record("user.register", f"user:{user.id}", actor=user)
+    return user
+
+
+def authenticate(phone: str, password: str) -> User | None:
+    user = get_by_phone(phone)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not user.check_password(current):
+        raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
+    user.set_password(new)
+    audit.record("user.password_change", f"user:{user.id}", actor=user)
+
+
+def _token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
+
+
+def issue_token(user: User) -> tuple[str, Any]:
+    """A signed bearer token for the API and the moment it expires."""
+    lifetime = timedelta(seconds=current_app.config["API_TOKEN_LIFETIME"])
+    token = _token_serializer().dumps({"uid": user.id, "stamp": user.security_stamp})
+    return token, now() + lifetime
+
+
+def user_from_token(token: str) -> User | None:
+    try:
+        data = _token_serializer().loads(token, max_age=current_app.config["API_TOKEN_LIFETIME"])
+    except BadSignature:  # includes SignatureExpired
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.is_active or user.security_stamp != data.get("stamp"):
+        return None
+    return user

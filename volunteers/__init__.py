@@ -1,0 +1,4 @@
+"""Coordination on top of the time bank: stations, linkage, themes, activities, check-in, matching.
+
+This package imports `timebank`; the reverse never happens.
+"""
