@@ -46,7 +46,7 @@ lint: install-dev
 extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
 		--project nansha-timebank -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-location --width 100
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 --no-fuzzy-matching --ignore-obsolete
 
 bench: install-dev
 	for script in bench/*.py; do $(BIN)/python $$script; done

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from flask import Flask
 
-from timebank import api, auth, demo, site, staff
-from timebank.cli import seed_demo_command, users_cli
+from timebank import api, auth, database, demo, hours, ledger_api, site, staff
+from timebank.cli import ledger_cli, seed_demo_command, users_cli
 from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
 from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
@@ -79,13 +79,15 @@ def create_app(config: dict | None = None) -> Flask:
                    default_timezone=app.config["TIMEZONE"])
     limiter.init_app(app)
 
-    for blueprint in (site.bp, auth.bp, staff.bp, api.bp):
+    for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, api.bp, ledger_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
+    app.before_request(database.mark_request_transactions)
     app.context_processor(site.template_context)
     app.after_request(site.security_headers)
 
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(ledger_cli)
     app.extensions["timebank.demo_seeders"] = [demo.seed]
     return app

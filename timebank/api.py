@@ -15,18 +15,11 @@ from timebank.openapi import build_spec, doc
 from timebank.permissions import is_staff, login_required
 from timebank.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-
+PREFIX = "/api/v1"
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+MAX_PER_PAGE = 100
 
 
-class BadCredentials(ServiceError):
-    status = 401
-    code = "invalid_credentials"
-
-
-@bp.before_request
 def _protect_cookie_writes():
     """Bearer clients cannot be forged cross-site; a browser's session cookie can.
 
@@ -38,12 +31,38 @@ def _protect_cookie_writes():
             csrf.protect()
 
 
+def api_blueprint(name: str, import_name: str) -> Blueprint:
+    """A blueprint under /api/v1 with the API's conventions (JSON errors, CSRF rule)."""
+    blueprint = Blueprint(name, import_name, url_prefix=PREFIX)
+    csrf.exempt(blueprint)
+    blueprint.before_request(_protect_cookie_writes)
+    return blueprint
+
+
+bp = api_blueprint("api", __name__)
+
+
+class BadCredentials(ServiceError):
+    status = 401
+    code = "invalid_credentials"
+
+
 def json_body(schema):
     """Load the request's JSON object through `schema` (400 if not JSON, 422 if invalid)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise ServiceError(_("Send a JSON object in the request body."), code="malformed_json")
     return schema.load(data)
+
+
+def paginated(statement, schema) -> dict:
+    """``{"items", "page", "per_page", "total"}`` for a select, from ``?page=&per_page=``."""
+    page = request.args.get("page", 1, type=int)
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
+    result = db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False,
+                         count=True)
+    return {"items": schema.dump(result.items, many=True), "page": result.page,
+            "per_page": per_page, "total": result.total}
 
 
 def user_json(user):

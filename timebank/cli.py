@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from marshmallow import ValidationError
 
-from timebank import audit, users
+from timebank import audit, ledger, users
 from timebank.errors import ServiceError, localise
 from timebank.extensions import db
 from timebank.permissions import Role
@@ -49,3 +49,20 @@ def seed_demo_command(force):
         seeder()
     db.session.commit()
     click.echo("demo data is loaded")
+
+
+ledger_cli = AppGroup("ledger", help="Inspect the hour ledger.")
+
+
+@ledger_cli.command("verify")
+def verify_command():
+    """Check every invariant of the ledger; exit 1 and say what broke."""
+    problems = ledger.verify()
+    if problems:
+        for problem in problems:
+            click.echo(f"BROKEN: {problem}", err=True)
+        raise SystemExit(1)
+    figures = ledger.counts()
+    click.echo("ledger OK: {accounts} accounts, {transfers} transfers, {entries} entries; "
+               "every transfer and the whole ledger sum to zero, every cached balance "
+               "matches its entries, none is below its minimum".format(**figures))

@@ -91,3 +91,21 @@ class ErrorBodySchema(BaseSchema):
 
 class ErrorSchema(BaseSchema):
     error = fields.Nested(ErrorBodySchema, required=True)
+
+
+class PageSchema(BaseSchema):
+    page = fields.Integer()
+    per_page = fields.Integer()
+    total = fields.Integer()
+
+
+def page_of(item_schema, name: str):
+    """The paginated list shape of the contract, for the OpenAPI document."""
+    return type(name, (PageSchema,), {"items": fields.List(fields.Nested(item_schema))})
+
+
+PAGE_PARAMETERS = (
+    {"in": "query", "name": "page", "schema": {"type": "integer", "minimum": 1}},
+    {"in": "query", "name": "per_page", "schema": {"type": "integer", "minimum": 1,
+                                                   "maximum": 100}},
+)

@@ -5,7 +5,9 @@ from flask_babel import get_locale
 
 from timebank.forms import safe_next
 from timebank.i18n import HTML_LANG, LANGUAGES
+from timebank.ledger import format_minutes
 from timebank.permissions import Role, has_role, is_staff
+from timebank.users import mask_name, mask_phone
 
 bp = Blueprint("site", __name__)
 
@@ -31,6 +33,9 @@ def template_context() -> dict:
         "has_role": has_role,
         "is_staff": is_staff,
         "Role": Role,
+        "format_minutes": format_minutes,
+        "mask_name": mask_name,
+        "mask_phone": mask_phone,
     }
 
 

@@ -93,6 +93,11 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
 
 
+def mask_name(name: str) -> str:
+    """``陈晓敏`` → ``陈**``: enough for a neighbour to recognise, not to identify."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
 def get_by_phone(phone: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
 
