@@ -29,13 +29,8 @@ def _database_url(instance_path: str) -> str:
 
 
 def settings_from_environment(instance_path: str) -> dict:
-    app_env = os.environ.get("APP_ENV", "production")
-    # Cookies travel over HTTPS only in production, unless told otherwise.
-    secure_cookies = _flag("SESSION_COOKIE_SECURE", app_env == "production")
     return {
-        "APP_ENV": app_env,
-        "SESSION_COOKIE_SECURE": secure_cookies,
-        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "APP_ENV": os.environ.get("APP_ENV", "production"),
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
@@ -65,6 +60,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(settings_from_environment(app.instance_path))
     app.config.from_mapping(config or {})
     production = app.config["APP_ENV"] == "production" and not app.testing
+    # Cookies travel over HTTPS only in production, unless told otherwise.
+    secure_cookies = _flag("SESSION_COOKIE_SECURE", production)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in (config or {}):
+            app.config[key] = secure_cookies
     if production and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
         raise RuntimeError("Refusing to start in production with the default SECRET_KEY: "
                            "set SECRET_KEY (or APP_ENV=development on a workstation).")
@@ -84,6 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
     app.context_processor(site.template_context)
+    app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
     app.after_request(site.security_headers)
 
     app.cli.add_command(users_cli)

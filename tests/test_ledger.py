@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from timebank import ledger
 from timebank.audit import AuditEntry
 from timebank.extensions import db
-from timebank.ledger import (Account, AccountKind, Entry, Transfer, TransferKind)
+from timebank.ledger import Account, AccountKind, Entry, Transfer, TransferKind
 from timebank.permissions import Role
 
 

@@ -59,6 +59,15 @@ def check_gift(giver: User, target: Account, minutes: int) -> Account:
     return source
 
 
+def check_balance(source: Account, minutes: int) -> None:
+    """Tell the person filling in a form early; `post_transfer` decides for real, under lock."""
+    floor = source.min_balance or 0
+    if source.balance - minutes < floor:
+        raise ledger.InsufficientBalance(
+            _("Not enough hours: you have %(have)s.", have=ledger.format_minutes(source.balance)),
+            fields={"minutes": [_("Not enough hours in the account.")]})
+
+
 def give(giver: User, target: Account, minutes: int, memo: str, *, idempotency_key: str
          ) -> ledger.Transfer:
     """`giver` sends `minutes` to `target`: a donation, or a payment to a merchant."""

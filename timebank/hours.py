@@ -56,7 +56,8 @@ def give():
             try:
                 target = exchange.recipient_account(phone=data["recipient_phone"],
                                                     account_id=data["pool_id"])
-                exchange.check_gift(current_user, target, minutes)
+                source = exchange.check_gift(current_user, target, minutes)
+                exchange.check_balance(source, minutes)
             except ServiceError as error:
                 errors = error.fields or {"_schema": [error.message]}
             else:
@@ -66,7 +67,7 @@ def give():
                     "memo": data["memo"], "nonce": secrets.token_hex(12)})
                 return render_template("hours/confirm.html", target=target, minutes=minutes,
                                        memo=data["memo"], token=token,
-                                       balance=ledger.balance(ledger.member_account(current_user)))
+                                       balance=source.balance)
     return render_template("hours/give.html", errors=errors, form=request.form,
                            pools=exchange.pools())
 

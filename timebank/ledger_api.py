@@ -10,8 +10,13 @@ from timebank import exchange, ledger
 from timebank.api import api_blueprint, json_body, paginated
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.ledger_schemas import (AccountSummarySchema, EntryPageSchema, EntrySchema,
-                                     TransferRequestSchema, TransferSchema)
+from timebank.ledger_schemas import (
+    AccountSummarySchema,
+    EntryPageSchema,
+    EntrySchema,
+    TransferRequestSchema,
+    TransferSchema,
+)
 from timebank.openapi import doc
 from timebank.permissions import login_required
 from timebank.schemas import PAGE_PARAMETERS
