@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from timebank import users
+from timebank.database import deferred_begin
 from timebank.extensions import db
 from timebank.permissions import Role
 
@@ -87,6 +88,9 @@ def database_url(request, tmp_path_factory):
 def app(database_url):
     app = create_app(_config(database_url))
     app.test_client_class = IsolatedClient
+    # Test code looks at the database between requests; on SQLite it must not hold the write
+    # lock while that happens, or a server thread (browser and concurrency tests) would wait.
+    deferred_begin.set(True)
     with app.app_context():
         yield app
         db.session.remove()

@@ -14,8 +14,9 @@ from contextvars import ContextVar
 from flask import request
 from sqlalchemy import Engine, event
 
-#: True while handling a request that must not write (GET, HEAD, OPTIONS).
-read_only_request: ContextVar[bool] = ContextVar("read_only_request", default=False)
+#: True where transactions should begin DEFERRED: requests with a safe method (GET, HEAD,
+#: OPTIONS), and test code that only looks. Everything else begins IMMEDIATE.
+deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -36,9 +37,9 @@ def _sqlite_connect(dbapi_connection, connection_record):
 @event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
     if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN" if read_only_request.get() else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")
 
 
 def mark_request_transactions():
     """`before_request` hook: safe methods read in deferred transactions."""
-    read_only_request.set(request.method in SAFE_METHODS)
+    deferred_begin.set(request.method in SAFE_METHODS)

@@ -31,7 +31,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, aliased, lazyload, mapped_column, relationship
 
 from timebank import audit
 from timebank.clock import UTCDateTime, local, now
@@ -252,7 +252,8 @@ def balance(account: Account) -> int:
 def _lock(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts, always in id order so two transfers can never wait on each other."""
     statement = (select(Account).where(Account.id.in_(sorted(account_ids)))
-                 .order_by(Account.id).execution_options(populate_existing=True))
+                 .order_by(Account.id).options(lazyload(Account.owner))
+                 .execution_options(populate_existing=True))
     if db.session.get_bind().dialect.name == "postgresql":
         statement = statement.with_for_update(of=Account)
     # SQLite: this transaction began IMMEDIATE and already holds the write lock.
