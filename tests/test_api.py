@@ -150,7 +150,11 @@ def test_phone_is_masked_for_other_non_staff_viewers(app, make_user):
 def test_openapi_document_is_valid_and_lists_the_routes(client):
     document = client.get("/api/v1/openapi.json").get_json()
     validate(document)
-    assert {"/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/me"} <= set(document["paths"])
+    assert {"/api/v1/auth/register", "/api/v1/auth/token", "/api/v1/me", "/api/v1/accounts/me",
+            "/api/v1/accounts/me/entries", "/api/v1/transfers"} <= set(document["paths"])
+    transfers = document["paths"]["/api/v1/transfers"]["post"]
+    assert {"201", "401", "409", "422"} <= set(transfers["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in transfers["parameters"])
     register = document["paths"]["/api/v1/auth/register"]["post"]
     assert {"201", "400", "409", "422"} <= set(register["responses"])
     assert "password" in document["components"]["schemas"]["Register"]["properties"]
