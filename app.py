@@ -11,6 +11,9 @@ from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
 from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
 from timebank.i18n import DEFAULT_LOCALE, select_locale
+from volunteers import api as volunteers_api
+from volunteers import demo as volunteers_demo
+from volunteers import views as volunteers_views
 
 DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
 
@@ -79,7 +82,8 @@ def create_app(config: dict | None = None) -> Flask:
                    default_timezone=app.config["TIMEZONE"])
     limiter.init_app(app)
 
-    for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, api.bp, ledger_api.bp):
+    for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, api.bp, ledger_api.bp,
+                      volunteers_views.bp, volunteers_api.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
@@ -90,5 +94,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
-    app.extensions["timebank.demo_seeders"] = [demo.seed]
+    app.extensions["timebank.demo_seeders"] = [demo.seed, volunteers_demo.seed]
     return app
