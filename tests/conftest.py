@@ -186,3 +186,91 @@ def api_token(client):
         return {"Authorization": f"Bearer {response.get_json()['token']}"}
 
     return issue
+
+
+# --- coordination factories -------------------------------------------------------------------
+
+_names = itertools.count(1)
+
+
+@pytest.fixture
+def make_station(app):
+    """A town with `communities` communities, its station, and one grid team covering them all."""
+    from volunteers.geography import Community, GridTeam, ServicePoint, Station, Town
+
+    def make(name=None, communities=2):
+        number = next(_names)
+        town = Town(name=name or f"测试街道{number}")
+        db.session.add(town)
+        db.session.flush()
+        station = Station(town_id=town.id, name=f"{town.name}社工服务站")
+        db.session.add(station)
+        members = []
+        for index in range(communities):
+            community = Community(town_id=town.id, name=f"第{index + 1}社区")
+            db.session.add(community)
+            db.session.flush()
+            db.session.add(ServicePoint(community_id=community.id, name=f"{community.name}服务点"))
+            members.append(community)
+        team = GridTeam(station=station, name=f"{town.name}片区", communities=members)
+        db.session.add(team)
+        db.session.commit()
+        return station
+
+    return make
+
+
+@pytest.fixture
+def make_staff(make_user):
+    """A staff member posted at `station` (in its first grid team): ``make_staff(station)``."""
+    from volunteers.geography import assign_post
+
+    def make(station, role=Role.SOCIAL_WORKER, name="社工"):
+        user = make_user(role, name=name)
+        team = station.grid_teams[0] if station.grid_teams and role == Role.SOCIAL_WORKER else None
+        assign_post(user, station, team)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_volunteer(make_user):
+    """A resident with a volunteer profile in `community` (linked to a social worker if any)."""
+    from volunteers.profiles import profile_for, update_profile
+
+    def make(community=None, name="志愿者", **profile):
+        user = make_user(name=name)
+        fields = {"community_id": community.id} if community is not None else {}
+        update_profile(profile_for(user), {**fields, **profile})
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_activity(app):
+    """A published activity at `station`, by default tomorrow 09:00-11:00 Shanghai time."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from timebank.clock import now
+    from volunteers.activities import create_activity
+
+    def make(station, by, *, start=None, hours=2, slots=5, community=None, **fields):
+        if start is None:
+            tomorrow = now().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)
+            start = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)
+        elif isinstance(start, str):
+            start = datetime.fromisoformat(start).replace(tzinfo=ZoneInfo("Asia/Shanghai"))
+        data = {"title": fields.pop("title", "长者探访"), "starts_at": start,
+                "ends_at": start + timedelta(hours=hours), "slots": slots,
+                "community_id": (community or station.town.communities[0]).id,
+                "status": "published", **fields}
+        activity = create_activity(by, station, data)
+        db.session.commit()
+        return activity
+
+    return make
