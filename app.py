@@ -13,6 +13,7 @@ from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
 from timebank.i18n import DEFAULT_LOCALE, select_locale
 from volunteers import api as volunteers_api
 from volunteers import demo as volunteers_demo
+from volunteers import staff_views
 from volunteers import views as volunteers_views
 
 DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
@@ -83,7 +84,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
 
     for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, api.bp, ledger_api.bp,
-                      volunteers_views.bp, volunteers_api.bp):
+                      volunteers_views.bp, volunteers_api.bp, staff_views.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)

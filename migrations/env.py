@@ -17,6 +17,14 @@ config.set_main_option("sqlalchemy.url",
                        engine.url.render_as_string(hide_password=False).replace("%", "%%"))
 
 
+#: Tables other libraries own (APScheduler's job store); migrations leave them alone.
+FOREIGN_TABLES = {"scheduled_jobs"}
+
+
+def include_name(name, type_, parent_names):
+    return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
 def run_migrations_offline():
     context.configure(url=config.get_main_option("sqlalchemy.url"),
                       target_metadata=target_metadata, literal_binds=True,
@@ -34,6 +42,7 @@ def run_migrations_online():
 
     conf_args = dict(migrate_ext.configure_args)
     conf_args.setdefault("process_revision_directives", process_revision_directives)
+    conf_args.setdefault("include_name", include_name)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
         with context.begin_transaction():

@@ -61,7 +61,10 @@ def test_output_is_escaped(client, make_user, login):
 def test_migrations_match_the_models(app):
     """`flask db upgrade` builds exactly the schema the models describe."""
     with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(connection, opts={
+            "compare_type": True,
+            # APScheduler keeps its own table beside ours.
+            "include_name": lambda name, kind, parents: name != "scheduled_jobs"})
         assert compare_metadata(context, db.metadata) == []
 
 
@@ -117,7 +120,7 @@ def test_seed_demo_is_idempotent(runner):
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     count = db.session.scalar(select(func.count(User.id)))
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
-    assert db.session.scalar(select(func.count(User.id))) == count == 6
+    assert db.session.scalar(select(func.count(User.id))) == count > 300
     assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
 
 

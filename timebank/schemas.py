@@ -42,6 +42,8 @@ class RegisterSchema(BaseSchema):
         required=True,
         validate=validate.Length(min=2, max=40, error=_l("Enter your real name (2 to 40 characters).")),
     )
+    #: The resident's home community (optional); the coordination layer links a social worker.
+    community_id = fields.Integer(load_default=None, allow_none=True)
 
 
 class CredentialsSchema(BaseSchema):

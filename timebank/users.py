@@ -23,6 +23,7 @@ from timebank.clock import UTCDateTime, now
 from timebank.errors import Conflict, InvalidInput
 from timebank.extensions import db
 from timebank.permissions import Role
+from timebank.signals import user_registered
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 PASSWORD_MIN_LENGTH = 8
@@ -119,10 +120,15 @@ def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) ->
     return user
 
 
-def register_resident(phone: str, password: str, name: str) -> User:
-    """Self-registration: every new account is a resident."""
+def register_resident(phone: str, password: str, name: str, community_id: int | None = None) -> User:
+    """Self-registration: every new account is a resident.
+
+    `community_id` is handed to the receivers of `signals.user_registered` (the coordination
+    layer files it in the volunteer profile); a receiver may refuse it by raising.
+    """
     user = create_user(phone, password, name, roles=(Role.RESIDENT,))
     audit.record("user.register", f"user:{user.id}", actor=user)
+    user_registered.send(user, community_id=community_id)
     return user
 
 

@@ -156,6 +156,10 @@ def _check(activity: Activity) -> None:
         problems["community_id"] = [_("This community belongs to another station.")]
     if activity.theme is not None and activity.theme.station_id not in (None, activity.station_id):
         problems["theme_id"] = [_("This theme belongs to another station.")]
+    elif activity.theme is not None and activity.starts_at is not None:
+        starts = local(activity.starts_at)
+        if (starts.year, starts.month) != (activity.theme.year, activity.theme.month):
+            problems["theme_id"] = [_("Choose a theme of the month the activity takes place in.")]
     if problems:
         raise InvalidInput(fields=problems)
 

@@ -214,6 +214,10 @@ def update_profile(profile: VolunteerProfile, data: dict) -> VolunteerProfile:
         setattr(profile, field, value)
     if consent is not None:
         profile.consent_at = (profile.consent_at or now()) if consent else None
+    if profile.consent_at is None:
+        # Without consent we keep only the basic record (名, 号, 证件): nothing optional.
+        profile.skills, profile.skills_other = [], ""
+        profile.interest_groups, profile.interest_themes, profile.availability = [], [], []
     if moved or (profile.community_id and profile.linked_social_worker_id is None):
         db.session.flush()
         db.session.refresh(profile, ["community"])
@@ -229,8 +233,11 @@ def relink(profile: VolunteerProfile, social_worker: User, *, by: User, reason: 
     station = profile.community.station if profile.community else None
     if not can_manage_station(by, station.id if station else None):
         raise PermissionDenied(_("Only staff of the volunteer's station can change the link."))
-    if not has_role(social_worker, Role.SOCIAL_WORKER):
-        raise InvalidInput(fields={"social_worker_id": [_("Choose a social worker.")]})
+    worker_post = db.session.get(StaffPost, social_worker.id)
+    if not has_role(social_worker, Role.SOCIAL_WORKER) or worker_post is None \
+            or (station is not None and worker_post.station_id != station.id):
+        raise InvalidInput(fields={"social_worker_id": [
+            _("Choose a social worker of the volunteer's station.")]})
     old = profile.linked_social_worker_id
     profile.linked_social_worker_id = social_worker.id
     audit.record("volunteer.relink", f"user:{profile.user_id}", actor=by, reason=reason or None,

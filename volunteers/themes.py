@@ -79,12 +79,12 @@ def set_theme(station_id: int | None, year: int, month: int, *, title: str, desc
     """Create or replace the theme of a month in a station's (or the district's) calendar."""
     if not can_edit_calendar(by, station_id):
         raise PermissionDenied(_("Only the station's manager can edit its theme calendar."))
+    if not title.strip():
+        raise InvalidInput(fields={"title": [_("A theme needs a title.")]})
     theme = calendar(station_id, year).get(month)
     if theme is None:
         theme = Theme(station_id=station_id, year=year, month=month)
         db.session.add(theme)
-    if not title.strip():
-        raise InvalidInput(fields={"title": [_("A theme needs a title.")]})
     theme.title, theme.description = title.strip(), description.strip()
     theme.tags = [tag.strip() for tag in tags if tag.strip()]
     db.session.flush()

@@ -1,0 +1,123 @@
+"""The demo data: `flask seed-demo` loads a varied, consistent coordination demo, once."""
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from timebank.clock import local, now
+from timebank.extensions import db
+from timebank.permissions import Role, has_role
+from timebank.users import User, get_by_phone
+from volunteers import activities, profiles, themes
+from volunteers.activities import Activity, SignUp
+from volunteers.geography import Community, GridTeam, StaffPost, Station
+from volunteers.profiles import VolunteerProfile, VolunteerTeam
+from volunteers.themes import Theme
+
+
+def _counts() -> dict:
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (User, StaffPost, GridTeam, VolunteerProfile, VolunteerTeam, Theme, Activity,
+                          SignUp)}
+
+
+def test_seed_demo_loads_a_consistent_demo_once(runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    counts = _counts()
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert _counts() == counts
+
+    # Every station: a manager and grid teams of three social workers covering all its communities.
+    stations = list(db.session.scalars(select(Station)))
+    assert len(stations) == 9
+    for station in stations:
+        assert len(station.grid_teams) >= 2
+        covered = set()
+        for team in station.grid_teams:
+            workers = [post.user for post in team.posts if has_role(post.user, Role.SOCIAL_WORKER)]
+            assert len(workers) == 3, team.name
+            covered |= {community.id for community in team.communities}
+        assert covered == {community.id for community in station.town.communities}
+        managers = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station.id,
+                                                              StaffPost.grid_team_id.is_(None)))
+        assert any("station_manager" in post.user.role_names for post in managers)
+
+    # About 300 volunteers, all linked; no consent means no skills, interests or availability.
+    volunteers = list(db.session.scalars(select(VolunteerProfile)))
+    assert 290 <= len(volunteers) <= 320
+    assert all(profile.linked_social_worker_id for profile in volunteers)
+    assert all(profile.community_id for profile in volunteers)
+    assert {profile.community_id for profile in volunteers} == set(db.session.scalars(select(Community.id)))
+    for profile in volunteers:
+        if profile.consent_at is None:
+            assert not (profile.skills or profile.interest_groups or profile.availability
+                        or profile.interest_themes)
+        assert set(profile.skills) <= set(profiles.SKILLS)
+        assert set(profile.interest_groups) <= set(profiles.TARGET_GROUPS)
+        assert set(profile.availability) <= set(profiles.SLOTS)
+        assert 1 <= profile.monthly_limit <= 4
+        if profile.id_number:
+            assert profiles.valid_id_number(profile.id_number)
+            assert profile.id_number.startswith("440115")
+    assert sum(1 for profile in volunteers if profile.consent_at) > 0.8 * len(volunteers)
+    assert sum(1 for profile in volunteers if profile.id_number) > 0.5 * len(volunteers)
+    assert db.session.scalar(select(func.count()).select_from(VolunteerTeam)) >= 27
+
+    # One theme a month: the district's whole year, and some station calendars.
+    today = local(now())
+    assert len(themes.calendar(None, today.year)) == 12
+    assert all(2 <= len(theme.tags) <= 4 for theme in themes.calendar(None, today.year).values())
+    assert db.session.scalar(select(func.count(Theme.id)).where(Theme.station_id.is_not(None))) >= 3
+
+    # Activities this month at every station, all under a theme, none over its places.
+    start, end = activities.month_bounds(today.year, today.month)
+    for station in stations:
+        this_month = db.session.scalar(select(func.count(Activity.id)).where(
+            Activity.station_id == station.id, Activity.starts_at >= start, Activity.starts_at < end))
+        assert this_month >= 6, station.name
+    assert db.session.scalar(select(func.count(Activity.id)).where(Activity.theme_id.is_(None))) == 0
+    taken = activities.places_taken(db.session.scalars(select(Activity.id)))
+    for activity in db.session.scalars(select(Activity)):
+        assert taken.get(activity.id, 0) <= activity.slots, activity.title
+        assert local(activity.starts_at).hour >= 8 and local(activity.ends_at).hour <= 22
+        assert 120 <= activity.minutes_long <= 240
+    assert db.session.scalar(select(func.count(SignUp.id)).where(SignUp.attendance == "attended")) > 100
+
+    # Nobody holds two overlapping live sign-ups.
+    first, second = aliased(SignUp), aliased(SignUp)
+    first_activity, second_activity = aliased(Activity), aliased(Activity)
+    overlaps = db.session.scalar(
+        select(func.count()).select_from(first)
+        .join(second, (second.user_id == first.user_id) & (second.id > first.id))
+        .join(first_activity, first_activity.id == first.activity_id)
+        .join(second_activity, second_activity.id == second.activity_id)
+        .where(first.status.in_(activities.HOLDING), second.status.in_(activities.HOLDING),
+               first_activity.starts_at < second_activity.ends_at,
+               second_activity.starts_at < first_activity.ends_at))
+    assert overlaps == 0
+
+    # The demo logins fit in.
+    resident, social_worker = get_by_phone("13800000001"), get_by_phone("13800000002")
+    profile = profiles.profile_for(resident)
+    assert profile.linked_social_worker_id == social_worker.id
+    assert profile.community.name == "金洲社区" and profile.consent_at is not None
+    assert profile.skills and profile.interest_groups and profile.availability
+    home = profile.community.station
+    assert db.session.get(StaffPost, social_worker.id).grid_team == home.grid_teams[0]
+    assert db.session.get(StaffPost, get_by_phone("13800000003").id).station_id == home.id
+    assert profiles.profile_for(get_by_phone("13800000006")).community.name == "港湾社区"
+    coming = activities.next_sign_ups(resident)
+    assert 1 <= len([entry for entry in coming if entry.status == "confirmed"]) <= 2
+    assert db.session.scalar(select(func.count(SignUp.id)).where(
+        SignUp.user_id == resident.id, SignUp.attendance == "attended")) >= 1
+
+    # A newcomer in 金洲社区 finds coming activities with places left.
+    open_here = [activity for activity in db.session.scalars(select(Activity).where(
+        Activity.station_id == home.id, Activity.community_id == profile.community_id,
+        Activity.status == "published", Activity.starts_at > now()))
+        if activities.slots_left(activity) > 0]
+    assert len(open_here) >= 2
+
+    result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output

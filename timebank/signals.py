@@ -1,0 +1,18 @@
+"""Signals the core sends so that the coordination layer can react without being imported.
+
+`timebank` never imports `volunteers`; where the core needs the layer above to take part in
+one of its operations, it sends a signal and `volunteers` connects a receiver.
+
+Receivers run inside the sender's transaction, before the edge (view, command) commits, so a
+receiver that raises a `timebank.errors.ServiceError` refuses the whole operation and nothing of
+it is kept.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: Sent by `timebank.users.register_resident` after the user row exists (flushed, not
+#: committed), with the sender the new `User` and keyword ``community_id`` (the home community
+#: the resident chose, or None).
+user_registered = _signals.signal("user-registered")
