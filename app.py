@@ -5,15 +5,16 @@ from datetime import timedelta
 
 from flask import Flask
 
-from timebank import api, auth, database, demo, hours, ledger_api, site, staff
+from timebank import api, auth, database, demo, hours, ledger_api, notifications, site, staff
 from timebank.cli import ledger_cli, seed_demo_command, users_cli
 from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
 from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
 from timebank.i18n import DEFAULT_LOCALE, select_locale
+from timebank.scheduler import scheduler_cli
 from volunteers import api as volunteers_api
+from volunteers import checkin_api, checkin_views, jobs, staff_views
 from volunteers import demo as volunteers_demo
-from volunteers import staff_views
 from volunteers import views as volunteers_views
 
 DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
@@ -40,6 +41,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        #: Where phones reach the site, for the URLs inside QR codes (behind a proxy).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "CHECKIN_ROUNDING_MINUTES": int(os.environ.get("CHECKIN_ROUNDING_MINUTES", "15")),
     }
 
 
@@ -48,6 +52,9 @@ DEFAULTS = {
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
     "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
     "API_TOKEN_LIFETIME": 30 * 24 * 3600,
+    "CHECKIN_RATE_LIMIT": "30 per minute",
+    #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
+    "NOTIFICATION_SENDERS": (),
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -83,7 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
                    default_timezone=app.config["TIMEZONE"])
     limiter.init_app(app)
 
-    for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, api.bp, ledger_api.bp,
+    for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, notifications.bp, api.bp, ledger_api.bp,
+                      checkin_views.bp, checkin_views.staff_bp, checkin_api.bp,
                       volunteers_views.bp, volunteers_api.bp, staff_views.bp):
         app.register_blueprint(blueprint)
     register_error_handlers(app)
@@ -95,5 +103,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
+    app.cli.add_command(scheduler_cli)
+    app.extensions["timebank.jobs"] = dict(jobs.JOBS)
     app.extensions["timebank.demo_seeders"] = [demo.seed, volunteers_demo.seed]
     return app
