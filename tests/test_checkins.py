@@ -2,7 +2,6 @@
 
 import io
 import re
-import threading
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -10,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
 from timebank import ledger
 from timebank.clock import now
@@ -358,31 +358,14 @@ def test_staff_check_a_volunteer_in_and_out_by_their_card_code(app, client, even
 
 def test_twenty_concurrent_scans_make_one_check_in(app, event):
     activity_id, user_id = event["activity"].id, event["volunteer"].id
-    barrier = threading.Barrier(20)
-    results = []
 
-    def scan():
-        with app.app_context():
-            barrier.wait()
-            try:
-                activity = db.session.get(activities.Activity, activity_id)
-                user = db.session.get(activities.User, user_id)
-                checkin, _ = checkins.check_in(activity, user)
-                db.session.commit()
-                results.append(checkin.id)
-            except Exception as error:  # noqa: BLE001
-                db.session.rollback()
-                results.append(error)
-            finally:
-                db.session.remove()
+    def scan(i):
+        activity = db.session.get(activities.Activity, activity_id)
+        checkin, _ = checkins.check_in(activity, db.session.get(activities.User, user_id))
+        return checkin.id
 
-    threads = [threading.Thread(target=scan) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    db.session.rollback()
-    assert len(results) == 20 and all(isinstance(r, int) for r in results), results
+    results = run_at_once(app, scan)
+    assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1 and count_checkins() == 1
 
 

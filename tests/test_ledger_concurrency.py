@@ -4,41 +4,12 @@ These run on SQLite (write lock from BEGIN IMMEDIATE) and on PostgreSQL (row loc
 SELECT ... FOR UPDATE); the PostgreSQL run is the one the issue asks for.
 """
 
-import threading
-
 import pytest
 
+from tests.concurrency import run_at_once
 from timebank import ledger
 from timebank.extensions import db
 from timebank.ledger import Account, AccountKind, TransferKind
-
-THREADS = 20
-
-
-def run_at_once(app, work):
-    """Run `work(i)` in THREADS threads released together; return results or exceptions."""
-    barrier = threading.Barrier(THREADS)
-    results: list = [None] * THREADS
-
-    def worker(i):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[i] = work(i)
-                db.session.commit()
-            except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-                db.session.rollback()
-                results[i] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(THREADS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    db.session.rollback()  # end the test's own snapshot, to read what the threads committed
-    return results
 
 
 @pytest.fixture
