@@ -13,7 +13,7 @@ from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
 from timebank.i18n import DEFAULT_LOCALE, select_locale
 from timebank.scheduler import scheduler_cli
 from volunteers import api as volunteers_api
-from volunteers import checkin_api, checkin_views, jobs, staff_views
+from volunteers import checkin_api, checkin_views, jobs, match_cli, matching_api, matching_views, staff_views
 from volunteers import demo as volunteers_demo
 from volunteers import views as volunteers_views
 
@@ -55,6 +55,8 @@ DEFAULTS = {
     "CHECKIN_RATE_LIMIT": "30 per minute",
     #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
     "NOTIFICATION_SENDERS": (),
+    #: Points of the matching score (`volunteers.matching.Weights` fields); {} keeps the defaults.
+    "MATCHING_WEIGHTS": {},
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -94,6 +96,8 @@ def create_app(config: dict | None = None) -> Flask:
                       checkin_views.bp, checkin_views.staff_bp, checkin_api.bp,
                       volunteers_views.bp, volunteers_api.bp, staff_views.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(matching_views.bp)
+    app.register_blueprint(matching_api.bp)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
     app.context_processor(site.template_context)
@@ -104,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(ledger_cli)
     app.cli.add_command(scheduler_cli)
+    app.cli.add_command(match_cli.match_cli)
     app.extensions["timebank.jobs"] = dict(jobs.JOBS)
     app.extensions["timebank.demo_seeders"] = [demo.seed, volunteers_demo.seed]
     return app

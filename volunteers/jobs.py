@@ -8,7 +8,7 @@ from sqlalchemy import select
 from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.notifications import notify
-from volunteers import checkins
+from volunteers import checkins, match_runs
 from volunteers.activities import Activity, ActivityStatus, SignUp, SignUpStatus
 
 
@@ -42,9 +42,15 @@ def remind_tomorrow() -> int:
     return sent
 
 
+def propose_next_month() -> int:
+    """Match next month's published activities, once per station, and tell its social workers."""
+    return len(match_runs.propose_for_stations(*match_runs.next_month()))
+
+
 #: name → (function, APScheduler trigger arguments); registered by `app.create_app`.
 JOBS = {
     "close-forgotten-checkins": (close_forgotten_checkins, {"trigger": "interval", "minutes": 10}),
     "mark-no-shows": (mark_no_shows, {"trigger": "interval", "minutes": 30}),
     "remind-tomorrow": (remind_tomorrow, {"trigger": "cron", "hour": "9,18", "minute": 0}),
+    "propose-next-month": (propose_next_month, {"trigger": "cron", "day": 20, "hour": 9, "minute": 0}),
 }

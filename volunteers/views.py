@@ -15,7 +15,7 @@ from timebank.clock import local, now
 from timebank.errors import Conflict, NotFound, ServiceError
 from timebank.extensions import db
 from timebank.permissions import login_required
-from volunteers import activities, geography, profiles, themes
+from volunteers import activities, geography, match_runs, profiles, themes
 from volunteers.activities import Activity, ActivityStatus, SignUp, SignUpStatus
 from volunteers.geography import Community, Town
 from volunteers.schemas import GENDERS, VolunteerProfileFormSchema, load_html_form
@@ -200,14 +200,14 @@ def cancel(sign_up_id: int):
 @bp.post("/sign-ups/<int:sign_up_id>/accept")
 @login_required
 def accept(sign_up_id: int):
-    return _answer(sign_up_id, activities.accept_invitation,
+    return _answer(sign_up_id, match_runs.accept_invitation,
                    _("Thank you! Your place is confirmed."))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/decline")
 @login_required
 def decline(sign_up_id: int):
-    return _answer(sign_up_id, activities.cancel_sign_up,
+    return _answer(sign_up_id, match_runs.decline_invitation,
                    _("You declined the invitation; the place goes to someone else."))
 
 
