@@ -17,6 +17,10 @@ from volunteers import checkin_api, checkin_views, jobs, match_cli, matching_api
 from volunteers import demo as volunteers_demo
 from volunteers import views as volunteers_views
 
+# Models of spending hours; their pages and API register below as they arrive.
+from timebank import merchants  # noqa: E402,F401
+from volunteers import mutual_aid, pools  # noqa: E402,F401
+
 DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
 
 
