@@ -11,14 +11,19 @@ from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
 from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
 from timebank.i18n import DEFAULT_LOCALE, select_locale
-from timebank.merchants import MerchantItem  # noqa: F401  (models; pages arrive with issue 7)
+from timebank.merchant_api import bp as merchant_api_bp
+from timebank.merchant_views import bp as pay_bp
+from timebank.merchant_views import merchant_bp
 from timebank.scheduler import scheduler_cli
 from volunteers import api as volunteers_api
 from volunteers import checkin_api, checkin_views, jobs, match_cli, matching_api, matching_views, staff_views
 from volunteers import demo as volunteers_demo
 from volunteers import views as volunteers_views
+from volunteers.help_api import bp as help_api_bp
+from volunteers.help_views import bp as help_views_bp
 from volunteers.mutual_aid import HelpRequest  # noqa: F401
-from volunteers.pools import PoolGrant  # noqa: F401
+from volunteers.pool_api import bp as pool_api_bp
+from volunteers.pool_views import bp as pool_views_bp
 
 DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
 
@@ -56,6 +61,8 @@ DEFAULTS = {
     "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
     "API_TOKEN_LIFETIME": 30 * 24 * 3600,
     "CHECKIN_RATE_LIMIT": "30 per minute",
+    #: Minutes a station's social workers may grant from community pools in a month.
+    "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
     "NOTIFICATION_SENDERS": (),
     #: Points of the matching score (`volunteers.matching.Weights` fields); {} keeps the defaults.
@@ -101,6 +108,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(matching_views.bp)
     app.register_blueprint(matching_api.bp)
+    for blueprint in (pool_views_bp, pool_api_bp, pay_bp, merchant_bp, merchant_api_bp):
+        app.register_blueprint(blueprint)
+    app.register_blueprint(help_views_bp)
+    app.register_blueprint(help_api_bp)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
     app.context_processor(site.template_context)

@@ -62,7 +62,7 @@ def my_entries():
     return jsonify(paginated(ledger.statement(account), EntrySchema()))
 
 
-def _idempotency_key() -> str:
+def client_idempotency_key() -> str:
     """The client's key, scoped to the client, or a fresh one when none was sent."""
     key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
     if len(key) > 64:
@@ -77,7 +77,7 @@ def _idempotency_key() -> str:
      headers=(IDEMPOTENCY_HEADER,))
 def create_transfer():
     data = json_body(TransferRequestSchema())
-    key = _idempotency_key()
+    key = client_idempotency_key()
     target = exchange.recipient_account(user_id=data["to_user_id"], account_id=data["to_account_id"])
     transfer = exchange.give(current_user, target, data["minutes"], data["memo"],
                              idempotency_key=key)
