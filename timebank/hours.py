@@ -1,13 +1,10 @@
 """Pages for one's own hours: balance and statement, and giving hours to someone else."""
 
-import secrets
-
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from timebank import exchange, ledger
+from timebank import confirmations, exchange, ledger
 from timebank.errors import ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form
@@ -17,8 +14,6 @@ from timebank.permissions import login_required
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 STATEMENT_PER_PAGE = 20
-#: How long a confirmation page stays valid, in seconds.
-CONFIRM_WITHIN = 10 * 60
 
 
 def statement_page(account, page_number: int):
@@ -40,10 +35,6 @@ def mine():
     )
 
 
-def _confirmations() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="give-hours")
-
-
 @bp.route("/give", methods=["GET", "POST"])
 @login_required
 def give():
@@ -62,12 +53,13 @@ def give():
                 errors = error.fields or {"_schema": [error.message]}
             else:
                 db.session.commit()  # the giver's account may just have been opened
-                token = _confirmations().dumps({
-                    "giver": current_user.id, "target": target.id, "minutes": minutes,
-                    "memo": data["memo"], "nonce": secrets.token_hex(12)})
+                token = confirmations.sign("give", target=target.id, minutes=minutes,
+                                           memo=data["memo"])
                 return render_template("hours/confirm.html", target=target, minutes=minutes,
                                        memo=data["memo"], token=token,
-                                       balance=source.balance)
+                                       balance=source.balance,
+                                       action=url_for("hours.confirm_give"),
+                                       button=_("Confirm and send"), cancel_url=url_for("hours.give"))
     return render_template("hours/give.html", errors=errors, form=request.form,
                            pools=exchange.pools())
 
@@ -76,12 +68,8 @@ def give():
 @login_required
 def confirm_give():
     """Step two: the signed confirmation. Pressing twice posts once (the nonce is the key)."""
-    try:
-        order = _confirmations().loads(request.form.get("token", ""), max_age=CONFIRM_WITHIN)
-    except BadSignature:
-        flash(_("That confirmation has expired. Please start again."), "error")
-        return redirect(url_for("hours.give"))
-    if order["giver"] != current_user.id:
+    order = confirmations.load("give", request.form.get("token"))
+    if order is None:
         flash(_("That confirmation has expired. Please start again."), "error")
         return redirect(url_for("hours.give"))
     target = ledger.get_account(order["target"])

@@ -3,18 +3,16 @@ step, as when giving hours), and for staff their station's pools with the grant 
 
 import secrets
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from timebank import exchange, ledger
+from timebank import confirmations, exchange, ledger
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form
-from timebank.hours import CONFIRM_WITHIN
 from timebank.permissions import Role, login_required, role_required
 from timebank.schemas import BaseSchema, Phone
 from timebank.users import get_by_phone
@@ -62,10 +60,6 @@ def _errors(error: ServiceError) -> dict:
     return found
 
 
-def _confirmations() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="pool-donation")
-
-
 def _my_community() -> Community | None:
     return pools.home_community(current_user)
 
@@ -106,23 +100,20 @@ def donate():
         db.session.rollback()
         return _index(_errors(error), request.form, error.status)
     db.session.commit()  # the pool or the giver's account may just have been opened
-    token = _confirmations().dumps({"giver": current_user.id, "community": community.id,
-                                    "minutes": minutes, "memo": data["memo"],
-                                    "nonce": secrets.token_hex(12)})
-    return render_template("pools/confirm.html", community=community, target=target,
-                           minutes=minutes, memo=data["memo"], token=token,
-                           balance=source.balance)
+    token = confirmations.sign("pool-donation", community=community.id, minutes=minutes,
+                               memo=data["memo"])
+    return render_template("hours/confirm.html", target=target, minutes=minutes,
+                           memo=data["memo"], token=token, balance=source.balance,
+                           action=url_for("pools.confirm_donation"),
+                           button=_("Confirm and donate"), cancel_url=url_for("pools.index"))
 
 
 @bp.post("/donate/confirm")
 @login_required
 def confirm_donation():
     """Step two: the signed confirmation. Pressing twice donates once (the nonce is the key)."""
-    try:
-        order = _confirmations().loads(request.form.get("token", ""), max_age=CONFIRM_WITHIN)
-    except BadSignature:
-        order = None
-    if order is None or order["giver"] != current_user.id:
+    order = confirmations.load("pool-donation", request.form.get("token"))
+    if order is None:
         flash(_("That confirmation has expired. Please start again."), "error")
         return redirect(url_for("pools.index"))
     community = geography.get_community(order["community"])
