@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from timebank import api, auth, database, demo, hours, ledger_api, notifications, site, staff
+from timebank import api, audit_views, auth, database, demo, hours, ledger_api, notifications, site, staff
 from timebank.cli import ledger_cli, seed_demo_command, users_cli
 from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
@@ -16,9 +16,21 @@ from timebank.merchant_views import bp as pay_bp
 from timebank.merchant_views import merchant_bp
 from timebank.scheduler import scheduler_cli
 from volunteers import api as volunteers_api
-from volunteers import checkin_api, checkin_views, jobs, match_cli, matching_api, matching_views, staff_views
+from volunteers import (
+    certificate_views,
+    checkin_api,
+    checkin_views,
+    export_views,
+    jobs,
+    match_cli,
+    matching_api,
+    matching_views,
+    report_views,
+    staff_views,
+)
 from volunteers import demo as volunteers_demo
 from volunteers import views as volunteers_views
+from volunteers.export_cli import export_cli
 from volunteers.help_api import bp as help_api_bp
 from volunteers.help_views import bp as help_views_bp
 from volunteers.mutual_aid import HelpRequest  # noqa: F401
@@ -112,6 +124,10 @@ def create_app(config: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     app.register_blueprint(help_views_bp)
     app.register_blueprint(help_api_bp)
+    app.register_blueprint(certificate_views.bp)
+    app.register_blueprint(audit_views.bp)
+    app.register_blueprint(report_views.bp)
+    app.register_blueprint(export_views.bp)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
     app.context_processor(site.template_context)
@@ -123,6 +139,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(ledger_cli)
     app.cli.add_command(scheduler_cli)
     app.cli.add_command(match_cli.match_cli)
+    app.cli.add_command(export_cli)
     app.extensions["timebank.jobs"] = dict(jobs.JOBS)
     app.extensions["timebank.demo_seeders"] = [demo.seed, volunteers_demo.seed]
     return app

@@ -50,7 +50,9 @@ def test_every_page_except_public_ones_requires_login(app, client):
               "volunteers_api.communities", "volunteers_api.list_themes",
               "volunteers_api.list_activities", "volunteers_api.get_activity",
               # A scanned code is checked before asking to log in (a forged one says so at once).
-              "checkin.scan"}
+              "checkin.scan",
+              # Anyone holding a certificate may check it (the API contract's /verify/{no}).
+              "certificates.verify"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

@@ -4,9 +4,11 @@ CSRF is checked for every form by `CSRFProtect` before a view runs; templates re
 with the `csrf_field()` macro.
 """
 
+from datetime import date
 from urllib.parse import urlsplit
 
 from flask import request
+from flask_babel import gettext as _
 from marshmallow import ValidationError
 
 from timebank.errors import localise
@@ -28,3 +30,14 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
     return target
+
+
+def parse_day(value: str | None) -> tuple[date | None, str | None]:
+    """A ``YYYY-MM-DD`` filter from a query string: (day, None), (None, None) when blank, or
+    (None, message) when it cannot be read."""
+    if not (value or "").strip():
+        return None, None
+    try:
+        return date.fromisoformat(value.strip()), None
+    except ValueError:
+        return None, _("Enter a date as YYYY-MM-DD.")

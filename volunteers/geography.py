@@ -159,6 +159,14 @@ def assign_post(user, station: Station, grid_team: GridTeam | None = None) -> St
     return post
 
 
+def manager_of(station: Station):
+    """The station's manager (项目主管), the person in charge on what the station issues."""
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station.id)
+                               .order_by(StaffPost.user_id))
+    return next((post.user for post in posts if has_role(post.user, Role.STATION_MANAGER)
+                 and not has_role(post.user, Role.DISTRICT_ADMIN)), None)
+
+
 def can_manage_station(user, station_id: int | None) -> bool:
     """District administrators manage every station; other staff only their own."""
     if has_role(user, Role.DISTRICT_ADMIN):

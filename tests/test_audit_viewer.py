@@ -1,0 +1,89 @@
+"""The audit log viewer: district administrators only, filtered by user, action and date."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from tests.conftest import log_in
+from timebank import audit
+from timebank.audit import AuditEntry
+from timebank.clock import zone
+from timebank.extensions import db
+from timebank.permissions import Role
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    return datetime.fromisoformat(day).replace(hour=hour, tzinfo=zone())
+
+
+@pytest.fixture
+def log(make_user):
+    """Four entries by two people and the system on three days."""
+    admin = make_user(Role.DISTRICT_ADMIN, name="黄建国")
+    worker = make_user(Role.SOCIAL_WORKER, name="李志华")
+    volunteer = make_user(name="陈晓敏")
+    db.session.query(AuditEntry).delete()
+    for action, actor, day, reason in (
+            ("checkin.approve", worker, "2026-11-01", "按签到时长"),
+            ("ledger.adjust", worker, "2026-11-05", "<script>alert(1)</script>补录"),
+            ("ledger.transfer", volunteer, "2026-11-05", None),
+            ("scheduler.close_open_checkins", None, "2026-11-09", None)):
+        entry = audit.record(action, "checkin:1", actor=actor, reason=reason, minutes=60)
+        entry.at = at(day)
+    db.session.commit()
+    return {"admin": admin, "worker": worker, "volunteer": volunteer}
+
+
+def rows(client, **query) -> list[str]:
+    response = client.get("/admin/audit/", query_string=query)
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    return [action for action in ("checkin.approve", "ledger.adjust", "ledger.transfer",
+                                  "scheduler.close_open_checkins") if f"<code>{action}</code>" in html]
+
+
+def test_a_district_administrator_sees_every_entry_newest_first(client, log):
+    log_in(client, log["admin"])
+    html = client.get("/admin/audit/").get_data(as_text=True)
+    assert html.index("<code>scheduler.close_open_checkins</code>") < html.index(
+        "<code>ledger.transfer</code>") < html.index("<code>checkin.approve</code>")
+    assert "系统" in html and "李志华" in html and log["worker"].phone in html
+
+
+def test_filters_by_user_action_and_day(client, log):
+    log_in(client, log["admin"])
+    assert rows(client, user="李志华") == ["checkin.approve", "ledger.adjust"]
+    assert rows(client, user=log["volunteer"].phone) == ["ledger.transfer"]
+    assert rows(client, user=str(log["volunteer"].id)) == ["ledger.transfer"]
+    assert rows(client, action="ledger.") == ["ledger.adjust", "ledger.transfer"]
+    assert rows(client, action="checkin.approve") == ["checkin.approve"]
+    assert rows(client, **{"from": "2026-11-05", "to": "2026-11-05"}) == ["ledger.adjust", "ledger.transfer"]
+    assert rows(client, user="李志华", action="ledger.", **{"from": "2026-11-02"}) == ["ledger.adjust"]
+    assert rows(client, user="没有这个人") == []
+
+
+def test_the_day_filter_follows_the_platform_zone(client, log):
+    """An entry at 07:30 Shanghai time on the 10th is 23:30 UTC on the 9th: it belongs to the 10th."""
+    entry = audit.record("test.early", None, actor=log["worker"])
+    entry.at = at("2026-11-10", 7) + timedelta(minutes=30)
+    db.session.commit()
+    log_in(client, log["admin"])
+    html = client.get("/admin/audit/", query_string={"from": "2026-11-10", "to": "2026-11-10"}).get_data(
+        as_text=True)
+    assert "<code>test.early</code>" in html
+    assert "<code>scheduler.close_open_checkins</code>" not in html
+
+
+def test_bad_dates_are_explained_and_output_is_escaped(client, log):
+    log_in(client, log["admin"])
+    html = client.get("/admin/audit/", query_string={"from": "2026-02-30"}).get_data(as_text=True)
+    assert "请按 YYYY-MM-DD 格式填写日期" in html
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_only_district_administrators_may_read_it(app, client, log, make_user):
+    for role in (Role.STATION_MANAGER, Role.SOCIAL_WORKER, Role.RESIDENT):
+        other = app.test_client()
+        log_in(other, make_user(role))
+        assert other.get("/admin/audit/").status_code == 403
+    assert client.get("/admin/audit/").status_code == 302
