@@ -127,6 +127,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(certificate_views.bp)
     app.register_blueprint(audit_views.bp)
     app.register_blueprint(report_views.bp)
+    app.register_blueprint(report_views.report_api_bp)
     app.register_blueprint(export_views.bp)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)

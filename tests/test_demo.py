@@ -5,11 +5,15 @@ from sqlalchemy.orm import aliased
 
 from timebank.clock import local, now
 from timebank.extensions import db
+from timebank.ledger import Account, Entry, Transfer
 from timebank.permissions import Role, has_role
 from timebank.users import User, get_by_phone
 from volunteers import activities, profiles, themes
 from volunteers.activities import Activity, SignUp
+from volunteers.checkins import CheckIn
 from volunteers.geography import Community, GridTeam, StaffPost, Station
+from volunteers.mutual_aid import HelpRequest
+from volunteers.pools import PoolGrant
 from volunteers.profiles import VolunteerProfile, VolunteerTeam
 from volunteers.themes import Theme
 
@@ -17,7 +21,7 @@ from volunteers.themes import Theme
 def _counts() -> dict:
     return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
             for model in (User, StaffPost, GridTeam, VolunteerProfile, VolunteerTeam, Theme, Activity,
-                          SignUp)}
+                          SignUp, CheckIn, Account, Transfer, Entry, PoolGrant, HelpRequest)}
 
 
 def test_seed_demo_loads_a_consistent_demo_once(runner):
@@ -118,6 +122,30 @@ def test_seed_demo_loads_a_consistent_demo_once(runner):
         Activity.status == "published", Activity.starts_at > now()))
         if activities.slots_left(activity) > 0]
     assert len(open_here) >= 2
+
+    # Past activities have check-ins, mostly approved into the ledger (key checkin:<id>), some
+    # with minutes set by hand and a reason (荣誉时), a few rejected or waiting; and no-shows.
+    statuses = dict(db.session.execute(select(CheckIn.status, func.count(CheckIn.id))
+                                       .group_by(CheckIn.status)).all())
+    assert statuses["approved"] > 500 and statuses.get("closed", 0) + statuses.get("auto_closed", 0) > 0
+    assert statuses["rejected"] > 0
+    approved = list(db.session.scalars(select(CheckIn).where(CheckIn.status == "approved")))
+    assert all(checkin.transfer_id and checkin.minutes > 0 for checkin in approved)
+    assert all(checkin.decision_reason for checkin in approved if checkin.adjusted)
+    assert 0 < sum(checkin.adjusted for checkin in approved) < len(approved) / 5
+    keys = set(db.session.scalars(select(Transfer.idempotency_key).where(Transfer.kind == "earn")))
+    assert {f"checkin:{checkin.id}" for checkin in approved} <= keys
+    for checkin in approved[:50]:
+        assert local(checkin.activity.starts_at) < local(checkin.activity.ends_at) <= \
+            local(db.session.get(Transfer, checkin.transfer_id).posted_at) <= now()
+    assert db.session.scalar(select(func.count(SignUp.id)).where(SignUp.attendance == "no_show")) > 20
+    assert db.session.scalar(select(func.count(CheckIn.id)).join(CheckIn.activity).where(
+        Activity.ends_at > now())) == 0
+    # Some hours went to community pools, one pool granted some, one neighbour paid another.
+    assert db.session.scalar(select(func.sum(Account.balance)).where(
+        Account.key.like("pool:community:%"))) > 0
+    assert db.session.scalar(select(func.count(PoolGrant.id))) == 1
+    assert db.session.scalar(select(HelpRequest.status)) == "done"
 
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output

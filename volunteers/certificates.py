@@ -46,7 +46,7 @@ from timebank.ledger import Entry, Transfer, TransferKind
 from timebank.users import User
 from volunteers import geography, profiles
 from volunteers.activities import Activity
-from volunteers.checkins import CheckIn, CheckInStatus
+from volunteers.checkins import CheckIn, CheckInStatus, counted_as_hours
 from volunteers.geography import Station
 
 FONT = "STSong-Light"
@@ -167,8 +167,7 @@ def service_record(user: User, start: date | None = None, end: date | None = Non
 
     checkin_query = (
         select(CheckIn, Activity).join(Activity, CheckIn.activity_id == Activity.id)
-        .where(CheckIn.user_id == user.id, CheckIn.status == CheckInStatus.APPROVED,
-               Activity.starts_at < upper, _not_reversed(CheckIn.transfer_id))
+        .where(CheckIn.user_id == user.id, counted_as_hours(), Activity.starts_at < upper)
         .options(joinedload(Activity.theme), joinedload(Activity.community))
         .order_by(Activity.starts_at, CheckIn.id))
     if lower is not None:
@@ -322,7 +321,7 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
         "Nansha Time Bank from %(start)s to %(end)s: %(count)d activities, %(hours)s hours in "
         "all, of which %(scanned)s hours were recorded by scanning in and out and %(honour)s "
         "hours were recognised by hand (honour hours).",
-        name=user.name, id=id_number, volunteer=volunteer_number(user),
+        name=user.name, id=id_number, volunteer=profiles.volunteer_number(user.id),
         start=_date_text(record.start), end=_date_text(record.end), count=record.activity_count,
         hours=hours_text(record.total_minutes), scanned=hours_text(record.scanned_minutes),
         honour=hours_text(record.honour_minutes))), styles["body"]))
@@ -365,8 +364,3 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
                                  author=station.name, subject=certificate.number)
     document.build(story)
     return buffer.getvalue()
-
-
-def volunteer_number(user: User) -> str:
-    """The volunteer's number on the platform: ``NS`` and the user id, zero-padded."""
-    return f"NS{user.id:06d}"

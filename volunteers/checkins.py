@@ -29,9 +29,9 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import ForeignKey, Index, String, func, select
+from sqlalchemy import ForeignKey, Index, String, and_, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from timebank import audit, ledger
 from timebank.clock import UTCDateTime, now
@@ -62,6 +62,13 @@ STATUS_LABELS = {
     CheckInStatus.AUTO_CLOSED: _l("No check-out, awaiting review"),
     CheckInStatus.APPROVED: _l("Approved"),
     CheckInStatus.REJECTED: _l("Rejected"),
+}
+
+#: How a check-in was recorded (`CheckIn.method`).
+METHOD_LABELS = {
+    "qr": _l("Scanned the event code"),
+    "card": _l("Card scanned by staff"),
+    "code": _l("Card code typed by staff"),
 }
 
 #: Seconds a code from the rotating display stays valid (it is redrawn every 30 s).
@@ -101,6 +108,15 @@ class CheckIn(db.Model):
     activity: Mapped[Activity] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+def counted_as_hours():
+    """The check-ins whose minutes are hours served, as a SQL condition: approved, and the
+    ledger transfer of that approval not reversed since. Reports, exports and certificates
+    all count by this rule."""
+    reversal = aliased(ledger.Transfer)
+    return and_(CheckIn.status == CheckInStatus.APPROVED,
+                ~select(reversal.id).where(reversal.reverses_id == CheckIn.transfer_id).exists())
 
 
 # --- errors -----------------------------------------------------------------------------------

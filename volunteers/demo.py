@@ -16,9 +16,16 @@ What the demo holds:
 * One theme a month (一月一主题): the district's calendar for this year and the next 12 months,
   and station calendars of a few stations for some months.
 * Activities: 6 to 12 a station in each of last month, this month and next month under the
-  month's theme, with history (attended and no-show sign-ups of past activities), sign-ups,
-  invitations and waiting lists for coming ones, and a few drafts. 南沙街道 always has coming
-  activities in 金洲社区 with places left, and 陈晓敏 has coming sign-ups and an attended one.
+  month's theme, with sign-ups, invitations and waiting lists for coming ones, and a few drafts.
+  南沙街道 always has coming activities in 金洲社区 with places left, and 陈晓敏 has coming
+  sign-ups and an attended one.
+* What happened at the activities that ended before today: check-ins (QR or card) approved by
+  the station's social workers into the ledger (``checkin:<id>``, dated a day or two after the
+  activity), a few with minutes set by hand and a reason (荣誉时), a few rejected, forgotten
+  check-outs, no-shows, and in the last week check-ins still waiting for approval.
+* Hours moving on: the volunteers with the most hours at every station donate some to their
+  community's pool, 港湾社区's pool grants an hour to 梁伯, and 梁伯 pays a neighbour for going with
+  him to the clinic (mutual aid), so every figure of the dashboards has something to show.
 
 Deterministic (fixed random seeds; dates relative to today's month) and idempotent: what exists
 is found by natural keys (phones, names, a station's activity title within a month) and left
@@ -30,20 +37,25 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
-from timebank import users
+from timebank import ledger, users
 from timebank.clock import local, now, zone
 from timebank.demo import DEMO_PASSWORD
 from timebank.errors import Conflict
 from timebank.extensions import db
+from timebank.ledger import Account, AccountKind, Transfer, TransferKind
 from timebank.permissions import Role, has_role
 from timebank.users import User, UserRole
-from volunteers import activities, geography, profiles, themes
+from volunteers import activities, checkins, geography, mutual_aid, pools, profiles, themes
 from volunteers.activities import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.checkins import CheckIn, CheckInStatus
 from volunteers.geography import Community, GridTeam, ServicePoint, StaffPost, Station, Town
+from volunteers.mutual_aid import HelpRequest
 from volunteers.profiles import VolunteerProfile, VolunteerTeam
 
 SEED = 2026
@@ -492,6 +504,9 @@ def seed() -> None:
     seed_themes()
     seed_activities()
     seed_resident_sign_ups()
+    seed_check_ins()
+    seed_pools()
+    seed_mutual_aid()
     db.session.flush()
 
 
@@ -914,8 +929,8 @@ def _sign_ups(rng: random.Random, activity: Activity, volunteers: list, bookings
             if taken >= activity.slots:
                 break
             signed = activity.starts_at - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 12))
+            # Who came is recorded afterwards, by check-in or by staff (`seed_check_ins`).
             db.session.add(SignUp(activity_id=activity.id, user_id=user_id, status=SignUpStatus.CONFIRMED,
-                                  attendance="attended" if rng.random() < 0.88 else "no_show",
                                   created_at=signed, updated_at=activity.ends_at + timedelta(hours=2)))
         else:
             status = SignUpStatus.INVITED if invite and taken == 0 else None
@@ -965,4 +980,183 @@ def seed_resident_sign_ups() -> None:
                                       created_at=activity.starts_at - timedelta(days=3),
                                       updated_at=activity.ends_at + timedelta(hours=1)))
                 break
+    db.session.flush()
+
+
+# --- what happened at past activities: check-ins, hours, pools, mutual aid ----------------------
+
+#: Why staff set a check-in's minutes by hand (honour hours, 荣誉时), or refused it.
+LATE_SCAN_REASON = "手机没电未能按时扫码签到，经社工核对签到表按全程记录"
+LEFT_EARLY_REASON = "中途离场约半小时，按实际服务时长核减"
+FORGOT_CHECKOUT_REASON = "忘记签退，经社工核对签到表按活动全程记录"
+REJECT_REASON = "签到后未参与服务，经核实不予记录"
+#: Check-ins of activities that ended in the last days may still wait for a social worker.
+REVIEW_DAYS = 7
+
+
+def seed_check_ins() -> None:
+    """What happened at the past activities (those that ended before today): most confirmed
+    volunteers checked in and out (by QR, some by card) and a social worker of the station
+    approved their minutes into the ledger (`checkins.approve`, key ``checkin:<id>``); a few
+    approvals set the minutes by hand with a reason (荣誉时); a few volunteers forgot to check out
+    (closed with 0 minutes and flagged, then approved by hand); a few were rejected; about one in
+    eleven never came (marked no-show by staff); a few sign-ups are not recorded yet; and of the
+    last week's activities about half the check-ins still wait for approval.
+
+    The scans of the past are written as the check-in services would have left them (minutes by
+    `checkins.credited_minutes`), as `_sign_ups` writes past sign-ups; every decision goes
+    through the services (`approve`, `reject`, `mark_attendance`). Each outcome is drawn from a
+    generator seeded by the activity and the volunteer, so a second run, finding the check-ins
+    (or the no-show marks), adds nothing.
+    """
+    cutoff = datetime.combine(_today(), time(0), tzinfo=zone())
+    review_from = cutoff - timedelta(days=REVIEW_DAYS)
+    entries = db.session.scalars(
+        select(SignUp).join(SignUp.activity)
+        .outerjoin(CheckIn, (CheckIn.activity_id == SignUp.activity_id) & (CheckIn.user_id == SignUp.user_id))
+        .where(SignUp.status == SignUpStatus.CONFIRMED, CheckIn.id.is_(None),
+               func.coalesce(SignUp.attendance, "") != "no_show",
+               Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at < cutoff)
+        .options(joinedload(SignUp.user))
+        .order_by(Activity.starts_at, Activity.id, SignUp.id)).unique().all()
+    if not entries:
+        return
+    # Held for the whole step: the permission checks then find every post in the session.
+    posts = list(db.session.scalars(select(StaffPost)))  # noqa: F841
+    scanned = []
+    for entry in entries:
+        activity, user = entry.activity, entry.user
+        month = local(activity.starts_at).strftime("%Y-%m")
+        rng = random.Random(f"{SEED}:attendance:{activity.title}:{month}:{user.phone}")  # noqa: S311
+        draw = rng.random()
+        if entry.attendance is None and draw < 0.09:
+            activities.mark_attendance(entry, "no_show", by=activity.created_by)
+            continue
+        if entry.attendance is None and draw < 0.11:
+            continue  # nobody has recorded this one yet
+        arrived = activity.starts_at + timedelta(minutes=rng.randint(-25, 15))
+        checkin = CheckIn(activity_id=activity.id, user_id=user.id, checked_in_at=arrived,
+                          method=rng.choice(("qr", "qr", "qr", "card")))
+        outcome = rng.random()
+        if outcome < 0.03:  # forgot to check out: closed by the scheduler, for review
+            checkin.status, checkin.minutes, checkin.flagged = CheckInStatus.AUTO_CLOSED, 0, True
+        else:
+            checkin.checked_out_at = activity.ends_at + timedelta(minutes=rng.randint(-30, 25))
+            checkin.minutes = checkins.credited_minutes(activity, arrived, checkin.checked_out_at)
+            checkin.status = CheckInStatus.CLOSED
+        entry.attendance = "attended"
+        db.session.add(checkin)
+        scanned.append((checkin, outcome, rng))
+    db.session.flush()
+    accounts = {account.key: account for account in db.session.scalars(select(Account))}
+    approve = partial(_approve, accounts=accounts)
+    for checkin, outcome, rng in scanned:
+        activity, staff = checkin.activity, checkin.activity.created_by
+        if activity.ends_at >= review_from and rng.random() < 0.5:
+            continue  # waits for a social worker
+        if checkin.status == CheckInStatus.AUTO_CLOSED:
+            approve(checkin, staff, rng, minutes=activity.minutes_long, reason=FORGOT_CHECKOUT_REASON)
+        elif outcome < 0.045:
+            checkins.reject(checkin, by=staff, reason=REJECT_REASON)
+        elif outcome < 0.09 or not checkin.minutes:
+            if checkin.minutes < activity.minutes_long:
+                approve(checkin, staff, rng, minutes=activity.minutes_long, reason=LATE_SCAN_REASON)
+            else:
+                approve(checkin, staff, rng, minutes=activity.minutes_long - 30, reason=LEFT_EARLY_REASON)
+        else:
+            approve(checkin, staff, rng)
+    db.session.flush()
+
+
+def _approve(checkin: CheckIn, by: User, rng: random.Random, *, accounts: dict,
+             minutes: int | None = None, reason: str | None = None) -> None:
+    """Approve through `checkins.approve`, dated a few hours to days after the activity.
+
+    The transfer is posted first with that date (exactly the transfer `approve` would post, under
+    the same key), so the ledger's months match the activities'; `approve` then finds it under
+    its key and posts nothing more. `accounts` (key → account) saves looking each one up again.
+    """
+    activity = checkin.activity
+    when = min(now(), activity.ends_at + timedelta(hours=rng.randint(2, 60)))
+    final = checkin.minutes if minutes is None else minutes
+    issuer_key, member_key = f"station:{activity.station_id}:issuer", f"member:{checkin.user_id}"
+    if issuer_key not in accounts:
+        accounts[issuer_key] = checkins.issuer_account(activity.station)
+    if member_key not in accounts:
+        accounts[member_key] = ledger.member_account(checkin.user)
+    ledger.post_transfer(TransferKind.EARN, [(accounts[issuer_key], -final), (accounts[member_key], final)],
+                         idempotency_key=f"checkin:{checkin.id}", memo=activity.title, posted_by=by,
+                         reference=f"checkin:{checkin.id}", posted_at=when)
+    checkins.approve(checkin, by=by, minutes=minutes, reason=reason)
+    checkin.decided_at = when
+
+
+#: Donors a station (those with the most hours give part of them to their community's pool).
+POOL_DONORS = 3
+
+
+def seed_pools() -> None:
+    """Donations to community pools by the volunteers with the most hours at every station (and
+    someone in 港湾社区 always), then a grant from 港湾社区's pool to 梁伯, an elderly resident
+    living alone. All under ``demo:pool:`` keys: once any exists, nothing is added."""
+    if db.session.scalar(select(Transfer.id).where(Transfer.idempotency_key.like("demo:pool:%")).limit(1)):
+        return
+    named = {RESIDENT_PHONE, ELDER_PHONE}
+    rows = db.session.execute(
+        select(VolunteerProfile, Account.balance, Community.town_id)
+        .join(Account, (Account.owner_id == VolunteerProfile.user_id) & (Account.kind == AccountKind.MEMBER))
+        .join(Community, Community.id == VolunteerProfile.community_id)
+        .where(Account.balance >= 120)
+        .order_by(Account.balance.desc(), VolunteerProfile.user_id)).all()
+    rich = [(profile, balance, town_id) for profile, balance, town_id in rows
+            if profile.user.phone not in named]
+    elder_community = _community(DEMO_TOWN, ELDER_COMMUNITY)
+    donors = []
+    for station in _stations().values():
+        donors += [(profile, balance) for profile, balance, town_id in rich
+                   if town_id == station.town_id][:POOL_DONORS]
+    if elder_community is not None and not any(profile.community_id == elder_community.id
+                                               for profile, _balance in donors):
+        donors += [(profile, balance) for profile, balance, _town in rich
+                   if profile.community_id == elder_community.id][:1]
+    for profile, balance in donors:
+        minutes = 120 if balance >= 360 else 60
+        memo = f"捐给{profile.community.name}互助池，帮助有需要的邻居"
+        pools.donate(profile.user, profile.community, minutes, memo,
+                     idempotency_key=f"demo:pool:{profile.user.phone}")
+    elder, social_worker = users.get_by_phone(ELDER_PHONE), users.get_by_phone(SOCIAL_WORKER_PHONE)
+    if elder is not None and social_worker is not None and elder_community is not None \
+            and pools.pool_balances([elder_community])[elder_community.id] >= 60:
+        pools.grant(elder_community, elder, 60, "elderly_alone", "独居长者，用于请邻居陪同复诊",
+                    by=social_worker, idempotency_key="demo:pool:grant:elder")
+    db.session.flush()
+
+
+MUTUAL_AID_TITLE = "陪同去社区卫生服务站复诊"
+
+
+def seed_mutual_aid() -> None:
+    """梁伯 asked a neighbour in 港湾社区 to go with him to the clinic, and paid an hour for it
+    (a ``spend`` transfer), once both had confirmed. Added only if that request is missing."""
+    elder = users.get_by_phone(ELDER_PHONE)
+    community = _community(DEMO_TOWN, ELDER_COMMUNITY)
+    if elder is None or community is None or db.session.scalar(select(HelpRequest.id).where(
+            HelpRequest.requester_id == elder.id, HelpRequest.title == MUTUAL_AID_TITLE)):
+        return
+    helper = db.session.scalar(
+        select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(VolunteerProfile.community_id == community.id, User.phone.like("136%"))
+        .order_by(User.id).limit(1))
+    if helper is None or mutual_aid.available_minutes(elder) < 60:
+        return
+    request = mutual_aid.post_request(elder, {
+        "title": MUTUAL_AID_TITLE, "category": "escort_to_clinic", "minutes": 60, "starts_at": now(),
+        "description": "周三上午到港湾社区卫生服务站复诊量血压，腿脚不便，想请邻居陪同。",
+        "place": "港湾社区卫生服务站"})
+    offer = mutual_aid.offer_help(request, helper, "我周三上午有空，可以陪您去。")
+    mutual_aid.choose_helper(request, offer, elder)
+    mutual_aid.confirm_done(request, helper)
+    mutual_aid.confirm_done(request, elder)
+    request.starts_at = now() - timedelta(days=2)
+    request.created_at = now() - timedelta(days=4)
     db.session.flush()

@@ -144,6 +144,11 @@ def _station_id(user) -> int | None:
 
 # --- services ---------------------------------------------------------------------------------
 
+def volunteer_number(user_id: int) -> str:
+    """The volunteer's number on certificates and exports: ``NS`` and the user id, zero-padded."""
+    return f"NS{user_id:06d}"
+
+
 def mask_id_number(id_number: str | None) -> str:
     """``440115199001011234`` → ``4401**********1234``."""
     if not id_number:
