@@ -475,3 +475,21 @@ def test_the_summary_api_gives_the_same_figures_in_minutes(api_client, known):
     document = api_client.get("/api/v1/openapi.json").get_json()
     validate(document)
     assert "/api/v1/reports/summary" in document["paths"]
+
+
+def test_the_dashboard_needs_the_same_queries_however_much_data_there_is(client, login, known,
+                                                                          make_volunteer):
+    """Every figure is aggregated in SQL: more volunteers, activities and hours add no query."""
+    from tests.test_station_pages import queries_for
+
+    k = known
+    login(k.admin)
+    before = queries_for(client, "/reports/")
+    for index in range(6):
+        volunteer = make_volunteer(k.b2, name=f"新志愿者{index}")
+        made = k.activity(k.b, k.worker_b, k.m2, 3 + index, title=f"乙加{index}", theme_id=k.t2.id,
+                          community=k.b2)
+        checkins.approve(k.attend(made, volunteer), by=k.worker_b)
+        pools.donate(volunteer, k.b2, 10, "捐给互助池", idempotency_key=f"t:more:{index}")
+    db.session.commit()
+    assert queries_for(client, "/reports/") == before
