@@ -210,3 +210,17 @@ def test_the_period_defaults_to_the_first_service_up_to_today(served):
     record = certificates.service_record(served["volunteer"])
     assert record.start == date(2026, 10, 20)
     assert record.end == local(now()).date()
+
+
+def test_service_at_another_station_names_that_station(client, served, make_station, make_staff,
+                                                       make_activity):
+    elsewhere = make_station(name="榄核镇")
+    worker = make_staff(elsewhere, name="榄核社工")
+    made = make_activity(elsewhere, worker, title="湿地清洁日", start="2026-11-15 09:00", hours=2,
+                         place="湿地公园", allow_walk_ins=True)
+    serve(made, served["volunteer"], worker)
+    log_in(client, served["volunteer"])
+    text = pdf_text(client.get("/volunteer/certificate.pdf").data)
+    assert "湿地公园（榄核镇社工服务站主办）" in text
+    assert "出具单位：黄阁镇社工服务站" in text  # still issued by the home station
+    assert "黄阁广场（" not in text  # the home station's own activities need no note

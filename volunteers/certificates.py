@@ -98,6 +98,9 @@ class RecordLine:
     minutes: int
     #: 荣誉时: minutes set or added by hand (always with who and why), not scanned.
     honour: bool
+    #: The station that organised and recorded it (None for hours added by hand).
+    organiser_id: int | None = None
+    organiser: str = ""
 
 
 @dataclass
@@ -168,7 +171,8 @@ def service_record(user: User, start: date | None = None, end: date | None = Non
     checkin_query = (
         select(CheckIn, Activity).join(Activity, CheckIn.activity_id == Activity.id)
         .where(CheckIn.user_id == user.id, counted_as_hours(), Activity.starts_at < upper)
-        .options(joinedload(Activity.theme), joinedload(Activity.community))
+        .options(joinedload(Activity.theme), joinedload(Activity.community),
+                 joinedload(Activity.station))
         .order_by(Activity.starts_at, CheckIn.id))
     if lower is not None:
         checkin_query = checkin_query.where(Activity.starts_at >= lower)
@@ -178,7 +182,8 @@ def service_record(user: User, start: date | None = None, end: date | None = Non
         lines.append(RecordLine(
             source=f"checkin:{checkin.id}", day=local(activity.starts_at).date(),
             title=activity.title, place=activity.place or activity.community.name,
-            content=content, minutes=checkin.minutes or 0, honour=checkin.adjusted))
+            content=content, minutes=checkin.minutes or 0, honour=checkin.adjusted,
+            organiser_id=activity.station_id, organiser=activity.station.name))
 
     account = ledger.find_member_account(user)
     if account is not None:
@@ -331,8 +336,12 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
     rows = [[Paragraph(escape(str(text)), styles["cell"]) for text in header]]
     for line in record.lines:
         hours = hours_text(line.minutes) + (" " + _("(honour)") if line.honour else "")
+        place = line.place
+        if line.organiser_id not in (None, station.id):
+            # "Whoever organises it records it": name the station that did, when not the issuer.
+            place = _("%(place)s (organised by %(station)s)", place=place, station=line.organiser)
         rows.append([Paragraph(escape(text), styles["cell"]) for text in (
-            line.day.isoformat(), line.title, line.place, line.content, hours)])
+            line.day.isoformat(), line.title, place, line.content, hours)])
     table = Table(rows, colWidths=[24 * mm, 50 * mm, 38 * mm, 45 * mm, 23 * mm], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
