@@ -10,8 +10,11 @@ import contextvars
 import itertools
 import os
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from flask import has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -25,6 +28,20 @@ from timebank.permissions import Role
 pytest_plugins = ["tests.browser"]
 
 NO_SKIPS = os.environ.get("TIMEBANK_NO_SKIPS") == "1"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: The instant every test starts at, whatever the day: a Wednesday in mid-December at 10:00 in
+#: Nansha. ``TIMEBANK_TEST_INSTANT=2027-02-28T23:59+08:00`` runs the suite at another instant.
+SUITE_INSTANT = datetime.fromisoformat(os.environ.get("TIMEBANK_TEST_INSTANT") or "2026-12-16T10:00+08:00")
+#: Instants where dates turn: the 1st, the 15th and the last day of a month, 31 December into
+#: 1 January, 29 February, and a minute before and after midnight in Asia/Shanghai. Tests that
+#: depend on the date take them as ``@pytest.mark.parametrize("instant", EDGE_INSTANTS)``.
+EDGE_INSTANTS = [datetime(*fields, tzinfo=SHANGHAI) for fields in (
+    (2027, 3, 1, 0, 1),     # the 1st, a minute after midnight (after a 28-day February)
+    (2027, 6, 15, 12, 0),   # the 15th
+    (2026, 12, 31, 23, 59), # the last day of a month and of the year, a minute before midnight
+    (2027, 1, 1, 0, 1),     # the new year's first minute
+    (2028, 2, 29, 23, 59),  # a leap day, late
+)]
 PASSWORD = "correct horse 9"
 _phones = itertools.count(13900000000)
 
@@ -36,6 +53,25 @@ def pytest_runtest_makereport(item, call):
     if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped while TIMEBANK_NO_SKIPS=1: {report.longrepr}"
+
+
+def instant_id(instant: datetime) -> str:
+    return instant.strftime("%Y-%m-%dT%H:%M")
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request):
+    """Every test runs at a known instant (`SUITE_INSTANT`, or its ``instant`` parameter), with
+    time moving on from there (or standing still, with ``@pytest.mark.frozen_clock``), so no
+    test depends on the day it runs. Browser tests keep the real clock: Chromium has its own,
+    and cookies dated in its past would be thrown away."""
+    if request.node.get_closest_marker("browser"):
+        yield None
+        return
+    instant = request.getfixturevalue("instant") if "instant" in request.fixturenames else SUITE_INSTANT
+    tick = request.node.get_closest_marker("frozen_clock") is None
+    with time_machine.travel(instant, tick=tick) as traveller:
+        yield traveller
 
 
 class IsolatedClient(FlaskClient):
@@ -246,6 +282,23 @@ def make_volunteer(make_user):
         update_profile(profile_for(user), {**fields, **profile})
         db.session.commit()
         return user
+
+    return make
+
+
+@pytest.fixture
+def manager_for(make_station, make_staff):
+    """Staff (a station manager unless `role` says otherwise) of a new station where `people`
+    (users, or their accounts) volunteer: whom corrections of their hours are for."""
+    from volunteers.profiles import profile_for, update_profile
+
+    def make(*people, role=Role.STATION_MANAGER):
+        station = make_station()
+        for person in people:
+            user = getattr(person, "owner", None) or person
+            update_profile(profile_for(user), {"community_id": station.town.communities[0].id})
+        db.session.commit()
+        return make_staff(station, role, name="项目主管")
 
     return make
 

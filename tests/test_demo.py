@@ -1,14 +1,19 @@
 """The demo data: `flask seed-demo` loads a varied, consistent coordination demo, once."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
+from tests.conftest import EDGE_INSTANTS, instant_id
 from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.ledger import Account, Entry, Transfer
 from timebank.permissions import Role, has_role
 from timebank.users import User, get_by_phone
 from volunteers import activities, profiles, themes
+from volunteers import demo as volunteers_demo
 from volunteers.activities import Activity, SignUp
 from volunteers.checkins import CheckIn
 from volunteers.geography import Community, GridTeam, StaffPost, Station
@@ -24,7 +29,9 @@ def _counts() -> dict:
                           SignUp, CheckIn, Account, Transfer, Entry, PoolGrant, HelpRequest)}
 
 
-def test_seed_demo_loads_a_consistent_demo_once(runner):
+@pytest.mark.frozen_clock  # seeding takes a while: 23:59 must not become tomorrow in between
+@pytest.mark.parametrize("instant", EDGE_INSTANTS, ids=instant_id)
+def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     counts = _counts()
@@ -81,6 +88,13 @@ def test_seed_demo_loads_a_consistent_demo_once(runner):
             Activity.station_id == station.id, Activity.starts_at >= start, Activity.starts_at < end))
         assert this_month >= 6, station.name
     assert db.session.scalar(select(func.count(Activity.id)).where(Activity.theme_id.is_(None))) == 0
+    # Its history is the last eight weeks and its future the next six, whatever the day.
+    day = today.date()
+    days = [local(start).date() for start in db.session.scalars(select(Activity.starts_at))]
+    assert min(days) >= min(day - timedelta(days=volunteers_demo.HISTORY_DAYS), day.replace(day=1))
+    assert min(days) < day - timedelta(days=volunteers_demo.HISTORY_DAYS - 7)
+    assert max(days) >= day + timedelta(days=volunteers_demo.AHEAD_DAYS - 7)
+    assert sum(1 for start in days if start < day) >= 100
     taken = activities.places_taken(db.session.scalars(select(Activity.id)))
     for activity in db.session.scalars(select(Activity)):
         assert taken.get(activity.id, 0) <= activity.slots, activity.title

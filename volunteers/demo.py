@@ -15,8 +15,10 @@ What the demo holds:
 * Volunteer service teams (志愿服务队) at every station, led by its social workers.
 * One theme a month (一月一主题): the district's calendar for this year and the next 12 months,
   and station calendars of a few stations for some months.
-* Activities: 6 to 12 a station in each of last month, this month and next month under the
-  month's theme, with sign-ups, invitations and waiting lists for coming ones, and a few drafts.
+* Activities: 6 to 12 a station a month under the month's theme, over the last eight weeks and
+  the next six (and always the whole of this month), with sign-ups, invitations and waiting
+  lists for coming ones, and a few drafts. The window is counted in days from today, so the
+  demo looks alike on the 1st of a month and on the 31st.
   南沙街道 always has coming activities in 金洲社区 with places left, and 陈晓敏 has coming
   sign-ups and an attended one.
 * What happened at the activities that ended before today: check-ins (QR or card) approved by
@@ -27,7 +29,7 @@ What the demo holds:
   community's pool, 港湾社区's pool grants an hour to 梁伯, and 梁伯 pays a neighbour for going with
   him to the clinic (mutual aid), so every figure of the dashboards has something to show.
 
-Deterministic (fixed random seeds; dates relative to today's month) and idempotent: what exists
+Deterministic (fixed random seeds; dates relative to today) and idempotent: what exists
 is found by natural keys (phones, names, a station's activity title within a month) and left
 alone, so running the seeder twice adds nothing. Login password: `timebank.demo.DEMO_PASSWORD`.
 """
@@ -689,14 +691,19 @@ def _today() -> date:
     return local(now()).date()
 
 
+#: The demo's activities span the last HISTORY_DAYS and the next AHEAD_DAYS (and this month).
+HISTORY_DAYS, AHEAD_DAYS = 8 * 7, 6 * 7
+
+
 def seed_themes() -> None:
-    """The district's calendar for this year and the next 12 months, and a few station calendars."""
+    """The district's calendar for this year, the months of the demo's history and the next 12
+    months, and a few station calendars."""
     admin = users.get_by_phone(DISTRICT_ADMIN_PHONE)
     if admin is None:
         return
     today = _today()
     months = {(today.year, month) for month in range(1, 13)}
-    months |= {_shift(today.year, today.month, offset) for offset in range(1, 13)}
+    months |= {_shift(today.year, today.month, offset) for offset in range(-3, 13)}
     for year, month in sorted(months):
         if month in themes.calendar(None, year):
             continue
@@ -794,12 +801,14 @@ def plan_month(town: str, station: Station, year: int, month: int) -> list[dict]
 
 
 def plan_anchors(town: str, station: Station, today: date, titles: set) -> list[dict]:
-    """Three more activities in 金洲社区 after today, with room for newcomers (this month if it can)."""
+    """Three more activities in 金洲社区 after today, with room for newcomers: this month, or
+    next month when today is its last day."""
     community = next((community for community in station.town.communities
                       if community.name == DEMO_COMMUNITY), None)
     if community is None:
         return []
-    year, month = today.year, today.month
+    tomorrow = today + timedelta(days=1)
+    year, month = tomorrow.year, tomorrow.month
     rng = random.Random(f"{SEED}:{town}:{year}-{month:02d}:anchors")  # noqa: S311
     theme, theme_kinds = _month_theme(town, station, year, month)
     kinds = [key for key in dict.fromkeys((*theme_kinds, "cleanup", "visit", "sorting", "birthday", "repair"))
@@ -866,8 +875,36 @@ def _candidates(rng: random.Random, activity: Activity, volunteers: list[Volunte
     return [profile for _key, _id, profile in sorted(keyed, key=lambda item: item[:2], reverse=True)]
 
 
+def _in_window(day: date, today: date) -> bool:
+    """Whether an activity on `day` belongs to the demo: within its window of days, or this month."""
+    return (today - timedelta(days=HISTORY_DAYS) <= day < today + timedelta(days=AHEAD_DAYS)
+            or (day.year, day.month) == (today.year, today.month))
+
+
+def plan_window(town: str, station: Station, today: date) -> list[tuple[int, dict]]:
+    """(month offset, plan entry) of a station's activities in the demo's window, in month order.
+
+    Each month's plan is drawn whole (`plan_month`) and cut to the window, so an activity keeps its
+    day and title whenever the seeder runs. In `DRAFT_TOWNS` the last one is still a draft.
+    """
+    window, tomorrow = [], today + timedelta(days=1)
+    for offset in range(-3, 3):
+        year, month = _shift(today.year, today.month, offset)
+        plan = plan_month(town, station, year, month)
+        if town == DEMO_TOWN and (year, month) == (tomorrow.year, tomorrow.month):
+            # Newcomers always find a coming activity here.
+            plan += plan_anchors(town, station, today, {entry["data"]["title"] for entry in plan})
+        window += [(offset, entry) for entry in plan
+                   if _in_window(local(entry["data"]["starts_at"]).date(), today)]
+    coming = [entry for _offset, entry in window
+              if local(entry["data"]["starts_at"]).date() > today and not entry["anchor"]]
+    if town in DRAFT_TOWNS and coming:
+        max(coming, key=lambda entry: entry["data"]["starts_at"])["data"]["status"] = ActivityStatus.DRAFT
+    return window
+
+
 def seed_activities() -> None:
-    """Last month's, this month's and next month's activities of every station, with sign-ups."""
+    """Every station's activities over the demo's window of days, with sign-ups."""
     today = _today()
     skip = {RESIDENT_PHONE, ELDER_PHONE}
     bookings = None
@@ -875,20 +912,17 @@ def seed_activities() -> None:
         workers = _station_workers(station)
         if not workers:
             continue
-        first, _ = activities.month_bounds(*_shift(today.year, today.month, -1))
-        _, last = activities.month_bounds(*_shift(today.year, today.month, 1))
+        first = datetime.combine(today - timedelta(days=HISTORY_DAYS + 40), time(0), tzinfo=zone())
+        last = datetime.combine(today + timedelta(days=AHEAD_DAYS + 40), time(0), tzinfo=zone())
         existing = {(activity.title, local(activity.starts_at).strftime("%Y-%m"))
                     for activity in db.session.scalars(select(Activity).where(
-                        Activity.station_id == station.id, Activity.starts_at >= first - timedelta(days=7),
-                        Activity.starts_at < last + timedelta(days=7)))}
+                        Activity.station_id == station.id, Activity.starts_at >= first,
+                        Activity.starts_at < last))}
         volunteers = [profile for profile in _station_volunteers(station) if profile.user.phone not in skip]
-        for offset in (-1, 0, 1):
+        window = plan_window(town, station, today)
+        for offset in sorted({offset for offset, _entry in window}):
             year, month = _shift(today.year, today.month, offset)
-            plan = plan_month(town, station, year, month)
-            if offset == 1 and town in DRAFT_TOWNS:
-                plan[-1]["data"]["status"] = ActivityStatus.DRAFT
-            if offset == 0 and town == DEMO_TOWN:  # newcomers always find a coming activity here
-                plan += plan_anchors(town, station, today, {entry["data"]["title"] for entry in plan})
+            plan = [entry for entry_offset, entry in window if entry_offset == offset]
             for index, entry in enumerate(plan):
                 data = entry["data"]
                 if (data["title"], local(data["starts_at"]).strftime("%Y-%m")) in existing:
@@ -900,23 +934,28 @@ def seed_activities() -> None:
                 rng = random.Random(f"{SEED}:signups:{town}:{data['title']}:{year}-{month}")  # noqa: S311
                 activity.created_at = min(now(), activity.starts_at - timedelta(days=rng.randint(7, 21)))
                 if activity.status == ActivityStatus.PUBLISHED:
-                    _sign_ups(rng, activity, volunteers, bookings, anchor=entry["anchor"], offset=offset)
+                    _sign_ups(rng, activity, volunteers, bookings, anchor=entry["anchor"])
     db.session.flush()
 
 
+#: Coming activities within this many days are well filled; later ones fill slowly, and invite.
+FILLING_DAYS = 21
+
+
 def _sign_ups(rng: random.Random, activity: Activity, volunteers: list, bookings: Bookings, *,
-              anchor: bool, offset: int) -> None:
+              anchor: bool) -> None:
     ended = activity.ends_at <= now()
+    soon = activity.starts_at < now() + timedelta(days=FILLING_DAYS)
     if ended:
         wanted = max(2, round(activity.slots * rng.uniform(0.55, 1.0)))
     elif anchor:
         wanted = rng.randint(2, activity.slots - 4)
     else:
-        share = rng.uniform(0.3, 0.85) if offset == 0 else rng.uniform(0.1, 0.5)
+        share = rng.uniform(0.3, 0.85) if soon else rng.uniform(0.1, 0.5)
         wanted = max(1, round(activity.slots * share))
         if rng.random() < 0.1:  # a popular one: full, with a waiting list
             wanted = activity.slots + rng.randint(1, 3)
-    invite = not ended and not anchor and offset == 1 and rng.random() < 0.3
+    invite = not ended and not anchor and not soon and rng.random() < 0.3
     taken = 0
     for profile in _candidates(rng, activity, volunteers):
         if taken >= wanted:
