@@ -25,6 +25,7 @@ from volunteers import (
     match_cli,
     matching_api,
     matching_views,
+    profiles,
     report_views,
     staff_views,
 )
@@ -142,5 +143,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(match_cli.match_cli)
     app.cli.add_command(export_cli)
     app.extensions["timebank.jobs"] = dict(jobs.JOBS)
+    app.extensions["timebank.station_of"] = profiles.station_id_of
     app.extensions["timebank.demo_seeders"] = [demo.seed, volunteers_demo.seed]
     return app

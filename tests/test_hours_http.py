@@ -172,9 +172,9 @@ def test_a_resident_cannot_see_another_members_statement(client, make_user, logi
     assert client.get(f"/staff/members/{alice.id}/hours").status_code == 403
 
 
-def test_station_manager_posts_an_adjustment_with_a_reason(client, make_user, login):
+def test_station_manager_posts_an_adjustment_with_a_reason(client, make_user, login, manager_for):
     alice = make_user()
-    login(make_user(Role.STATION_MANAGER))
+    login(manager_for(alice))
     page = client.get(f"/staff/members/{alice.id}/hours").get_data(as_text=True)
     nonce = re.search(r'name="nonce" value="([^"]+)"', page).group(1)
     data = {"minutes": "90", "reason": "纸质签到表补录", "nonce": nonce}
@@ -186,9 +186,9 @@ def test_station_manager_posts_an_adjustment_with_a_reason(client, make_user, lo
     assert transfers() == 1
 
 
-def test_adjustment_without_a_reason_is_refused(client, make_user, login):
+def test_adjustment_without_a_reason_is_refused(client, make_user, login, manager_for):
     alice = make_user()
-    login(make_user(Role.STATION_MANAGER))
+    login(manager_for(alice))
     response = post_form(client, f"/staff/members/{alice.id}/adjust",
                          {"minutes": "90", "reason": "", "nonce": "abcdefgh12"},
                          page=f"/staff/members/{alice.id}/hours")
@@ -210,17 +210,33 @@ def test_social_worker_cannot_adjust_or_reverse(client, make_user, login, fund):
     assert transfers() == 1
 
 
-def test_station_manager_reverses_a_transfer(client, make_user, login, fund):
+def test_station_manager_reverses_a_transfer(client, make_user, login, fund, manager_for):
     alice = make_user()
     fund(alice, 60)
     transfer = db.session.scalar(select(Transfer))
-    login(make_user(Role.STATION_MANAGER))
+    login(manager_for(alice))
     response = post_form(client, f"/staff/transfers/{transfer.id}/reverse",
                          {"reason": "重复签到", "next": f"/staff/members/{alice.id}/hours"},
                          page=f"/staff/members/{alice.id}/hours", follow_redirects=True)
     assert "该笔记录已冲正" in response.get_data(as_text=True)
     assert ledger.balance(ledger.member_account(alice)) == 0
     assert ledger.verify() == []
+
+
+def test_another_stations_manager_can_neither_adjust_nor_reverse(client, make_user, login, fund,
+                                                                   manager_for):
+    alice = make_user()
+    fund(alice, 60)
+    transfer = db.session.scalar(select(Transfer))
+    manager_for(alice)
+    login(manager_for(make_user()))  # manages a station alice does not belong to
+    page = f"/staff/members/{alice.id}/hours"
+    assert "人工调整时长" not in client.get(page).get_data(as_text=True)
+    assert post_form(client, f"/staff/members/{alice.id}/adjust",
+                     {"minutes": "90", "reason": "想加", "nonce": "abcdefgh12"}, page=page).status_code == 403
+    assert post_form(client, f"/staff/transfers/{transfer.id}/reverse", {"reason": "想撤"},
+                     page=page).status_code == 403
+    assert transfers() == 1 and ledger.balance(ledger.member_account(alice)) == 60
 
 
 # --- API --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, text
 
 from timebank import ledger
 from timebank.audit import AuditEntry
+from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import Account, AccountKind, Entry, Transfer, TransferKind
 from timebank.permissions import Role
@@ -131,9 +132,9 @@ def test_posted_entries_can_be_neither_changed_nor_deleted(issuer, member):
     db.session.rollback()
 
 
-def test_reversal_undoes_a_transfer_once_and_keeps_both_on_the_statement(issuer, member, make_user):
-    manager = make_user(Role.STATION_MANAGER)
+def test_reversal_undoes_a_transfer_once_and_keeps_both_on_the_statement(issuer, member, manager_for):
     alice = member()
+    manager = manager_for(alice)
     transfer = earn(issuer, alice, 60)
     reversal = ledger.reverse(transfer, "签到记录有误", posted_by=manager)
     db.session.commit()
@@ -147,6 +148,28 @@ def test_reversal_undoes_a_transfer_once_and_keeps_both_on_the_statement(issuer,
                              ).reason == "签到记录有误"
 
 
+def test_corrections_are_for_staff_of_the_members_station(issuer, member, manager_for, make_user):
+    alice, bob = member(), member()
+    alices_manager, bobs_manager = manager_for(alice), manager_for(bob)
+    transfer = earn(issuer, alice, 60)
+    gift = ledger.transfer_between(alice, bob, 10, TransferKind.DONATE, idempotency_key="gift")
+    db.session.commit()
+    for staff in (bobs_manager, make_user(Role.STATION_MANAGER)):  # another station's, and no station's
+        with pytest.raises(PermissionDenied):
+            ledger.adjust(alice, 30, "补录", posted_by=staff, idempotency_key=f"adj:{staff.id}")
+        with pytest.raises(PermissionDenied):
+            ledger.reverse(transfer, "误批", posted_by=staff)
+    with pytest.raises(PermissionDenied):  # bob is not at alice's station
+        ledger.reverse(gift, "误送", posted_by=alices_manager)
+    db.session.rollback()
+    assert ledger.balance(alice) == 50 and ledger.balance(bob) == 10
+
+    ledger.adjust(alice, 30, "补录", posted_by=alices_manager, idempotency_key="adj:own")
+    ledger.reverse(gift, "误送", posted_by=make_user(Role.DISTRICT_ADMIN))  # the district: anywhere
+    db.session.commit()
+    assert ledger.balance(alice) == 90 and ledger.balance(bob) == 0
+
+
 def test_reversal_cannot_take_a_member_below_their_minimum(issuer, member):
     alice, bob = member(), member()
     transfer = earn(issuer, alice, 60)
@@ -155,9 +178,9 @@ def test_reversal_cannot_take_a_member_below_their_minimum(issuer, member):
         ledger.reverse(transfer, "wrong volunteer")
 
 
-def test_adjustment_needs_a_reason_and_is_audited(member, make_user):
-    manager = make_user(Role.STATION_MANAGER)
+def test_adjustment_needs_a_reason_and_is_audited(member, manager_for):
     alice = member()
+    manager = manager_for(alice)
     with pytest.raises(ledger.InvalidInput):
         ledger.adjust(alice, 30, "  ", posted_by=manager, idempotency_key="adj:1")
     transfer = ledger.adjust(alice, 30, "纸质签到补录", posted_by=manager, idempotency_key="adj:1")

@@ -37,6 +37,7 @@ from timebank import audit
 from timebank.clock import UTCDateTime, local, now
 from timebank.errors import InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.permissions import require_acting_for
 from timebank.users import mask_name
 
 
@@ -343,7 +344,13 @@ def transfer_between(source: Account, target: Account, minutes: int, kind, **kwa
 
 
 def reverse(transfer: Transfer, reason: str, *, posted_by=None) -> Transfer:
-    """Undo `transfer` by posting its opposite; the original stays on every statement."""
+    """Undo `transfer` by posting its opposite; the original stays on every statement.
+
+    A person reversing must be staff of the station of every member in it (district
+    administrators anywhere); `posted_by=None` is the platform itself."""
+    if posted_by is not None:
+        require_acting_for(posted_by, [entry.account.owner for entry in transfer.entries
+                                       if entry.account.kind == AccountKind.MEMBER])
     if not reason.strip():
         raise InvalidInput(fields={"reason": [_("Give a reason.")]})
     if transfer.kind == TransferKind.REVERSAL:
@@ -365,8 +372,12 @@ def adjust(account: Account, minutes: int, reason: str, *, posted_by, idempotenc
            ) -> Transfer:
     """Staff correction: add (or with negative `minutes`, remove) hours, always with a reason.
 
-    These are "honour hours" (荣誉时) on reports, kept apart from scanned service time.
+    These are "honour hours" (荣誉时) on reports, kept apart from scanned service time. Only
+    staff of the member's station (district administrators anywhere) may post one;
+    `posted_by=None` is the platform itself.
     """
+    if posted_by is not None:
+        require_acting_for(posted_by, [account.owner] if account.kind == AccountKind.MEMBER else [])
     if not reason.strip():
         raise InvalidInput(fields={"reason": [_("Give a reason.")]})
     if minutes == 0:

@@ -8,8 +8,11 @@ from enum import StrEnum
 from functools import wraps
 
 from flask import abort, current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+
+from timebank.errors import PermissionDenied
 
 
 class Role(StrEnum):
@@ -52,6 +55,38 @@ def has_role(user, role: Role | str) -> bool:
 
 def is_staff(user) -> bool:
     return has_role(user, Role.SOCIAL_WORKER)
+
+
+def station_of(user) -> int | None:
+    """The station `user` belongs to: a staff member's post, a volunteer's community.
+
+    Stations live in the coordination layer, which installs the finder as
+    ``app.extensions["timebank.station_of"]``; without one nobody belongs to a station.
+    """
+    finder = current_app.extensions.get("timebank.station_of")
+    return finder(user) if finder is not None and user is not None else None
+
+
+def can_act_for(staff, member) -> bool:
+    """Whether `staff` may act on `member`'s hours: district administrators everywhere, other
+    staff only for members of their own station."""
+    if has_role(staff, Role.DISTRICT_ADMIN):
+        return True
+    if not is_staff(staff) or member is None:
+        return False
+    own = station_of(staff)
+    return own is not None and own == station_of(member)
+
+
+def require_acting_for(staff, members) -> None:
+    """`PermissionDenied` unless `staff` may act for every one of `members`.
+
+    A correction touching no member at all (only pools or issuers) is the district's."""
+    members = [member for member in members if member is not None]
+    if not members and not has_role(staff, Role.DISTRICT_ADMIN):
+        raise PermissionDenied(_("Only a district administrator can correct this."))
+    if not all(can_act_for(staff, member) for member in members):
+        raise PermissionDenied(_("Only staff of this member's station can correct their hours."))
 
 
 def role_required(*roles: Role | str):

@@ -10,11 +10,11 @@ from flask_login import current_user
 from sqlalchemy import func, or_, select
 
 from timebank import ledger
-from timebank.errors import ServiceError
+from timebank.errors import PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form, safe_next
 from timebank.ledger_schemas import AdjustFormSchema, ReverseFormSchema
-from timebank.permissions import Role, has_role, role_required
+from timebank.permissions import Role, can_act_for, has_role, role_required
 from timebank.users import User
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
@@ -54,7 +54,7 @@ def member_hours(user_id: int, errors=None, form=None):
         totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         months=ledger.monthly_totals(account) if account else [],
         errors=errors or {}, form=form or {}, nonce=secrets.token_hex(12),
-        can_correct=has_role(current_user, Role.STATION_MANAGER),
+        can_correct=has_role(current_user, Role.STATION_MANAGER) and can_act_for(current_user, member),
     )
 
 
@@ -67,6 +67,8 @@ def adjust_member_hours(user_id: int):
         try:
             ledger.adjust(ledger.member_account(member), data["minutes"], data["reason"],
                           posted_by=current_user, idempotency_key=f"adjust:{data['nonce']}")
+        except PermissionDenied:
+            raise
         except ServiceError as error:
             db.session.rollback()
             errors = error.fields or {"_schema": [error.message]}
@@ -90,6 +92,8 @@ def reverse_transfer(transfer_id: int):
         return redirect(back_to)
     try:
         ledger.reverse(transfer, data["reason"], posted_by=current_user)
+    except PermissionDenied:
+        raise
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")

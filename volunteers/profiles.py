@@ -129,10 +129,11 @@ def _profile_of(user) -> VolunteerProfile | None:
 User.community_id = property(lambda user: getattr(_profile_of(user), "community_id", None))
 User.linked_social_worker_id = property(
     lambda user: getattr(_profile_of(user), "linked_social_worker_id", None))
-User.station_id = property(lambda user: _station_id(user))
+User.station_id = property(lambda user: station_id_of(user))
 
 
-def _station_id(user) -> int | None:
+def station_id_of(user) -> int | None:
+    """A staff member's station (their post), or a volunteer's (their community's)."""
     post = db.session.get(StaffPost, user.id)
     if post is not None:
         return post.station_id
