@@ -4,8 +4,21 @@ import os
 from datetime import timedelta
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from timebank import api, audit_views, auth, database, demo, hours, ledger_api, notifications, site, staff
+from timebank import (
+    api,
+    audit_views,
+    auth,
+    database,
+    demo,
+    guesses,
+    hours,
+    ledger_api,
+    notifications,
+    site,
+    staff,
+)
 from timebank.cli import ledger_cli, seed_demo_command, users_cli
 from timebank.clock import render_migration_item
 from timebank.errors import register_error_handlers
@@ -65,6 +78,11 @@ def settings_from_environment(instance_path: str) -> dict:
         #: Where phones reach the site, for the URLs inside QR codes (behind a proxy).
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "CHECKIN_ROUNDING_MINUTES": int(os.environ.get("CHECKIN_ROUNDING_MINUTES", "15")),
+        #: Behind a reverse proxy: how many proxies set X-Forwarded-For (-Proto, -Host), so the
+        #: client's address (rate limits) and scheme are the real ones. 0 trusts no header.
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+        "PROXY_FIX_X_HOST": int(os.environ.get("PROXY_FIX_X_HOST", "0")),
     }
 
 
@@ -74,6 +92,15 @@ DEFAULTS = {
     "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
     "API_TOKEN_LIFETIME": 30 * 24 * 3600,
     "CHECKIN_RATE_LIMIT": "30 per minute",
+    #: Wrong tries allowed before a kind of guess is refused (429), counted in the rate-limit
+    #: storage even with RATELIMIT_ENABLED off (`timebank.guesses`, which works out the years
+    #: a guesser needs). Per target: all merchants together against one member's typed payment
+    #: code, all staff against one volunteer's card code, all addresses against one phone.
+    "PAYMENT_CODE_MEMBER_LIMIT": "5 per 10 minutes;20 per day",
+    "PAYMENT_CODE_MERCHANT_LIMIT": "20 per 10 minutes;100 per day",
+    "CARD_CODE_VOLUNTEER_LIMIT": "5 per 10 minutes;20 per day",
+    "CARD_CODE_STAFF_LIMIT": "20 per 10 minutes;100 per day",
+    "LOGIN_PHONE_FAILURE_LIMIT": "10 per 15 minutes",
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
@@ -114,6 +141,11 @@ def create_app(config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=select_locale,
                    default_timezone=app.config["TIMEZONE"])
     limiter.init_app(app)
+    guesses.init_app(app)
+    proxies = {key: app.config[f"PROXY_FIX_X_{key.upper()}"] for key in ("for", "proto", "host")}
+    if any(proxies.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies["for"], x_proto=proxies["proto"],
+                                x_host=proxies["host"])
 
     for blueprint in (site.bp, auth.bp, hours.bp, staff.bp, notifications.bp, api.bp, ledger_api.bp,
                       checkin_views.bp, checkin_views.staff_bp, checkin_api.bp,

@@ -154,6 +154,25 @@ def make_app(database_url):
 
 
 @pytest.fixture
+def redis_url():
+    """An empty Redis database for the test (``TEST_REDIS_URL``, default db 15 of the local
+    server), emptied again after. Skipped (a failure in CI) when no Redis answers there."""
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    connection = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        connection.ping()
+    except redis.RedisError as error:
+        connection.close()
+        pytest.skip(f"needs a Redis server at {url} (set TEST_REDIS_URL): {error}")
+    connection.flushdb()
+    yield url
+    connection.flushdb()
+    connection.close()
+
+
+@pytest.fixture
 def backend(app) -> str:
     return db.engine.dialect.name
 

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank import users
+from timebank import guesses, users
 from timebank.errors import ServiceError
 from timebank.extensions import csrf, db, limiter
 from timebank.openapi import build_spec, doc
@@ -86,8 +86,10 @@ def register():
      body=CredentialsSchema, response=TokenSchema, auth=False, errors=(401, 429))
 def token():
     data = json_body(CredentialsSchema())
+    guesses.refuse_login_if_locked(data["phone"])
     user = users.authenticate(data["phone"], data["password"])
     if user is None:
+        guesses.count_failed_login(data["phone"])
         raise BadCredentials(_("Wrong phone number or password."))
     token, expires_at = users.issue_token(user)
     return jsonify(TokenSchema().dump({"token": token, "expires_at": expires_at}))

@@ -13,7 +13,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from timebank import audit, users
+from timebank import audit, guesses, users
 from timebank.errors import Conflict, InvalidInput, json_error, wants_json
 from timebank.extensions import db, limiter, login_manager
 from timebank.forms import load_form, safe_next
@@ -79,8 +79,10 @@ def login():
     if request.method == "POST":
         data, errors = load_form(CredentialsSchema())
         if data is not None:
+            guesses.refuse_login_if_locked(data["phone"])
             user = users.authenticate(data["phone"], data["password"])
             if user is None:
+                guesses.count_failed_login(data["phone"])
                 audit.record("auth.login_failed", phone_tail=data["phone"][-4:])
                 db.session.commit()
                 errors = {"password": [_("Wrong phone number or password.")]}

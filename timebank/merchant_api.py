@@ -151,8 +151,10 @@ def my_payment_code():
 @role_required(Role.MERCHANT)
 @doc(summary="Take a payment: the member's code pays for one item. 400 for a forged or expired "
              "code; 409 when the code was used, the item is sold out or the member's hours "
-             "are short", tags=["merchants"], body=RedemptionRequestSchema,
-     response=RedemptionSchema, status=201, errors=(403, 404, 409))
+             "are short; 429 when typed codes are locked after too many wrong ones (for the "
+             "member, or typed by this merchant)", tags=["merchants"],
+     body=RedemptionRequestSchema, response=RedemptionSchema, status=201,
+     errors=(403, 404, 409, 429))
 def redeem():
     data = json_body(RedemptionRequestSchema())
     item = merchants.get_item(current_user, data["item_id"])

@@ -109,7 +109,7 @@ def scan():
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
         try:
-            member, _nonce = merchants.read_payment_code(code)
+            member, _nonce = merchants.read_payment_code(code, by=current_user)
         except ServiceError as error:
             flash(error.message, "error")
             return render_template("merchant/scan.html"), error.status

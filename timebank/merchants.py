@@ -20,7 +20,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from timebank import audit, ledger
+from timebank import audit, guesses, ledger
 from timebank.clock import UTCDateTime, local, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
@@ -157,7 +157,9 @@ def _lock_item(item_id: int) -> MerchantItem | None:
 # seconds. Under it the phone shows a short code to type, ``<user id>-<6 digits>``: an HMAC of
 # the user id and the current minute, accepted for that minute and the next. Nothing is stored
 # until a payment: the QR's nonce is ``qr:<nonce>``, the typed code's ``code:<user id>:<minute>``,
-# and a Redemption keeps it (unique), so each code pays once.
+# and a Redemption keeps it (unique), so each code pays once. Six digits can be guessed, so
+# wrong typed codes are limited per member and per merchant (`timebank.guesses`); the signed
+# QR token cannot be guessed and has no such limit.
 
 #: Seconds a payment QR stays valid.
 PAYMENT_CODE_LIFETIME = 120
@@ -188,16 +190,45 @@ def payment_code(user: User) -> tuple[str, str, datetime]:
     return token, typed, min(typed_expires, moment + timedelta(seconds=PAYMENT_CODE_LIFETIME))
 
 
-def read_payment_code(code: str) -> tuple[User, str]:
-    """(member, nonce) for a scanned token or a typed code; `PaymentRefused` if forged or expired."""
+def _refuse_locked_typed_codes(merchant: User, user_id: int) -> None:
+    guesses.refuse_if_used_up(guesses.PAYMENT_CODE_MEMBER, user_id, _(
+        "Typed payment codes for this member are locked for a while after too many wrong "
+        "tries. Scan the QR code on the member's phone instead."))
+    guesses.refuse_if_used_up(guesses.PAYMENT_CODE_MERCHANT, merchant.id, _(
+        "Too many wrong payment codes have been typed here. Scan the QR code on the member's "
+        "phone, or try typing again later."))
+
+
+def _count_wrong_typed_code(merchant: User, user_id: int) -> None:
+    guesses.record_wrong(guesses.PAYMENT_CODE_MERCHANT, merchant.id)
+    if guesses.record_wrong(guesses.PAYMENT_CODE_MEMBER, user_id):
+        member = db.session.get(User, user_id)
+        if member is not None:
+            guesses.notify_after_request(
+                member.id, f"payment_code_locked:{member.id}:{int(now().timestamp())}",
+                _("Your typed payment code has been locked for a while"),
+                _("Wrong payment codes were typed for your account several times at partner "
+                  "merchants, so typed codes are refused for now. You can still pay by letting "
+                  "the merchant scan your QR code. If you did not try to pay, tell your station."),
+                link="/pay")
+
+
+def read_payment_code(code: str, *, by: User) -> tuple[User, str]:
+    """(member, nonce) for a scanned token or a typed code; `PaymentRefused` if forged or expired.
+
+    Wrong typed codes count against the member and the merchant `by`; when either has used up
+    its wrong tries, typed codes are refused with `guesses.TooManyWrongTries` (429).
+    """
     code = (code or "").strip()
     typed = TYPED_CODE.match(code)
     if typed:
         user_id, digits = int(typed.group(1)), typed.group(2)
+        _refuse_locked_typed_codes(by, user_id)
         current = _window(now())
         window = next((w for w in (current, current - 1)
                        if hmac.compare_digest(digits, _digits(user_id, w))), None)
         if window is None:
+            _count_wrong_typed_code(by, user_id)
             raise PaymentRefused(_("This payment code is wrong or has expired. Ask the member to "
                                    "refresh their payment code."), code="invalid_payment_code")
         nonce = f"code:{user_id}:{window}"
@@ -234,9 +265,10 @@ def redeem(merchant: User, code: str, item: MerchantItem) -> Redemption:
     """The member whose code this is pays `merchant` for one `item`.
 
     Refused, changing nothing: a forged or expired code (400); a code used before, "sold out"
-    or inactive items, and a member without enough hours (409).
+    or inactive items, and a member without enough hours (409); typed codes after too many
+    wrong ones for the member or by the merchant (429).
     """
-    member, nonce = read_payment_code(code)
+    member, nonce = read_payment_code(code, by=merchant)
     if item.merchant_id != merchant.id:
         raise NotFound(_("There is no such item."), code="item_not_found",
                        fields={"item_id": [_("There is no such item.")]})

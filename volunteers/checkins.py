@@ -33,7 +33,7 @@ from sqlalchemy import ForeignKey, Index, String, and_, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
-from timebank import audit, ledger
+from timebank import audit, guesses, ledger
 from timebank.clock import UTCDateTime, now
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
@@ -198,17 +198,45 @@ def card_code(user: User, moment: datetime | None = None) -> str:
     return f"{user.id}-{_card_digest(user.id, window)}"
 
 
-def user_from_card(code: str) -> User:
-    """The volunteer whose card shows `code` now (or shown in the last two minutes)."""
+def user_from_card(code: str, *, by: User) -> User:
+    """The volunteer whose card shows `code` now (or shown in the last two minutes).
+
+    Six digits can be guessed: wrong codes count against the volunteer and against `by`, the
+    staff member scanning or typing; when either has used up its wrong tries (`guesses`),
+    card codes are refused with `guesses.TooManyWrongTries` (429).
+    """
     user_id, _sep, digits = code.strip().partition("-")
+    target = int(user_id) if user_id.isdigit() else None
+    if target is not None:
+        guesses.refuse_if_used_up(guesses.CARD_CODE_VOLUNTEER, target, _(
+            "Card codes for this volunteer are locked for a while after too many wrong tries. "
+            "Ask the volunteer to scan the event's QR code instead."))
+    guesses.refuse_if_used_up(guesses.CARD_CODE_STAFF, by.id, _(
+        "Too many wrong card codes have been entered from your account. Ask volunteers to scan "
+        "the event's QR code, or try again later."))
     window = int(now().timestamp() // 60)
-    if user_id.isdigit() and any(hmac.compare_digest(digits, _card_digest(int(user_id), w))
-                                 for w in (window, window - 1, window - 2)):
-        user = db.session.get(User, int(user_id))
+    if target is not None and any(hmac.compare_digest(digits, _card_digest(target, w))
+                                  for w in (window, window - 1, window - 2)):
+        user = db.session.get(User, target)
         if user is not None and user.is_active:
             return user
+    _count_wrong_card_code(by, target)
     raise BadCode(_("This card code is not valid or has expired. Ask the volunteer to refresh "
                     "their card."), code="bad_card")
+
+
+def _count_wrong_card_code(by: User, target: int | None) -> None:
+    guesses.record_wrong(guesses.CARD_CODE_STAFF, by.id)
+    if target is not None and guesses.record_wrong(guesses.CARD_CODE_VOLUNTEER, target):
+        volunteer = db.session.get(User, target)
+        if volunteer is not None:
+            guesses.notify_after_request(
+                volunteer.id, f"card_code_locked:{volunteer.id}:{int(now().timestamp())}",
+                _("Your volunteer card code has been locked for a while"),
+                _("Wrong codes for your volunteer card were entered several times, so card codes "
+                  "are refused for now. You can still check in by scanning the event's QR code. "
+                  "If this was not at an activity of yours, tell your station."),
+                link="/card")
 
 
 # --- scanning ---------------------------------------------------------------------------------
@@ -298,7 +326,7 @@ def check_out(checkin: CheckIn, activity: Activity, *, at: datetime | None = Non
 def scan_card(activity: Activity, code: str, *, by: User) -> tuple[CheckIn, str]:
     """Reverse mode: staff scan a volunteer's card. Checks in, or out if already in."""
     require_station_staff(by, activity.station_id)
-    user = user_from_card(code)
+    user = user_from_card(code, by=by)
     method = "card" if len(code) > 12 else "code"
     existing = find(activity, user)
     if existing is not None and existing.status == CheckInStatus.OPEN:
