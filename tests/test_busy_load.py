@@ -101,15 +101,16 @@ def server(fresh_database, tmp_path):
         deadline = time.monotonic() + 60
         while True:
             assert process.poll() is None, f"gunicorn exited:\n{log_path.read_text()[-3000:]}"
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
                 connection.request("GET", "/api/v1/not-a-route")
                 connection.getresponse().read()
-                connection.close()
                 break
             except OSError:
                 assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
                 time.sleep(0.2)
+            finally:
+                connection.close()
         yield port
     finally:
         try:
