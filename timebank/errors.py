@@ -2,6 +2,7 @@
 
 Services raise `ServiceError` subclasses; HTML views flash their message, the JSON API renders
 `{"error": {"code", "message", "fields"}}` with the status below. Nothing else maps errors.
+A database that stays busy (locks) answers 503 with ``Retry-After``, never 500.
 """
 
 from flask import jsonify, render_template, request
