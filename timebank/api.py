@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank import guesses, users
+from timebank.database import reads_only
 from timebank.errors import ServiceError
 from timebank.extensions import csrf, db, limiter
 from timebank.openapi import build_spec, doc
@@ -81,6 +82,7 @@ def register():
 
 
 @bp.post("/auth/token")
+@reads_only  # checks a password and signs a token: no write lock while the hash is checked
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
 @doc(summary="Exchange phone and password for a bearer token", tags=["auth"],
      body=CredentialsSchema, response=TokenSchema, auth=False, errors=(401, 429))

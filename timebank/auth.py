@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from timebank import audit, guesses, users
+from timebank.database import reads_only, start_writing
 from timebank.errors import Conflict, InvalidInput, json_error, wants_json
 from timebank.extensions import db, limiter, login_manager
 from timebank.forms import load_form, safe_next
@@ -70,6 +71,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@reads_only  # the password is checked in a read; the audit row is written after, quickly
 @limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
 def login():
     target = safe_next(request.values.get("next"), url_for("site.home"))
@@ -81,6 +83,7 @@ def login():
         if data is not None:
             guesses.refuse_login_if_locked(data["phone"])
             user = users.authenticate(data["phone"], data["password"])
+            start_writing()
             if user is None:
                 guesses.count_failed_login(data["phone"])
                 audit.record("auth.login_failed", phone_tail=data["phone"][-4:])
@@ -102,6 +105,7 @@ def logout():
 
 
 @bp.route("/profile", methods=["GET", "POST"])
+@reads_only  # the passwords are checked and hashed in a read; the change is written after
 @login_required
 def profile():
     errors = {}
@@ -109,7 +113,10 @@ def profile():
         data, errors = load_form(ChangePasswordSchema())
         if data is not None:
             try:
-                users.change_password(current_user, data["current_password"], data["new_password"])
+                change = users.prepare_password_change(
+                    current_user, data["current_password"], data["new_password"])
+                start_writing()
+                users.apply_password_change(current_user, change)
             except InvalidInput as error:
                 errors = error.fields
             else:

@@ -3,22 +3,37 @@
 SQLite has no row locks. A transaction that reads balances and then writes must hold the
 database's write lock from its first statement (``BEGIN IMMEDIATE``); otherwise a concurrent
 writer can slip in between the read and the write. So on SQLite every transaction begins
-IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), which only reads
-and so begins an ordinary deferred transaction and never blocks a writer. PostgreSQL needs
-none of this: the ledger locks account rows with ``SELECT ... FOR UPDATE``.
+IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), or to a view marked
+`reads_only`, which only reads and so begins an ordinary deferred transaction and never blocks a
+writer. PostgreSQL needs none of this: the ledger locks account rows with ``SELECT ... FOR UPDATE``.
+
+Whoever holds SQLite's write lock makes every other writer wait, so nothing slow (hashing a
+password) may happen inside a write transaction: do it before the first statement, or in a
+deferred read that `start_writing` then ends.
 """
 
+import os
 import sqlite3
 from contextvars import ContextVar
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy import Engine, event
+
+from timebank.extensions import db
 
 #: True where transactions should begin DEFERRED: requests with a safe method (GET, HEAD,
 #: OPTIONS), and test code that only looks. Everything else begins IMMEDIATE.
 deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: How long a SQLite statement waits for a lock before it fails with "database is locked"
+#: (which the app answers with 503 and ``Retry-After``).
+DEFAULT_BUSY_TIMEOUT_MS = 15000
+
+
+def _busy_timeout_ms() -> int:
+    return int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
 
 
 @event.listens_for(Engine, "connect")
@@ -28,7 +43,7 @@ def _sqlite_connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={_busy_timeout_ms():d}")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")  # safe with WAL; durable at checkpoints
         cursor.close()
@@ -40,6 +55,29 @@ def _sqlite_begin(connection):
         connection.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")
 
 
+def reads_only(view):
+    """Mark a view with a write method (POST, ...) that only reads, such as a login that checks
+    a password and signs a token: its transaction begins deferred and takes no write lock.
+
+    `mark_request_transactions`, the app's first `before_request` hook, reads the mark, so it
+    holds before any query of the request (the login manager's user loaders included).
+    """
+    view.reads_only = True
+    return view
+
+
 def mark_request_transactions():
-    """`before_request` hook: safe methods read in deferred transactions."""
-    deferred_begin.set(request.method in SAFE_METHODS)
+    """`before_request` hook: safe methods and `reads_only` views read in deferred transactions."""
+    view = current_app.view_functions.get(request.endpoint)
+    deferred_begin.set(request.method in SAFE_METHODS or getattr(view, "reads_only", False))
+
+
+def start_writing():
+    """End the request's read transaction; the next statement begins a write transaction.
+
+    For a `reads_only` view that writes after all once the slow part is done (the HTML login
+    checks the password, then records the attempt). Loaded objects are expired, and reload
+    in the write transaction when next used.
+    """
+    db.session.rollback()
+    deferred_begin.set(False)

@@ -2,13 +2,18 @@
 
 Services raise `ServiceError` subclasses; HTML views flash their message, the JSON API renders
 `{"error": {"code", "message", "fields"}}` with the status below. Nothing else maps errors.
+A database that stays busy (locks) answers 503 with ``Retry-After``, never 500.
 """
 
 from flask import jsonify, render_template, request
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from timebank.database import deferred_begin
+from timebank.extensions import db
 
 API_PREFIX = "/api/"
 
@@ -119,8 +124,41 @@ def _service_error(error: ServiceError):
     return render_template("error.html", status=error.status, message=error.message), error.status
 
 
+#: Seconds a client is asked to wait before retrying when the database is busy.
+BUSY_RETRY_AFTER = 2
+_BUSY_MESSAGE = _l("The system is busy. Please try again in a moment.")
+#: PostgreSQL: lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
+_BUSY_SQLSTATES = frozenset({"55P03", "40001", "40P01"})
+#: SQLite's primary result codes SQLITE_BUSY ("database is locked") and SQLITE_LOCKED.
+_BUSY_SQLITE_CODES = frozenset({5, 6})
+
+
+def is_busy(error: OperationalError) -> bool:
+    """Whether the database refused for want of a lock (try again soon), not for a fault."""
+    original = error.orig
+    code = getattr(original, "sqlite_errorcode", None)
+    if code is not None:
+        return code & 0xFF in _BUSY_SQLITE_CODES
+    if getattr(original, "sqlstate", None) in _BUSY_SQLSTATES:
+        return True
+    return "database is locked" in str(original)
+
+
+def _database_busy(error: OperationalError):
+    if not is_busy(error):
+        raise error  # a real fault: Flask's 500 handling, as if unhandled
+    db.session.rollback()
+    deferred_begin.set(True)  # the error page only reads; it must not wait for the lock again
+    if wants_json():
+        response, status = json_error(503, "busy", _BUSY_MESSAGE)
+    else:
+        response, status = render_template("error.html", status=503, message=_BUSY_MESSAGE), 503
+    return response, status, {"Retry-After": str(BUSY_RETRY_AFTER)}
+
+
 def register_error_handlers(app):
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(ServiceError, _service_error)
     app.register_error_handler(
         ValidationError, lambda error: _service_error(invalid_input_from(error))

@@ -20,6 +20,7 @@ _ERROR_TEXT = {
     409: "Conflict with the current state",
     422: "Validation failed; `fields` maps field names to messages",
     429: "Rate limited",
+    503: "The database is busy; try again after `Retry-After` seconds",
 }
 
 
@@ -58,11 +59,14 @@ def _operation(meta) -> dict:
     if meta["auth"]:
         statuses |= {401}
         operation["security"] = [{"bearer": []}, {"session": []}]
+    statuses |= {503}  # any request may find the database busy (`timebank.errors.is_busy`)
     for status in sorted(statuses):
         operation["responses"][str(status)] = {
             "description": _ERROR_TEXT[status],
             "content": {"application/json": {"schema": "Error"}},
         }
+    operation["responses"]["503"]["headers"] = {
+        "Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
     parameters = [dict(p) for p in meta["parameters"]]
     parameters += [{"in": "header", "name": name, "required": False,
                     "schema": {"type": "string"}} for name in meta["headers"]]

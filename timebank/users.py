@@ -7,6 +7,7 @@ password (which renews the stamp) revokes every token handed out before.
 
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -104,7 +105,12 @@ def get_by_phone(phone: str) -> User | None:
 
 
 def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) -> User:
-    """Create a user with `roles`. Formats are checked by the schemas; uniqueness here."""
+    """Create a user with `roles`. Formats are checked by the schemas; uniqueness here.
+
+    The password is hashed before the first query: hashing is slow on purpose, and on SQLite a
+    write request's first query takes the database's write lock (`timebank.database`).
+    """
+    password_hash = generate_password_hash(password)
     phone = normalise_phone(phone)
     if get_by_phone(phone) is not None:
         raise Conflict(
@@ -112,8 +118,7 @@ def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) ->
             code="phone_taken",
             fields={"phone": [_("This phone number is already registered.")]},
         )
-    user = User(phone=phone, name=name.strip())
-    user.set_password(password)
+    user = User(phone=phone, name=name.strip(), password_hash=password_hash)
     user.roles = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
     db.session.add(user)
     db.session.flush()
@@ -142,11 +147,36 @@ def authenticate(phone: str, password: str) -> User | None:
     return user
 
 
-def change_password(user: User, current: str, new: str) -> None:
+@dataclass(frozen=True)
+class PasswordChange:
+    """A checked password change, ready to apply: see `prepare_password_change`."""
+
+    #: The hash the current password was checked against.
+    checked_hash: str
+    new_hash: str
+
+
+def prepare_password_change(user: User, current: str, new: str) -> PasswordChange:
+    """The slow half of a password change (check `current`, hash `new`), to do in a read.
+
+    Then `apply_password_change` in a write transaction, which takes no time.
+    """
     if not user.check_password(current):
         raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
-    user.set_password(new)
+    return PasswordChange(checked_hash=user.password_hash, new_hash=generate_password_hash(new))
+
+
+def apply_password_change(user: User, change: PasswordChange) -> None:
+    """Set the new password, unless the password changed since it was checked."""
+    if user.password_hash != change.checked_hash:
+        raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
+    user.password_hash = change.new_hash
+    user.security_stamp = _new_stamp()
     audit.record("user.password_change", f"user:{user.id}", actor=user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    apply_password_change(user, prepare_password_change(user, current, new))
 
 
 def _token_serializer() -> URLSafeTimedSerializer:
