@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
 from timebank import ledger
+from timebank.audit import AuditEntry
 from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import Transfer
@@ -367,6 +368,21 @@ def test_twenty_concurrent_scans_make_one_check_in(app, event):
     results = run_at_once(app, scan)
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1 and count_checkins() == 1
+
+
+def test_concurrent_approvals_of_one_check_in_post_and_audit_once(app, event):
+    checkin_id, worker_id = _closed(event).id, event["worker"].id
+    db.session.commit()
+
+    def approve(i):
+        checkin = db.session.get(CheckIn, checkin_id)
+        return checkins.approve(checkin, by=db.session.get(activities.User, worker_id)).status
+
+    results = run_at_once(app, approve, threads=10)
+    assert results == ["approved"] * 10, results
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "checkin.approve")) == 1
+    assert db.session.scalar(select(func.count(Transfer.id)).where(Transfer.kind == "earn")) == 1
 
 
 # --- jobs and the poster ----------------------------------------------------------------------

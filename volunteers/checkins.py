@@ -394,10 +394,20 @@ def queue(activity: Activity) -> list[CheckIn]:
                                    .order_by(decided, CheckIn.checked_in_at, CheckIn.id)))
 
 
+def _lock_for_decision(checkin: CheckIn) -> None:
+    """Hold `checkin`'s row and read its state afresh, so that of two staff deciding at once
+    the second sees the first's decision (one approval, one audit row). SQLite's write
+    transactions already hold the whole database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.scalars(select(CheckIn).where(CheckIn.id == checkin.id).with_for_update(of=CheckIn)
+                           .execution_options(populate_existing=True)).one()
+
+
 def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None
             ) -> CheckIn:
     """Post the hours to the volunteer's account; approving again posts nothing more."""
     require_station_staff(by, checkin.activity.station_id)
+    _lock_for_decision(checkin)
     if checkin.status == CheckInStatus.APPROVED:
         return checkin
     if checkin.status not in AWAITING_DECISION:
@@ -431,6 +441,7 @@ def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: s
 
 def reject(checkin: CheckIn, *, by: User, reason: str) -> CheckIn:
     require_station_staff(by, checkin.activity.station_id)
+    _lock_for_decision(checkin)
     if not (reason or "").strip():
         raise InvalidInput(fields={"reason": [_("Give a reason.")]})
     if checkin.status == CheckInStatus.REJECTED:
