@@ -116,6 +116,21 @@ DEFAULTS = {
 }
 
 
+#: Characters a production SECRET_KEY needs at the least (32 hex digits are 128 bits).
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _check_secret_key(key: str) -> None:
+    """Refuse to start in production with a key that signs nothing safely: everything signed
+    (sessions, API tokens, check-in and payment codes) could be forged with it."""
+    if key == DEFAULT_SECRET_KEY or len(key or "") < SECRET_KEY_MIN_LENGTH:
+        raise RuntimeError(
+            f"Refusing to start in production: SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} "
+            "characters and not the development default. Make one with\n"
+            "    python3 -c 'import secrets; print(secrets.token_hex(32))'\n"
+            "and set it in the environment (or APP_ENV=development on a workstation).")
+
+
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -128,9 +143,10 @@ def create_app(config: dict | None = None) -> Flask:
     for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if key not in (config or {}):
             app.config[key] = secure_cookies
-    if production and app.config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
-        raise RuntimeError("Refusing to start in production with the default SECRET_KEY: "
-                           "set SECRET_KEY (or APP_ENV=development on a workstation).")
+    if production:
+        _check_secret_key(app.config["SECRET_KEY"])
+    #: Browsers keep to HTTPS for this long once they have seen the site (production only).
+    app.config.setdefault("HSTS_SECONDS", 365 * 24 * 3600 if production else 0)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),

@@ -18,8 +18,27 @@ def test_production_refuses_the_default_secret_key(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(RuntimeError, match="SECRET_KEY"):
         create_app()
-    monkeypatch.setenv("SECRET_KEY", "a-real-secret")
+    monkeypatch.setenv("SECRET_KEY", "a-real-secret-of-thirty-two-chars")
     assert create_app().config["SESSION_COOKIE_SECURE"] is True
+
+
+@pytest.mark.parametrize("key", ["", "short", "x" * 31])
+def test_production_refuses_a_short_secret_key_and_says_how_to_make_one(monkeypatch, key):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", key)
+    with pytest.raises(RuntimeError, match="at least 32 characters") as refused:
+        create_app()
+    assert "secrets.token_hex(32)" in str(refused.value)
+
+
+def test_production_sends_hsts_and_development_does_not(monkeypatch):
+    monkeypatch.setenv("APP_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    production = create_app()
+    assert "max-age=31536000" in production.test_client().get("/").headers["Strict-Transport-Security"]
+    monkeypatch.setenv("APP_ENV", "development")
+    assert "Strict-Transport-Security" not in create_app().test_client().get("/").headers
 
 
 def test_settings_come_from_the_environment(monkeypatch):

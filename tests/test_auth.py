@@ -2,9 +2,10 @@
 
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, post_form
+from tests.conftest import PASSWORD, log_in, post_form
 from timebank.audit import AuditEntry
 from timebank.extensions import db
+from timebank.permissions import Role
 from timebank.users import User
 
 NEW = {"name": "陈晓敏", "phone": "138 0013 8000", "password": "a-long-pass"}
@@ -110,6 +111,31 @@ def test_changing_the_password(client, make_user, login):
     assert response.status_code == 302
     db.session.refresh(user)
     assert user.check_password("another-pass")
+
+
+def test_changing_the_password_ends_other_browsers_and_remember_me_cookies(app, client, make_user, login):
+    user = make_user()
+    other_browser, remembered = app.test_client(), app.test_client()
+    log_in(other_browser, user)
+    response = post_form(remembered, "/login", {"phone": user.phone, "password": PASSWORD,
+                                                "remember": "y"})
+    assert response.status_code == 302 and remembered.get_cookie("remember_token") is not None
+    remembered.delete_cookie("session")  # the browser was closed; only remember-me is left
+    assert remembered.get("/profile").status_code == 200
+    login(user)
+    assert post_form(client, "/profile", {"current_password": PASSWORD,
+                                          "new_password": "another-pass"}).status_code == 302
+    assert client.get("/profile").status_code == 200  # this browser stays logged in
+    for browser in (other_browser, remembered):
+        response = browser.get("/profile")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_pages_for_a_logged_in_person_are_not_stored(client, make_user, login):
+    assert "no-store" not in client.get("/").headers.get("Cache-Control", "")
+    login(make_user(Role.SOCIAL_WORKER))
+    for page in ("/", "/staff/members", "/profile"):
+        assert client.get(page).headers["Cache-Control"] == "no-store", page
 
 
 def test_login_is_rate_limited(make_app, make_user):

@@ -239,6 +239,26 @@ def test_another_stations_manager_can_neither_adjust_nor_reverse(client, make_us
     assert transfers() == 1 and ledger.balance(ledger.member_account(alice)) == 60
 
 
+@pytest.mark.parametrize("authorization", ["x", "Bearer ", "Bearer forged.token.value", "Basic dTpw"])
+def test_an_authorization_header_that_is_no_valid_token_does_not_skip_csrf(
+        client, make_user, login, fund, authorization):
+    alice, bob = make_user(), make_user()
+    fund(alice, 60)
+    login(alice)
+    response = client.post("/api/v1/transfers", headers={"Authorization": authorization},
+                           json={"to_user_id": bob.id, "minutes": 10, "memo": "谢谢"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "csrf_failed"
+    assert db.session.scalar(select(func.count(Transfer.id))) == 1  # only the funding
+
+
+def test_a_valid_bearer_token_needs_no_csrf_header(client, make_user, api_token, fund):
+    alice, bob = make_user(), make_user()
+    fund(alice, 60)
+    response = client.post("/api/v1/transfers", headers=api_token(alice),
+                           json={"to_user_id": bob.id, "minutes": 10, "memo": "谢谢"})
+    assert response.status_code == 201
+
+
 # --- API --------------------------------------------------------------------------------------
 
 def test_api_account_and_entries(client, make_user, api_token, fund):

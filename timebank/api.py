@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank import guesses, users
+from timebank.auth import bearer_user
 from timebank.database import reads_only
 from timebank.errors import ServiceError
 from timebank.extensions import csrf, db, limiter
@@ -24,12 +25,13 @@ MAX_PER_PAGE = 100
 def _protect_cookie_writes():
     """Bearer clients cannot be forged cross-site; a browser's session cookie can.
 
-    So a write authenticated by the session cookie must carry the CSRF token (header
-    ``X-CSRFToken``), exactly as an HTML form would.
+    So a write by a logged-in browser must carry the CSRF token (header ``X-CSRFToken``),
+    exactly as an HTML form would. Only a valid bearer token exempts a write: any other
+    ``Authorization`` header beside a session cookie changes nothing.
     """
-    if request.method in UNSAFE_METHODS and "Authorization" not in request.headers:
-        if current_user.is_authenticated:
-            csrf.protect()
+    if request.method in UNSAFE_METHODS and current_user.is_authenticated \
+            and bearer_user(request) is None:
+        csrf.protect()
 
 
 def api_blueprint(name: str, import_name: str) -> Blueprint:

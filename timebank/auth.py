@@ -27,17 +27,21 @@ login_manager.login_view = "auth.login"
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    user = db.session.get(users.User, int(user_id))
-    return user if user is not None and user.is_active else None
+def _load_user(session_id: str):
+    return users.user_from_session(session_id)
 
 
-@login_manager.request_loader
-def _load_user_from_bearer(req):
+def bearer_user(req):
+    """The user a valid ``Authorization: Bearer`` token names, or None."""
     header = req.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return users.user_from_token(header.removeprefix("Bearer ").strip())
     return None
+
+
+@login_manager.request_loader
+def _load_user_from_bearer(req):
+    return bearer_user(req)
 
 
 @login_manager.unauthorized_handler
@@ -121,7 +125,9 @@ def profile():
                 errors = error.fields
             else:
                 db.session.commit()
-                login_user(current_user)  # keep this browser logged in; tokens are renewed
+                # Other browsers and remember-me cookies carry the old stamp and are logged out
+                # (tokens too); this browser logs in again with the new one.
+                login_user(current_user._get_current_object())
                 flash(_("Your password has been changed."), "success")
                 return redirect(url_for("auth.profile"))
     roles = [ROLE_LABELS[role] for role in current_user.role_names if role in ROLE_LABELS]

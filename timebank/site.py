@@ -1,7 +1,8 @@
 """The home page and the language switch."""
 
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 
 from timebank.forms import safe_next
 from timebank.i18n import HTML_LANG, LANGUAGES
@@ -52,4 +53,12 @@ def security_headers(response):
     response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HSTS_SECONDS"):
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    if request.endpoint != "static" and current_user.is_authenticated \
+            and "no-store" not in response.headers.get("Cache-Control", ""):
+        # What a logged-in person is shown (phones, ID numbers, hours) stays out of every cache,
+        # the browser's and a shared phone's back button included.
+        response.headers["Cache-Control"] = "no-store"
     return response

@@ -74,6 +74,11 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
         self.security_stamp = _new_stamp()
 
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and the security stamp, so
+        a password change (a new stamp) ends every other browser's login."""
+        return f"{self.id}:{self.security_stamp}"
+
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
 
@@ -188,6 +193,18 @@ def issue_token(user: User) -> tuple[str, Any]:
     lifetime = timedelta(seconds=current_app.config["API_TOKEN_LIFETIME"])
     token = _token_serializer().dumps({"uid": user.id, "stamp": user.security_stamp})
     return token, now() + lifetime
+
+
+def user_from_session(session_id: str) -> User | None:
+    """The active user a session or remember-me cookie names (``"<id>:<stamp>"``, `User.get_id`),
+    if the stamp is still theirs."""
+    user_id, _sep, stamp = (session_id or "").partition(":")
+    if not user_id.isdigit() or not stamp or int(user_id) > 2**31 - 1:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not secrets.compare_digest(user.security_stamp, stamp):
+        return None
+    return user
 
 
 def user_from_token(token: str) -> User | None:
