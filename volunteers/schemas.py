@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
-from timebank.clock import zone
+from timebank.clock import MAX_YEAR, MIN_YEAR, zone
 from timebank.errors import localise
-from timebank.schemas import BaseSchema
+from timebank.schemas import BaseSchema, valid_month
 from volunteers.activities import ActivityStatus, CreditMode
 from volunteers.profiles import SKILLS, SLOTS, TARGET_GROUPS, valid_id_number
 
@@ -185,7 +185,7 @@ class ActivityFormSchema(BaseSchema):
 class ThemeFormSchema(BaseSchema):
     """One month of a theme calendar: the station's, or with ``scope`` "district" the district's."""
 
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR))
     month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
     scope = fields.String(load_default="station", validate=validate.OneOf(["station", "district"]))
     title = fields.String(required=True, validate=validate.Length(
@@ -315,8 +315,7 @@ class ActivityCreateSchema(ActivityChangesSchema):
 class ActivityQuerySchema(BaseSchema):
     """``?month=YYYY-MM&station_id=&theme_id=`` of the theme and activity lists."""
 
-    month = fields.String(load_default=None, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error=_l("Give the month as YYYY-MM, such as 2026-03.")))
+    month = fields.String(load_default=None, validate=valid_month)
     station_id = fields.Integer(load_default=None)
     theme_id = fields.Integer(load_default=None)
 
