@@ -17,6 +17,7 @@ import re
 
 from flask import request
 from flask_babel import gettext as _
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 from timebank.errors import InvalidInput, ServiceError
@@ -32,10 +33,17 @@ _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 class IdConverter(IntegerConverter):
     """Flask's ``int`` converter, bounded by the database's integer: ``/activities/3000000000``
-    does not match (404) instead of overflowing a query."""
+    is a 404 before any query, instead of overflowing one.
 
-    def __init__(self, map, fixed_digits=0, min=None, max=INT_MAX, signed=False):
-        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+    It raises NotFound rather than werkzeug's ValidationError: the latter lets the matcher go on
+    to the path's rules for other methods and answer a misleading 405.
+    """
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > INT_MAX:
+            raise NotFound()
+        return number
 
 
 def db_int(value: str) -> int:

@@ -12,7 +12,7 @@ from timebank.users import PASSWORD_MIN_LENGTH, PHONE_PATTERN, mask_phone, norma
 _INT_RANGE = validate.Range(min=INT_MIN, max=INT_MAX, error=_l("This number is out of range."))
 
 
-def _in_supported_years(moment) -> None:
+def in_supported_years(moment) -> None:
     if not supported(moment):
         raise ValidationError(str(_l("Enter a date between %(first)d and %(last)d.",
                                      first=MIN_YEAR, last=MAX_YEAR)))
@@ -39,8 +39,9 @@ def _inner_fields(field):
 
 class BaseSchema(Schema):
     """What every schema reads from outside is bounded here, once: integers fit the database's
-    integer columns and are whole (``1.5`` is refused, never truncated), dates and times lie in
-    the platform's years (`timebank.clock.MIN_YEAR` to `MAX_YEAR`)."""
+    integer columns and are whole (``1.5`` is refused, never truncated), moments (datetimes) lie in
+    the platform's years (`timebank.clock.MIN_YEAR` to `MAX_YEAR`). Plain dates are left to their
+    schemas: a date of birth lies before those years."""
 
     class Meta:
         # Clients may send more than we read (older and newer versions alike).
@@ -50,9 +51,9 @@ class BaseSchema(Schema):
         for field in _inner_fields(field_obj):
             if isinstance(field, fields.Integer) and _INT_RANGE not in field.validators:
                 field.validators.append(_INT_RANGE)
-            elif isinstance(field, fields.DateTime | fields.Date) \
-                    and _in_supported_years not in field.validators:
-                field.validators.append(_in_supported_years)
+            elif isinstance(field, fields.DateTime) \
+                    and in_supported_years not in field.validators:
+                field.validators.append(in_supported_years)
 
     @pre_load
     def _refuse_fractions(self, data, **kwargs):

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 
 from timebank.clock import MAX_YEAR, MIN_YEAR, zone
 from timebank.errors import localise
-from timebank.schemas import BaseSchema, valid_month
+from timebank.schemas import BaseSchema, in_supported_years, valid_month
 from volunteers.activities import ActivityStatus, CreditMode
 from volunteers.profiles import SKILLS, SLOTS, TARGET_GROUPS, valid_id_number
 
@@ -150,9 +150,9 @@ class ActivityFormSchema(BaseSchema):
         TARGET_GROUPS, _l("Choose a target group from the list.")))
     community_id = fields.Integer(required=True)
     place = fields.String(load_default="", validate=validate.Length(max=120))
-    start_date = fields.Date(required=True, load_only=True)
+    start_date = fields.Date(required=True, load_only=True, validate=in_supported_years)
     start_time = fields.Time(required=True, load_only=True)
-    end_date = fields.Date(allow_none=True, load_default=None, load_only=True)
+    end_date = fields.Date(allow_none=True, load_default=None, load_only=True, validate=in_supported_years)
     end_time = fields.Time(required=True, load_only=True)
     slots = fields.Integer(required=True, validate=validate.Range(
         min=1, max=1000, error=_l("Enter a number from 1 to 1000.")))
