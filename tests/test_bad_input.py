@@ -216,3 +216,9 @@ def test_a_wrong_method_names_the_allowed_ones(client):
     assert "GET" in response.headers["Allow"]
     html = client.delete("/login")
     assert html.status_code == 405 and "POST" in html.headers["Allow"]
+
+
+def test_a_report_filter_past_the_range_is_refused(client, make_user, api_token):
+    headers = api_token(make_user(Role.DISTRICT_ADMIN))
+    response = client.get(f"/api/v1/reports/summary?station_id={TOO_BIG}", headers=headers)
+    assert "station_id" in _error(response, 422)["fields"]
