@@ -14,6 +14,7 @@ from timebank import (
     demo,
     guesses,
     hours,
+    inputs,
     ledger_api,
     notifications,
     site,
@@ -113,6 +114,8 @@ DEFAULTS = {
     "REMEMBER_COOKIE_SAMESITE": "Lax",
     "RATELIMIT_HEADERS_ENABLED": True,
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open still works
+    #: Larger request bodies are refused with 413 before they are read.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
 }
 
 
@@ -133,6 +136,8 @@ def _check_secret_key(key: str) -> None:
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    # Ids in URLs stop at the database's integer: /activities/3000000000 is a 404, not an overflow.
+    app.url_map.converters["int"] = inputs.IdConverter
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(DEFAULTS)
     app.config.from_mapping(settings_from_environment(app.instance_path))
@@ -180,6 +185,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(export_views.bp)
     register_error_handlers(app)
     app.before_request(database.mark_request_transactions)
+    app.before_request(inputs.refuse_bad_text)
     app.context_processor(site.template_context)
     app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
     app.after_request(site.security_headers)

@@ -13,6 +13,7 @@ from timebank.auth import bearer_user
 from timebank.database import reads_only
 from timebank.errors import ServiceError
 from timebank.extensions import csrf, db, limiter
+from timebank.inputs import check_json, page_number
 from timebank.openapi import build_spec, doc
 from timebank.permissions import is_staff, login_required
 from timebank.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
@@ -52,18 +53,26 @@ class BadCredentials(ServiceError):
 
 def json_body(schema):
     """Load the request's JSON object through `schema` (400 if not JSON, 422 if invalid)."""
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser goes
+        data = None
     if not isinstance(data, dict):
         raise ServiceError(_("Send a JSON object in the request body."), code="malformed_json")
+    check_json(data)
     return schema.load(data)
+
+
+def page_args() -> tuple[int, int]:
+    """``?page=&per_page=`` of a list (`timebank.inputs.page_number`)."""
+    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
+    return page_number(per_page), per_page
 
 
 def paginated(statement, schema) -> dict:
     """``{"items", "page", "per_page", "total"}`` for a select, from ``?page=&per_page=``."""
-    page = request.args.get("page", 1, type=int)
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
-    result = db.paginate(statement, page=max(page, 1), per_page=per_page, error_out=False,
-                         count=True)
+    page, per_page = page_args()
+    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
     return {"items": schema.dump(result.items, many=True), "page": result.page,
             "per_page": per_page, "total": result.total}
 

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from timebank import audit
 from timebank.extensions import db
 from timebank.forms import parse_day
+from timebank.inputs import page_number
 from timebank.permissions import Role, role_required
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
@@ -25,7 +26,7 @@ def index():
                "from": request.args.get("from", ""), "to": request.args.get("to", "")}
     statement = audit.search(user=filters["user"], action=filters["action"],
                              first_day=days["from"], last_day=days["to"])
-    page = db.paginate(statement, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    page = db.paginate(statement, page=page_number(PER_PAGE), per_page=PER_PAGE,
                        error_out=False, count=True)
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors,
                            actions=audit.actions())

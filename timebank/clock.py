@@ -4,12 +4,21 @@ SQLite keeps no zone with a timestamp, so `UTCDateTime` stores naive UTC and han
 aware UTC datetimes on every database alike.
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
+
+#: The years the platform accepts in dates and months from outside (query strings, forms, JSON).
+#: Anything else is refused as invalid input before any arithmetic can overflow.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def supported(moment: date | datetime) -> bool:
+    """Whether a date or datetime from outside lies in the years the platform accepts."""
+    return MIN_YEAR <= moment.year <= MAX_YEAR
 
 
 def now() -> datetime:

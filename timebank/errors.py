@@ -113,9 +113,11 @@ def _http_error(error: HTTPException):
     code, message = _HTTP_CODES.get(error.code, ("error", error.name))
     if error.code == 400 and getattr(error, "description", "").startswith("The CSRF"):
         code, message = "csrf_failed", _l("The form has expired. Please reload the page and try again.")
+    # Keep werkzeug's own headers (Allow on a 405, Retry-After, ...), not its HTML body's type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if wants_json():
-        return json_error(error.code, code, message)
-    return render_template("error.html", status=error.code, message=message), error.code
+        return *json_error(error.code, code, message), headers
+    return render_template("error.html", status=error.code, message=message), error.code, headers
 
 
 def _service_error(error: ServiceError):

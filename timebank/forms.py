@@ -11,6 +11,7 @@ from flask import request
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 
+from timebank.clock import MAX_YEAR, MIN_YEAR, supported
 from timebank.errors import localise
 
 
@@ -38,6 +39,9 @@ def parse_day(value: str | None) -> tuple[date | None, str | None]:
     if not (value or "").strip():
         return None, None
     try:
-        return date.fromisoformat(value.strip()), None
+        day = date.fromisoformat(value.strip())
     except ValueError:
         return None, _("Enter a date as YYYY-MM-DD.")
+    if not supported(day):
+        return None, _("Enter a date between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR)
+    return day, None

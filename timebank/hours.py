@@ -8,6 +8,7 @@ from timebank import confirmations, exchange, ledger
 from timebank.errors import ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form
+from timebank.inputs import page_number
 from timebank.ledger_schemas import GiveFormSchema
 from timebank.permissions import login_required
 
@@ -31,7 +32,7 @@ def mine():
         "hours/mine.html",
         totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         stars=ledger.star_level(served), served=served, months=months,
-        page=statement_page(account, request.args.get("page", 1, type=int)),
+        page=statement_page(account, page_number(STATEMENT_PER_PAGE)),
     )
 
 

@@ -11,6 +11,7 @@ from timebank import ledger, merchants, qrcodes
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form
+from timebank.inputs import db_int
 from timebank.permissions import Role, login_required, role_required
 from timebank.schemas import BaseSchema
 
@@ -122,7 +123,7 @@ def scan():
 @role_required(Role.MERCHANT)
 def redeem():
     try:
-        item = merchants.get_item(current_user, request.form.get("item_id", type=int) or 0)
+        item = merchants.get_item(current_user, request.form.get("item_id", type=db_int) or 0)
         redemption = merchants.redeem(current_user, request.form.get("code", ""), item)
     except ServiceError as error:
         db.session.rollback()

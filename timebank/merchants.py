@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank import audit, guesses, ledger
-from timebank.clock import UTCDateTime, local, now, zone
+from timebank.clock import MAX_YEAR, MIN_YEAR, UTCDateTime, local, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
 from timebank.ledger import TransferKind
@@ -326,7 +326,8 @@ def parse_month(value: str | None) -> tuple[int, int]:
         today = local(now())
         return today.year, today.month
     match = re.fullmatch(r"(\d{4})-(\d{2})", value)
-    if not match or not 1 <= int(match.group(2)) <= 12:
+    if not match or not 1 <= int(match.group(2)) <= 12 \
+            or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
         raise InvalidInput(fields={"month": [_("Use the form YYYY-MM.")]})
     return int(match.group(1)), int(match.group(2))
 

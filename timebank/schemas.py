@@ -1,15 +1,73 @@
 """marshmallow schemas for users and sign-in, shared by the JSON API and the HTML forms."""
 
-from flask_babel import lazy_gettext as _l
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+import re
 
+from flask_babel import lazy_gettext as _l
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate
+
+from timebank.clock import MAX_YEAR, MIN_YEAR, supported
+from timebank.inputs import INT_MAX, INT_MIN
 from timebank.users import PASSWORD_MIN_LENGTH, PHONE_PATTERN, mask_phone, normalise_phone
+
+_INT_RANGE = validate.Range(min=INT_MIN, max=INT_MAX, error=_l("This number is out of range."))
+
+
+def in_supported_years(moment) -> None:
+    if not supported(moment):
+        raise ValidationError(str(_l("Enter a date between %(first)d and %(last)d.",
+                                     first=MIN_YEAR, last=MAX_YEAR)))
+
+
+def valid_month(value: str) -> None:
+    """A ``YYYY-MM`` month in the platform's years (validator of month fields)."""
+    match = re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", value)
+    if not match:
+        raise ValidationError(str(_l("Give the month as YYYY-MM, such as 2026-03.")))
+    if not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
+        raise ValidationError(str(_l("Give a month from %(first)d to %(last)d.",
+                                     first=MIN_YEAR, last=MAX_YEAR)))
+
+
+def _inner_fields(field):
+    """`field`, and the fields inside a list or a dict's values."""
+    yield field
+    if isinstance(field, fields.List):
+        yield from _inner_fields(field.inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        yield from _inner_fields(field.value_field)
 
 
 class BaseSchema(Schema):
+    """What every schema reads from outside is bounded here, once: integers fit the database's
+    integer columns and are whole (``1.5`` is refused, never truncated), moments (datetimes) lie in
+    the platform's years (`timebank.clock.MIN_YEAR` to `MAX_YEAR`). Plain dates are left to their
+    schemas: a date of birth lies before those years."""
+
     class Meta:
         # Clients may send more than we read (older and newer versions alike).
         unknown = EXCLUDE
+
+    def on_bind_field(self, field_name, field_obj):
+        for field in _inner_fields(field_obj):
+            if isinstance(field, fields.Integer) and _INT_RANGE not in field.validators:
+                field.validators.append(_INT_RANGE)
+            elif isinstance(field, fields.DateTime) \
+                    and in_supported_years not in field.validators:
+                field.validators.append(in_supported_years)
+
+    @pre_load
+    def _refuse_fractions(self, data, **kwargs):
+        """A JSON number with a fraction is not an integer, whatever ``int()`` would make of it."""
+        if not isinstance(data, dict):
+            return data
+        for name, field in self.load_fields.items():
+            value = data.get(field.data_key or name)
+            values = value if isinstance(value, list) and isinstance(field, fields.List) else [value]
+            inner = field.inner if isinstance(field, fields.List) else field
+            if isinstance(inner, fields.Integer) \
+                    and any(isinstance(item, float) and not item.is_integer() for item in values):
+                raise ValidationError({field.data_key or name: [str(_l("Not a valid integer."))]})
+        return data
 
 
 class Phone(fields.String):
@@ -88,7 +146,10 @@ class UserSchema(BaseSchema):
 class ErrorBodySchema(BaseSchema):
     code = fields.String(required=True)
     message = fields.String(required=True)
-    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    #: Field name → messages; a nested object or list has its own field names (or item
+    #: positions) mapping to messages, as marshmallow reports them.
+    fields = fields.Dict(keys=fields.String(), values=fields.Raw(metadata={"anyOf": [
+        {"type": "array", "items": {"type": "string"}}, {"type": "object"}]}))
 
 
 class ErrorSchema(BaseSchema):

@@ -13,6 +13,7 @@ from timebank import ledger
 from timebank.errors import PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form, safe_next
+from timebank.inputs import page_number
 from timebank.ledger_schemas import AdjustFormSchema, ReverseFormSchema
 from timebank.permissions import Role, can_act_for, has_role, role_required
 from timebank.users import User
@@ -47,7 +48,7 @@ def _member(user_id: int) -> User:
 def member_hours(user_id: int, errors=None, form=None):
     member = _member(user_id)
     account = ledger.find_member_account(member)
-    page = db.paginate(ledger.statement(account), page=request.args.get("page", 1, type=int),
+    page = db.paginate(ledger.statement(account), page=page_number(20),
                        per_page=20, error_out=False)
     return render_template(
         "staff/member_hours.html", member=member, account=account, page=page,

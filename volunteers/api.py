@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import fields
 
-from timebank.api import MAX_PER_PAGE, api_blueprint, json_body
+from timebank.api import api_blueprint, json_body, page_args
 from timebank.clock import local, now
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
@@ -113,8 +113,7 @@ def _this_month() -> tuple[int, int]:
 
 def _page(items: list) -> tuple[list, dict]:
     """The requested page of `items` and the contract's page fields (``?page=&per_page=``)."""
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
+    page, per_page = page_args()
     return (items[(page - 1) * per_page:page * per_page],
             {"page": page, "per_page": per_page, "total": len(items)})
 

@@ -15,8 +15,10 @@ from sqlalchemy import select
 from timebank.api import api_blueprint, json_body, paginated
 from timebank.errors import NotFound
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.openapi import doc
 from timebank.permissions import login_required
+from timebank.schemas import PAGE_PARAMETERS, page_of
 from volunteers import mutual_aid
 from volunteers.geography import can_manage_station
 from volunteers.help_schemas import (
@@ -34,14 +36,17 @@ from volunteers.mutual_aid import HelpOffer, HelpRequest, RequestStatus
 
 bp = api_blueprint("help_api", __name__)
 
+#: The lists answer the contract's page object (`timebank.api.paginated`), not a bare array.
+HelpRequestPageSchema = page_of(HelpRequestSchema, "HelpRequestPageSchema")
+ListingPageSchema = page_of(ListingSchema, "ListingPageSchema")
+
 _LIST_PARAMETERS = (
     {"in": "query", "name": "mine", "required": False,
      "schema": {"type": "string", "enum": ["requests", "offers"]},
      "description": "My own requests, or requests I offered to help with; default: open requests "
                     "of others, my community first"},
     {"in": "query", "name": "community_id", "required": False, "schema": {"type": "integer"}},
-    {"in": "query", "name": "page", "required": False, "schema": {"type": "integer"}},
-    {"in": "query", "name": "per_page", "required": False, "schema": {"type": "integer"}},
+    *PAGE_PARAMETERS,
 )
 
 
@@ -79,7 +84,7 @@ def _requests_for_list(items: list[dict]) -> list[dict]:
 @bp.get("/help-requests")
 @login_required
 @doc(summary="Requests for help: open ones of others (my community first), or mine",
-     tags=["mutual aid"], response=HelpRequestSchema(many=True), parameters=_LIST_PARAMETERS)
+     tags=["mutual aid"], response=HelpRequestPageSchema, parameters=_LIST_PARAMETERS)
 def list_requests():
     mine = request.args.get("mine")
     if mine == "requests":
@@ -89,7 +94,7 @@ def list_requests():
                      .where(HelpOffer.helper_id == current_user.id).order_by(HelpRequest.id.desc()))
     else:
         statement = mutual_aid.open_requests_statement(
-            current_user, request.args.get("community_id", type=int))
+            current_user, request.args.get("community_id", type=db_int))
     body = paginated(statement, HelpRequestSchema())
     _requests_for_list(body["items"])
     return jsonify(body)
@@ -192,15 +197,15 @@ def settle(request_id: int):
 @bp.get("/service-offers")
 @login_required
 @doc(summary="Residents' standing offers of help (my community first), or ?mine=1 my own",
-     tags=["mutual aid"], response=ListingSchema(many=True), parameters=(
+     tags=["mutual aid"], response=ListingPageSchema, parameters=(
          {"in": "query", "name": "mine", "required": False, "schema": {"type": "boolean"}},
          {"in": "query", "name": "community_id", "required": False, "schema": {"type": "integer"}},
-     ))
+     ) + PAGE_PARAMETERS)
 def list_listings():
     if request.args.get("mine") in {"1", "true"}:
         statement = mutual_aid.listings_statement(user_id=current_user.id)
     else:
-        community_id = request.args.get("community_id", type=int)
+        community_id = request.args.get("community_id", type=db_int)
         if community_id is None:
             home = mutual_aid.home_community(current_user)
             community_id = home.id if home is not None else None

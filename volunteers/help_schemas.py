@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 
 from timebank.clock import zone
-from timebank.schemas import BaseSchema
+from timebank.schemas import BaseSchema, in_supported_years
 from timebank.users import mask_name
 from volunteers import mutual_aid
 from volunteers.mutual_aid import CATEGORIES, DECISIONS, MAX_MINUTES, MIN_MINUTES, OfferStatus, RequestStatus
@@ -41,7 +41,7 @@ class HelpRequestCreateSchema(_RequestFields):
 class HelpRequestFormSchema(_RequestFields):
     """The phone form: a local date and time instead of ``starts_at``."""
 
-    start_date = fields.Date(required=True, load_only=True)
+    start_date = fields.Date(required=True, load_only=True, validate=in_supported_years)
     start_time = fields.Time(required=True, load_only=True)
 
     @post_load

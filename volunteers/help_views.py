@@ -13,6 +13,7 @@ from flask_login import current_user
 from timebank import ledger
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.permissions import Role, has_role, login_required, role_required
 from volunteers import mutual_aid
 from volunteers.geography import can_manage_station, station_id_of
@@ -161,7 +162,7 @@ def offer(request_id: int):
 @login_required
 def choose(request_id: int):
     return _step(request_id, lambda item: mutual_aid.choose_helper(
-        item, mutual_aid.get_offer(item, request.form.get("offer_id", type=int)), current_user),
+        item, mutual_aid.get_offer(item, request.form.get("offer_id", type=db_int)), current_user),
         _("Helper chosen. They have been told."))
 
 

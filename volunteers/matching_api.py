@@ -6,15 +6,14 @@ own station's month (the default), district administrators any station or, witho
 """
 
 from flask import jsonify
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from timebank.api import api_blueprint, json_body
 from timebank.extensions import db
 from timebank.openapi import doc
 from timebank.permissions import Role, has_role, role_required
-from timebank.schemas import BaseSchema
+from timebank.schemas import BaseSchema, valid_month
 from volunteers import match_runs, themes
 from volunteers.activities import SignUp
 from volunteers.geography import get_station, station_id_of
@@ -23,12 +22,8 @@ from volunteers.schemas import LocalDateTime, SignUpSchema
 
 bp = api_blueprint("matching_api", __name__)
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$",
-                        error=_l("Give the month as YYYY-MM, such as 2026-03."))
-
-
 class MatchRunRequestSchema(BaseSchema):
-    month = fields.String(required=True, validate=MONTH, metadata={"example": "2026-03"})
+    month = fields.String(required=True, validate=valid_month, metadata={"example": "2026-03"})
     station_id = fields.Integer(load_default=None, allow_none=True, metadata={
         "description": "Default: the caller's station; district administrators may leave it "
                        "out to match every station"})

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from timebank.clock import local, now
 from timebank.errors import ServiceError
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.permissions import Role, role_required
 from timebank.users import User
 from volunteers import activities, geography, match_runs, themes
@@ -120,7 +121,7 @@ def accept(proposal_id: int):
 @role_required(Role.SOCIAL_WORKER)
 def swap(proposal_id: int):
     proposal = _station_proposal(proposal_id)
-    chosen = request.form.get("user_id", type=int) or 0
+    chosen = request.form.get("user_id", type=db_int) or 0
     return _done(lambda: match_runs.swap(proposal, chosen, current_user),
                  lambda new: _("%(name)s is proposed instead.", name=new.user.name),
                  proposal.run.month_key)

@@ -11,10 +11,11 @@ from flask_login import current_user
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from timebank.api import api_blueprint, json_body
+from timebank.api import api_blueprint, json_body, page_args
 from timebank.errors import InvalidInput
 from timebank.exchange import MAX_GIFT_MINUTES
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.ledger_api import IDEMPOTENCY_HEADER, TransferSchema, transfer_json
 from timebank.ledger_api import client_idempotency_key as idempotency_key
 from timebank.openapi import doc
@@ -95,12 +96,11 @@ def _community(community_id: int) -> Community:
      parameters=({"in": "query", "name": "community_id", "schema": {"type": "integer"}},)
      + PAGE_PARAMETERS)
 def list_pools():
-    community_id = request.args.get("community_id", type=int)
+    community_id = request.args.get("community_id", type=db_int)
     statement = select(Community).order_by(Community.town_id, Community.id)
     if community_id is not None:
         statement = statement.where(Community.id == _community(community_id).id)
-    page = max(request.args.get("page", 1, type=int), 1)
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), 100)
+    page, per_page = page_args()
     result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
     balances = pools.pool_balances(result.items)
     return jsonify({"items": PoolSchema(many=True).dump([pool_json(c, balances) for c in result.items]),

@@ -13,6 +13,7 @@ from timebank import confirmations, exchange, ledger
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.forms import load_form
+from timebank.inputs import db_int
 from timebank.permissions import Role, login_required, role_required
 from timebank.schemas import BaseSchema, Phone
 from timebank.users import get_by_phone
@@ -134,7 +135,7 @@ def confirm_donation():
 # --- staff ------------------------------------------------------------------------------------
 
 def _station() -> Station:
-    station_id = request.args.get("station_id", type=int) or geography.station_id_of(current_user)
+    station_id = request.args.get("station_id", type=db_int) or geography.station_id_of(current_user)
     if station_id is None or not geography.can_manage_station(current_user, station_id):
         abort(403)
     return geography.get_station(station_id)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from timebank.errors import InvalidInput, PermissionDenied
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.permissions import Role, has_role
 from volunteers import activities, geography, themes
 from volunteers.geography import Station
@@ -75,7 +76,7 @@ def _id(value, field: str) -> int | None:
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        return db_int(value)
     except (TypeError, ValueError):
         raise InvalidInput(fields={field: [_("Choose from the list.")]}) from None
 

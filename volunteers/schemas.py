@@ -15,9 +15,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, post_load, validate, validates_schema
 from werkzeug.datastructures import MultiDict
 
-from timebank.clock import zone
+from timebank.clock import MAX_YEAR, MIN_YEAR, zone
 from timebank.errors import localise
-from timebank.schemas import BaseSchema
+from timebank.schemas import BaseSchema, in_supported_years, valid_month
 from volunteers.activities import ActivityStatus, CreditMode
 from volunteers.profiles import SKILLS, SLOTS, TARGET_GROUPS, valid_id_number
 
@@ -150,9 +150,9 @@ class ActivityFormSchema(BaseSchema):
         TARGET_GROUPS, _l("Choose a target group from the list.")))
     community_id = fields.Integer(required=True)
     place = fields.String(load_default="", validate=validate.Length(max=120))
-    start_date = fields.Date(required=True, load_only=True)
+    start_date = fields.Date(required=True, load_only=True, validate=in_supported_years)
     start_time = fields.Time(required=True, load_only=True)
-    end_date = fields.Date(allow_none=True, load_default=None, load_only=True)
+    end_date = fields.Date(allow_none=True, load_default=None, load_only=True, validate=in_supported_years)
     end_time = fields.Time(required=True, load_only=True)
     slots = fields.Integer(required=True, validate=validate.Range(
         min=1, max=1000, error=_l("Enter a number from 1 to 1000.")))
@@ -185,7 +185,7 @@ class ActivityFormSchema(BaseSchema):
 class ThemeFormSchema(BaseSchema):
     """One month of a theme calendar: the station's, or with ``scope`` "district" the district's."""
 
-    year = fields.Integer(required=True, validate=validate.Range(min=2000, max=2100))
+    year = fields.Integer(required=True, validate=validate.Range(min=MIN_YEAR, max=MAX_YEAR))
     month = fields.Integer(required=True, validate=validate.Range(min=1, max=12))
     scope = fields.String(load_default="station", validate=validate.OneOf(["station", "district"]))
     title = fields.String(required=True, validate=validate.Length(
@@ -315,8 +315,7 @@ class ActivityCreateSchema(ActivityChangesSchema):
 class ActivityQuerySchema(BaseSchema):
     """``?month=YYYY-MM&station_id=&theme_id=`` of the theme and activity lists."""
 
-    month = fields.String(load_default=None, validate=validate.Regexp(
-        r"^\d{4}-(0[1-9]|1[0-2])$", error=_l("Give the month as YYYY-MM, such as 2026-03.")))
+    month = fields.String(load_default=None, validate=valid_month)
     station_id = fields.Integer(load_default=None)
     theme_id = fields.Integer(load_default=None)
 

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from timebank.clock import local, now
+from timebank.clock import MAX_YEAR, MIN_YEAR, local, now
 from timebank.errors import InvalidInput, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.permissions import Role, has_role, role_required
@@ -35,7 +35,6 @@ SIGN_UP_ORDER = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED, SignUpStatus.WAIT
                  SignUpStatus.CANCELLED)
 #: Months ahead whose themes the activity form offers.
 THEME_MONTHS_AHEAD = 2
-MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 @bp.context_processor

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from timebank.clock import MAX_YEAR, MIN_YEAR
 from timebank.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.permissions import Role, has_role
@@ -36,9 +37,10 @@ class Theme(db.Model):
 
 
 def parse_month(value: str) -> tuple[int, int]:
-    """``"2026-03"`` → ``(2026, 3)``; raises ValueError for anything else."""
+    """``"2026-03"`` → ``(2026, 3)``; raises ValueError for anything else, and for a year
+    outside the platform's range (`timebank.clock.MIN_YEAR` to `MAX_YEAR`)."""
     year, month = value.split("-")
-    if len(year) != 4 or not 1 <= int(month) <= 12:
+    if len(year) != 4 or not 1 <= int(month) <= 12 or not MIN_YEAR <= int(year) <= MAX_YEAR:
         raise ValueError(value)
     return int(year), int(month)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from timebank.clock import local, now
 from timebank.errors import Conflict, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.inputs import db_int
 from timebank.permissions import login_required
 from volunteers import activities, geography, match_runs, profiles, themes
 from volunteers.activities import Activity, ActivityStatus, SignUp, SignUpStatus
@@ -101,7 +102,7 @@ def _shift(year: int, month: int, by: int) -> str:
 @login_required
 def browse():
     year, month = _month_from(request.args.get("month"))
-    theme_id = request.args.get("theme_id", type=int)
+    theme_id = request.args.get("theme_id", type=db_int)
     _, community, station_id = _my_place()
     listed = activities.browse(year=year, month=month, station_id=station_id, theme_id=theme_id,
                                community_first=community.id if community else None)
