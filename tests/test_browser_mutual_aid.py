@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from tests.browser import PHONE
 from tests.conftest import PASSWORD
@@ -13,6 +14,7 @@ from timebank import ledger
 from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import AccountKind, TransferKind
+from volunteers.mutual_aid import HelpRequest
 
 pytestmark = pytest.mark.browser
 
@@ -67,9 +69,16 @@ def test_a_neighbour_helps_and_the_hours_move_on_phones(browser, live_server, ma
         asker.get_by_role("button", name="选择TA 梁伯").click()
         expect(asker.locator(".helper-name")).to_have_text("梁伯")
 
+        # The next morning: the help was given. (The browser keeps the real clock, so the
+        # agreed time is moved back rather than the clock forward.)
+        db.session.rollback()
+        request = db.session.scalar(select(HelpRequest).where(HelpRequest.title == "陪我去区医院复诊"))
+        request.starts_at = now() - timedelta(hours=1)
+        db.session.commit()
         helper.reload()
         helper.get_by_role("button", name="确认完成").click()
         expect(helper.locator(".explanation")).to_contain_text("求助人也确认后")
+        asker.reload()
         asker.get_by_role("button", name="确认完成").click()
         expect(asker.locator(".help-state")).to_contain_text("已完成")
         assert asker.evaluate("document.documentElement.scrollWidth") <= 390

@@ -92,6 +92,13 @@ def matched(client, tokens, requester="alice", helper="bob", **fields) -> int:
     return request_id
 
 
+def when_it_starts(clock, request_id) -> None:
+    """Move the test's clock to an hour after the request's agreed time: help is confirmed
+    once it has been given."""
+    db.session.rollback()
+    clock.move_to(db.session.get(HelpRequest, request_id).starts_at + timedelta(hours=1))
+
+
 def help_transfers(request_id) -> list[Transfer]:
     db.session.rollback()
     return list(db.session.scalars(select(Transfer).where(
@@ -105,7 +112,8 @@ def tokens(place, api_token):
 
 # --- the main path ----------------------------------------------------------------------------
 
-def test_both_confirm_moves_the_minutes_once_even_when_confirmed_twice(client, place, tokens, fund):
+def test_both_confirm_moves_the_minutes_once_even_when_confirmed_twice(client, place, tokens, fund,
+                                                                      pinned_clock):
     alice, bob = place["alice"], place["bob"]
     fund(alice, 120)
 
@@ -141,7 +149,10 @@ def test_both_confirm_moves_the_minutes_once_even_when_confirmed_twice(client, p
     assert db.session.scalar(select(Notification).where(
         Notification.user_id == bob.id, Notification.key.like(f"help:{item['id']}:chosen:%")))
     assert act(client, tokens["carol"], item["id"], "confirm").status_code == 403
+    early = act(client, tokens["bob"], item["id"], "confirm")  # the day before: not yet
+    assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_started"
 
+    when_it_starts(pinned_clock, item["id"])
     for _ in range(2):  # the helper confirms twice: nothing moves yet
         response = act(client, tokens["bob"], item["id"], "confirm")
         assert response.status_code == 200 and response.get_json()["status"] == "matched"
@@ -212,9 +223,10 @@ def test_choosing_a_helper_checks_the_balance_again(client, place, tokens, fund)
 
 
 def test_a_helper_is_not_shown_the_requesters_balance_when_it_falls_short(client, place, tokens,
-                                                                        fund):
+                                                                        fund, pinned_clock):
     fund(place["alice"], 60)
     request_id = matched(client, tokens)
+    when_it_starts(pinned_clock, request_id)
     act(client, tokens["alice"], request_id, "confirm")
     client.post("/api/v1/transfers", json={"to_user_id": place["carol"].id, "minutes": 30},
                 headers=tokens["alice"])
@@ -242,7 +254,7 @@ def test_invalid_requests_get_field_messages(client, place, tokens, fund):
 
 # --- cancel, no-show, report ------------------------------------------------------------------
 
-def test_cancel_while_open_or_matched_moves_nothing(client, place, tokens, fund):
+def test_cancel_while_open_or_matched_moves_nothing(client, place, tokens, fund, pinned_clock):
     fund(place["alice"], 120)
     open_id = ask(client, tokens["alice"]).get_json()["id"]
     assert act(client, tokens["bob"], open_id, "cancel").status_code == 403
@@ -257,6 +269,7 @@ def test_cancel_while_open_or_matched_moves_nothing(client, place, tokens, fund)
 
     # Once the helper has confirmed the service, cancelling is no longer the way.
     third = matched(client, tokens)
+    when_it_starts(pinned_clock, third)
     act(client, tokens["bob"], third, "confirm")
     refused = act(client, tokens["alice"], third, "cancel")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "helper_confirmed"
@@ -340,7 +353,8 @@ def test_a_dispute_is_settled_by_the_station_with_a_reason(client, place, tokens
     assert ledger.verify() == []
 
 
-def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkeypatch, runner):
+def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkeypatch, runner,
+                                             pinned_clock):
     alice, bob, carol = place["alice"], place["bob"], place["carol"]
     fund(alice, 30)
     assert ask(client, tokens["alice"]).status_code == 409                      # refused
@@ -350,6 +364,7 @@ def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkey
     db.session.commit()
 
     done = matched(client, tokens)                                              # both confirm
+    when_it_starts(pinned_clock, done)
     for who in ("bob", "alice", "alice", "bob"):
         act(client, tokens[who], done, "confirm")
     cancelled = ask(client, tokens["alice"], minutes=30).get_json()["id"]        # cancel
@@ -407,7 +422,7 @@ def browser_for(app, user):
     return other
 
 
-def test_the_whole_path_on_the_pages(app, place, fund):
+def test_the_whole_path_on_the_pages(app, place, fund, pinned_clock):
     alice, bob = place["alice"], place["bob"]
     fund(alice, 90)
     as_alice, as_bob = browser_for(app, alice), browser_for(app, bob)
@@ -432,6 +447,10 @@ def test_the_whole_path_on_the_pages(app, place, fund):
     assert "选择" in mine and "梁伯" in mine
     offer_id = db.session.scalar(select(HelpRequest).where(HelpRequest.id == request_id)).offers[0].id
     post_form(as_alice, f"{page}/choose", {"offer_id": offer_id}, page=page)
+    before = as_bob.get(page).get_data(as_text=True)
+    assert "约定的时间到了之后才能确认完成" in before and "确认完成</button>" not in before
+    when_it_starts(pinned_clock, request_id)
+    assert "确认完成</button>" in as_bob.get(page).get_data(as_text=True)
     post_form(as_bob, f"{page}/confirm", {}, page=page)
     post_form(as_bob, f"{page}/confirm", {}, page=page)  # twice: still moves once
     post_form(as_alice, f"{page}/confirm", {}, page=page)

@@ -126,7 +126,7 @@ def detail(request_id: int):
         abort(404)
     return render_template(
         "help/detail.html", item=item, role=role, my_offer=my_offer, staff=staff,
-        explanation=_explanation(item, role), started=mutual_aid.now() >= item.starts_at,
+        explanation=_explanation(item, role), started=mutual_aid.has_started(item),
         paid=mutual_aid.paid_minutes(item), OfferStatus=OfferStatus)
 
 

@@ -342,9 +342,15 @@ def _move_minutes(request: HelpRequest, minutes: int, by) -> ledger.Transfer:
         reference=_key(request), posted_by=by)
 
 
+def has_started(request: HelpRequest) -> bool:
+    """Whether the agreed time has come: only then can help be confirmed or a no-show marked."""
+    return now() >= request.starts_at
+
+
 def confirm_done(request: HelpRequest, by) -> HelpRequest:
-    """The requester or the helper confirms the service took place; when both have, the minutes
-    move requester → helper, once. Confirming again changes nothing."""
+    """The requester or the helper confirms the service took place (not before its agreed
+    time); when both have, the minutes move requester → helper, once. Confirming again changes
+    nothing."""
     _lock(request)
     _require_party(request, by)
     mine = "requester_confirmed_at" if by.id == request.requester_id else "helper_confirmed_at"
@@ -354,6 +360,9 @@ def confirm_done(request: HelpRequest, by) -> HelpRequest:
     if request.status != RequestStatus.MATCHED:
         raise Conflict(_("Only a request with a chosen helper can be confirmed."),
                        code="request_not_matched")
+    if not has_started(request):
+        raise Conflict(_("The help can be confirmed once its agreed time has come."),
+                       code="not_started")
     setattr(request, mine, now())
     db.session.flush()
     audit.record("help.confirm", _key(request), actor=by,
@@ -413,7 +422,7 @@ def no_show(request: HelpRequest, by) -> HelpRequest:
     if request.status != RequestStatus.MATCHED:
         raise Conflict(_("Only a request with a chosen helper can be marked as a no-show."),
                        code="request_not_matched")
-    if now() < request.starts_at:
+    if not has_started(request):
         raise Conflict(_("The agreed time has not come yet; you can cancel the request instead."),
                        code="not_started")
     if request.helper_confirmed_at is not None:
