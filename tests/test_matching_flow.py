@@ -256,6 +256,23 @@ def test_a_decline_offers_the_place_to_the_next_best_candidate(
     assert [n.key for n in notifications_for(worker)] == [f"matching-unfilled:{offered.id}"]
 
 
+def test_through_the_api_accepting_accepts_the_proposal_and_declining_reoffers_the_place(
+        client, api_token, worker, activity, people):
+    headers = api_token(worker)
+    proposal = run_by_api(client, headers, month_of(activity))["proposals"][0]
+    invited = client.post(f"/api/v1/matching/proposals/{proposal['id']}/accept",
+                          headers=headers).get_json()["sign_up"]
+    response = client.delete(f"/api/v1/signups/{invited['id']}", headers=api_token(people["best"]))
+    assert response.status_code == 200 and response.get_json()["status"] == "cancelled"
+    declined, offered = fresh(MatchProposal)
+    assert declined.status == ProposalStatus.DECLINED
+    assert (offered.user_id, offered.status) == (people["next"].id, ProposalStatus.INVITED)
+
+    response = client.post(f"/api/v1/signups/{offered.sign_up_id}/accept", headers=api_token(people["next"]))
+    assert response.status_code == 200 and response.get_json()["status"] == "confirmed"
+    assert [p.status for p in fresh(MatchProposal)] == [ProposalStatus.DECLINED, ProposalStatus.ACCEPTED]
+
+
 # --- the operator command and the monthly job -------------------------------------------------
 
 def test_cli_prints_a_summary(runner, activity, people):

@@ -19,7 +19,7 @@ from timebank.openapi import doc
 from timebank.permissions import Role, login_required, role_required
 from timebank.schemas import PAGE_PARAMETERS, BaseSchema, page_of
 from timebank.signals import user_registered
-from volunteers import activities, geography, profiles, themes
+from volunteers import activities, geography, match_runs, profiles, themes
 from volunteers.activities import Activity, ActivityStatus
 from volunteers.schemas import (
     ActivityChangesSchema,
@@ -236,9 +236,10 @@ def sign_up(activity_id: int):
 @bp.delete("/signups/<int:sign_up_id>")
 @login_required
 @doc(summary="Cancel a sign-up (the volunteer, or the station's staff); the first waitlisted "
-             "volunteer is promoted", tags=["signups"], response=SignUpSchema, errors=(403, 404))
+             "volunteer is promoted, and a declined invitation is offered to the next best candidate",
+     tags=["signups"], response=SignUpSchema, errors=(403, 404))
 def cancel_sign_up(sign_up_id: int):
-    entry = activities.cancel_sign_up(activities.get_sign_up(sign_up_id), by=current_user)
+    entry = match_runs.cancel_sign_up(activities.get_sign_up(sign_up_id), by=current_user)
     db.session.commit()
     return jsonify(SignUpSchema().dump(entry))
 
@@ -248,7 +249,7 @@ def cancel_sign_up(sign_up_id: int):
 @doc(summary="Accept an invitation: the invited place becomes confirmed", tags=["signups"],
      response=SignUpSchema, errors=(404, 409))
 def accept_invitation(sign_up_id: int):
-    entry = activities.accept_invitation(activities.get_sign_up(sign_up_id), by=current_user)
+    entry = match_runs.accept_invitation(activities.get_sign_up(sign_up_id), by=current_user)
     db.session.commit()
     return jsonify(SignUpSchema().dump(entry))
 

@@ -515,8 +515,18 @@ def on_declined(entry: SignUp) -> MatchProposal | None:
 
 def decline_invitation(entry: SignUp, *, by: User) -> SignUp:
     """The volunteer's "decline" answer: cancel the sign-up, then re-offer the place."""
+    if entry.user_id != by.id or entry.status != SignUpStatus.INVITED:
+        raise Conflict(_("There is no open invitation."), code="no_invitation")
+    return cancel_sign_up(entry, by=by)
+
+
+def cancel_sign_up(entry: SignUp, *, by: User) -> SignUp:
+    """Cancel a sign-up (`activities.cancel_sign_up`); an invitation cancelled is declined, and
+    its place offered to the next best candidate. Pages and the API both cancel through here."""
+    invited = entry.status == SignUpStatus.INVITED
     entry = activities.cancel_sign_up(entry, by=by)
-    on_declined(entry)
+    if invited:
+        on_declined(entry)
     return entry
 
 

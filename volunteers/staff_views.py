@@ -16,7 +16,7 @@ from timebank.errors import InvalidInput, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.permissions import Role, has_role, role_required
 from timebank.users import User
-from volunteers import activities, geography, profiles, themes
+from volunteers import activities, geography, match_runs, profiles, themes
 from volunteers.activities import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.geography import Community, StaffPost, Station, Town
 from volunteers.schemas import (
@@ -245,7 +245,7 @@ def _station_sign_up(sign_up_id: int) -> SignUp:
 def cancel_sign_up(sign_up_id: int):
     entry = _station_sign_up(sign_up_id)
     try:
-        activities.cancel_sign_up(entry, by=current_user)
+        match_runs.cancel_sign_up(entry, by=current_user)
     except ServiceError as error:
         db.session.rollback()
         flash(error.message, "error")

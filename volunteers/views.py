@@ -195,7 +195,7 @@ def _answer(sign_up_id: int, change, message: str):
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")
 @login_required
 def cancel(sign_up_id: int):
-    return _answer(sign_up_id, activities.cancel_sign_up, _("Your sign-up is cancelled."))
+    return _answer(sign_up_id, match_runs.cancel_sign_up, _("Your sign-up is cancelled."))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/accept")
