@@ -157,10 +157,10 @@ def test_a_forged_or_foreign_confirmation_is_refused(client, make_user, login, f
 
 # --- staff ------------------------------------------------------------------------------------
 
-def test_staff_see_a_members_statement(client, make_user, login, fund):
+def test_staff_see_a_members_statement(client, make_user, login, fund, manager_for):
     alice = make_user(name="陈晓敏")
     fund(alice, 60, memo="禁毒宣传")
-    login(make_user(Role.SOCIAL_WORKER))
+    login(manager_for(alice, role=Role.SOCIAL_WORKER))
     page = client.get(f"/staff/members/{alice.id}/hours").get_data(as_text=True)
     assert "陈晓敏 的时间账户" in page and "禁毒宣传" in page and alice.phone in page
     assert "人工调整时长" not in page  # social workers cannot post adjustments

@@ -37,9 +37,12 @@ def members():
 
 
 def _member(user_id: int) -> User:
+    """The member whose hours staff look at or correct: staff of their station only."""
     member = db.session.get(User, user_id)
     if member is None:
         abort(404)
+    if not can_act_for(current_user, member):
+        abort(403)
     return member
 
 

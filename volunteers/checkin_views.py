@@ -254,7 +254,7 @@ def _after_decision(checkin):
 @staff_bp.post("/checkins/<int:checkin_id>/approve")
 @role_required(Role.SOCIAL_WORKER)
 def approve(checkin_id: int):
-    checkin = checkins.get_checkin(checkin_id)
+    checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
     data, errors = load_form(ApproveFormSchema())
     if data is None:
         flash(" ".join(message for messages in errors.values() for message in messages), "error")
@@ -275,7 +275,7 @@ def approve(checkin_id: int):
 @staff_bp.post("/checkins/<int:checkin_id>/reject")
 @role_required(Role.SOCIAL_WORKER)
 def reject(checkin_id: int):
-    checkin = checkins.get_checkin(checkin_id)
+    checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
     data, errors = load_form(RejectFormSchema())
     try:
         if data is None:

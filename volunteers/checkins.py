@@ -342,6 +342,14 @@ def get_checkin(checkin_id: int) -> CheckIn:
     return checkin
 
 
+def get_checkin_to_decide(checkin_id: int, by: User) -> CheckIn:
+    """The check-in `by` is to approve or reject: 404 if there is none, 403 unless `by` is
+    staff of its activity's station."""
+    checkin = get_checkin(checkin_id)
+    require_station_staff(by, checkin.activity.station_id)
+    return checkin
+
+
 def checked_in_count(activity: Activity) -> int:
     return db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.activity_id == activity.id))
 
