@@ -2,13 +2,16 @@
 staff with a reason and a monthly cap, and the pool hours a grant lets someone spend."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import log_in, post_form
+from tests.conftest import EDGE_INSTANTS, instant_id, log_in, post_form
 from timebank import ledger
 from timebank.audit import AuditEntry
+from timebank.clock import local, now
+from timebank.errors import Conflict
 from timebank.extensions import db
 from timebank.ledger import AccountKind, Transfer, TransferKind
 from timebank.notifications import Notification
@@ -204,6 +207,24 @@ def test_grants_above_the_monthly_cap_are_refused(client, api_token, make_user, 
     assert client.post(url, json=grant_body(someone, 200), headers=api_token(worker)).status_code == 201
     assert pools.remaining_cap(station) == 0
     assert ledger.verify() == []
+
+
+@pytest.mark.parametrize("instant", EDGE_INSTANTS, ids=instant_id)
+def test_the_monthly_cap_starts_again_at_midnight_in_nansha_on_the_first(
+        make_user, fill_pool, place, pinned_clock, instant):
+    station, community, worker = place
+    fill_pool(community, 2000)
+    pools.grant(community, make_user(), pools.monthly_cap(), "elderly_alone", "独居长者",
+                by=worker, idempotency_key="cap:all")
+    db.session.commit()
+    assert pools.remaining_cap(station) == 0
+    with pytest.raises(Conflict, match="每月发放上限"):
+        pools.grant(community, make_user(), 30, "elderly_alone", "独居长者", by=worker,
+                    idempotency_key="cap:over")
+    db.session.rollback()
+    pinned_clock.shift(timedelta(minutes=2))  # 23:59 becomes 00:01, on the 1st of the next month
+    new_month = local(now()).month != instant.month
+    assert pools.remaining_cap(station) == (pools.monthly_cap() if new_month else 0)
 
 
 def test_a_grant_larger_than_the_pool_is_refused(client, api_token, make_user, fill_pool, place):
