@@ -131,6 +131,19 @@ def test_a_merchant_typing_many_wrong_codes_is_limited_across_members(client, ap
     assert notices_of(member) == []
 
 
+def test_codes_for_ids_past_the_integer_range_are_wrong_codes_never_a_500(app, client, shop, event):
+    barber = shop("爱心理发店")
+    statuses = [pay(client, barber, wrong("9999999999-000000", step)).status_code
+                for step in range(MEMBER_TRIES + 2)]
+    assert statuses == [400] * MEMBER_TRIES + [429] * 2
+    staff = app.test_client()
+    log_in(staff, event["worker"])
+    scanner = f"/station/activities/{event['activity'].id}/scan"
+    answers = [post_form(staff, scanner, {"code": f"99999999999-{step:06d}"}).status_code
+               for step in range(MEMBER_TRIES + 2)]
+    assert all(status < 500 for status in answers), answers
+
+
 def test_the_merchant_pages_say_why_a_locked_typed_code_is_refused(client, api_token, make_user,
                                                                    member, frozen):
     code = payment_code(client, api_token, member)["code"]

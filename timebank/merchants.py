@@ -24,6 +24,7 @@ from timebank import audit, guesses, ledger
 from timebank.clock import MAX_YEAR, MIN_YEAR, UTCDateTime, local, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.inputs import INT_MAX
 from timebank.ledger import TransferKind
 from timebank.users import User, mask_name
 
@@ -201,8 +202,8 @@ def _refuse_locked_typed_codes(merchant: User, user_id: int) -> None:
 
 def _count_wrong_typed_code(merchant: User, user_id: int) -> None:
     guesses.record_wrong(guesses.PAYMENT_CODE_MERCHANT, merchant.id)
-    if guesses.record_wrong(guesses.PAYMENT_CODE_MEMBER, user_id):
-        member = db.session.get(User, user_id)
+    if guesses.record_wrong(guesses.PAYMENT_CODE_MEMBER, user_id) and user_id <= INT_MAX:
+        member = db.session.get(User, user_id)  # no id past the integer column is anybody
         if member is not None:
             guesses.notify_after_request(
                 member.id, f"payment_code_locked:{member.id}:{int(now().timestamp())}",

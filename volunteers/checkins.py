@@ -37,6 +37,7 @@ from timebank import audit, guesses, ledger
 from timebank.clock import UTCDateTime, now
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.inputs import INT_MAX
 from timebank.ledger import AccountKind, TransferKind
 from timebank.users import User
 from volunteers.activities import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus, live_sign_up
@@ -206,7 +207,7 @@ def user_from_card(code: str, *, by: User) -> User:
     card codes are refused with `guesses.TooManyWrongTries` (429).
     """
     user_id, _sep, digits = code.strip().partition("-")
-    target = int(user_id) if user_id.isdigit() else None
+    target = int(user_id) if user_id.isdigit() and int(user_id) <= INT_MAX else None
     if target is not None:
         guesses.refuse_if_used_up(guesses.CARD_CODE_VOLUNTEER, target, _(
             "Card codes for this volunteer are locked for a while after too many wrong tries. "
