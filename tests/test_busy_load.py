@@ -14,14 +14,9 @@ a bounded run shows that starvation if it comes back.
 import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import sqlalchemy
@@ -29,10 +24,9 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from app import create_app
+from tests.servers import gunicorn
 from timebank.extensions import db
 
-REPO = Path(__file__).resolve().parent.parent
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 WORKERS = 2
 CLIENTS = 8
 REGISTRATIONS_PER_CLIENT = 20
@@ -78,49 +72,17 @@ def _migrate(url: str) -> None:
         db.engine.dispose()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(fresh_database, tmp_path):
     """The port of ``gunicorn -w 2 'app:create_app()'`` serving `fresh_database`."""
-    port = _free_port()
-    env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": "load-test-secret",
+    env = {"APP_ENV": "development", "SECRET_KEY": "load-test-secret",
            "DATABASE_URL": fresh_database, "RATELIMIT_ENABLED": "false",
            "SQLITE_BUSY_TIMEOUT_MS": str(BUSY_TIMEOUT_MS)}
     log_path = tmp_path / "gunicorn.log"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(  # noqa: S603 -- our own gunicorn, our own arguments
-            [str(GUNICORN), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--timeout", "60",
-             "app:create_app()"],
-            cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, f"gunicorn exited:\n{log_path.read_text()[-3000:]}"
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            try:
-                connection.request("GET", "/api/v1/not-a-route")
-                connection.getresponse().read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "gunicorn did not answer within 60 s"
-                time.sleep(0.2)
-            finally:
-                connection.close()
-        yield port
+        with gunicorn(env, log_path, workers=WORKERS) as port:
+            yield port
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=15)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
         print(f"gunicorn log (tail):\n{log_path.read_text()[-2000:]}")
 
 
