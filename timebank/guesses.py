@@ -28,6 +28,7 @@ about 1.9 years, which is why the daily budgets are there.
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g
 from flask_babel import gettext as _
@@ -36,8 +37,11 @@ from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
 from timebank import notifications
+from timebank.clock import now
 from timebank.errors import ServiceError
 from timebank.extensions import db
+from timebank.inputs import INT_MAX
+from timebank.users import User
 
 EXTENSION = "timebank.guesses"
 
@@ -118,6 +122,42 @@ def refuse_login_if_locked(phone: str) -> None:
 
 def count_failed_login(phone: str) -> None:
     record_wrong(LOGIN_PHONE, _phone_key(phone))
+
+
+# --- typed codes -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TypedCode:
+    """A code one person shows and another types (``<user id>-<6 digits>``): wrong tries count
+    against the person it names (`target`) and whoever types it (`guesser`), and the person is
+    told when their code locks. Texts are lazy, translated when used."""
+
+    target: Budget
+    guesser: Budget
+    target_locked: Any
+    guesser_locked: Any
+    notice_key: str
+    notice_title: Any
+    notice_body: Any
+    notice_link: str
+
+
+def refuse_typed_code(kind: TypedCode, target_id: int | None, guesser_id: int) -> None:
+    """429 before the code is checked, when either budget of `kind` is used up."""
+    if target_id is not None:
+        refuse_if_used_up(kind.target, target_id, str(kind.target_locked))
+    refuse_if_used_up(kind.guesser, guesser_id, str(kind.guesser_locked))
+
+
+def count_wrong_typed_code(kind: TypedCode, target_id: int | None, guesser_id: int) -> None:
+    """Count a wrong code against both; tell the target once their budget runs out."""
+    record_wrong(kind.guesser, guesser_id)
+    if target_id is None or not record_wrong(kind.target, target_id) or target_id > INT_MAX:
+        return  # past the integer column an id is nobody, and looking it up would overflow
+    target = db.session.get(User, target_id)
+    if target is not None:
+        notify_after_request(target.id, f"{kind.notice_key}:{target.id}:{int(now().timestamp())}",
+                             str(kind.notice_title), str(kind.notice_body), link=kind.notice_link)
 
 
 # --- telling the target -------------------------------------------------------------------------

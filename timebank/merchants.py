@@ -15,6 +15,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CheckConstraint, ForeignKey, String, select
 from sqlalchemy.exc import IntegrityError
@@ -24,7 +25,6 @@ from timebank import audit, guesses, ledger
 from timebank.clock import MAX_YEAR, MIN_YEAR, UTCDateTime, local, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
-from timebank.inputs import INT_MAX
 from timebank.ledger import TransferKind
 from timebank.users import User, mask_name
 
@@ -191,27 +191,19 @@ def payment_code(user: User) -> tuple[str, str, datetime]:
     return token, typed, min(typed_expires, moment + timedelta(seconds=PAYMENT_CODE_LIFETIME))
 
 
-def _refuse_locked_typed_codes(merchant: User, user_id: int) -> None:
-    guesses.refuse_if_used_up(guesses.PAYMENT_CODE_MEMBER, user_id, _(
-        "Typed payment codes for this member are locked for a while after too many wrong "
-        "tries. Scan the QR code on the member's phone instead."))
-    guesses.refuse_if_used_up(guesses.PAYMENT_CODE_MERCHANT, merchant.id, _(
-        "Too many wrong payment codes have been typed here. Scan the QR code on the member's "
-        "phone, or try typing again later."))
-
-
-def _count_wrong_typed_code(merchant: User, user_id: int) -> None:
-    guesses.record_wrong(guesses.PAYMENT_CODE_MERCHANT, merchant.id)
-    if guesses.record_wrong(guesses.PAYMENT_CODE_MEMBER, user_id) and user_id <= INT_MAX:
-        member = db.session.get(User, user_id)  # no id past the integer column is anybody
-        if member is not None:
-            guesses.notify_after_request(
-                member.id, f"payment_code_locked:{member.id}:{int(now().timestamp())}",
-                _("Your typed payment code has been locked for a while"),
-                _("Wrong payment codes were typed for your account several times at partner "
-                  "merchants, so typed codes are refused for now. You can still pay by letting "
-                  "the merchant scan your QR code. If you did not try to pay, tell your station."),
-                link="/pay")
+#: Typed payment codes: wrong ones count against the member and the merchant typing.
+PAYMENT_CODE = guesses.TypedCode(
+    target=guesses.PAYMENT_CODE_MEMBER, guesser=guesses.PAYMENT_CODE_MERCHANT,
+    target_locked=_l("Typed payment codes for this member are locked for a while after too many "
+                     "wrong tries. Scan the QR code on the member's phone instead."),
+    guesser_locked=_l("Too many wrong payment codes have been typed here. Scan the QR code on the "
+                      "member's phone, or try typing again later."),
+    notice_key="payment_code_locked",
+    notice_title=_l("Your typed payment code has been locked for a while"),
+    notice_body=_l("Wrong payment codes were typed for your account several times at partner "
+                   "merchants, so typed codes are refused for now. You can still pay by letting "
+                   "the merchant scan your QR code. If you did not try to pay, tell your station."),
+    notice_link="/pay")
 
 
 def read_payment_code(code: str, *, by: User) -> tuple[User, str]:
@@ -224,12 +216,12 @@ def read_payment_code(code: str, *, by: User) -> tuple[User, str]:
     typed = TYPED_CODE.match(code)
     if typed:
         user_id, digits = int(typed.group(1)), typed.group(2)
-        _refuse_locked_typed_codes(by, user_id)
+        guesses.refuse_typed_code(PAYMENT_CODE, user_id, by.id)
         current = _window(now())
         window = next((w for w in (current, current - 1)
                        if hmac.compare_digest(digits, _digits(user_id, w))), None)
         if window is None:
-            _count_wrong_typed_code(by, user_id)
+            guesses.count_wrong_typed_code(PAYMENT_CODE, user_id, by.id)
             raise PaymentRefused(_("This payment code is wrong or has expired. Ask the member to "
                                    "refresh their payment code."), code="invalid_payment_code")
         nonce = f"code:{user_id}:{window}"

@@ -23,6 +23,7 @@ from timebank import audit
 from timebank.clock import UTCDateTime, now
 from timebank.errors import Conflict, InvalidInput
 from timebank.extensions import db
+from timebank.inputs import INT_MAX
 from timebank.permissions import Role
 from timebank.signals import user_registered
 
@@ -69,10 +70,6 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
-
-    def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
-        self.security_stamp = _new_stamp()
 
     def get_id(self) -> str:
         """What the session and the remember-me cookie keep: the id and the security stamp, so
@@ -199,7 +196,7 @@ def user_from_session(session_id: str) -> User | None:
     """The active user a session or remember-me cookie names (``"<id>:<stamp>"``, `User.get_id`),
     if the stamp is still theirs."""
     user_id, _sep, stamp = (session_id or "").partition(":")
-    if not user_id.isdigit() or not stamp or int(user_id) > 2**31 - 1:
+    if not user_id.isdigit() or not stamp or int(user_id) > INT_MAX:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active or not secrets.compare_digest(user.security_stamp, stamp):

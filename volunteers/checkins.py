@@ -199,6 +199,21 @@ def card_code(user: User, moment: datetime | None = None) -> str:
     return f"{user.id}-{_card_digest(user.id, window)}"
 
 
+#: Typed card codes: wrong ones count against the volunteer and the staff member entering them.
+CARD_CODE = guesses.TypedCode(
+    target=guesses.CARD_CODE_VOLUNTEER, guesser=guesses.CARD_CODE_STAFF,
+    target_locked=_l("Card codes for this volunteer are locked for a while after too many wrong "
+                     "tries. Ask the volunteer to scan the event's QR code instead."),
+    guesser_locked=_l("Too many wrong card codes have been entered from your account. Ask "
+                      "volunteers to scan the event's QR code, or try again later."),
+    notice_key="card_code_locked",
+    notice_title=_l("Your volunteer card code has been locked for a while"),
+    notice_body=_l("Wrong codes for your volunteer card were entered several times, so card codes "
+                   "are refused for now. You can still check in by scanning the event's QR code. "
+                   "If this was not at an activity of yours, tell your station."),
+    notice_link="/card")
+
+
 def user_from_card(code: str, *, by: User) -> User:
     """The volunteer whose card shows `code` now (or shown in the last two minutes).
 
@@ -208,36 +223,16 @@ def user_from_card(code: str, *, by: User) -> User:
     """
     user_id, _sep, digits = code.strip().partition("-")
     target = int(user_id) if user_id.isdigit() and int(user_id) <= INT_MAX else None
-    if target is not None:
-        guesses.refuse_if_used_up(guesses.CARD_CODE_VOLUNTEER, target, _(
-            "Card codes for this volunteer are locked for a while after too many wrong tries. "
-            "Ask the volunteer to scan the event's QR code instead."))
-    guesses.refuse_if_used_up(guesses.CARD_CODE_STAFF, by.id, _(
-        "Too many wrong card codes have been entered from your account. Ask volunteers to scan "
-        "the event's QR code, or try again later."))
+    guesses.refuse_typed_code(CARD_CODE, target, by.id)
     window = int(now().timestamp() // 60)
     if target is not None and any(hmac.compare_digest(digits, _card_digest(target, w))
                                   for w in (window, window - 1, window - 2)):
         user = db.session.get(User, target)
         if user is not None and user.is_active:
             return user
-    _count_wrong_card_code(by, target)
+    guesses.count_wrong_typed_code(CARD_CODE, target, by.id)
     raise BadCode(_("This card code is not valid or has expired. Ask the volunteer to refresh "
                     "their card."), code="bad_card")
-
-
-def _count_wrong_card_code(by: User, target: int | None) -> None:
-    guesses.record_wrong(guesses.CARD_CODE_STAFF, by.id)
-    if target is not None and guesses.record_wrong(guesses.CARD_CODE_VOLUNTEER, target):
-        volunteer = db.session.get(User, target)
-        if volunteer is not None:
-            guesses.notify_after_request(
-                volunteer.id, f"card_code_locked:{volunteer.id}:{int(now().timestamp())}",
-                _("Your volunteer card code has been locked for a while"),
-                _("Wrong codes for your volunteer card were entered several times, so card codes "
-                  "are refused for now. You can still check in by scanning the event's QR code. "
-                  "If this was not at an activity of yours, tell your station."),
-                link="/card")
 
 
 # --- scanning ---------------------------------------------------------------------------------
