@@ -71,7 +71,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "activity_id": activity.id, "checkin_id": checkin.id, "sign_up_id": sign_up.id,
         "user_id": volunteer.id, "transfer_id": transfer.id, "proposal_id": proposal.id,
         "run_id": run.id, "community_id": first.id, "request_id": help_request.id,
-        "other_id": other.id,
+        "other_id": other.id, "staff_phone": worker.phone,
     }
 
 
@@ -113,3 +113,28 @@ def test_every_staff_route_refuses_another_stations_objects(make_app, make_stati
     assert len(walked) >= 30 and STAFF_API <= set(walked)
     assert {"staff.adjust_member_hours", "staff.reverse_transfer", "checkin_staff.approve"} <= set(walked)
     assert counts() == before
+
+
+def test_the_stations_own_staff_open_the_same_pages(make_app, elsewhere):
+    """The other half of the walk: the same URLs are there for the station's own staff, so the
+    refusals above come from the station check, not from URLs that lead nowhere."""
+    app = make_app(WTF_CSRF_ENABLED=False)
+    page_client, api_client = app.test_client(), app.test_client()
+    page_client.post("/login", data={"phone": elsewhere["staff_phone"], "password": "correct horse 9"})
+    token = api_client.post("/api/v1/auth/token",
+                            json={"phone": elsewhere["staff_phone"], "password": "correct horse 9"})
+    headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    refused, reached = [], 0
+    for endpoint, rule, method in staff_routes(app):
+        if method != "GET":
+            continue
+        reached += 1
+        url = rule.build({name: elsewhere[name] for name in rule.arguments}, append_unknown=False)[1]
+        client, extra = (api_client, {"headers": headers}) if url.startswith("/api/") else (page_client, {})
+        response = client.get(url, **extra)
+        # The volunteer has no certified service yet: their certificate is a 409, not a refusal.
+        expected = 409 if endpoint == "certificates.for_volunteer" else 200
+        if response.status_code != expected:
+            refused.append(f"GET {url} → {response.status_code}")
+    assert not refused, refused
+    assert reached >= 10
