@@ -55,14 +55,14 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 
 from app import create_app
-from timebank import users
+from timebank.accounts import services as users
+from timebank.accounts.permissions import Role
+from timebank.accounts.services import User, UserRole
 from timebank.clock import now
 from timebank.extensions import db
-from timebank.permissions import Role
-from timebank.users import User, UserRole
-from volunteers import checkins
-from volunteers.activities import Activity, create_activity
-from volunteers.geography import Community, GridTeam, ServicePoint, Station, Town, assign_post
+from timebank.org.services import Community, GridTeam, ServicePoint, Station, Town, assign_post
+from volunteers.activities.services import Activity, create_activity
+from volunteers.checkins import services as checkins
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")

@@ -7,7 +7,7 @@ Run from the project root:
     .venv/bin/python bench/guesses.py            # 1,000 guesses, SQLite in a temporary file
     .venv/bin/python bench/guesses.py --guesses 200
 
-It uses the default limits (`app.DEFAULTS`), counted in memory as a single worker would; with
+It uses the default limits (`timebank.config.DEFAULTS`), counted in memory as a single worker would; with
 Redis every worker shares the same counts (tests/test_workers_share_limits.py). Figures are
 printed, never asserted. The last line is the expected time to a hit at the daily budgets.
 """
@@ -22,11 +22,14 @@ from flask_migrate import upgrade
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from app import DEFAULTS, create_app  # noqa: E402
-from timebank import ledger, merchants, users  # noqa: E402
+from app import create_app  # noqa: E402
+from timebank.accounts import services as users  # noqa: E402
+from timebank.accounts.permissions import Role  # noqa: E402
+from timebank.config import DEFAULTS  # noqa: E402
+from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db  # noqa: E402
-from timebank.ledger import AccountKind, TransferKind  # noqa: E402
-from timebank.permissions import Role  # noqa: E402
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind  # noqa: E402
 
 PASSWORD = "bench-password-1"  # noqa: S105
 

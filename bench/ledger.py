@@ -43,10 +43,12 @@ from flask_migrate import upgrade
 from sqlalchemy import bindparam, event, func, insert, select, text, update
 
 from app import create_app
-from timebank import audit, ledger, users
+from timebank.accounts import services as users
+from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.extensions import db
-from timebank.ledger import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
 
 BATCH = 50_000
 MEMBERS = 10  # members who post in the throughput run (each costs a password hash to create)

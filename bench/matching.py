@@ -48,8 +48,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import ortools
 
-from volunteers import matching
-from volunteers.matching import Opening, Volunteer, Weights
+from volunteers.matching import scoring as matching
+from volunteers.matching.scoring import Opening, Volunteer, Weights
 
 ZONE = ZoneInfo("Asia/Shanghai")
 SIZES = [(1_000, 100), (10_000, 500), (100_000, 2_000)]  # (volunteers, activities)

@@ -20,10 +20,10 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from app import create_app
-from timebank import users
+from timebank.accounts import services as users
+from timebank.accounts.permissions import Role
 from timebank.database import deferred_begin
 from timebank.extensions import db
-from timebank.permissions import Role
 
 pytest_plugins = ["tests.browser"]
 
@@ -251,7 +251,7 @@ _names = itertools.count(1)
 @pytest.fixture
 def make_station(app):
     """A town with `communities` communities, its station, and one grid team covering them all."""
-    from volunteers.geography import Community, GridTeam, ServicePoint, Station, Town
+    from timebank.org.services import Community, GridTeam, ServicePoint, Station, Town
 
     def make(name=None, communities=2):
         number = next(_names)
@@ -278,7 +278,7 @@ def make_station(app):
 @pytest.fixture
 def make_staff(make_user):
     """A staff member posted at `station` (in its first grid team): ``make_staff(station)``."""
-    from volunteers.geography import assign_post
+    from timebank.org.services import assign_post
 
     def make(station, role=Role.SOCIAL_WORKER, name="社工"):
         user = make_user(role, name=name)
@@ -293,7 +293,7 @@ def make_staff(make_user):
 @pytest.fixture
 def make_volunteer(make_user):
     """A resident with a volunteer profile in `community` (linked to a social worker if any)."""
-    from volunteers.profiles import profile_for, update_profile
+    from volunteers.profiles.services import profile_for, update_profile
 
     def make(community=None, name="志愿者", **profile):
         user = make_user(name=name)
@@ -309,7 +309,7 @@ def make_volunteer(make_user):
 def manager_for(make_station, make_staff):
     """Staff (a station manager unless `role` says otherwise) of a new station where `people`
     (users, or their accounts) volunteer: whom corrections of their hours are for."""
-    from volunteers.profiles import profile_for, update_profile
+    from volunteers.profiles.services import profile_for, update_profile
 
     def make(*people, role=Role.STATION_MANAGER):
         station = make_station()
@@ -329,7 +329,7 @@ def make_activity(app):
     from zoneinfo import ZoneInfo
 
     from timebank.clock import now
-    from volunteers.activities import create_activity
+    from volunteers.activities.services import create_activity
 
     def make(station, by, *, start=None, hours=2, slots=5, community=None, **fields):
         if start is None:

@@ -3,7 +3,7 @@
 from openapi_spec_validator import validate
 
 from tests.conftest import PASSWORD, csrf_token
-from timebank.permissions import Role
+from timebank.accounts.permissions import Role
 
 
 def error_of(response) -> dict:
@@ -86,8 +86,8 @@ def test_missing_or_forged_token_is_401(client, make_user, api_token):
 
 
 def test_changing_the_password_revokes_tokens(client, make_user, api_token):
+    from timebank.accounts.services import change_password
     from timebank.extensions import db
-    from timebank.users import change_password
 
     user = make_user()
     headers = api_token(user)
@@ -106,8 +106,8 @@ def test_role_refusal_is_json_403(app, client, make_user, api_token):
     """A staff-only API route answers a resident with the 403 error shape."""
     from flask import jsonify
 
-    from timebank.api import bp
-    from timebank.permissions import role_required
+    from timebank.accounts.api import bp
+    from timebank.accounts.permissions import role_required
 
     @role_required(Role.STATION_MANAGER)
     def staff_only():
@@ -135,7 +135,7 @@ def test_cookie_authenticated_writes_need_the_csrf_header(app, client, make_user
 
 
 def test_phone_is_masked_for_other_non_staff_viewers(app, make_user):
-    from timebank.api import user_json
+    from timebank.accounts.api import user_json
 
     resident, other = make_user(), make_user()
     with app.test_request_context():

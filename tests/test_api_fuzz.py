@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import seed as fixed_seed
 
-from timebank.permissions import Role
+from timebank.accounts.permissions import Role
 
 schemathesis = pytest.importorskip("schemathesis")
 

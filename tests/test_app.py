@@ -7,7 +7,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from app import DEFAULT_SECRET_KEY, create_app
+from app import create_app
+from timebank.config import DEFAULT_SECRET_KEY
 from timebank.extensions import db
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -134,7 +135,7 @@ def test_timebank_never_imports_volunteers():
 def test_seed_demo_is_idempotent(runner):
     from sqlalchemy import func, select
 
-    from timebank.users import User
+    from timebank.accounts.services import User
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     count = db.session.scalar(select(func.count(User.id)))
@@ -144,7 +145,7 @@ def test_seed_demo_is_idempotent(runner):
 
 
 def test_users_create_command(runner):
-    from timebank.users import get_by_phone
+    from timebank.accounts.services import get_by_phone
 
     result = runner.invoke(args=["users", "create", "--role", "social_worker", "--phone",
                                  "13800000099", "--password", "a-long-pass", "--name", "李社工"])

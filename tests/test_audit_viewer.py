@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import log_in
-from timebank import audit
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit import services as audit
+from timebank.audit.services import AuditEntry
 from timebank.clock import zone
 from timebank.extensions import db
-from timebank.permissions import Role
 
 
 def at(day: str, hour: int = 10) -> datetime:

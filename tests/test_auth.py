@@ -3,10 +3,10 @@
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, log_in, post_form
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.accounts.services import User
+from timebank.audit.services import AuditEntry
 from timebank.extensions import db
-from timebank.permissions import Role
-from timebank.users import User
 
 NEW = {"name": "陈晓敏", "phone": "138 0013 8000", "password": "a-long-pass"}
 

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from timebank.clock import now
 from timebank.extensions import db
-from volunteers import activities, checkins
-from volunteers.checkins import Purpose
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import Purpose
 
 pytestmark = pytest.mark.browser
 

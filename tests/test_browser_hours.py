@@ -4,9 +4,9 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from timebank import ledger
 from timebank.extensions import db
-from timebank.ledger import AccountKind, TransferKind
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
 
 pytestmark = pytest.mark.browser
 

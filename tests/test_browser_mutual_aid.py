@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from tests.browser import PHONE
 from tests.conftest import PASSWORD
-from timebank import ledger
 from timebank.clock import now
+from timebank.exchange.mutual_aid.services import HelpRequest
 from timebank.extensions import db
-from timebank.ledger import AccountKind, TransferKind
-from volunteers.mutual_aid import HelpRequest
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
 
 pytestmark = pytest.mark.browser
 

@@ -10,7 +10,7 @@ import pytest
 from tests.browser import PHONE
 from timebank.demo import DEMO_PASSWORD
 from timebank.extensions import db
-from volunteers.demo import DISTRICT_ADMIN_PHONE
+from volunteers.demo.seed import DISTRICT_ADMIN_PHONE
 
 pytestmark = pytest.mark.browser
 

@@ -5,10 +5,10 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.test_volunteer_pages import times_this_month
+from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.extensions import db
-from timebank.permissions import Role
-from volunteers import themes
+from volunteers.themes import services as themes
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import PASSWORD, csrf_token, post_form
-from timebank import users
-from timebank.audit import AuditEntry
+from timebank.accounts import services as users
+from timebank.audit.services import AuditEntry
 from timebank.database import deferred_begin
 from timebank.errors import InvalidInput
 from timebank.extensions import db

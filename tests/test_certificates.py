@@ -9,13 +9,14 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.conftest import log_in
-from timebank import ledger
+from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.extensions import db
-from timebank.permissions import Role
-from volunteers import certificates, checkins
-from volunteers.certificates import Certificate
-from volunteers.checkins import CheckIn
+from timebank.ledger import services as ledger
+from volunteers.certificates import services as certificates
+from volunteers.certificates.services import Certificate
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn
 
 ID_NUMBER = "440115199001011236"
 

@@ -11,14 +11,16 @@ from sqlalchemy import func, select
 
 from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.audit.services import AuditEntry
 from timebank.clock import now
 from timebank.extensions import db
-from timebank.ledger import Transfer
-from timebank.notifications import Notification
-from volunteers import activities, checkins, jobs
-from volunteers.checkins import CheckIn, Purpose
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Transfer
+from timebank.notifications.services import Notification
+from volunteers import jobs
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn, Purpose
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -3,11 +3,13 @@
 import pytest
 from sqlalchemy import select
 
+from timebank.accounts.permissions import Role
 from timebank.errors import Conflict, PermissionDenied
 from timebank.extensions import db
-from timebank.permissions import Role
-from volunteers import activities, profiles, themes
-from volunteers.activities import SignUp
+from volunteers.activities import services as activities
+from volunteers.activities.services import SignUp
+from volunteers.profiles import services as profiles
+from volunteers.themes import services as themes
 
 
 def test_a_new_volunteer_is_linked_to_the_least_busy_social_worker_of_the_grid(

@@ -7,20 +7,22 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from tests.conftest import EDGE_INSTANTS, instant_id
+from timebank.accounts.permissions import Role, has_role
+from timebank.accounts.services import User, get_by_phone
 from timebank.clock import local, now
+from timebank.exchange.mutual_aid.services import HelpRequest
+from timebank.exchange.pools.services import PoolGrant
 from timebank.extensions import db
-from timebank.ledger import Account, Entry, Transfer
-from timebank.permissions import Role, has_role
-from timebank.users import User, get_by_phone
-from volunteers import activities, profiles, themes
-from volunteers import demo as volunteers_demo
-from volunteers.activities import Activity, SignUp
-from volunteers.checkins import CheckIn
-from volunteers.geography import Community, GridTeam, StaffPost, Station
-from volunteers.mutual_aid import HelpRequest
-from volunteers.pools import PoolGrant
-from volunteers.profiles import VolunteerProfile, VolunteerTeam
-from volunteers.themes import Theme
+from timebank.ledger.services import Account, Entry, Transfer
+from timebank.org.services import Community, GridTeam, StaffPost, Station
+from volunteers.activities import services as activities
+from volunteers.activities.services import Activity, SignUp
+from volunteers.checkins.services import CheckIn
+from volunteers.demo import seed as volunteers_demo
+from volunteers.profiles import services as profiles
+from volunteers.profiles.services import VolunteerProfile, VolunteerTeam
+from volunteers.themes import services as themes
+from volunteers.themes.services import Theme
 
 
 def _counts() -> dict:

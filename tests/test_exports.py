@@ -19,16 +19,17 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
 from timebank.clock import local
 from timebank.extensions import db
-from timebank.permissions import Role
-from volunteers import checkins, exports
-from volunteers.activities import SignUp
-from volunteers.checkins import CheckIn
-from volunteers.report_filters import ReportFilters
-from volunteers.themes import Theme
+from timebank.ledger import services as ledger
+from volunteers.activities.services import SignUp
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn
+from volunteers.reporting import exports
+from volunteers.reporting.filters import ReportFilters
+from volunteers.themes.services import Theme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ID_NUMBER = "440115199001011231"

@@ -16,17 +16,20 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import DEFAULTS, create_app
+from app import create_app
 from tests.conftest import PASSWORD, log_in, post_form
-from timebank import ledger, merchants
+from timebank.accounts.permissions import Role
 from timebank.clock import now
+from timebank.config import DEFAULTS
+from timebank.exchange.merchants import services as merchants
+from timebank.exchange.merchants.services import Redemption
 from timebank.extensions import db
-from timebank.ledger import AccountKind, TransferKind
-from timebank.merchants import Redemption
-from timebank.notifications import Notification
-from timebank.permissions import Role
-from volunteers import activities, checkins
-from volunteers.checkins import CheckIn
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
+from timebank.notifications.services import Notification
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn
 
 MEMBER_TRIES, MERCHANT_TRIES = 5, 20  # the first budgets of the defaults
 assert DEFAULTS["PAYMENT_CODE_MEMBER_LIMIT"].startswith(f"{MEMBER_TRIES} per 10 minutes")
@@ -40,8 +43,8 @@ assert DEFAULTS["LOGIN_PHONE_FAILURE_LIMIT"] == "10 per 15 minutes"
 def frozen(monkeypatch):
     """One moment for the whole test, so a code shown at its start is still current at its end."""
     moment = now()
-    monkeypatch.setattr("timebank.merchants.now", lambda: moment)
-    monkeypatch.setattr("volunteers.checkins.now", lambda: moment)
+    monkeypatch.setattr("timebank.exchange.merchants.services.now", lambda: moment)
+    monkeypatch.setattr("volunteers.checkins.services.now", lambda: moment)
     return moment
 
 

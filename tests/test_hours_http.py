@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import post_form
-from timebank import ledger
+from timebank.accounts.permissions import Role
 from timebank.extensions import db
-from timebank.ledger import AccountKind, Transfer, TransferKind
-from timebank.permissions import Role
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, Transfer, TransferKind
 
 
 @pytest.fixture

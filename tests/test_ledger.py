@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
-from timebank.ledger import Account, AccountKind, Entry, Transfer, TransferKind
-from timebank.permissions import Role
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ SELECT ... FOR UPDATE); the PostgreSQL run is the one the issue asks for.
 import pytest
 
 from tests.concurrency import run_at_once
-from timebank import ledger
 from timebank.extensions import db
-from timebank.ledger import Account, AccountKind, TransferKind
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Account, AccountKind, TransferKind
 
 
 @pytest.fixture

@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import post_form
+from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.extensions import db
-from timebank.notifications import Notification
-from timebank.permissions import Role
-from volunteers import jobs, matching
-from volunteers.activities import SignUp, SignUpStatus
-from volunteers.match_runs import MatchProposal, MatchRun, ProposalStatus
+from timebank.notifications.services import Notification
+from volunteers import jobs
+from volunteers.activities.services import SignUp, SignUpStatus
+from volunteers.matching import scoring as matching
+from volunteers.matching.services import MatchProposal, MatchRun, ProposalStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -24,8 +24,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
-from volunteers import matching
-from volunteers.matching import Opening, Volunteer, Weights
+from volunteers.matching import scoring as matching
+from volunteers.matching.scoring import Opening, Volunteer, Weights
 
 ZONE = ZoneInfo("Asia/Shanghai")
 #: A Friday: the four days cover Fri–Mon, so weekday and weekend slots both occur.

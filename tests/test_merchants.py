@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
-from timebank import ledger, merchants, users
+from timebank.accounts import services as users
+from timebank.accounts.permissions import Role
 from timebank.clock import now
+from timebank.exchange.merchants import services as merchants
+from timebank.exchange.merchants.services import MerchantItem, Redemption
 from timebank.extensions import db
-from timebank.ledger import AccountKind, Transfer, TransferKind
-from timebank.merchants import MerchantItem, Redemption
-from timebank.permissions import Role
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, Transfer, TransferKind
 
 
 @pytest.fixture
@@ -165,10 +167,11 @@ def test_forged_and_expired_codes_are_refused_and_nothing_changes(
     earlier = now().timestamp() - 300
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
                         lambda self: int(earlier))
-    monkeypatch.setattr("timebank.merchants.now", lambda: now().fromtimestamp(earlier, now().tzinfo))
+    monkeypatch.setattr("timebank.exchange.merchants.services.now",
+                        lambda: now().fromtimestamp(earlier, now().tzinfo))
     stale = payment_code(client, api_token, member)
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", real_timestamp)
-    monkeypatch.setattr("timebank.merchants.now", now)
+    monkeypatch.setattr("timebank.exchange.merchants.services.now", now)
     before = transfers()
     cases = [
         (stale["token"], "expired_payment_code"),

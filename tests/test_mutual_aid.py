@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import log_in, post_form
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
 from timebank.clock import now
+from timebank.exchange.mutual_aid.services import HelpRequest
 from timebank.extensions import db
-from timebank.ledger import AccountKind, Transfer, TransferKind
-from timebank.notifications import Notification
-from timebank.permissions import Role
-from volunteers.mutual_aid import HelpRequest
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.notifications.services import Notification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -287,7 +287,7 @@ def test_no_show_opens_the_request_again_without_the_helper(client, place, token
     early = act(client, tokens["alice"], request_id, "no-show")
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_started"
 
-    monkeypatch.setattr("volunteers.mutual_aid.now", lambda: now() + timedelta(days=2))
+    monkeypatch.setattr("timebank.exchange.mutual_aid.services.now", lambda: now() + timedelta(days=2))
     assert act(client, tokens["bob"], request_id, "no-show").status_code == 403
     reopened = act(client, tokens["alice"], request_id, "no-show")
     assert reopened.status_code == 200
@@ -374,7 +374,7 @@ def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkey
     act(client, tokens["worker"], disputed, "settle", {"decision": "split", "reason": "迟到一半",
                                                        "minutes": 20})
     no_show = matched(client, tokens, minutes=15)                              # no-show
-    monkeypatch.setattr("volunteers.mutual_aid.now", lambda: now() + timedelta(days=2))
+    monkeypatch.setattr("timebank.exchange.mutual_aid.services.now", lambda: now() + timedelta(days=2))
     assert act(client, tokens["alice"], no_show, "no-show").get_json()["status"] == "open"
 
     assert balance(alice) == 330 - 60 - 20 and balance(bob) == 60 and balance(carol) == 20
@@ -511,7 +511,7 @@ def test_cancel_no_show_and_listings_on_the_pages(app, place, fund, monkeypatch)
     db.session.rollback()
     post_form(as_alice, f"/help/{second.id}/choose", {"offer_id": second.offers[0].id},
               page=f"/help/{second.id}")
-    monkeypatch.setattr("volunteers.mutual_aid.now", lambda: now() + timedelta(days=2))
+    monkeypatch.setattr("timebank.exchange.mutual_aid.services.now", lambda: now() + timedelta(days=2))
     assert "没有来" in as_alice.get(f"/help/{second.id}").get_data(as_text=True)
     post_form(as_alice, f"/help/{second.id}/no-show", {}, page=f"/help/{second.id}")
     db.session.rollback()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from timebank.permissions import Role, effective_roles, has_role
+from timebank.accounts.permissions import Role, effective_roles, has_role
 
 
 def test_resident_cannot_open_a_staff_page(client, make_user, login):

@@ -8,17 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import EDGE_INSTANTS, instant_id, log_in, post_form
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
 from timebank.clock import local, now
 from timebank.errors import Conflict
+from timebank.exchange.pools import services as pools
+from timebank.exchange.pools.services import PoolGrant
 from timebank.extensions import db
-from timebank.ledger import AccountKind, Transfer, TransferKind
-from timebank.notifications import Notification
-from timebank.permissions import Role
-from volunteers import pools
-from volunteers.pools import PoolGrant
-from volunteers.profiles import profile_for, update_profile
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.notifications.services import Notification
+from volunteers.profiles.services import profile_for, update_profile
 
 
 @pytest.fixture

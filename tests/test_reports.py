@@ -14,15 +14,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from tests.conftest import PASSWORD, log_in
-from timebank import ledger
+from timebank.accounts.permissions import Role
 from timebank.clock import local, now
+from timebank.exchange.pools import services as pools
 from timebank.extensions import db
-from timebank.ledger import Account, AccountKind, Entry, Transfer, TransferKind
-from timebank.permissions import Role
-from volunteers import activities, checkins, pools, reports, themes
-from volunteers.activities import SignUp
-from volunteers.checkins import CheckIn
-from volunteers.report_filters import filters_for
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from volunteers.activities import services as activities
+from volunteers.activities.services import SignUp
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn
+from volunteers.reporting import services as reports
+from volunteers.reporting.filters import filters_for
+from volunteers.themes import services as themes
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -429,7 +433,7 @@ def test_the_export_link_carries_the_filters_when_exports_exist(client, login, k
 def api_client(make_app):
     """A client of an app serving `GET /api/v1/reports/summary` (registered here until app.py
     registers it)."""
-    from volunteers.report_views import report_api_bp
+    from volunteers.reporting.views import report_api_bp
 
     other = make_app()
     if "report_api.summary" not in other.view_functions:

@@ -9,12 +9,14 @@ from sqlalchemy import func, select
 
 from tests.conftest import post_form
 from tests.test_volunteer_pages import times_this_month
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
 from timebank.clock import local, now
 from timebank.extensions import db
-from timebank.permissions import Role
-from volunteers import activities, profiles, themes
-from volunteers.activities import Activity, SignUp
+from volunteers.activities import services as activities
+from volunteers.activities.services import Activity, SignUp
+from volunteers.profiles import services as profiles
+from volunteers.themes import services as themes
 
 ID_NUMBER = "440115199001011231"
 MASKED = "4401**********1231"
@@ -123,8 +125,8 @@ def test_creating_an_activity_from_the_form_in_beijing_time(client, login, stati
 
 def _manager(station):
     from tests.conftest import PASSWORD
-    from timebank import users
-    from volunteers.geography import assign_post
+    from timebank.accounts import services as users
+    from timebank.org.services import assign_post
 
     manager = users.create_user(f"1370000{station.id:04d}", PASSWORD, "王主管",
                                 roles=(Role.STATION_MANAGER,))
@@ -244,8 +246,8 @@ def test_id_numbers_are_masked_for_another_station_and_shown_to_the_volunteers_o
 
 def test_my_linked_volunteers_with_hours_attendance_and_relinking(
         client, login, station, worker, make_staff, make_volunteer, make_activity, make_station):
-    from timebank import ledger
-    from timebank.ledger import AccountKind, TransferKind
+    from timebank.ledger import services as ledger
+    from timebank.ledger.services import AccountKind, TransferKind
 
     colleague = make_staff(station, name="张社工")
     community = station.town.communities[0]

@@ -8,13 +8,17 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import SHANGHAI, log_in
-from timebank import ledger
-from timebank.audit import AuditEntry
+from timebank.accounts.permissions import Role
+from timebank.audit.services import AuditEntry
+from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
-from timebank.ledger import AccountKind, Transfer, TransferKind
-from timebank.permissions import Role
-from volunteers import activities, checkins, match_runs, matching, mutual_aid
-from volunteers.match_runs import MatchProposal, MatchRun
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.matching import scoring as matching
+from volunteers.matching import services as match_runs
+from volunteers.matching.services import MatchProposal, MatchRun
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
 STAFF_API = {

@@ -9,8 +9,10 @@ from sqlalchemy import func, select
 from tests.conftest import post_form
 from timebank.clock import local, now
 from timebank.extensions import db
-from volunteers import activities, profiles, themes
-from volunteers.activities import SignUp, SignUpStatus
+from volunteers.activities import services as activities
+from volunteers.activities.services import SignUp, SignUpStatus
+from volunteers.profiles import services as profiles
+from volunteers.themes import services as themes
 
 
 def times_this_month(count: int) -> list:
@@ -91,7 +93,7 @@ def test_this_months_activities_show_my_community_first_and_filter_by_theme(
 
 
 def _admin(make_staff, station):
-    from timebank.permissions import Role
+    from timebank.accounts.permissions import Role
 
     return make_staff(station, role=Role.DISTRICT_ADMIN, name="区管理员")
 

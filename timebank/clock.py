@@ -52,6 +52,25 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=UTC)
 
 
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    """The month's first moment and the next month's, in the platform's zone."""
+    start = datetime(year, month, 1, tzinfo=zone())
+    following_year, following_month = shift_month(year, month, 1)
+    return start, start.replace(year=following_year, month=following_month)
+
+
+def shift_month(year: int, month: int, by: int) -> tuple[int, int]:
+    """The month `by` months after (or, negative, before) ``year-month``."""
+    index = year * 12 + month - 1 + by
+    return index // 12, index % 12 + 1
+
+
+def this_month() -> tuple[int, int]:
+    """(year, month) today in the platform's zone."""
+    today = local(now())
+    return today.year, today.month
+
+
 def render_migration_item(type_, obj, autogen_context):
     """Migrations spell `UTCDateTime` as a plain DateTime, so they never import app code."""
     if type_ == "type" and isinstance(obj, UTCDateTime):

@@ -5,10 +5,15 @@ Idempotent: existing phones are left alone and every demo transfer has a fixed k
 
 from datetime import timedelta
 
-from timebank import ledger, users
+import click
+from flask import current_app
+
+from timebank.accounts import services as users
+from timebank.accounts.permissions import Role
 from timebank.clock import now
-from timebank.ledger import AccountKind, TransferKind
-from timebank.permissions import Role
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (documented in the README, refused in production)
 
@@ -59,3 +64,15 @@ def _seed_hours() -> None:
     ledger.post_transfer(TransferKind.DONATE, [(resident, -60), (elder, 60)],
                          idempotency_key="demo:donate:elder", memo="送给梁伯，用于陪诊",
                          posted_by=resident.owner, posted_at=today - timedelta(days=8))
+
+
+@click.command("seed-demo")
+@click.option("--force", is_flag=True, help="Allow in production (never do this with real data).")
+def seed_demo_command(force):
+    """Load the demo data once; running it again adds nothing."""
+    if current_app.config["APP_ENV"] == "production" and not force:
+        raise click.ClickException("refusing to load demo data in production (use --force)")
+    for seeder in current_app.extensions["timebank.demo_seeders"]:
+        seeder()
+    db.session.commit()
+    click.echo("demo data is loaded")

@@ -36,12 +36,12 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from timebank import notifications
+from timebank.accounts.services import User
 from timebank.clock import now
 from timebank.errors import ServiceError
 from timebank.extensions import db
-from timebank.inputs import INT_MAX
-from timebank.users import User
+from timebank.notifications import services as notifications
+from timebank.web.inputs import INT_MAX
 
 EXTENSION = "timebank.guesses"
 

@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from timebank.clock import local, now
 from timebank.extensions import db
-from timebank.notifications import notify
-from volunteers import checkins, match_runs
-from volunteers.activities import Activity, ActivityStatus, SignUp, SignUpStatus
+from timebank.notifications.services import notify
+from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.checkins import services as checkins
+from volunteers.matching import services as match_runs
 
 
 def close_forgotten_checkins() -> int:

@@ -1,0 +1,215 @@
+"""Users, their roles, registration, passwords and API tokens.
+
+Phones are the login: mainland mobile numbers, stored as 11 digits. Passwords are stored only
+as salted hashes. API tokens are signed and carry the user's security stamp, so changing the
+password (which renews the stamp) revokes every token handed out before.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_login import UserMixin
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from timebank.accounts.permissions import Role
+from timebank.audit import services as audit
+from timebank.clock import UTCDateTime, now
+from timebank.errors import Conflict, InvalidInput
+from timebank.extensions import db
+from timebank.signals import user_registered
+from timebank.web.inputs import INT_MAX
+
+PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
+PASSWORD_MIN_LENGTH = 8
+#: A real hash to check against when the phone is unknown, so both paths cost the same.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def _new_stamp() -> str:
+    return secrets.token_hex(16)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Eleven-digit mainland mobile number; the login.
+    phone: Mapped[str] = mapped_column(String(11), unique=True)
+    #: Real name (实名), as on the ID card.
+    name: Mapped[str] = mapped_column(String(40))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: Renewed on password change; signed API tokens carry it, so old tokens stop working.
+    security_stamp: Mapped[str] = mapped_column(String(32), default=_new_stamp)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+
+    roles: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
+    )
+
+    @property
+    def role_names(self) -> list[str]:
+        return [role.role for role in self.roles]
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        """What the session and the remember-me cookie keep: the id and the security stamp, so
+        a password change (a new stamp) ends every other browser's login."""
+        return f"{self.id}:{self.security_stamp}"
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.phone}>"
+
+
+def normalise_phone(raw: str) -> str:
+    """Accept ``138 0000 0001``, ``138-0000-0001`` and ``+86 13800000001``; return 11 digits."""
+    digits = re.sub(r"[\s\-]", "", raw or "")
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    return digits
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}" if len(phone) == 11 else "****"
+
+
+def mask_name(name: str) -> str:
+    """``陈晓敏`` → ``陈**``: enough for a neighbour to recognise, not to identify."""
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def get_by_phone(phone: str) -> User | None:
+    return db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+
+
+def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) -> User:
+    """Create a user with `roles`. Formats are checked by the schemas; uniqueness here.
+
+    The password is hashed before the first query: hashing is slow on purpose, and on SQLite a
+    write request's first query takes the database's write lock (`timebank.database`).
+    """
+    password_hash = generate_password_hash(password)
+    phone = normalise_phone(phone)
+    if get_by_phone(phone) is not None:
+        raise Conflict(
+            _("This phone number is already registered. Log in instead."),
+            code="phone_taken",
+            fields={"phone": [_("This phone number is already registered.")]},
+        )
+    user = User(phone=phone, name=name.strip(), password_hash=password_hash)
+    user.roles = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def register_resident(phone: str, password: str, name: str, community_id: int | None = None) -> User:
+    """Self-registration: every new account is a resident.
+
+    `community_id` is handed to the receivers of `signals.user_registered` (the coordination
+    layer files it in the volunteer profile); a receiver may refuse it by raising.
+    """
+    user = create_user(phone, password, name, roles=(Role.RESIDENT,))
+    audit.record("user.register", f"user:{user.id}", actor=user)
+    user_registered.send(user, community_id=community_id)
+    return user
+
+
+def authenticate(phone: str, password: str) -> User | None:
+    user = get_by_phone(phone)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    """A checked password change, ready to apply: see `prepare_password_change`."""
+
+    #: The hash the current password was checked against.
+    checked_hash: str
+    new_hash: str
+
+
+def prepare_password_change(user: User, current: str, new: str) -> PasswordChange:
+    """The slow half of a password change (check `current`, hash `new`), to do in a read.
+
+    Then `apply_password_change` in a write transaction, which takes no time.
+    """
+    if not user.check_password(current):
+        raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
+    return PasswordChange(checked_hash=user.password_hash, new_hash=generate_password_hash(new))
+
+
+def apply_password_change(user: User, change: PasswordChange) -> None:
+    """Set the new password, unless the password changed since it was checked."""
+    if user.password_hash != change.checked_hash:
+        raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
+    user.password_hash = change.new_hash
+    user.security_stamp = _new_stamp()
+    audit.record("user.password_change", f"user:{user.id}", actor=user)
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    apply_password_change(user, prepare_password_change(user, current, new))
+
+
+def _token_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
+
+
+def issue_token(user: User) -> tuple[str, Any]:
+    """A signed bearer token for the API and the moment it expires."""
+    lifetime = timedelta(seconds=current_app.config["API_TOKEN_LIFETIME"])
+    token = _token_serializer().dumps({"uid": user.id, "stamp": user.security_stamp})
+    return token, now() + lifetime
+
+
+def user_from_session(session_id: str) -> User | None:
+    """The active user a session or remember-me cookie names (``"<id>:<stamp>"``, `User.get_id`),
+    if the stamp is still theirs."""
+    user_id, _sep, stamp = (session_id or "").partition(":")
+    if not user_id.isdigit() or not stamp or int(user_id) > INT_MAX:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or not secrets.compare_digest(user.security_stamp, stamp):
+        return None
+    return user
+
+
+def user_from_token(token: str) -> User | None:
+    try:
+        data = _token_serializer().loads(token, max_age=current_app.config["API_TOKEN_LIFETIME"])
+    except BadSignature:  # includes SignatureExpired
+        return None
+    user = db.session.get(User, data.get("uid"))
+    if user is None or not user.is_active or user.security_stamp != data.get("stamp"):
+        return None
+    return user

@@ -1,0 +1,105 @@
+"""Settings: the defaults, what the environment may change, and the checks made at start."""
+
+import os
+from datetime import timedelta
+
+from timebank.i18n import DEFAULT_LOCALE
+
+DEFAULT_SECRET_KEY = "dev-only-secret-do-not-use-in-production"  # noqa: S105
+
+
+def _flag(name: str, default: bool) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _database_url(instance_path: str) -> str:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path}/timebank.sqlite3"
+    # We ship psycopg 3; accept the common spelling of a PostgreSQL URL too.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def settings_from_environment(instance_path: str) -> dict:
+    return {
+        "APP_ENV": os.environ.get("APP_ENV", "production"),
+        "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": _database_url(instance_path),
+        "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Shanghai"),
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        #: Where phones reach the site, for the URLs inside QR codes (behind a proxy).
+        "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
+        "CHECKIN_ROUNDING_MINUTES": int(os.environ.get("CHECKIN_ROUNDING_MINUTES", "15")),
+        #: Behind a reverse proxy: how many proxies set X-Forwarded-For (-Proto, -Host), so the
+        #: client's address (rate limits) and scheme are the real ones. 0 trusts no header.
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+        "PROXY_FIX_X_HOST": int(os.environ.get("PROXY_FIX_X_HOST", "0")),
+    }
+
+
+DEFAULTS = {
+    "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
+    "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+    "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
+    "API_TOKEN_LIFETIME": 30 * 24 * 3600,
+    "CHECKIN_RATE_LIMIT": "30 per minute",
+    #: Wrong tries allowed before a kind of guess is refused (429), counted in the rate-limit
+    #: storage even with RATELIMIT_ENABLED off (`timebank.guesses`, which works out the years
+    #: a guesser needs). Per target: all merchants together against one member's typed payment
+    #: code, all staff against one volunteer's card code, all addresses against one phone.
+    "PAYMENT_CODE_MEMBER_LIMIT": "5 per 10 minutes;20 per day",
+    "PAYMENT_CODE_MERCHANT_LIMIT": "20 per 10 minutes;100 per day",
+    "CARD_CODE_VOLUNTEER_LIMIT": "5 per 10 minutes;20 per day",
+    "CARD_CODE_STAFF_LIMIT": "20 per 10 minutes;100 per day",
+    "LOGIN_PHONE_FAILURE_LIMIT": "10 per 15 minutes",
+    #: Minutes a station's social workers may grant from community pools in a month.
+    "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
+    #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
+    "NOTIFICATION_SENDERS": (),
+    #: Points of the matching score (`volunteers.matching.Weights` fields); {} keeps the defaults.
+    "MATCHING_WEIGHTS": {},
+    "PERMANENT_SESSION_LIFETIME": timedelta(days=30),
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open still works
+    #: Larger request bodies are refused with 413 before they are read.
+    "MAX_CONTENT_LENGTH": 1024 * 1024,
+}
+
+
+#: Characters a production SECRET_KEY needs at the least (32 hex digits are 128 bits).
+SECRET_KEY_MIN_LENGTH = 32
+
+
+def _check_secret_key(key: str) -> None:
+    """Refuse to start in production with a key that signs nothing safely: everything signed
+    (sessions, API tokens, check-in and payment codes) could be forged with it."""
+    if key == DEFAULT_SECRET_KEY or len(key or "") < SECRET_KEY_MIN_LENGTH:
+        raise RuntimeError(
+            f"Refusing to start in production: SECRET_KEY must be at least {SECRET_KEY_MIN_LENGTH} "
+            "characters and not the development default. Make one with\n"
+            "    python3 -c 'import secrets; print(secrets.token_hex(32))'\n"
+            "and set it in the environment (or APP_ENV=development on a workstation).")
+
+
+def configure(app, config: dict | None = None) -> None:
+    """Defaults, then the environment, then `config` (tests); refuse unsafe production keys."""
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_mapping(settings_from_environment(app.instance_path))
+    app.config.from_mapping(config or {})
+    production = app.config["APP_ENV"] == "production" and not app.testing
+    # Cookies travel over HTTPS only in production, unless told otherwise.
+    secure_cookies = _flag("SESSION_COOKIE_SECURE", production)
+    for key in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if key not in (config or {}):
+            app.config[key] = secure_cookies
+    if production:
+        _check_secret_key(app.config["SECRET_KEY"])
+    #: Browsers keep to HTTPS for this long once they have seen the site (production only).
+    app.config.setdefault("HSTS_SECONDS", 365 * 24 * 3600 if production else 0)

@@ -1,0 +1,89 @@
+"""Pages for one's own hours: balance and statement, and giving hours to someone else."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from timebank.accounts.permissions import login_required
+from timebank.errors import ServiceError
+from timebank.exchange.gifts import services as exchange
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.ledger.schemas import GiveFormSchema
+from timebank.web import confirmations
+from timebank.web.forms import load_form
+from timebank.web.inputs import page_number
+
+bp = Blueprint("hours", __name__, url_prefix="/hours")
+
+STATEMENT_PER_PAGE = 20
+
+
+def statement_page(account, page_number: int):
+    return db.paginate(ledger.statement(account), page=page_number, per_page=STATEMENT_PER_PAGE,
+                       error_out=False)
+
+
+@bp.get("/")
+@login_required
+def mine():
+    account = ledger.find_member_account(current_user)
+    months = ledger.monthly_totals(account) if account else []
+    served = ledger.minutes_served(account) if account else 0
+    return render_template(
+        "hours/mine.html",
+        totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
+        stars=ledger.star_level(served), served=served, months=months,
+        page=statement_page(account, page_number(STATEMENT_PER_PAGE)),
+    )
+
+
+@bp.route("/give", methods=["GET", "POST"])
+@login_required
+def give():
+    """Step one: say whom and how much. Shows the confirmation page when it is all valid."""
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(GiveFormSchema())
+        if data is not None:
+            minutes = data["hours"] * 60 + data["minutes"]
+            try:
+                target = exchange.recipient_account(phone=data["recipient_phone"],
+                                                    account_id=data["pool_id"])
+                source = exchange.check_gift(current_user, target, minutes)
+                exchange.check_balance(source, minutes)
+            except ServiceError as error:
+                errors = error.fields or {"_schema": [error.message]}
+            else:
+                db.session.commit()  # the giver's account may just have been opened
+                token = confirmations.sign("give", target=target.id, minutes=minutes,
+                                           memo=data["memo"])
+                return render_template("hours/confirm.html", target=target, minutes=minutes,
+                                       memo=data["memo"], token=token,
+                                       balance=source.balance,
+                                       action=url_for("hours.confirm_give"),
+                                       button=_("Confirm and send"), cancel_url=url_for("hours.give"))
+    return render_template("hours/give.html", errors=errors, form=request.form,
+                           pools=exchange.pools())
+
+
+@bp.post("/give/confirm")
+@login_required
+def confirm_give():
+    """Step two: the signed confirmation. Pressing twice posts once (the nonce is the key)."""
+    order = confirmations.load("give", request.form.get("token"))
+    if order is None:
+        flash(_("That confirmation has expired. Please start again."), "error")
+        return redirect(url_for("hours.give"))
+    target = ledger.get_account(order["target"])
+    try:
+        exchange.give(current_user, target, order["minutes"], order["memo"],
+                      idempotency_key=f"give:{order['nonce']}")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("hours.give"))
+    db.session.commit()
+    flash(_("Sent %(amount)s to %(name)s.", amount=ledger.format_minutes(order["minutes"]),
+            name=target.label), "success")
+    return redirect(url_for("hours.mine"))

@@ -1,0 +1,145 @@
+"""Pages for paying at partner merchants: the member's payment code (/pay), and for merchants
+their items, the scanner that takes a payment, and the monthly statement."""
+
+from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import fields, validate
+
+from timebank.accounts.permissions import Role, login_required, role_required
+from timebank.errors import InvalidInput, ServiceError
+from timebank.exchange.merchants import services as merchants
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.web import qrcodes
+from timebank.web.forms import load_form
+from timebank.web.inputs import db_int
+from timebank.web.schemas import BaseSchema
+
+bp = Blueprint("pay", __name__)
+merchant_bp = Blueprint("merchant", __name__, url_prefix="/merchant")
+
+
+class ItemFormSchema(BaseSchema):
+    name = fields.String(required=True, validate=validate.Length(
+        min=1, max=80, error=_l("Enter a name (up to 80 characters).")))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+    price_minutes = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=100 * 60, error=_l("The price must be between 1 minute and 100 hours.")))
+    stock = fields.Integer(required=True, validate=validate.Range(
+        min=0, max=100_000, error=_l("Stock cannot be negative.")))
+    active = fields.Boolean(load_default=False)
+
+
+# --- the member's payment code ----------------------------------------------------------------
+
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/pay")
+@login_required
+def pay():
+    """The payment QR (renewed every minute), the code to type, and the balance."""
+    _token, code, expires_at = merchants.payment_code(current_user)
+    account = ledger.find_member_account(current_user)
+    return _no_store(Response(render_template(
+        "merchant/pay.html", code=code, expires_at=expires_at,
+        balance=account.balance if account else 0)))
+
+
+@bp.get("/pay/code.svg")
+@login_required
+def pay_qr():
+    token, _code, _expires = merchants.payment_code(current_user)
+    return _no_store(Response(qrcodes.svg(token), mimetype="image/svg+xml"))
+
+
+@bp.get("/pay/code.json")
+@login_required
+def pay_code():
+    _token, code, expires_at = merchants.payment_code(current_user)
+    account = ledger.find_member_account(current_user)
+    return _no_store(jsonify(code=code, expires_at=expires_at.isoformat(),
+                             balance=ledger.format_minutes(account.balance if account else 0)))
+
+
+# --- the merchant's pages ---------------------------------------------------------------------
+
+def _items_page(errors=None, form=None, status=200, editing=None):
+    return render_template("merchant/items.html", items=merchants.items_of(current_user),
+                           errors=errors or {}, form=form or {}, editing=editing), status
+
+
+@merchant_bp.get("/")
+@role_required(Role.MERCHANT)
+def items():
+    return _items_page()
+
+
+@merchant_bp.post("/items")
+@role_required(Role.MERCHANT)
+def create_item():
+    data, errors = load_form(ItemFormSchema())
+    if data is None:
+        return _items_page(errors, request.form, 422)
+    data["active"] = True
+    item = merchants.create_item(current_user, data)
+    db.session.commit()
+    flash(_("Added %(item)s.", item=item.name), "success")
+    return redirect(url_for("merchant.items"))
+
+
+@merchant_bp.post("/items/<int:item_id>")
+@role_required(Role.MERCHANT)
+def update_item(item_id: int):
+    item = merchants.get_item(current_user, item_id)
+    data, errors = load_form(ItemFormSchema())
+    if data is None:
+        return _items_page(errors, request.form, 422, editing=item.id)
+    merchants.update_item(item, current_user, data)
+    db.session.commit()
+    flash(_("Saved %(item)s.", item=item.name), "success")
+    return redirect(url_for("merchant.items"))
+
+
+@merchant_bp.route("/scan", methods=["GET", "POST"])
+@role_required(Role.MERCHANT)
+def scan():
+    """Scan (or type) the member's code; then choose the item and confirm."""
+    if request.method == "POST":
+        code = (request.form.get("code") or "").strip()
+        try:
+            member, _nonce = merchants.read_payment_code(code, by=current_user)
+        except ServiceError as error:
+            flash(error.message, "error")
+            return render_template("merchant/scan.html"), error.status
+        return render_template("merchant/choose.html", code=code, member=member,
+                               items=merchants.items_of(current_user, active_only=True))
+    return render_template("merchant/scan.html")
+
+
+@merchant_bp.post("/redeem")
+@role_required(Role.MERCHANT)
+def redeem():
+    try:
+        item = merchants.get_item(current_user, request.form.get("item_id", type=db_int) or 0)
+        redemption = merchants.redeem(current_user, request.form.get("code", ""), item)
+    except ServiceError as error:
+        db.session.rollback()
+        return render_template("merchant/refused.html", error=error), error.status
+    db.session.commit()
+    return render_template("merchant/paid.html", redemption=redemption)
+
+
+@merchant_bp.get("/statement")
+@role_required(Role.MERCHANT)
+def statement():
+    try:
+        year, month = merchants.parse_month(request.args.get("month"))
+    except InvalidInput:
+        year, month = merchants.parse_month(None)
+    return render_template("merchant/statement.html",
+                           statement=merchants.monthly_statement(current_user, year, month))

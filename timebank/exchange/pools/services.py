@@ -1,0 +1,207 @@
+"""Community pools: residents donate hours to their community's pool; social workers of the
+station grant pool hours to people in difficulty (困境群体, elderly living alone), so they can
+receive help without having earned hours. Every grant has a reason, and a station's grants in
+a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.accounts.services import User
+from timebank.audit import services as audit
+from timebank.clock import UTCDateTime, local, month_bounds, now
+from timebank.errors import Conflict, InvalidInput
+from timebank.exchange.gifts import services as exchange
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
+from timebank.notifications.services import notify
+from timebank.org.services import Community, Station, require_station_staff
+
+#: Why someone receives a grant.
+GRANT_GROUPS = {
+    "hardship": _l("Family in difficulty"),
+    "elderly_alone": _l("Elderly person living alone"),
+    "disability": _l("Person with a disability"),
+    "other": _l("Other need"),
+}
+
+
+class PoolGrant(db.Model):
+    __tablename__ = "pool_grants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    minutes: Mapped[int]
+    group: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(300))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), unique=True)
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, index=True)
+
+    station: Mapped[Station] = relationship()
+    community: Mapped[Community] = relationship()
+    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
+    granted_by: Mapped[User] = relationship(foreign_keys=[granted_by_id])
+
+    #: Set on a grant returned for a repeated idempotency key (not stored).
+    replayed = False
+
+
+# --- services ---------------------------------------------------------------------------------
+# Plain functions holding the rules; they flush, never commit (the caller commits at its edge).
+
+def pool_account(community: Community) -> ledger.Account:
+    """The community's pool account, opened the first time anyone needs it."""
+    return ledger.open_account(f"pool:community:{community.id}", AccountKind.POOL,
+                               name=f"{community.name}互助池")
+
+
+def find_pool(community: Community) -> ledger.Account | None:
+    return ledger.find_account(f"pool:community:{community.id}")
+
+
+def pool_balances(communities) -> dict[int, int]:
+    """Community id → minutes in its pool (0 where no pool has been opened), in one query."""
+    keys = {f"pool:community:{community.id}": community.id for community in communities}
+    if not keys:
+        return {}
+    found = db.session.execute(select(ledger.Account.key, ledger.Account.balance)
+                               .where(ledger.Account.key.in_(list(keys))))
+    balances = {community_id: 0 for community_id in keys.values()}
+    balances.update({keys[key]: balance for key, balance in found})
+    return balances
+
+
+def donate(user: User, community: Community, minutes: int, memo: str, *, idempotency_key: str
+           ) -> ledger.Transfer:
+    """`user` gives `minutes` of their own to the community's pool (a donation)."""
+    return exchange.give(user, pool_account(community), minutes, memo,
+                         idempotency_key=idempotency_key)
+
+
+def this_month() -> tuple[datetime, datetime]:
+    """[start, end) of this month in the platform's zone (Asia/Shanghai)."""
+    today = local(now())
+    return month_bounds(today.year, today.month)
+
+
+def monthly_cap() -> int:
+    return int(current_app.config["POOL_GRANT_MONTHLY_CAP_MINUTES"])
+
+
+def granted_this_month(station: Station) -> int:
+    """Minutes the station's social workers have granted from pools this month."""
+    start, end = this_month()
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(PoolGrant.minutes), 0))
+        .where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
+               PoolGrant.created_at < end)))
+
+
+def remaining_cap(station: Station) -> int:
+    return max(monthly_cap() - granted_this_month(station), 0)
+
+
+def grants_this_month(station: Station) -> list[PoolGrant]:
+    start, end = this_month()
+    return list(db.session.scalars(
+        select(PoolGrant).where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
+                                PoolGrant.created_at < end).order_by(PoolGrant.id.desc())))
+
+
+def recent_grants(community: Community, limit: int = 10) -> list[PoolGrant]:
+    return list(db.session.scalars(
+        select(PoolGrant).where(PoolGrant.community_id == community.id)
+        .order_by(PoolGrant.id.desc()).limit(limit)))
+
+
+def _lock_station(station: Station) -> None:
+    """Serialise a station's grants so two at once cannot both squeeze under the cap.
+
+    PostgreSQL locks the station's row; SQLite's writes are already one at a time.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
+
+
+def grant(community: Community, recipient: User, minutes: int, group: str, reason: str, *,
+          by: User, idempotency_key: str) -> PoolGrant:
+    """Grant `minutes` from the community's pool to `recipient`, by staff of its station.
+
+    Refused (with a message saying why) for anyone but the station's staff, without a reason,
+    for a group not in `GRANT_GROUPS`, when the pool holds too little, and when the station's
+    grants this month would pass the monthly cap. Repeating `idempotency_key` returns the
+    first grant and changes nothing.
+    """
+    station = community.station
+    if station is None:
+        raise Conflict(_("This community has no station to grant from its pool."),
+                       code="no_station")
+    require_station_staff(by, station.id)
+    reason = (reason or "").strip()
+    problems = {}
+    if len(reason) < 2:
+        problems["reason"] = [_("Give a reason (2 to 300 characters).")]
+    elif len(reason) > 300:
+        problems["reason"] = [_("Give a reason (2 to 300 characters).")]
+    if group not in GRANT_GROUPS:
+        problems["group"] = [_("Choose who the grant is for.")]
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+        problems["minutes"] = [_("Enter a number of minutes above zero.")]
+    if not recipient.is_active or "merchant" in recipient.role_names:
+        problems["user_id"] = [_("There is no such member.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+
+    _lock_station(station)
+    earlier = ledger.find_transfer(idempotency_key)
+    if earlier is not None:
+        existing = db.session.scalar(select(PoolGrant).where(PoolGrant.transfer_id == earlier.id))
+        if existing is not None and existing.recipient_id == recipient.id \
+                and existing.minutes == minutes and existing.community_id == community.id:
+            existing.replayed = True
+            return existing
+        raise ledger.IdempotencyKeyReused(
+            _("This request key was already used for a different transfer."))
+
+    cap, used = monthly_cap(), granted_this_month(station)
+    if used + minutes > cap:
+        raise Conflict(
+            _("This grant would pass the station's monthly cap: %(used)s of %(cap)s granted this "
+              "month, %(left)s left.", used=ledger.format_minutes(used),
+              cap=ledger.format_minutes(cap), left=ledger.format_minutes(max(cap - used, 0))),
+            code="grant_cap_reached", fields={"minutes": [_("Above this month's cap.")]})
+
+    pool = pool_account(community)
+    try:
+        transfer = ledger.transfer_between(
+            pool, ledger.member_account(recipient), minutes, TransferKind.DONATE, memo=reason,
+            posted_by=by, idempotency_key=idempotency_key, reference=f"pool:{community.id}")
+    except ledger.InsufficientBalance:
+        raise ledger.InsufficientBalance(
+            _("The pool of %(community)s holds only %(have)s; it cannot grant %(need)s.",
+              community=community.name, have=ledger.format_minutes(ledger.balance(pool)),
+              need=ledger.format_minutes(minutes)),
+            code="pool_insufficient", fields={"minutes": [_("More than the pool holds.")]},
+        ) from None
+    entry = PoolGrant(station_id=station.id, community_id=community.id, recipient_id=recipient.id,
+                      minutes=minutes, group=group, reason=reason, granted_by_id=by.id,
+                      transfer_id=transfer.id)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("pool.grant", f"pool_grant:{entry.id}", actor=by, reason=reason,
+                 community_id=community.id, recipient_id=recipient.id, minutes=minutes,
+                 group=group, transfer_id=transfer.id)
+    notify(recipient.id, f"pool_grant:{entry.id}", _("You received hours from the community pool"),
+           _("%(community)s granted you %(amount)s. You can use them to ask for help.",
+             community=community.name, amount=ledger.format_minutes(minutes)), link="/hours/")
+    return entry

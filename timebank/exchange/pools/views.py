@@ -1,0 +1,185 @@
+"""Pages for community pools: my community's pool with a donate form (confirmed in a second
+step, as when giving hours), and for staff their station's pools with the grant form."""
+
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from timebank.accounts.permissions import Role, login_required, role_required
+from timebank.accounts.services import get_by_phone
+from timebank.errors import InvalidInput, ServiceError
+from timebank.exchange.gifts import services as exchange
+from timebank.exchange.pools import services as pools
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.org import services as org
+from timebank.org.services import Community, Station
+from timebank.web import confirmations
+from timebank.web.forms import load_form
+from timebank.web.inputs import db_int
+from timebank.web.schemas import BaseSchema, Phone
+
+bp = Blueprint("pools", __name__, url_prefix="/pools")
+
+
+class _FormSchema(BaseSchema):
+    def load(self, data, *args, **kwargs):
+        # Empty inputs from an HTML form mean "not given".
+        data = {key: value for key, value in data.items() if value not in ("", None)}
+        return super().load(data, *args, **kwargs)
+
+
+class DonateFormSchema(_FormSchema):
+    hours = fields.Integer(load_default=0, validate=validate.Range(min=0, max=100))
+    minutes = fields.Integer(load_default=0, validate=validate.Range(min=0, max=59))
+    memo = fields.String(load_default="", validate=validate.Length(max=200))
+
+    @validates_schema
+    def _amount(self, data, **kwargs):
+        if data.get("hours", 0) * 60 + data.get("minutes", 0) <= 0:
+            raise ValidationError(str(_l("Enter how much time to give.")), "hours")
+
+
+class GrantFormSchema(_FormSchema):
+    community_id = fields.Integer(required=True)
+    recipient_phone = Phone(required=True)
+    minutes = fields.Integer(required=True, validate=validate.Range(
+        min=1, max=exchange.MAX_GIFT_MINUTES, error=_l("Enter a number of minutes above zero.")))
+    group = fields.String(required=True, validate=validate.OneOf(
+        list(pools.GRANT_GROUPS), error=_l("Choose who the grant is for.")))
+    reason = fields.String(required=True, validate=validate.Length(
+        min=2, max=300, error=_l("Give a reason (2 to 300 characters).")))
+    nonce = fields.String(required=True, validate=validate.Length(min=8, max=64))
+
+
+def _errors(error: ServiceError) -> dict:
+    """Field messages, plus the error's own sentence unless it is only about fields."""
+    found = dict(error.fields)
+    if not isinstance(error, InvalidInput) or not found:
+        found["_schema"] = [error.message]
+    return found
+
+
+def _my_community() -> Community | None:
+    return org.home_community(current_user)
+
+
+def _index(errors=None, form=None, status=200):
+    community = _my_community()
+    account = pools.find_pool(community) if community else None
+    return render_template(
+        "pools/index.html", community=community, balance=account.balance if account else 0,
+        grants=pools.recent_grants(community) if community else [], groups=pools.GRANT_GROUPS,
+        errors=errors or {}, form=form or {}), status
+
+
+@bp.get("/")
+@login_required
+def index():
+    """My community's pool: its balance, recent grants (names masked) and a donate form."""
+    return _index()
+
+
+@bp.post("/donate")
+@login_required
+def donate():
+    """Step one: how much. Shows the confirmation page when it is valid."""
+    community = _my_community()
+    if community is None:
+        flash(_("Set your home community in your profile first."), "error")
+        return redirect(url_for("pools.index"))
+    data, errors = load_form(DonateFormSchema())
+    if data is None:
+        return _index(errors, request.form, 422)
+    minutes = data["hours"] * 60 + data["minutes"]
+    try:
+        target = pools.pool_account(community)
+        source = exchange.check_gift(current_user, target, minutes)
+        exchange.check_balance(source, minutes)
+    except ServiceError as error:
+        db.session.rollback()
+        return _index(_errors(error), request.form, error.status)
+    db.session.commit()  # the pool or the giver's account may just have been opened
+    token = confirmations.sign("pool-donation", community=community.id, minutes=minutes,
+                               memo=data["memo"])
+    return render_template("hours/confirm.html", target=target, minutes=minutes,
+                           memo=data["memo"], token=token, balance=source.balance,
+                           action=url_for("pools.confirm_donation"),
+                           button=_("Confirm and donate"), cancel_url=url_for("pools.index"))
+
+
+@bp.post("/donate/confirm")
+@login_required
+def confirm_donation():
+    """Step two: the signed confirmation. Pressing twice donates once (the nonce is the key)."""
+    order = confirmations.load("pool-donation", request.form.get("token"))
+    if order is None:
+        flash(_("That confirmation has expired. Please start again."), "error")
+        return redirect(url_for("pools.index"))
+    community = org.get_community(order["community"])
+    try:
+        pools.donate(current_user, community, order["minutes"], order["memo"],
+                     idempotency_key=f"pool-donate:{order['nonce']}")
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("pools.index"))
+    db.session.commit()
+    flash(_("Thank you! You donated %(amount)s to %(pool)s.",
+            amount=ledger.format_minutes(order["minutes"]),
+            pool=pools.pool_account(community).label), "success")
+    return redirect(url_for("pools.index"))
+
+
+# --- staff ------------------------------------------------------------------------------------
+
+def _station() -> Station:
+    station_id = request.args.get("station_id", type=db_int) or org.station_id_of(current_user)
+    if station_id is None or not org.can_manage_station(current_user, station_id):
+        abort(403)
+    return org.get_station(station_id)
+
+
+def _grants_page(station: Station, errors=None, form=None, status=200):
+    communities = station.town.communities
+    return render_template(
+        "pools/grants.html", station=station, communities=communities,
+        balances=pools.pool_balances(communities), grants=pools.grants_this_month(station),
+        cap=pools.monthly_cap(), remaining=pools.remaining_cap(station),
+        groups=pools.GRANT_GROUPS, errors=errors or {}, form=form or {},
+        nonce=secrets.token_hex(12)), status
+
+
+@bp.get("/grants")
+@role_required(Role.SOCIAL_WORKER)
+def grants():
+    """The station's pools, this month's grants and what remains of the cap, and the form."""
+    return _grants_page(_station())
+
+
+@bp.post("/grants")
+@role_required(Role.SOCIAL_WORKER)
+def make_grant():
+    station = _station()
+    data, errors = load_form(GrantFormSchema())
+    if data is None:
+        return _grants_page(station, errors, request.form, 422)
+    try:
+        community = org.get_community(data["community_id"])
+        recipient = get_by_phone(data["recipient_phone"])
+        if recipient is None:
+            raise InvalidInput(fields={"recipient_phone": [_("No member has that phone number.")]})
+        entry = pools.grant(community, recipient, data["minutes"], data["group"], data["reason"],
+                            by=current_user, idempotency_key=f"pool-grant:{data['nonce']}")
+    except ServiceError as error:
+        db.session.rollback()
+        return _grants_page(station, _errors(error), request.form,
+                            error.status)
+    db.session.commit()
+    flash(_("Granted %(amount)s to %(name)s.", amount=ledger.format_minutes(entry.minutes),
+            name=entry.recipient.name), "success")
+    return redirect(url_for("pools.grants", station_id=station.id))

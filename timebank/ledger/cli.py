@@ -1,0 +1,22 @@
+"""`flask ledger verify`: the ledger's invariants, checked from the command line."""
+
+import click
+from flask.cli import AppGroup
+
+from timebank.ledger import services as ledger
+
+ledger_cli = AppGroup("ledger", help="Inspect the hour ledger.")
+
+
+@ledger_cli.command("verify")
+def verify_command():
+    """Check every invariant of the ledger; exit 1 and say what broke."""
+    problems = ledger.verify()
+    if problems:
+        for problem in problems:
+            click.echo(f"BROKEN: {problem}", err=True)
+        raise SystemExit(1)
+    figures = ledger.counts()
+    click.echo("ledger OK: {accounts} accounts, {transfers} transfers, {entries} entries; "
+               "every transfer and the whole ledger sum to zero, every cached balance "
+               "matches its entries, none is below its minimum".format(**figures))

@@ -1,0 +1,1 @@
+"""The organisation: towns, communities, stations, service points, grid teams and staff posts."""

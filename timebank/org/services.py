@@ -1,0 +1,253 @@
+"""Where things happen: towns and streets (镇街), their villages and communities (村居), the
+social-work station (社工服务站) of each town, the service point (服务点) of each community, and
+the grid teams (片区) of social workers covering a set of communities (定点联系、片区联动).
+
+Staff belong to one station through `StaffPost`; that is also how a page or API call learns
+which station's work a social worker may touch.
+"""
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import Column, ForeignKey, String, Table, select
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
+
+from timebank.accounts.permissions import Role, has_role, is_staff
+from timebank.errors import NotFound, PermissionDenied
+from timebank.extensions import db
+
+
+class Town(db.Model):
+    """A town (镇) or street (街道) of the district."""
+
+    __tablename__ = "towns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+    communities: Mapped[list["Community"]] = relationship(back_populates="town",
+                                                          order_by="Community.name")
+    station: Mapped["Station | None"] = relationship(back_populates="town")
+
+
+class Community(db.Model):
+    """A village (村) or residential community (社区)."""
+
+    __tablename__ = "communities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+
+    town: Mapped[Town] = relationship(back_populates="communities")
+    service_point: Mapped["ServicePoint | None"] = relationship(back_populates="community")
+
+    @property
+    def station(self) -> "Station | None":
+        return self.town.station
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.town.name}{self.name}"
+
+
+class Station(db.Model):
+    """The social-work station of one town or street."""
+
+    __tablename__ = "stations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(20), default="")
+
+    town: Mapped[Town] = relationship(back_populates="station")
+    grid_teams: Mapped[list["GridTeam"]] = relationship(back_populates="station",
+                                                        order_by="GridTeam.name")
+
+
+class ServicePoint(db.Model):
+    """The station's service point in one community, where most activities take place."""
+
+    __tablename__ = "service_points"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(60))
+    address: Mapped[str] = mapped_column(String(200), default="")
+
+    community: Mapped[Community] = relationship(back_populates="service_point")
+
+
+grid_team_communities = Table(
+    "grid_team_communities", db.metadata,
+    Column("grid_team_id", ForeignKey("grid_teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("community_id", ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class GridTeam(db.Model):
+    """Usually three social workers who together look after a set of communities."""
+
+    __tablename__ = "grid_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+
+    station: Mapped[Station] = relationship(back_populates="grid_teams")
+    communities: Mapped[list[Community]] = relationship(secondary=grid_team_communities,
+                                                        order_by=Community.id)
+    posts: Mapped[list["StaffPost"]] = relationship(back_populates="grid_team")
+
+
+class StaffPost(db.Model):
+    """A staff member's place: their station and, for social workers, their grid team."""
+
+    __tablename__ = "staff_posts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    grid_team_id: Mapped[int | None] = mapped_column(ForeignKey("grid_teams.id"), index=True)
+
+    user = relationship("User", lazy="joined")
+    station: Mapped[Station] = relationship()
+    grid_team: Mapped[GridTeam | None] = relationship(back_populates="posts")
+
+
+# --- services ---------------------------------------------------------------------------------
+
+def get_community(community_id: int) -> Community:
+    community = db.session.get(Community, community_id)
+    if community is None:
+        raise NotFound(_("There is no such community."), code="community_not_found",
+                       fields={"community_id": [_("There is no such community.")]})
+    return community
+
+
+def get_station(station_id: int) -> Station:
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise NotFound(_("There is no such station."), code="station_not_found",
+                       fields={"station_id": [_("There is no such station.")]})
+    return station
+
+
+def towns() -> list[Town]:
+    return list(db.session.scalars(select(Town).order_by(Town.id)))
+
+
+def post_of(user) -> StaffPost | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.get(StaffPost, user.id)
+
+
+def station_id_of(user) -> int | None:
+    """The station of a staff member's post; None for everyone else."""
+    post = post_of(user)
+    return post.station_id if post else None
+
+
+#: Where the finder of a resident's home is kept; see `home_of`.
+HOME_FINDER = "timebank.home_of"
+
+
+def home_of(user):
+    """Where a resident lives: an object with ``community`` (a `Community` or None) and
+    ``linked_social_worker_id``, or None.
+
+    Residents choose their community on their volunteer profile, which the coordination layer
+    keeps; it installs the finder as ``app.extensions[HOME_FINDER]`` so that the core can scope
+    by station without importing it. Without a finder nobody has a home community.
+    """
+    finder = current_app.extensions.get(HOME_FINDER)
+    return finder(user) if finder is not None and user is not None else None
+
+
+def home_community(user) -> Community | None:
+    home = home_of(user)
+    return home.community if home is not None else None
+
+
+def station_of(user) -> int | None:
+    """The station `user` belongs to: a staff member's post, a resident's home community's."""
+    if user is None:
+        return None
+    own = station_id_of(user)
+    if own is not None:
+        return own
+    community = home_community(user)
+    return community.station.id if community is not None and community.station else None
+
+
+def staff_may_act_on(staff, member) -> bool:
+    """Whether `staff` may act on `member`'s hours: district administrators everywhere, other
+    staff only for members of their own station."""
+    if has_role(staff, Role.DISTRICT_ADMIN):
+        return True
+    if not is_staff(staff) or member is None:
+        return False
+    own = station_of(staff)
+    return own is not None and own == station_of(member)
+
+
+def require_acting_for(staff, members) -> None:
+    """`PermissionDenied` unless `staff` may act for every one of `members`.
+
+    A correction touching no member at all (only pools or issuers) is the district's."""
+    members = [member for member in members if member is not None]
+    if not members and not has_role(staff, Role.DISTRICT_ADMIN):
+        raise PermissionDenied(_("Only a district administrator can correct this."))
+    if not all(staff_may_act_on(staff, member) for member in members):
+        raise PermissionDenied(_("Only staff of this member's station can correct their hours."))
+
+
+def towns_with_communities() -> list[tuple[Town, list[Community]]]:
+    """Every town with its communities, for a grouped select, in one query."""
+    grouped: dict[int, tuple[Town, list[Community]]] = {}
+    for community in db.session.scalars(select(Community).join(Community.town)
+                                        .options(joinedload(Community.town))
+                                        .order_by(Town.id, Community.name)):
+        grouped.setdefault(community.town_id, (community.town, []))[1].append(community)
+    return list(grouped.values())
+
+
+def assign_post(user, station: Station, grid_team: GridTeam | None = None) -> StaffPost:
+    """Place a staff member at a station (and grid team); replaces any earlier post."""
+    if grid_team is not None and grid_team.station_id != station.id:
+        raise PermissionDenied(_("That grid team belongs to another station."))
+    post = db.session.get(StaffPost, user.id) or StaffPost(user_id=user.id)
+    post.station_id, post.grid_team_id = station.id, grid_team.id if grid_team else None
+    db.session.add(post)
+    db.session.flush()
+    return post
+
+
+def manager_of(station: Station):
+    """The station's manager (项目主管), the person in charge on what the station issues."""
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station.id)
+                               .order_by(StaffPost.user_id))
+    return next((post.user for post in posts if has_role(post.user, Role.STATION_MANAGER)
+                 and not has_role(post.user, Role.DISTRICT_ADMIN)), None)
+
+
+def can_manage_station(user, station_id: int | None) -> bool:
+    """District administrators manage every station; other staff only their own."""
+    if has_role(user, Role.DISTRICT_ADMIN):
+        return True
+    return has_role(user, Role.SOCIAL_WORKER) and station_id is not None \
+        and station_id_of(user) == station_id
+
+
+def require_station_staff(user, station_id: int | None) -> None:
+    if not can_manage_station(user, station_id):
+        raise PermissionDenied(_("Only staff of this station can do this."))
+
+
+def grid_team_for(community: Community) -> GridTeam | None:
+    """The grid team covering `community` (the first by id if, unusually, several do)."""
+    return db.session.scalar(
+        select(GridTeam).join(grid_team_communities)
+        .where(grid_team_communities.c.community_id == community.id).order_by(GridTeam.id))

@@ -1,0 +1,13 @@
+"""The edge every feature shares: JSON API helpers, forms, inputs, OpenAPI, site pages and headers."""
+
+
+def init_app(app) -> None:
+    from timebank.web import inputs, site
+
+    # Ids in URLs stop at the database's integer: /activities/3000000000 is a 404, not an overflow.
+    app.url_map.converters["int"] = inputs.IdConverter
+    app.before_request(inputs.refuse_bad_text)
+    app.context_processor(site.template_context)
+    app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
+    app.after_request(site.security_headers)
+    app.register_blueprint(site.bp)

@@ -1,0 +1,67 @@
+"""HTML forms validated by the same marshmallow schemas as the API.
+
+HTML forms post checkboxes as repeated keys; `load_html_form` hands list fields to the schema
+as lists, unticked checkboxes as empty lists or ``False``.
+
+CSRF is checked for every form by `CSRFProtect` before a view runs; templates render the token
+with the `csrf_field()` macro.
+"""
+
+from datetime import date
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import gettext as _
+from marshmallow import ValidationError, fields
+from werkzeug.datastructures import MultiDict
+
+from timebank.clock import MAX_YEAR, MIN_YEAR, supported
+from timebank.errors import localise
+
+
+def load_form(schema) -> tuple[dict | None, dict]:
+    """(data, {}) when the posted form is valid, (None, field errors) otherwise."""
+    try:
+        return schema.load(request.form.to_dict()), {}
+    except ValidationError as error:
+        return None, localise(error.messages)
+
+
+def load_html_form(schema, form: MultiDict) -> tuple[dict | None, dict]:
+    """(data, {}) when the posted form is valid, (None, field errors) otherwise."""
+    data = {}
+    for name, field in schema.load_fields.items():
+        if isinstance(field, fields.List):
+            data[name] = form.getlist(name)
+        elif isinstance(field, fields.Boolean):
+            data[name] = name in form
+        elif name in form:
+            data[name] = form[name]
+    try:
+        return schema.load(data), {}
+    except ValidationError as error:
+        return None, localise(error.messages)
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow ``next`` only to a path on this site, never to another host."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def parse_day(value: str | None) -> tuple[date | None, str | None]:
+    """A ``YYYY-MM-DD`` filter from a query string: (day, None), (None, None) when blank, or
+    (None, message) when it cannot be read."""
+    if not (value or "").strip():
+        return None, None
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return None, _("Enter a date as YYYY-MM-DD.")
+    if not supported(day):
+        return None, _("Enter a date between %(first)d and %(last)d.", first=MIN_YEAR, last=MAX_YEAR)
+    return day, None

@@ -1,0 +1,64 @@
+"""The home page and the language switch."""
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from flask_login import current_user
+
+from timebank.accounts.permissions import Role, has_role, is_staff
+from timebank.accounts.services import mask_name, mask_phone
+from timebank.i18n import HTML_LANG, LANGUAGES
+from timebank.ledger.services import format_minutes
+from timebank.web.forms import safe_next
+
+bp = Blueprint("site", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html")
+
+
+@bp.get("/lang/<code>")
+def switch_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(safe_next(request.args.get("next"), url_for("site.home")))
+
+
+#: Helpers every template (and every imported macro) can call.
+TEMPLATE_GLOBALS = {
+    "LANGUAGES": LANGUAGES,
+    "has_role": has_role,
+    "is_staff": is_staff,
+    "Role": Role,
+    "format_minutes": format_minutes,
+    "mask_name": mask_name,
+    "mask_phone": mask_phone,
+}
+
+
+def template_context() -> dict:
+    locale = str(get_locale())
+    return {"current_lang": locale, "html_lang": HTML_LANG.get(locale, "zh-CN")}
+
+
+#: Scripts and styles come only from our own static files; nothing inline, nothing from a CDN.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if current_app.config.get("HSTS_SECONDS"):
+        response.headers.setdefault("Strict-Transport-Security",
+                                    f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    if request.endpoint != "static" and current_user.is_authenticated \
+            and "no-store" not in response.headers.get("Cache-Control", ""):
+        # What a logged-in person is shown (phones, ID numbers, hours) stays out of every cache,
+        # the browser's and a shared phone's back button included.
+        response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,0 +1,382 @@
+"""Activities posted by social workers under the month's theme, and volunteers' sign-ups.
+
+Rules kept here:
+
+* Only staff of an activity's station create or change it (district administrators: any).
+* A sign-up is ``confirmed`` while places are left, otherwise ``waitlisted``; an ``invited``
+  sign-up (from matching) holds a place until the volunteer answers.
+* A volunteer cannot hold two sign-ups whose activities overlap in time.
+* When a confirmed volunteer cancels, the first on the waitlist is promoted.
+* The slot limit holds under concurrent sign-ups: the activity row is locked first
+  (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writes under ``BEGIN IMMEDIATE``), then the
+  volunteer's row, always in that order.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.accounts.services import User
+from timebank.audit import services as audit
+from timebank.clock import UTCDateTime, local, month_bounds, now
+from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from timebank.extensions import db
+from timebank.org.services import Community, Station, can_manage_station, require_station_staff
+from volunteers.profiles.services import SKILLS, TARGET_GROUPS
+from volunteers.themes.services import Theme
+
+
+class ActivityStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+class SignUpStatus(StrEnum):
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    INVITED = "invited"
+    CANCELLED = "cancelled"
+
+
+class CreditMode(StrEnum):
+    """How hours are credited: scanned time in and out, or a fixed amount per attendance."""
+
+    SCANNED = "scanned"
+    FIXED = "fixed"
+
+
+STATUS_LABELS = {
+    ActivityStatus.DRAFT: _l("Draft"),
+    ActivityStatus.PUBLISHED: _l("Published"),
+    ActivityStatus.CLOSED: _l("Closed"),
+    ActivityStatus.CANCELLED: _l("Cancelled"),
+    SignUpStatus.CONFIRMED: _l("Confirmed"),
+    SignUpStatus.WAITLISTED: _l("On the waiting list"),
+    SignUpStatus.INVITED: _l("Invited"),
+}
+
+#: Sign-ups that hold the volunteer's time (and, except waitlisted, a place).
+HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED, SignUpStatus.INVITED)
+TAKING_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED)
+
+
+class Activity(db.Model):
+    __tablename__ = "activities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(String(2000), default="")
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    #: Where it takes place.
+    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
+    place: Mapped[str] = mapped_column(String(120), default="")
+    #: A code from `TARGET_GROUPS`: who the activity serves.
+    target_group: Mapped[str] = mapped_column(String(20), default="community")
+    starts_at: Mapped[Any] = mapped_column(UTCDateTime, index=True)
+    ends_at: Mapped[Any] = mapped_column(UTCDateTime)
+    slots: Mapped[int]
+    #: Codes from `SKILLS`.
+    required_skills: Mapped[list] = mapped_column(JSON, default=list)
+    credit_mode: Mapped[str] = mapped_column(String(10), default=CreditMode.SCANNED)
+    #: Minutes credited per attendance when `credit_mode` is fixed.
+    fixed_minutes: Mapped[int | None]
+    allow_walk_ins: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT, index=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+
+    theme: Mapped[Theme | None] = relationship()
+    station: Mapped[Station] = relationship()
+    community: Mapped[Community] = relationship()
+    created_by: Mapped[User] = relationship()
+
+    @property
+    def minutes_long(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= now()
+
+
+class SignUp(db.Model):
+    __tablename__ = "signups"
+    __table_args__ = (
+        # One live sign-up per volunteer and activity; cancelled ones stay as history.
+        Index("uq_signups_live", "activity_id", "user_id", unique=True,
+              sqlite_where=text("status != 'cancelled'"),
+              postgresql_where=text("status != 'cancelled'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
+    #: Set after the activity: ``attended`` or ``no_show`` (by check-in, or by hand).
+    attendance: Mapped[str | None] = mapped_column(String(10))
+
+    activity: Mapped[Activity] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
+
+
+# --- activities -------------------------------------------------------------------------------
+
+def get_activity(activity_id: int) -> Activity:
+    activity = db.session.get(Activity, activity_id)
+    if activity is None:
+        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    return activity
+
+
+def _check(activity: Activity) -> None:
+    problems = {}
+    if activity.ends_at <= activity.starts_at:
+        problems["ends_at"] = [_("The end must be after the start.")]
+    if activity.slots < 1:
+        problems["slots"] = [_("An activity needs at least one place.")]
+    if activity.target_group not in TARGET_GROUPS:
+        problems["target_group"] = [_("Choose a target group from the list.")]
+    unknown = [skill for skill in activity.required_skills if skill not in SKILLS]
+    if unknown:
+        problems["required_skills"] = [_("Unknown skills: %(skills)s", skills=", ".join(unknown))]
+    if activity.credit_mode == CreditMode.FIXED and not activity.fixed_minutes:
+        problems["fixed_minutes"] = [_("Say how many minutes each attendance earns.")]
+    if activity.community is not None and activity.community.station is not None \
+            and activity.community.station.id != activity.station_id:
+        problems["community_id"] = [_("This community belongs to another station.")]
+    if activity.theme is not None and activity.theme.station_id not in (None, activity.station_id):
+        problems["theme_id"] = [_("This theme belongs to another station.")]
+    elif activity.theme is not None and activity.starts_at is not None:
+        starts = local(activity.starts_at)
+        if (starts.year, starts.month) != (activity.theme.year, activity.theme.month):
+            problems["theme_id"] = [_("Choose a theme of the month the activity takes place in.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+
+
+EDITABLE = ("title", "description", "theme_id", "community_id", "place", "target_group",
+            "starts_at", "ends_at", "slots", "required_skills", "credit_mode", "fixed_minutes",
+            "allow_walk_ins", "status")
+
+
+def create_activity(by: User, station: Station, data: dict) -> Activity:
+    require_station_staff(by, station.id)
+    activity = Activity(station_id=station.id, created_by_id=by.id,
+                        status=data.get("status", ActivityStatus.DRAFT),
+                        required_skills=[], description="", place="", allow_walk_ins=False,
+                        credit_mode=CreditMode.SCANNED)
+    for field in EDITABLE:
+        if field in data:
+            setattr(activity, field, data[field])
+    db.session.add(activity)
+    db.session.flush()
+    db.session.refresh(activity, ["community", "theme"])
+    _check(activity)
+    audit.record("activity.create", f"activity:{activity.id}", actor=by, title=activity.title)
+    return activity
+
+
+def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
+    """Edit an activity; more places promote waitlisted volunteers, cancelling cancels sign-ups."""
+    require_station_staff(by, activity.station_id)
+    activity = _lock_activity(activity.id)
+    for field in EDITABLE:
+        if field in changes:
+            setattr(activity, field, changes[field])
+    db.session.flush()
+    db.session.refresh(activity, ["community", "theme"])
+    _check(activity)
+    if activity.status == ActivityStatus.CANCELLED:
+        for sign_up in live_sign_ups(activity):
+            sign_up.status = SignUpStatus.CANCELLED
+    else:
+        _promote(activity)
+    audit.record("activity.update", f"activity:{activity.id}", actor=by,
+                 fields=sorted(set(changes) & set(EDITABLE)))
+    db.session.flush()
+    return activity
+
+
+def places_taken(activity_ids) -> dict[int, int]:
+    """Activity id → places taken (confirmed or invited), in one query."""
+    rows = db.session.execute(
+        select(SignUp.activity_id, func.count(SignUp.id))
+        .where(SignUp.activity_id.in_(list(activity_ids)), SignUp.status.in_(TAKING_A_PLACE))
+        .group_by(SignUp.activity_id))
+    return dict(rows.all())
+
+
+def slots_left(activity: Activity) -> int:
+    return max(activity.slots - places_taken([activity.id]).get(activity.id, 0), 0)
+
+
+
+def browse(*, year: int, month: int, station_id: int | None = None, theme_id: int | None = None,
+           community_first: int | None = None, include_drafts: bool = False) -> list[Activity]:
+    """A month's activities, the volunteer's own community first, then by start."""
+    start, end = month_bounds(year, month)
+    statement = select(Activity).where(Activity.starts_at >= start, Activity.starts_at < end)
+    if not include_drafts:
+        statement = statement.where(Activity.status.in_((ActivityStatus.PUBLISHED,
+                                                         ActivityStatus.CLOSED)))
+    if station_id is not None:
+        statement = statement.where(Activity.station_id == station_id)
+    if theme_id is not None:
+        statement = statement.where(Activity.theme_id == theme_id)
+    ordering = [Activity.starts_at, Activity.id]
+    if community_first is not None:
+        ordering.insert(0, (Activity.community_id != community_first))
+    return list(db.session.scalars(statement.order_by(*ordering)))
+
+
+# --- sign-ups ---------------------------------------------------------------------------------
+
+def _lock_activity(activity_id: int) -> Activity:
+    statement = select(Activity).where(Activity.id == activity_id) \
+        .execution_options(populate_existing=True)
+    if db.session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(of=Activity)
+    activity = db.session.scalar(statement)
+    if activity is None:
+        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    return activity
+
+
+def _lock_volunteer(user_id: int) -> None:
+    """Serialise one volunteer's sign-ups, so two overlapping ones cannot both slip through."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+
+
+def live_sign_up(activity: Activity, user: User) -> SignUp | None:
+    return db.session.scalar(select(SignUp).where(
+        SignUp.activity_id == activity.id, SignUp.user_id == user.id,
+        SignUp.status != SignUpStatus.CANCELLED))
+
+
+def live_sign_ups(activity: Activity) -> list[SignUp]:
+    return list(db.session.scalars(select(SignUp).where(
+        SignUp.activity_id == activity.id, SignUp.status != SignUpStatus.CANCELLED)
+        .order_by(SignUp.id)))
+
+
+def overlapping_sign_up(user: User, starts_at, ends_at, *, exclude_activity: int | None = None
+                        ) -> SignUp | None:
+    """A live sign-up of `user` for an activity overlapping [starts_at, ends_at)."""
+    statement = (select(SignUp).join(SignUp.activity)
+                 .where(SignUp.user_id == user.id, SignUp.status.in_(HOLDING),
+                        Activity.status != ActivityStatus.CANCELLED,
+                        Activity.starts_at < ends_at, Activity.ends_at > starts_at))
+    if exclude_activity is not None:
+        statement = statement.where(SignUp.activity_id != exclude_activity)
+    return db.session.scalar(statement.order_by(Activity.starts_at).limit(1))
+
+
+def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = None) -> SignUp:
+    """Sign `user` up: confirmed if a place is left, else waitlisted. Repeating is harmless.
+
+    `status` ``invited`` is for matching, which offers a place the volunteer then accepts.
+    """
+    activity = _lock_activity(activity.id)
+    _lock_volunteer(user.id)
+    existing = live_sign_up(activity, user)
+    if existing is not None:
+        return existing
+    if activity.status != ActivityStatus.PUBLISHED or activity.has_ended:
+        raise Conflict(_("This activity is not open for sign-up."), code="not_open")
+    clash = overlapping_sign_up(user, activity.starts_at, activity.ends_at)
+    if clash is not None:
+        raise Conflict(
+            _("You are already signed up for “%(title)s” at %(when)s, which overlaps this one.",
+              title=clash.activity.title, when=local(clash.activity.starts_at)
+              .strftime("%Y-%m-%d %H:%M")),
+            code="overlapping")
+    full = places_taken([activity.id]).get(activity.id, 0) >= activity.slots
+    chosen = status or (SignUpStatus.WAITLISTED if full else SignUpStatus.CONFIRMED)
+    if chosen == SignUpStatus.INVITED and full:
+        raise Conflict(_("This activity is full."), code="full")
+    entry = SignUp(activity_id=activity.id, user_id=user.id, status=chosen)
+    db.session.add(entry)
+    db.session.flush()
+    audit.record("signup.create", f"signup:{entry.id}", actor=user, status=chosen,
+                 activity_id=activity.id)
+    return entry
+
+
+def _promote(activity: Activity) -> list[SignUp]:
+    """Fill free places from the waiting list, first come first served."""
+    promoted = []
+    free = activity.slots - places_taken([activity.id]).get(activity.id, 0)
+    waiting = db.session.scalars(select(SignUp).where(
+        SignUp.activity_id == activity.id, SignUp.status == SignUpStatus.WAITLISTED)
+        .order_by(SignUp.id).limit(max(free, 0))) if free > 0 else []
+    for entry in waiting:
+        entry.status = SignUpStatus.CONFIRMED
+        audit.record("signup.promote", f"signup:{entry.id}", actor=None, activity_id=activity.id)
+        promoted.append(entry)
+    db.session.flush()
+    return promoted
+
+
+def get_sign_up(sign_up_id: int) -> SignUp:
+    entry = db.session.get(SignUp, sign_up_id)
+    if entry is None:
+        raise NotFound(_("There is no such sign-up."), code="signup_not_found")
+    return entry
+
+
+def can_change_sign_up(user, entry: SignUp) -> bool:
+    return entry.user_id == user.id or can_manage_station(user, entry.activity.station_id)
+
+
+def cancel_sign_up(entry: SignUp, *, by: User) -> SignUp:
+    """Cancel a sign-up (the volunteer, or staff of the station); promote the first waiting."""
+    if not can_change_sign_up(by, entry):
+        raise PermissionDenied(_("You can only cancel your own sign-ups."))
+    activity = _lock_activity(entry.activity_id)
+    db.session.refresh(entry)
+    if entry.status == SignUpStatus.CANCELLED:
+        return entry
+    entry.status = SignUpStatus.CANCELLED
+    db.session.flush()
+    audit.record("signup.cancel", f"signup:{entry.id}", actor=by, activity_id=activity.id)
+    _promote(activity)
+    return entry
+
+
+def accept_invitation(entry: SignUp, *, by: User) -> SignUp:
+    if entry.user_id != by.id or entry.status != SignUpStatus.INVITED:
+        raise Conflict(_("There is no open invitation."), code="no_invitation")
+    entry.status = SignUpStatus.CONFIRMED
+    audit.record("signup.accept", f"signup:{entry.id}", actor=by)
+    db.session.flush()
+    return entry
+
+
+def mark_attendance(entry: SignUp, attendance: str | None, *, by: User) -> SignUp:
+    """Staff record whether a confirmed volunteer came (check-in will do this by itself)."""
+    require_station_staff(by, entry.activity.station_id)
+    if attendance not in (None, "attended", "no_show"):
+        raise InvalidInput(fields={"attendance": [_("Choose attended or no-show.")]})
+    entry.attendance = attendance
+    audit.record("signup.attendance", f"signup:{entry.id}", actor=by, attendance=attendance)
+    db.session.flush()
+    return entry
+
+
+def next_sign_ups(user: User, limit: int = 5) -> list[SignUp]:
+    """The volunteer's coming activities."""
+    return list(db.session.scalars(
+        select(SignUp).join(SignUp.activity)
+        .where(SignUp.user_id == user.id, SignUp.status.in_(HOLDING), Activity.ends_at > now(),
+               Activity.status != ActivityStatus.CANCELLED)
+        .order_by(Activity.starts_at).limit(limit)))

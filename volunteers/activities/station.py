@@ -1,0 +1,371 @@
+"""Desktop pages for station staff: the station's activities with their sign-ups and attendance,
+my linked volunteers and teams (两工联动), and the theme calendar (一月一主题).
+
+A staff member's station is their `StaffPost`. Who may change what is decided by the services
+(`activities`, `profiles`, `themes`), which raise `PermissionDenied` (403) for another station.
+"""
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from timebank.accounts.permissions import Role, has_role, role_required
+from timebank.accounts.services import User
+from timebank.clock import MAX_YEAR, MIN_YEAR, local, now
+from timebank.errors import InvalidInput, PermissionDenied, ServiceError
+from timebank.extensions import db
+from timebank.org import services as org
+from timebank.org.services import Community, StaffPost, Station, Town
+from timebank.web.forms import load_html_form
+from volunteers.activities import services as activities
+from volunteers.activities.schemas import (
+    ActivityFormSchema,
+    AttendanceFormSchema,
+    RelinkFormSchema,
+    ThemeFormSchema,
+)
+from volunteers.activities.services import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.activities.views import month_label, prime, prime_places
+from volunteers.matching import services as match_runs
+from volunteers.profiles import services as profiles
+from volunteers.themes import services as themes
+
+bp = Blueprint("station", __name__, url_prefix="/station")
+
+#: How the sign-ups list is ordered: who holds a place, who is asked, who waits, who left.
+SIGN_UP_ORDER = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED, SignUpStatus.WAITLISTED,
+                 SignUpStatus.CANCELLED)
+#: Months ahead whose themes the activity form offers.
+THEME_MONTHS_AHEAD = 2
+
+
+@bp.context_processor
+def _labels() -> dict:
+    return {"STATUS_LABELS": activities.STATUS_LABELS, "TARGET_GROUPS": profiles.TARGET_GROUPS,
+            "SKILLS": profiles.SKILLS}
+
+
+def my_station() -> Station:
+    """The station of the logged-in staff member; without a post there is nothing to show."""
+    post = _hold_post()
+    if post is None:
+        raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
+                                 "to add you."))
+    return post.station
+
+
+def _hold_post():
+    """The viewer's post, held for the request: permission checks per row then find it loaded
+    (the session keeps rows only while something refers to them)."""
+    g.staff_post = org.post_of(current_user)
+    return g.staff_post
+
+
+def _months_from_now(count: int) -> list[tuple[int, int]]:
+    today = local(now())
+    index = today.year * 12 + today.month - 1
+    return [((index + step) // 12, (index + step) % 12 + 1) for step in range(count)]
+
+
+def _counts_by_status(activity_ids) -> dict[int, dict[str, int]]:
+    """Activity id → {status: sign-ups}, in one query."""
+    counts: dict[int, dict[str, int]] = {}
+    for activity_id, status, count in db.session.execute(
+            select(SignUp.activity_id, SignUp.status, func.count(SignUp.id))
+            .where(SignUp.activity_id.in_(list(activity_ids)))
+            .group_by(SignUp.activity_id, SignUp.status)):
+        counts.setdefault(activity_id, {})[status] = count
+    return counts
+
+
+# --- activities -------------------------------------------------------------------------------
+
+@bp.get("/")
+@role_required(Role.SOCIAL_WORKER)
+def index():
+    return redirect(url_for(".activities_list"))
+
+
+@bp.get("/activities")
+@role_required(Role.SOCIAL_WORKER)
+def activities_list():
+    station = my_station()
+    months = []
+    for year, month in _months_from_now(2):
+        listed = activities.browse(year=year, month=month, station_id=station.id,
+                                   include_drafts=True)
+        months.append({"label": month_label(activities.month_bounds(year, month)[0]),
+                       "activities": listed,
+                       "themes": themes.themes_for_month(year, month, station.id)})
+    shown = [activity for entry in months for activity in entry["activities"]]
+    places = prime(Community, (activity.community_id for activity in shown))
+    return render_template("station/activities.html", station=station, months=months, places=places,
+                           counts=_counts_by_status(activity.id for activity in shown))
+
+
+def _theme_choices(station: Station, activity: Activity | None = None) -> list[themes.Theme]:
+    """Themes of this month and the next ones, the station's and the district's."""
+    offered = [theme for year, month in _months_from_now(THEME_MONTHS_AHEAD + 1)
+               for theme in themes.themes_for_month(year, month, station.id)]
+    if activity is not None and activity.theme is not None and activity.theme not in offered:
+        offered.insert(0, activity.theme)
+    return offered
+
+
+def _theme_month_problem(data: dict) -> dict:
+    """An activity's theme is one of its own month (the service checks the station)."""
+    if data.get("theme_id") is None:
+        return {}
+    theme = db.session.get(themes.Theme, data["theme_id"])
+    start = local(data["starts_at"])
+    if theme is None:
+        return {"theme_id": [_("There is no such theme.")]}
+    if (theme.year, theme.month) != (start.year, start.month):
+        return {"theme_id": [_("Choose a theme of the month the activity takes place in.")]}
+    return {}
+
+
+def _form_values(activity: Activity | None) -> dict:
+    if request.method == "POST":
+        values = request.form.to_dict()
+        values["required_skills"] = request.form.getlist("required_skills")
+        values["allow_walk_ins"] = "allow_walk_ins" in request.form
+        return values
+    if activity is None:
+        start = local(now()).replace(minute=0, second=0, microsecond=0)
+        return {"slots": "10", "status": ActivityStatus.DRAFT, "credit_mode": CreditMode.SCANNED,
+                "target_group": "community", "required_skills": [],
+                "start_time": "09:00", "end_time": "11:00", "start_date": start.date().isoformat()}
+    starts, ends = local(activity.starts_at), local(activity.ends_at)
+    return {"title": activity.title, "description": activity.description,
+            "theme_id": str(activity.theme_id or ""), "target_group": activity.target_group,
+            "community_id": str(activity.community_id), "place": activity.place,
+            "start_date": starts.date().isoformat(), "start_time": starts.strftime("%H:%M"),
+            "end_date": ends.date().isoformat() if ends.date() != starts.date() else "",
+            "end_time": ends.strftime("%H:%M"), "slots": str(activity.slots),
+            "required_skills": activity.required_skills, "credit_mode": activity.credit_mode,
+            "fixed_minutes": str(activity.fixed_minutes or ""),
+            "allow_walk_ins": activity.allow_walk_ins, "status": activity.status}
+
+
+def _activity_form(station: Station, activity: Activity | None, errors: dict):
+    theme_options = [
+        (theme.id, " · ".join([month_label(activities.month_bounds(theme.year, theme.month)[0]),
+                               theme.title, _("District-wide") if theme.station_id is None
+                               else station.name]))
+        for theme in _theme_choices(station, activity)]
+    return render_template(
+        "station/activity_form.html", station=station, activity=activity, errors=errors,
+        values=_form_values(activity), theme_choices_options=theme_options,
+        community_options=[(community.id, community.name) for community in station.town.communities],
+        status_options=[(status.value, activities.STATUS_LABELS[status]) for status in ActivityStatus],
+    ), 422 if errors else 200
+
+
+def _save_activity(save) -> tuple[Activity | None, dict]:
+    """Validate the posted form and hand it to `save`; (activity, {}) or (None, errors)."""
+    data, errors = load_html_form(ActivityFormSchema(), request.form)
+    if data is not None:
+        errors = _theme_month_problem(data)
+        if db.session.get(Community, data["community_id"]) is None:
+            errors["community_id"] = [_("There is no such community.")]
+    if errors:
+        return None, errors
+    try:
+        saved = save(data)
+    except InvalidInput as error:
+        db.session.rollback()
+        return None, error.fields or {"_schema": [error.message]}
+    db.session.commit()
+    return saved, {}
+
+
+@bp.route("/activities/new", methods=["GET", "POST"])
+@role_required(Role.SOCIAL_WORKER)
+def new_activity():
+    station = my_station()
+    errors = {}
+    if request.method == "POST":
+        created, errors = _save_activity(
+            lambda data: activities.create_activity(current_user, station, data))
+        if created is not None:
+            flash(_("Activity “%(title)s” is saved.", title=created.title), "success")
+            return redirect(url_for(".activity_detail", activity_id=created.id))
+    return _activity_form(station, None, errors)
+
+
+@bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
+@role_required(Role.SOCIAL_WORKER)
+def edit_activity(activity_id: int):
+    activity = activities.get_activity(activity_id)
+    org.require_station_staff(current_user, activity.station_id)
+    errors = {}
+    if request.method == "POST":
+        updated, errors = _save_activity(
+            lambda data: activities.update_activity(activity, current_user, data))
+        if updated is not None:
+            flash(_("Activity “%(title)s” is saved.", title=updated.title), "success")
+            return redirect(url_for(".activity_detail", activity_id=updated.id))
+        db.session.refresh(activity)
+    return _activity_form(activity.station, activity, errors)
+
+
+@bp.get("/activities/<int:activity_id>")
+@role_required(Role.SOCIAL_WORKER)
+def activity_detail(activity_id: int):
+    activity = activities.get_activity(activity_id)
+    _hold_post()
+    org.require_station_staff(current_user, activity.station_id)
+    order = case({status.value: rank for rank, status in enumerate(SIGN_UP_ORDER)},
+                 value=SignUp.status)
+    entries = list(db.session.scalars(
+        select(SignUp).where(SignUp.activity_id == activity.id)
+        .options(joinedload(SignUp.user)).order_by(order, SignUp.id)))
+    volunteer_profiles = {profile.user_id: profile for profile in db.session.scalars(
+        select(profiles.VolunteerProfile)
+        .where(profiles.VolunteerProfile.user_id.in_([entry.user_id for entry in entries]))
+        .options(joinedload(profiles.VolunteerProfile.community).joinedload(Community.town)
+                 .joinedload(Town.station)))}
+    id_numbers = {user_id: profiles.shown_id_number(current_user, profile)
+                  for user_id, profile in volunteer_profiles.items()}
+    groups = {status: [entry for entry in entries if entry.status == status]
+              for status in SIGN_UP_ORDER}
+    return render_template("station/activity.html", activity=activity, groups=groups,
+                           profiles=volunteer_profiles, id_numbers=id_numbers,
+                           taken=activities.places_taken([activity.id]).get(activity.id, 0),
+                           started=activity.starts_at <= now())
+
+
+def _station_sign_up(sign_up_id: int) -> SignUp:
+    entry = activities.get_sign_up(sign_up_id)
+    org.require_station_staff(current_user, entry.activity.station_id)
+    return entry
+
+
+@bp.post("/sign-ups/<int:sign_up_id>/cancel")
+@role_required(Role.SOCIAL_WORKER)
+def cancel_sign_up(sign_up_id: int):
+    entry = _station_sign_up(sign_up_id)
+    try:
+        match_runs.cancel_sign_up(entry, by=current_user)
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("The sign-up of %(name)s is cancelled.", name=entry.user.name), "success")
+    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+
+
+@bp.post("/sign-ups/<int:sign_up_id>/attendance")
+@role_required(Role.SOCIAL_WORKER)
+def attendance(sign_up_id: int):
+    entry = _station_sign_up(sign_up_id)
+    data, errors = load_html_form(AttendanceFormSchema(), request.form)
+    if data is None:
+        flash(" ".join(errors.get("attendance", [])), "error")
+    else:
+        try:
+            activities.mark_attendance(entry, data["attendance"], by=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(_("Attendance of %(name)s is recorded.", name=entry.user.name), "success")
+    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+
+
+# --- my linked volunteers ---------------------------------------------------------------------
+
+def _station_social_workers(station_id: int) -> list[User]:
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station_id))
+    workers = [post.user for post in posts if post.user.is_active
+               and has_role(post.user, Role.SOCIAL_WORKER)]
+    return sorted(workers, key=lambda worker: (worker.name, worker.id))
+
+
+@bp.get("/volunteers")
+@role_required(Role.SOCIAL_WORKER)
+def volunteers():
+    station = my_station()
+    today = local(now())
+    rows = profiles.linked_volunteer_rows(current_user, today.year, today.month)
+    places = prime_places(row["profile"].community_id for row in rows)
+    teams = list(db.session.scalars(
+        select(profiles.VolunteerTeam).where(profiles.VolunteerTeam.leader_id == current_user.id)
+        .options(selectinload(profiles.VolunteerTeam.members)).order_by(profiles.VolunteerTeam.name)))
+    return render_template(
+        "station/volunteers.html", station=station, rows=rows, teams=teams, places=places,
+        month=month_label(today),
+        id_numbers={row["profile"].user_id: profiles.shown_id_number(current_user, row["profile"])
+                    for row in rows},
+        workers=_station_social_workers(station.id))
+
+
+@bp.post("/volunteers/<int:user_id>/relink")
+@role_required(Role.SOCIAL_WORKER)
+def relink(user_id: int):
+    station = my_station()
+    profile = db.session.get(profiles.VolunteerProfile, user_id)
+    if profile is None:
+        abort(404)
+    data, errors = load_html_form(RelinkFormSchema(), request.form)
+    workers = {worker.id: worker for worker in _station_social_workers(station.id)}
+    if data is None or data["social_worker_id"] not in workers:
+        flash(_("Choose a social worker of this station."), "error")
+        return redirect(url_for(".volunteers"))
+    try:
+        profiles.relink(profile, workers[data["social_worker_id"]], by=current_user,
+                        reason=data["reason"])
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(" ".join(message for messages in error.fields.values() for message in messages), "error")
+        return redirect(url_for(".volunteers"))
+    db.session.commit()
+    flash(_("%(volunteer)s is now linked with %(worker)s.", volunteer=profile.user.name,
+            worker=workers[data["social_worker_id"]].name), "success")
+    return redirect(url_for(".volunteers"))
+
+
+# --- theme calendar ---------------------------------------------------------------------------
+
+@bp.route("/themes", methods=["GET", "POST"])
+@role_required(Role.SOCIAL_WORKER)
+def theme_calendar():
+    station = my_station()
+    year = request.values.get("year", type=int)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        year = local(now()).year
+    errors, failed = {}, None
+    if request.method == "POST":
+        data, errors = load_html_form(ThemeFormSchema(), request.form)
+        if data is not None:
+            year = data["year"]
+            station_id = None if data["scope"] == "district" else station.id
+            try:
+                themes.set_theme(station_id, year, data["month"], title=data["title"],
+                                 description=data["description"], tags=data["tags"],
+                                 by=current_user)
+            except InvalidInput as error:
+                db.session.rollback()
+                errors = error.fields
+            else:
+                db.session.commit()
+                flash(_("The theme for %(month)s is saved.",
+                        month=month_label(activities.month_bounds(year, data["month"])[0])),
+                      "success")
+                return redirect(url_for(".theme_calendar", year=year))
+        failed = (request.form.get("scope", "station"), request.form.get("month", type=int))
+    station_themes, district_themes = themes.calendar(station.id, year), themes.calendar(None, year)
+    return render_template(
+        "station/themes.html", station=station, year=year, errors=errors, failed=failed,
+        form=request.form,
+        months=[(month, month_label(activities.month_bounds(year, month)[0]))
+                for month in range(1, 13)],
+        station_themes=station_themes, district_themes=district_themes,
+        can_edit_station=themes.can_edit_calendar(current_user, station.id),
+        can_edit_district=themes.can_edit_calendar(current_user, None),
+    ), 422 if errors else 200

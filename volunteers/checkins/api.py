@@ -1,0 +1,110 @@
+"""JSON API for check-in codes, scans and approvals."""
+
+from flask import current_app, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from timebank.accounts.api import api_blueprint, json_body
+from timebank.accounts.permissions import Role, login_required, role_required
+from timebank.errors import InvalidInput, PermissionDenied
+from timebank.extensions import db, limiter
+from timebank.org.services import require_station_staff
+from timebank.web.openapi import doc
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.checkins.schemas import (
+    ApproveFormSchema,
+    CheckInCodeSchema,
+    CheckInSchema,
+    CodeRequestSchema,
+    RejectFormSchema,
+)
+from volunteers.checkins.services import Purpose
+from volunteers.checkins.views import scan_url
+
+bp = api_blueprint("checkin_api", __name__)
+
+
+def _limit() -> str:
+    return current_app.config["CHECKIN_RATE_LIMIT"]
+
+
+def _key() -> str:
+    return f"scan:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+@bp.get("/activities/<int:activity_id>/checkin-code")
+@role_required(Role.SOCIAL_WORKER)
+@doc(summary="The current rotating code for the event QR (staff of the station)",
+     tags=["check-in"], response=CheckInCodeSchema, errors=(403, 404),
+     parameters=({"in": "query", "name": "purpose", "schema": {"type": "string",
+                  "enum": ["checkin", "checkout"]}},))
+def checkin_code(activity_id: int):
+    activity = activities.get_activity(activity_id)
+    require_station_staff(current_user, activity.station_id)
+    try:
+        purpose = Purpose(request.args.get("purpose", Purpose.CHECKIN))
+    except ValueError:
+        raise InvalidInput(fields={"purpose": ["checkin | checkout"]}) from None
+    token = checkins.make_code(activity, purpose)
+    return jsonify(CheckInCodeSchema().dump({"token": token, "url": scan_url(token),
+                                             "expires_at": checkins.code_expires_at(activity)}))
+
+
+@bp.post("/checkins")
+@login_required
+@limiter.limit(_limit, key_func=_key)
+@doc(summary="Check in with a scanned code; the same volunteer again gets the same check-in",
+     tags=["check-in"], body=CodeRequestSchema, response=CheckInSchema, status=201,
+     errors=(409, 429))
+def create_checkin():
+    data = json_body(CodeRequestSchema())
+    activity, _poster = checkins.read_code(data["token"], Purpose.CHECKIN)
+    checkin, created = checkins.check_in(activity, current_user)
+    body = CheckInSchema().dump(checkin)  # before the commit expires it: no second transaction
+    db.session.commit()
+    return jsonify(body), 201 if created else 200
+
+
+@bp.post("/checkins/<int:checkin_id>/checkout")
+@login_required
+@limiter.limit(_limit, key_func=_key)
+@doc(summary="Check out with a scanned code; returns the closed check-in with its minutes",
+     tags=["check-in"], body=CodeRequestSchema, response=CheckInSchema, errors=(403, 404, 409, 429))
+def checkout(checkin_id: int):
+    data = json_body(CodeRequestSchema())
+    checkin = checkins.get_checkin(checkin_id)
+    if checkin.user_id != current_user.id:
+        raise PermissionDenied(_("This is not your check-in."))
+    activity, _poster = checkins.read_code(data["token"], Purpose.CHECKOUT,
+                                           activity_id=checkin.activity_id)
+    checkin = checkins.check_out(checkin, activity)
+    body = CheckInSchema().dump(checkin)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/checkins/<int:checkin_id>/approve")
+@role_required(Role.SOCIAL_WORKER)
+@doc(summary="Approve: posts the minutes to the volunteer's account once", tags=["check-in"],
+     body=ApproveFormSchema, response=CheckInSchema, errors=(403, 404, 409))
+def approve(checkin_id: int):
+    data = json_body(ApproveFormSchema())
+    checkin = checkins.approve(checkins.get_checkin(checkin_id), by=current_user,
+                               minutes=data["minutes"], reason=data["reason"])
+    body = CheckInSchema().dump(checkin)
+    db.session.commit()
+    return jsonify(body)
+
+
+@bp.post("/checkins/<int:checkin_id>/reject")
+@role_required(Role.SOCIAL_WORKER)
+@doc(summary="Reject with a reason", tags=["check-in"], body=RejectFormSchema,
+     response=CheckInSchema, errors=(403, 404, 409))
+def reject(checkin_id: int):
+    data = json_body(RejectFormSchema())
+    checkin = checkins.reject(checkins.get_checkin(checkin_id), by=current_user,
+                              reason=data["reason"])
+    body = CheckInSchema().dump(checkin)
+    db.session.commit()
+    return jsonify(body)

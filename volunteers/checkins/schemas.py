@@ -1,0 +1,48 @@
+"""marshmallow schemas for check-in codes, scans and approvals (API and forms alike)."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from timebank.web.schemas import BaseSchema
+
+
+class CodeRequestSchema(BaseSchema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=500))
+
+
+class CheckInCodeSchema(BaseSchema):
+    token = fields.String()
+    url = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class CheckInSchema(BaseSchema):
+    """The check-in shape of the public contract."""
+
+    id = fields.Integer()
+    activity_id = fields.Integer()
+    user_id = fields.Integer()
+    status = fields.String()
+    checked_in_at = fields.AwareDateTime()
+    checked_out_at = fields.AwareDateTime(allow_none=True)
+    minutes = fields.Integer(allow_none=True)
+    flagged = fields.Boolean()
+
+
+def _blank_is_none(value):
+    return None if value in ("", None) else value
+
+
+class ApproveFormSchema(BaseSchema):
+    minutes = fields.Integer(load_default=None, allow_none=True,
+                             validate=validate.Range(min=1, max=24 * 60))
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=300))
+
+    def load(self, data, *args, **kwargs):
+        data = {key: _blank_is_none(value) for key, value in dict(data).items()}
+        return super().load(data, *args, **kwargs)
+
+
+class RejectFormSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(
+        min=2, max=300, error=_l("Give a reason (2 to 300 characters).")))

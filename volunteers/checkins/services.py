@@ -1,0 +1,478 @@
+"""QR check-in and check-out at station events, and the approval of hours into the ledger.
+
+Rules kept here (DESIGN.md, "Check-in rules"):
+
+* A check-in code is a signed token bound to one activity and one purpose (check-in or
+  check-out). The rotating code on the display page lives `ROTATING_CODE_LIFETIME` seconds;
+  a printed poster's code carries no expiry of its own and is honoured only inside the
+  activity's window. Forged, expired, wrong-event and wrong-purpose codes change nothing.
+* One check-in per volunteer and activity: scanning again returns the same check-in; once it
+  is closed, a check-in code cannot reopen it.
+* Check-in opens `CHECKIN_OPENS_BEFORE` before the start and closes at the end; check-out is
+  accepted until `CHECKOUT_GRACE` after the end.
+* Minutes = check-out minus check-in, clipped to the activity's window (no credit for arriving
+  early, none after the scheduled end), rounded down to `CHECKIN_ROUNDING_MINUTES`. An
+  activity credited at a fixed rate gives its fixed minutes instead.
+* A forgotten check-out is closed by the scheduler after the activity with 0 minutes and a
+  flag: it waits for a social worker's review, never default hours.
+* Hours reach the ledger only when staff of the station approve: one transfer from the
+  station's issuing account, idempotency key ``checkin:<id>``, so approving twice posts once.
+"""
+
+import hashlib
+import hmac
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import ForeignKey, Index, String, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+
+from timebank import guesses
+from timebank.accounts.services import User
+from timebank.audit import services as audit
+from timebank.clock import UTCDateTime, now
+from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.ledger.services import AccountKind, TransferKind
+from timebank.org.services import Station, require_station_staff
+from timebank.web.inputs import INT_MAX
+from volunteers.activities.services import (
+    Activity,
+    ActivityStatus,
+    CreditMode,
+    SignUp,
+    SignUpStatus,
+    live_sign_up,
+)
+
+
+class Purpose(StrEnum):
+    CHECKIN = "checkin"
+    CHECKOUT = "checkout"
+
+
+class CheckInStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    AUTO_CLOSED = "auto_closed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+STATUS_LABELS = {
+    CheckInStatus.OPEN: _l("Checked in"),
+    CheckInStatus.CLOSED: _l("Checked out, awaiting approval"),
+    CheckInStatus.AUTO_CLOSED: _l("No check-out, awaiting review"),
+    CheckInStatus.APPROVED: _l("Approved"),
+    CheckInStatus.REJECTED: _l("Rejected"),
+}
+
+#: How a check-in was recorded (`CheckIn.method`).
+METHOD_LABELS = {
+    "qr": _l("Scanned the event code"),
+    "card": _l("Card scanned by staff"),
+    "code": _l("Card code typed by staff"),
+}
+
+#: Seconds a code from the rotating display stays valid (it is redrawn every 30 s).
+ROTATING_CODE_LIFETIME = 90
+CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
+CHECKOUT_GRACE = timedelta(hours=2)
+AWAITING_DECISION = (CheckInStatus.CLOSED, CheckInStatus.AUTO_CLOSED)
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("uq_checkins_activity_id_user_id", "activity_id", "user_id", unique=True),
+        Index("ix_checkins_status_activity", "status", "activity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=CheckInStatus.OPEN)
+    checked_in_at: Mapped[Any] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Minutes as computed from the scans (clipped and rounded); final once approved.
+    minutes: Mapped[int | None]
+    #: How it was recorded: ``qr`` (volunteer scanned the event code), ``card`` (staff scanned
+    #: the volunteer's card), ``code`` (staff typed the card's code).
+    method: Mapped[str] = mapped_column(String(8), default="qr")
+    #: Needs a closer look: closed automatically, or minutes changed by hand.
+    flagged: Mapped[bool] = mapped_column(default=False)
+    #: Minutes changed by hand at approval (荣誉时 rather than 信用时), with the reason.
+    adjusted: Mapped[bool] = mapped_column(default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+
+    activity: Mapped[Activity] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+def counted_as_hours():
+    """The check-ins whose minutes are hours served, as a SQL condition: approved, and the
+    ledger transfer of that approval not reversed since. Reports, exports and certificates
+    all count by this rule."""
+    reversal = aliased(ledger.Transfer)
+    return and_(CheckIn.status == CheckInStatus.APPROVED,
+                ~select(reversal.id).where(reversal.reverses_id == CheckIn.transfer_id).exists())
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class CheckInRefused(ServiceError):
+    """A scan that cannot be accepted; `code` says why, `message` says it to the volunteer."""
+
+    status = 409
+    code = "checkin_refused"
+
+
+class BadCode(CheckInRefused):
+    status = 400
+
+
+# --- codes ------------------------------------------------------------------------------------
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="checkin-code")
+
+
+def make_code(activity: Activity, purpose: Purpose, *, poster: bool = False) -> str:
+    """A signed code for `activity` and `purpose`; `poster` codes live as long as the window."""
+    return _serializer().dumps({"a": activity.id, "p": Purpose(purpose).value, "poster": poster})
+
+
+def code_expires_at(activity: Activity, *, poster: bool = False) -> datetime:
+    if poster:
+        return activity.ends_at + CHECKOUT_GRACE
+    return now() + timedelta(seconds=ROTATING_CODE_LIFETIME)
+
+
+def read_code(token: str, purpose: Purpose, *, activity_id: int | None = None,
+              allow_stale: bool = False) -> tuple[Activity, bool]:
+    """The activity a code is for (and whether it is a poster's), or `BadCode` saying why.
+
+    `allow_stale` accepts a rotating code past its lifetime: for a phone that saw it fresh and
+    then had to log in first.
+    """
+    serializer = _serializer()
+    try:
+        data = serializer.loads(token)
+    except BadSignature:
+        raise BadCode(_("This code is not valid. Please scan the code shown at the event."),
+                      code="forged_code") from None
+    if data.get("p") != purpose:
+        raise BadCode(_("This is a check-out code; use the check-in code.") if purpose == "checkin"
+                      else _("This is a check-in code; use the check-out code."),
+                      code="wrong_purpose")
+    if not data.get("poster") and not allow_stale:
+        try:
+            serializer.loads(token, max_age=ROTATING_CODE_LIFETIME)
+        except SignatureExpired:
+            raise BadCode(_("This code has expired. Please scan the code on the screen again."),
+                          code="expired_code") from None
+    if activity_id is not None and data.get("a") != activity_id:
+        raise BadCode(_("This code belongs to another activity."), code="wrong_event")
+    activity = db.session.get(Activity, data.get("a"))
+    if activity is None or activity.status == ActivityStatus.CANCELLED:
+        raise BadCode(_("This activity does not take place."), code="wrong_event")
+    if data.get("poster") and not (activity.starts_at - CHECKIN_OPENS_BEFORE <= now()
+                                   <= activity.ends_at + CHECKOUT_GRACE):
+        raise BadCode(_("This poster's code is only valid during the activity."),
+                      code="expired_code")
+    return activity, bool(data.get("poster"))
+
+
+# --- personal cards (reverse mode) ------------------------------------------------------------
+
+def _card_digest(user_id: int, window: int) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, f"card:{user_id}:{window}".encode(), hashlib.sha256).hexdigest()
+    return f"{int(digest[:8], 16) % 1_000_000:06d}"
+
+
+def card_code(user: User, moment: datetime | None = None) -> str:
+    """The code on a volunteer's personal card, ``<user id>-<6 digits>``, renewed every minute."""
+    window = int((moment or now()).timestamp() // 60)
+    return f"{user.id}-{_card_digest(user.id, window)}"
+
+
+#: Typed card codes: wrong ones count against the volunteer and the staff member entering them.
+CARD_CODE = guesses.TypedCode(
+    target=guesses.CARD_CODE_VOLUNTEER, guesser=guesses.CARD_CODE_STAFF,
+    target_locked=_l("Card codes for this volunteer are locked for a while after too many wrong "
+                     "tries. Ask the volunteer to scan the event's QR code instead."),
+    guesser_locked=_l("Too many wrong card codes have been entered from your account. Ask "
+                      "volunteers to scan the event's QR code, or try again later."),
+    notice_key="card_code_locked",
+    notice_title=_l("Your volunteer card code has been locked for a while"),
+    notice_body=_l("Wrong codes for your volunteer card were entered several times, so card codes "
+                   "are refused for now. You can still check in by scanning the event's QR code. "
+                   "If this was not at an activity of yours, tell your station."),
+    notice_link="/card")
+
+
+def user_from_card(code: str, *, by: User) -> User:
+    """The volunteer whose card shows `code` now (or shown in the last two minutes).
+
+    Six digits can be guessed: wrong codes count against the volunteer and against `by`, the
+    staff member scanning or typing; when either has used up its wrong tries (`guesses`),
+    card codes are refused with `guesses.TooManyWrongTries` (429).
+    """
+    user_id, _sep, digits = code.strip().partition("-")
+    target = int(user_id) if user_id.isdigit() and int(user_id) <= INT_MAX else None
+    guesses.refuse_typed_code(CARD_CODE, target, by.id)
+    window = int(now().timestamp() // 60)
+    if target is not None and any(hmac.compare_digest(digits, _card_digest(target, w))
+                                  for w in (window, window - 1, window - 2)):
+        user = db.session.get(User, target)
+        if user is not None and user.is_active:
+            return user
+    guesses.count_wrong_typed_code(CARD_CODE, target, by.id)
+    raise BadCode(_("This card code is not valid or has expired. Ask the volunteer to refresh "
+                    "their card."), code="bad_card")
+
+
+# --- scanning ---------------------------------------------------------------------------------
+
+def _lock(activity: Activity, user: User) -> None:
+    """Serialise one volunteer's scans of one activity (PostgreSQL; SQLite writes one at a time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def find(activity: Activity, user: User) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.activity_id == activity.id,
+                                                   CheckIn.user_id == user.id))
+
+
+def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime | None = None
+             ) -> tuple[CheckIn, bool]:
+    """Check `user` in at `activity`. Returns (check-in, created); a repeat returns the first."""
+    at = at or now()
+    _lock(activity, user)
+    existing = find(activity, user)
+    if existing is not None:
+        if existing.status != CheckInStatus.OPEN:
+            raise CheckInRefused(_("You have already checked out of this activity."),
+                                 code="already_checked_out")
+        return existing, False
+    if at < activity.starts_at - CHECKIN_OPENS_BEFORE:
+        raise CheckInRefused(_("Check-in opens 30 minutes before the start."), code="too_early")
+    if at >= activity.ends_at:
+        raise CheckInRefused(_("This activity has ended; check-in is closed."), code="too_late")
+    entry = live_sign_up(activity, user)
+    if entry is None or entry.status not in (SignUpStatus.CONFIRMED, SignUpStatus.INVITED):
+        if not activity.allow_walk_ins:
+            raise CheckInRefused(_("You are not signed up for this activity. Please talk to the "
+                                   "social worker."), code="not_signed_up")
+        if entry is None:
+            entry = SignUp(activity_id=activity.id, user_id=user.id,
+                           status=SignUpStatus.CONFIRMED)
+            db.session.add(entry)
+    entry.status = SignUpStatus.CONFIRMED
+    entry.attendance = "attended"
+    checkin = CheckIn(activity_id=activity.id, user_id=user.id, status=CheckInStatus.OPEN,
+                      checked_in_at=at, method=method)
+    try:
+        with db.session.begin_nested():
+            db.session.add(checkin)
+    except IntegrityError:  # a concurrent scan won; return its check-in
+        return find(activity, user), False
+    audit.record("checkin.in", f"checkin:{checkin.id}", actor=user, method=method,
+                 activity_id=activity.id)
+    return checkin, True
+
+
+def credited_minutes(activity: Activity, checked_in_at: datetime, checked_out_at: datetime
+                     ) -> int:
+    """Minutes served: clipped to the activity's window and rounded down, or the fixed rate."""
+    if activity.credit_mode == CreditMode.FIXED and activity.fixed_minutes:
+        return activity.fixed_minutes
+    start = max(checked_in_at, activity.starts_at)
+    end = min(checked_out_at, activity.ends_at)
+    served = max(int((end - start).total_seconds() // 60), 0)
+    step = current_app.config["CHECKIN_ROUNDING_MINUTES"]
+    return served - served % step if step > 1 else served
+
+
+def check_out(checkin: CheckIn, activity: Activity, *, at: datetime | None = None) -> CheckIn:
+    """Close an open check-in; checking out again returns it unchanged."""
+    at = at or now()
+    if checkin.activity_id != activity.id:
+        raise BadCode(_("This code belongs to another activity."), code="wrong_event")
+    _lock(activity, checkin.user)
+    db.session.refresh(checkin)
+    if checkin.status != CheckInStatus.OPEN:
+        return checkin
+    if at > activity.ends_at + CHECKOUT_GRACE:
+        raise CheckInRefused(_("Check-out has closed; a social worker will review your hours."),
+                             code="too_late")
+    checkin.checked_out_at = at
+    checkin.minutes = credited_minutes(activity, checkin.checked_in_at, at)
+    checkin.status = CheckInStatus.CLOSED
+    audit.record("checkin.out", f"checkin:{checkin.id}", actor=checkin.user,
+                 minutes=checkin.minutes)
+    db.session.flush()
+    return checkin
+
+
+def scan_card(activity: Activity, code: str, *, by: User) -> tuple[CheckIn, str]:
+    """Reverse mode: staff scan a volunteer's card. Checks in, or out if already in."""
+    require_station_staff(by, activity.station_id)
+    user = user_from_card(code, by=by)
+    method = "card" if len(code) > 12 else "code"
+    existing = find(activity, user)
+    if existing is not None and existing.status == CheckInStatus.OPEN:
+        return check_out(existing, activity), "out"
+    checkin, _created = check_in(activity, user, method=method)
+    return checkin, "in"
+
+
+def get_checkin(checkin_id: int) -> CheckIn:
+    checkin = db.session.get(CheckIn, checkin_id)
+    if checkin is None:
+        raise NotFound(_("There is no such check-in."), code="checkin_not_found")
+    return checkin
+
+
+def get_checkin_to_decide(checkin_id: int, by: User) -> CheckIn:
+    """The check-in `by` is to approve or reject: 404 if there is none, 403 unless `by` is
+    staff of its activity's station."""
+    checkin = get_checkin(checkin_id)
+    require_station_staff(by, checkin.activity.station_id)
+    return checkin
+
+
+def checked_in_count(activity: Activity) -> int:
+    return db.session.scalar(select(func.count(CheckIn.id)).where(CheckIn.activity_id == activity.id))
+
+
+# --- after the activity -----------------------------------------------------------------------
+
+def close_forgotten(at: datetime | None = None) -> int:
+    """Close open check-ins of activities that ended more than `CHECKOUT_GRACE` ago: 0 minutes,
+    flagged for review. Safe to run any number of times."""
+    at = at or now()
+    forgotten = db.session.scalars(
+        select(CheckIn).join(CheckIn.activity)
+        .where(CheckIn.status == CheckInStatus.OPEN, Activity.ends_at < at - CHECKOUT_GRACE)).all()
+    for checkin in forgotten:
+        checkin.status = CheckInStatus.AUTO_CLOSED
+        checkin.minutes = 0
+        checkin.flagged = True
+        audit.record("checkin.auto_close", f"checkin:{checkin.id}", actor=None)
+    db.session.flush()
+    return len(forgotten)
+
+
+def mark_no_shows(at: datetime | None = None) -> int:
+    """Confirmed sign-ups of ended activities with no check-in become no-shows (idempotent)."""
+    at = at or now()
+    missing = db.session.scalars(
+        select(SignUp).join(SignUp.activity)
+        .where(SignUp.status == SignUpStatus.CONFIRMED, SignUp.attendance.is_(None),
+               Activity.ends_at < at, Activity.status != ActivityStatus.CANCELLED,
+               ~select(CheckIn.id).where(CheckIn.activity_id == SignUp.activity_id,
+                                         CheckIn.user_id == SignUp.user_id).exists())).all()
+    for entry in missing:
+        entry.attendance = "no_show"
+    db.session.flush()
+    return len(missing)
+
+
+# --- approval ---------------------------------------------------------------------------------
+
+def issuer_account(station: Station) -> ledger.Account:
+    """The station's account that creates the hours it pays to volunteers."""
+    return ledger.open_account(f"station:{station.id}:issuer", AccountKind.ISSUER,
+                               name=station.name, min_balance=None)
+
+
+def queue(activity: Activity) -> list[CheckIn]:
+    """Check-ins of an activity in the order staff review them: undecided first."""
+    decided = CheckIn.status.in_((CheckInStatus.APPROVED, CheckInStatus.REJECTED))
+    return list(db.session.scalars(select(CheckIn).where(CheckIn.activity_id == activity.id)
+                                   .order_by(decided, CheckIn.checked_in_at, CheckIn.id)))
+
+
+def _lock_for_decision(checkin: CheckIn) -> None:
+    """Hold `checkin`'s row and read its state afresh, so that of two staff deciding at once
+    the second sees the first's decision (one approval, one audit row). SQLite's write
+    transactions already hold the whole database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.scalars(select(CheckIn).where(CheckIn.id == checkin.id).with_for_update(of=CheckIn)
+                           .execution_options(populate_existing=True)).one()
+
+
+def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None
+            ) -> CheckIn:
+    """Post the hours to the volunteer's account; approving again posts nothing more."""
+    require_station_staff(by, checkin.activity.station_id)
+    _lock_for_decision(checkin)
+    if checkin.status == CheckInStatus.APPROVED:
+        return checkin
+    if checkin.status not in AWAITING_DECISION:
+        raise Conflict(_("Only a checked-out or closed check-in can be approved."),
+                       code="not_awaiting_approval")
+    final = checkin.minutes if minutes is None else minutes
+    if minutes is not None and minutes != checkin.minutes:
+        if not (reason or "").strip():
+            raise InvalidInput(fields={"reason": [_("Say why the minutes were changed.")]})
+        if not 0 < minutes <= checkin.activity.minutes_long:
+            raise InvalidInput(fields={"minutes": [_(
+                "Enter between 1 and %(most)d minutes (the activity's length).",
+                most=checkin.activity.minutes_long)]})
+        checkin.adjusted = True
+    if not final:
+        raise InvalidInput(fields={"minutes": [_("There are no minutes to approve; enter the "
+                                                 "minutes served, or reject.")]})
+    issuer = issuer_account(checkin.activity.station)
+    transfer = ledger.post_transfer(
+        TransferKind.EARN, [(issuer, -final), (ledger.member_account(checkin.user), final)],
+        idempotency_key=f"checkin:{checkin.id}", memo=checkin.activity.title, posted_by=by,
+        reference=f"checkin:{checkin.id}")
+    checkin.minutes, checkin.status = final, CheckInStatus.APPROVED
+    checkin.transfer_id, checkin.decided_by_id, checkin.decided_at = transfer.id, by.id, now()
+    checkin.decision_reason = reason or None
+    audit.record("checkin.approve", f"checkin:{checkin.id}", actor=by, reason=reason or None,
+                 minutes=final, adjusted=checkin.adjusted, transfer_id=transfer.id)
+    db.session.flush()
+    return checkin
+
+
+def reject(checkin: CheckIn, *, by: User, reason: str) -> CheckIn:
+    require_station_staff(by, checkin.activity.station_id)
+    _lock_for_decision(checkin)
+    if not (reason or "").strip():
+        raise InvalidInput(fields={"reason": [_("Give a reason.")]})
+    if checkin.status == CheckInStatus.REJECTED:
+        return checkin
+    if checkin.status not in AWAITING_DECISION:
+        raise Conflict(_("Only a checked-out or closed check-in can be rejected."),
+                       code="not_awaiting_approval")
+    checkin.status, checkin.decided_by_id, checkin.decided_at = CheckInStatus.REJECTED, by.id, now()
+    checkin.decision_reason = reason.strip()
+    audit.record("checkin.reject", f"checkin:{checkin.id}", actor=by, reason=reason.strip())
+    db.session.flush()
+    return checkin
+
+
+def approve_all(activity: Activity, *, by: User) -> int:
+    """Approve every checked-out check-in with its scanned minutes (flagged ones stay)."""
+    require_station_staff(by, activity.station_id)
+    pending = [c for c in queue(activity) if c.status == CheckInStatus.CLOSED and c.minutes]
+    for checkin in pending:
+        approve(checkin, by=by)
+    return len(pending)

@@ -1,0 +1,301 @@
+"""Check-in pages: the scan landing page on a volunteer's phone, the volunteer's personal card,
+and for staff the rotating QR display, the printable poster, the card scanner and approvals."""
+
+import hashlib
+import io
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from timebank.accounts.permissions import Role, login_required, role_required
+from timebank.clock import local, now
+from timebank.errors import InvalidInput, ServiceError
+from timebank.extensions import db, limiter
+from timebank.org.services import can_manage_station
+from timebank.web import qrcodes
+from timebank.web.forms import load_form
+from volunteers.activities import services as activities
+from volunteers.checkins import services as checkins
+from volunteers.checkins.schemas import ApproveFormSchema, RejectFormSchema
+from volunteers.checkins.services import CheckInRefused, Purpose
+
+bp = Blueprint("checkin", __name__)
+staff_bp = Blueprint("checkin_staff", __name__, url_prefix="/station")
+
+#: A code seen fresh on this phone stays usable this long, so logging in first does not expire it.
+LOGIN_GRACE_SECONDS = 10 * 60
+
+
+def scan_url(token: str) -> str:
+    """The absolute URL a QR code carries (PUBLIC_BASE_URL behind a proxy, else this host)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return base.rstrip("/") + url_for("checkin.scan", token=token)
+
+
+def _scan_limit() -> str:
+    return current_app.config["CHECKIN_RATE_LIMIT"]
+
+
+def _scan_key() -> str:
+    return f"scan:{current_user.id}" if current_user.is_authenticated else request.remote_addr
+
+
+# --- the volunteer's side ---------------------------------------------------------------------
+
+def _seen_fresh(token: str) -> bool:
+    """Whether this browser saw `token` while it was still fresh, not long ago."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    seen = session.get("scans", {}).get(digest)
+    return seen is not None and time.time() - seen < LOGIN_GRACE_SECONDS
+
+
+def _remember_seen(token: str) -> None:
+    digest = hashlib.sha256(token.encode()).hexdigest()[:16]
+    scans = {k: v for k, v in session.get("scans", {}).items()
+             if time.time() - v < LOGIN_GRACE_SECONDS}
+    scans.setdefault(digest, time.time())
+    session["scans"] = scans
+
+
+def _read(token: str):
+    """(activity, purpose) of a scanned code, honouring codes seen fresh before logging in."""
+    for purpose in Purpose:
+        try:
+            activity, _poster = checkins.read_code(token, purpose, allow_stale=_seen_fresh(token))
+        except checkins.BadCode as error:
+            if error.code == "wrong_purpose":
+                continue
+            raise
+        return activity, purpose
+    raise checkins.BadCode(_("This code is not valid. Please scan the code shown at the event."),
+                           code="forged_code")
+
+
+def _refusal(error: ServiceError, activity=None):
+    return render_template("checkin/refused.html", error=error, activity=activity), error.status
+
+
+@bp.get("/c/<token>")
+def scan(token: str):
+    """What the phone's camera app opens. Logging in first brings the volunteer back here."""
+    try:
+        activity, purpose = _read(token)
+    except checkins.BadCode as error:
+        return _refusal(error)
+    _remember_seen(token)
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    existing = checkins.find(activity, current_user)
+    return render_template("checkin/confirm.html", activity=activity, purpose=purpose,
+                           token=token, existing=existing)
+
+
+@bp.post("/c/<token>")
+@login_required
+@limiter.limit(_scan_limit, key_func=_scan_key)
+def confirm_scan(token: str):
+    """One tap: check in, or check out."""
+    activity = None
+    try:
+        activity, purpose = _read(token)
+        if purpose == Purpose.CHECKIN:
+            checkin, _created = checkins.check_in(activity, current_user)
+        else:
+            checkin = checkins.find(activity, current_user)
+            if checkin is None:
+                raise CheckInRefused(_("You have not checked in to this activity."),
+                                     code="not_checked_in")
+            checkin = checkins.check_out(checkin, activity)
+    except ServiceError as error:
+        db.session.rollback()
+        return _refusal(error, activity)
+    db.session.commit()
+    return render_template("checkin/done.html", activity=activity, checkin=checkin,
+                           purpose=purpose)
+
+
+@bp.get("/card")
+@login_required
+def card():
+    """The volunteer's personal QR card, for a social worker to scan (reverse mode)."""
+    return render_template("checkin/card.html", code=checkins.card_code(current_user))
+
+
+@bp.get("/card.svg")
+@login_required
+def card_image():
+    return _svg(checkins.card_code(current_user))
+
+
+# --- the station's side -----------------------------------------------------------------------
+
+def _staff_activity(activity_id: int):
+    activity = activities.get_activity(activity_id)
+    if not can_manage_station(current_user, activity.station_id):
+        abort(403)
+    return activity
+
+
+def _purpose() -> Purpose:
+    try:
+        return Purpose(request.args.get("purpose", Purpose.CHECKIN))
+    except ValueError:
+        abort(400)
+
+
+def _svg(data: str) -> Response:
+    response = Response(qrcodes.svg(data), mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_bp.get("/activities/<int:activity_id>/display")
+@role_required(Role.SOCIAL_WORKER)
+def display(activity_id: int):
+    """Full screen at the event: the rotating QR, the time, and who has checked in."""
+    activity = _staff_activity(activity_id)
+    return render_template("checkin/display.html", activity=activity, purpose=_purpose(),
+                           count=checkins.checked_in_count(activity))
+
+
+@staff_bp.get("/activities/<int:activity_id>/code.svg")
+@role_required(Role.SOCIAL_WORKER)
+def code_svg(activity_id: int):
+    activity = _staff_activity(activity_id)
+    return _svg(scan_url(checkins.make_code(activity, _purpose())))
+
+
+@staff_bp.get("/activities/<int:activity_id>/code.png")
+@role_required(Role.SOCIAL_WORKER)
+def code_png(activity_id: int):
+    activity = _staff_activity(activity_id)
+    response = Response(qrcodes.png(scan_url(checkins.make_code(activity, _purpose()))),
+                        mimetype="image/png")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_bp.get("/activities/<int:activity_id>/count.json")
+@role_required(Role.SOCIAL_WORKER)
+def count(activity_id: int):
+    activity = _staff_activity(activity_id)
+    return jsonify(checked_in=checkins.checked_in_count(activity), time=local(now()).strftime("%H:%M"))
+
+
+@staff_bp.get("/activities/<int:activity_id>/poster.pdf")
+@role_required(Role.SOCIAL_WORKER)
+def poster(activity_id: int):
+    """A printable poster: check-in and check-out codes valid only inside the activity's window."""
+    from volunteers.checkins.posters import poster_pdf
+
+    activity = _staff_activity(activity_id)
+    pages = [(purpose, scan_url(checkins.make_code(activity, purpose, poster=True)))
+             for purpose in Purpose]
+    pdf = poster_pdf(activity, pages)
+    return Response(io.BytesIO(pdf).getvalue(), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="checkin-{activity.id}.pdf"'})
+
+
+@staff_bp.route("/activities/<int:activity_id>/scan", methods=["GET", "POST"])
+@role_required(Role.SOCIAL_WORKER)
+@limiter.limit(_scan_limit, key_func=_scan_key, methods=["POST"])
+def scan_cards(activity_id: int):
+    """Reverse mode: scan volunteers' cards with this phone's camera, or type their code."""
+    activity = _staff_activity(activity_id)
+    if request.method == "POST":
+        code = (request.form.get("code") or "").strip()
+        try:
+            checkin, direction = checkins.scan_card(activity, code, by=current_user)
+        except ServiceError as error:
+            db.session.rollback()
+            if request.accept_mimetypes.best == "application/json":
+                return jsonify(ok=False, message=error.message), error.status
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            message = (_("%(name)s checked in at %(time)s.", name=checkin.user.name,
+                         time=local(checkin.checked_in_at).strftime("%H:%M"))
+                       if direction == "in" else
+                       _("%(name)s checked out: %(minutes)d minutes.", name=checkin.user.name,
+                         minutes=checkin.minutes or 0))
+            if request.accept_mimetypes.best == "application/json":
+                return jsonify(ok=True, message=message)
+            flash(message, "success")
+        return redirect(url_for("checkin_staff.scan_cards", activity_id=activity.id))
+    return render_template("checkin/scanner.html", activity=activity,
+                           count=checkins.checked_in_count(activity))
+
+
+@staff_bp.get("/activities/<int:activity_id>/approvals")
+@role_required(Role.SOCIAL_WORKER)
+def approvals(activity_id: int):
+    activity = _staff_activity(activity_id)
+    return render_template("checkin/approvals.html", activity=activity,
+                           queue=checkins.queue(activity), labels=checkins.STATUS_LABELS)
+
+
+def _after_decision(checkin):
+    return redirect(url_for("checkin_staff.approvals", activity_id=checkin.activity_id))
+
+
+@staff_bp.post("/checkins/<int:checkin_id>/approve")
+@role_required(Role.SOCIAL_WORKER)
+def approve(checkin_id: int):
+    checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
+    data, errors = load_form(ApproveFormSchema())
+    if data is None:
+        flash(" ".join(message for messages in errors.values() for message in messages), "error")
+        return _after_decision(checkin)
+    try:
+        checkins.approve(checkin, by=current_user, minutes=data["minutes"], reason=data["reason"])
+    except ServiceError as error:
+        db.session.rollback()
+        flash(error.message if not error.fields else
+              " ".join(m for ms in error.fields.values() for m in ms), "error")
+    else:
+        db.session.commit()
+        flash(_("Approved: %(name)s, %(minutes)d minutes.", name=checkin.user.name,
+                minutes=checkin.minutes), "success")
+    return _after_decision(checkin)
+
+
+@staff_bp.post("/checkins/<int:checkin_id>/reject")
+@role_required(Role.SOCIAL_WORKER)
+def reject(checkin_id: int):
+    checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
+    data, errors = load_form(RejectFormSchema())
+    try:
+        if data is None:
+            raise InvalidInput(fields=errors)
+        checkins.reject(checkin, by=current_user, reason=data["reason"])
+    except ServiceError as error:
+        db.session.rollback()
+        flash(" ".join(m for ms in error.fields.values() for m in ms) or error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Rejected: %(name)s.", name=checkin.user.name), "success")
+    return _after_decision(checkin)
+
+
+@staff_bp.post("/activities/<int:activity_id>/approve-all")
+@role_required(Role.SOCIAL_WORKER)
+def approve_all(activity_id: int):
+    activity = _staff_activity(activity_id)
+    approved = checkins.approve_all(activity, by=current_user)
+    db.session.commit()
+    flash(_("%(count)d check-ins approved.", count=approved), "success")
+    return redirect(url_for("checkin_staff.approvals", activity_id=activity.id))

@@ -1,0 +1,1208 @@
+"""Demo data for the coordination layer, for trying the platform locally (`flask seed-demo`).
+
+What the demo holds:
+
+* Geography: Nansha's nine towns and streets with 36 communities and villages, a social-work
+  station per town and a service point per community.
+* Staff: at every station one station manager and two grid teams (片区) of three social workers
+  splitting its communities (定点联系、片区联动). The demo logins fit in: 王丽娟 manages
+  南沙街道社工服务站 and 李志华 works in its first grid team, the one covering 金洲社区. Staff
+  phones are 1370000SSNN (SS the station, NN 00 for the manager, 01-06 the social workers).
+* Volunteers: the demo residents 陈晓敏 (金洲社区, linked to 李志华) and 梁伯 (港湾社区, an
+  elderly resident), and 300 more residents (phones 1360000NNNN) spread over every community,
+  each linked to a social worker of their grid, with varied skills, interests, theme tags,
+  weekly availability, ID numbers and monthly limits; most have given consent.
+* Volunteer service teams (志愿服务队) at every station, led by its social workers.
+* One theme a month (一月一主题): the district's calendar for this year and the next 12 months,
+  and station calendars of a few stations for some months.
+* Activities: 6 to 12 a station a month under the month's theme, over the last eight weeks and
+  the next six (and always the whole of this month), with sign-ups, invitations and waiting
+  lists for coming ones, and a few drafts. The window is counted in days from today, so the
+  demo looks alike on the 1st of a month and on the 31st.
+  南沙街道 always has coming activities in 金洲社区 with places left, and 陈晓敏 has coming
+  sign-ups and an attended one.
+* What happened at the activities that ended before today: check-ins (QR or card) approved by
+  the station's social workers into the ledger (``checkin:<id>``, dated a day or two after the
+  activity), a few with minutes set by hand and a reason (荣誉时), a few rejected, forgotten
+  check-outs, no-shows, and in the last week check-ins still waiting for approval.
+* Hours moving on: the volunteers with the most hours at every station donate some to their
+  community's pool, 港湾社区's pool grants an hour to 梁伯, and 梁伯 pays a neighbour for going with
+  him to the clinic (mutual aid), so every figure of the dashboards has something to show.
+
+Deterministic (fixed random seeds; dates relative to today) and idempotent: what exists
+is found by natural keys (phones, names, a station's activity title within a month) and left
+alone, so running the seeder twice adds nothing. Login password: `timebank.demo.DEMO_PASSWORD`.
+"""
+
+import calendar
+import random
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import partial
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+from werkzeug.security import generate_password_hash
+
+from timebank.accounts import services as users
+from timebank.accounts.permissions import Role, has_role
+from timebank.accounts.services import User, UserRole
+from timebank.clock import local, now, zone
+from timebank.demo import DEMO_PASSWORD
+from timebank.errors import Conflict
+from timebank.exchange.mutual_aid import services as mutual_aid
+from timebank.exchange.mutual_aid.services import HelpRequest
+from timebank.exchange.pools import services as pools
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.ledger.services import Account, AccountKind, Transfer, TransferKind
+from timebank.org import services as org
+from timebank.org.services import Community, GridTeam, ServicePoint, StaffPost, Station, Town
+from volunteers.activities import services as activities
+from volunteers.activities.services import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.checkins import services as checkins
+from volunteers.checkins.services import CheckIn, CheckInStatus
+from volunteers.profiles import services as profiles
+from volunteers.profiles.services import VolunteerProfile, VolunteerTeam
+from volunteers.themes import services as themes
+
+SEED = 2026
+
+#: Towns and streets of Nansha with some of their communities and villages.
+NANSHA = {
+    "南沙街道": ["金洲社区", "港湾社区", "南沙社区", "塘坑村", "板头村"],
+    "珠江街道": ["珠江社区", "万鲤社区", "海北社区", "新垦社区"],
+    "龙穴街道": ["龙穴社区", "南沙港社区", "龙穴岛社区"],
+    "黄阁镇": ["黄阁社区", "大塘村", "东里村", "莲溪村"],
+    "横沥镇": ["横沥社区", "冯马村", "义沙村", "新兴村"],
+    "万顷沙镇": ["万顷沙社区", "福安村", "红港村", "新港村"],
+    "东涌镇": ["东涌社区", "大稳村", "吉祥村", "细沥村"],
+    "大岗镇": ["大岗社区", "新联村", "豪岗村", "高沙村"],
+    "榄核镇": ["榄核社区", "人绿村", "九比村", "湴湄村"],
+}
+
+# --- the people ---------------------------------------------------------------------------------
+
+RESIDENT_PHONE = "13800000001"  # 陈晓敏, timebank.demo
+SOCIAL_WORKER_PHONE = "13800000002"  # 李志华
+MANAGER_PHONE = "13800000003"  # 王丽娟
+DISTRICT_ADMIN_PHONE = "13800000004"  # 黄建国
+ELDER_PHONE = "13800000006"  # 梁伯
+DEMO_TOWN, DEMO_COMMUNITY, ELDER_COMMUNITY = "南沙街道", "金洲社区", "港湾社区"
+
+VOLUNTEER_COUNT = 300
+GRID_NUMERALS = ("一", "二", "三")
+WORKERS_PER_GRID = 3
+
+
+def staff_phone(station_number: int, number: int) -> str:
+    """``1370000SSNN``: NN 00 is the station manager, 01-06 the social workers."""
+    return f"1370000{station_number:02d}{number:02d}"
+
+
+def volunteer_phone(number: int) -> str:
+    return f"1360000{number:04d}"
+
+
+#: Common surnames of the Pearl River Delta, with rough weights.
+SURNAMES = {
+    "陈": 10, "李": 7, "黄": 7, "梁": 6, "张": 5, "何": 4, "刘": 4, "林": 4, "吴": 3, "罗": 3,
+    "郭": 3, "麦": 3, "冯": 3, "邓": 3, "谢": 2, "叶": 2, "莫": 2, "钟": 2, "苏": 2, "潘": 2,
+    "卢": 2, "曾": 2, "杨": 2, "区": 1, "霍": 1, "周": 2, "郑": 2, "冼": 1, "关": 1, "彭": 1,
+}
+#: Given names by generation and gender.
+GIVEN_NAMES = {
+    ("old", "female"): "秀英 桂芳 玉珍 惠珍 凤娟 少芬 淑贞 翠华 月娥 银好 丽华 美玲 秀兰 瑞芳 群英",
+    ("old", "male"): "炳坤 德华 国平 锦荣 永康 少雄 耀祖 文辉 汉明 树森 福田 伯坚 国强 志明 金水",
+    ("mid", "female"): "慧敏 婷婷 燕玲 海燕 晓红 静怡 小芳 丽萍 嘉欣 颖 洁 敏 霞 芳 咏诗",
+    ("mid", "male"): "伟明 建华 志强 国华 振邦 俊杰 伟健 家豪 永强 浩 杰 军 伟 斌 锋",
+    ("young", "female"): "梓晴 诗琪 雅婷 佩珊 思敏 欣怡 晓彤 嘉怡 紫琳 芷晴 子欣 可欣 梦婷 颖琳 乐怡",
+    ("young", "male"): "子轩 浩然 梓豪 俊熙 宇航 家乐 嘉俊 志鹏 泽林 皓轩 俊宇 卓霖 铭杰 晓峰 文博",
+}
+RESERVED_NAMES = {"陈晓敏", "李志华", "王丽娟", "黄建国", "何记糖水", "梁伯"}
+
+#: Volunteer tags matched against the themes' tags.
+THEME_TAGS = ("敬老", "助残", "禁毒", "环保", "亲子", "学雷锋", "防诈骗", "垃圾分类", "平安建设",
+              "消防安全", "邻里互助", "青少年")
+SKILLS_OTHER = ("粤剧", "书法", "太极拳", "广场舞", "编织", "电脑维修", "中医推拿", "摄像剪辑", "醒狮",
+                "茶艺")
+
+#: Life stages of volunteers: share, age range, skill weights, interest weights, tag weights.
+STAGES = {
+    "retired": {
+        "share": 28, "ages": (58, 76),
+        "skills": {"elderly_companionship": 6, "cooking": 5, "cantonese_interpreting": 4,
+                   "first_aid": 2, "appliance_repair": 2, "haircut": 1, "photography": 1},
+        "groups": {"elderly": 8, "community": 4, "children": 2, "families": 1, "disabled": 1},
+        "tags": {"敬老": 8, "邻里互助": 5, "防诈骗": 3, "垃圾分类": 3, "环保": 2, "平安建设": 2,
+                 "消防安全": 1},
+    },
+    "working": {
+        "share": 42, "ages": (26, 57),
+        "skills": {"first_aid": 4, "elderly_companionship": 3, "photography": 3, "driving": 3,
+                   "tutoring": 2, "counselling": 2, "cantonese_interpreting": 2, "cooking": 2,
+                   "appliance_repair": 1, "english_interpreting": 1, "haircut": 1,
+                   "sign_language": 1},
+        "groups": {"families": 5, "children": 4, "community": 4, "elderly": 3, "new_residents": 2,
+                   "disabled": 2, "youth": 2},
+        "tags": {"亲子": 6, "敬老": 4, "环保": 4, "学雷锋": 3, "防诈骗": 2, "助残": 2, "消防安全": 2,
+                 "平安建设": 2, "垃圾分类": 2, "禁毒": 1},
+    },
+    "homemaker": {
+        "share": 12, "ages": (30, 55),
+        "skills": {"cooking": 5, "elderly_companionship": 4, "tutoring": 3, "cantonese_interpreting": 2,
+                   "first_aid": 1, "counselling": 1},
+        "groups": {"children": 6, "families": 5, "elderly": 4, "community": 2, "new_residents": 2},
+        "tags": {"亲子": 7, "邻里互助": 4, "敬老": 3, "垃圾分类": 3, "环保": 2},
+    },
+    "student": {
+        "share": 18, "ages": (18, 24),
+        "skills": {"tutoring": 6, "english_interpreting": 4, "photography": 3, "first_aid": 2,
+                   "sign_language": 1, "elderly_companionship": 2},
+        "groups": {"children": 6, "youth": 5, "elderly": 3, "community": 2, "disabled": 2},
+        "tags": {"学雷锋": 5, "青少年": 5, "环保": 4, "禁毒": 4, "助残": 2, "亲子": 2, "敬老": 2},
+    },
+}
+
+
+def _weighted_sample(rng: random.Random, weights: dict, count: int) -> list:
+    """`count` distinct keys of `weights`, heavier ones likelier (Efraimidis–Spirakis)."""
+    keyed = sorted(weights, key=lambda key: rng.random() ** (1 / weights[key]), reverse=True)
+    return keyed[:count]
+
+
+def _pick(rng: random.Random, weights: dict):
+    return rng.choices(list(weights), weights=list(weights.values()))[0]
+
+
+def _name(rng: random.Random, generation: str, gender: str, used: set) -> str:
+    given = GIVEN_NAMES[(generation, gender)].split()
+    while True:
+        name = _pick(rng, SURNAMES) + rng.choice(given)
+        if name not in used and name not in RESERVED_NAMES:
+            used.add(name)
+            return name
+
+
+def _generation(age: int) -> str:
+    return "old" if age >= 55 else "mid" if age >= 28 else "young"
+
+
+def id_number(birth: date, gender: str, sequence: int) -> str:
+    """A Nansha (440115) resident ID number with a correct check character (GB 11643)."""
+    odd_or_even = sequence % 5 * 2 + (1 if gender == "male" else 0)
+    body = f"440115{birth:%Y%m%d}{sequence // 5 % 100:02d}{odd_or_even}"
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(digit) * weight for digit, weight in zip(body, weights, strict=True))
+    return body + "10X98765432"[total % 11]
+
+
+def _availability(rng: random.Random, stage: str) -> list[str]:
+    weekdays, weekend = profiles.WEEKDAYS[:5], profiles.WEEKDAYS[5:]
+    if stage == "retired":
+        slots = [f"{day}-am" for day in rng.sample(weekdays, rng.randint(2, 5))]
+        slots += [f"{day}-pm" for day in rng.sample(weekdays, rng.randint(0, 2))]
+        slots += ["sat-am"] if rng.random() < 0.3 else []
+    elif stage == "homemaker":
+        slots = [f"{day}-{part}" for day in rng.sample(weekdays, rng.randint(2, 4))
+                 for part in ("am", "pm") if rng.random() < 0.6]
+        slots += ["sat-am"] if rng.random() < 0.5 else []
+    elif stage == "student":
+        slots = [f"{day}-{part}" for day in weekend for part in ("am", "pm") if rng.random() < 0.7]
+        slots += [f"{day}-eve" for day in rng.sample(weekdays, rng.randint(0, 2))]
+    else:
+        slots = [f"{day}-{part}" for day in weekend for part in ("am", "pm") if rng.random() < 0.55]
+        slots += [f"{day}-eve" for day in rng.sample(weekdays, rng.randint(0, 3))]
+    slots = slots or ["sat-am"]
+    return [slot for slot in profiles.SLOTS if slot in set(slots)]
+
+
+@dataclass
+class VolunteerSpec:
+    phone: str
+    name: str
+    town: str
+    community: str
+    fields: dict
+
+
+def volunteer_specs() -> list[VolunteerSpec]:
+    """The bulk volunteers, the same on every run."""
+    rng = random.Random(SEED)  # noqa: S311 (demo data, not security)
+    places = [(town, community) for town, names in NANSHA.items() for community in names]
+    weights = [(1.5 if town == DEMO_TOWN else 1.0) * (1.2 if community.endswith("社区") else 0.8)
+               for town, community in places]
+    homes = [place for place in places for _ in range(4)]
+    homes += rng.choices(places, weights=weights, k=VOLUNTEER_COUNT - len(homes))
+    rng.shuffle(homes)
+    stage_weights = {stage: info["share"] for stage, info in STAGES.items()}
+    today = _today()
+    used: set[str] = set()
+    specs = []
+    for number, (town, community) in enumerate(homes, start=1):
+        stage = _pick(rng, stage_weights)
+        info = STAGES[stage]
+        gender = "female" if rng.random() < (0.75 if stage == "homemaker" else 0.58) else "male"
+        age = rng.randint(*info["ages"])
+        birth = date(today.year - age - 1, rng.randint(1, 12), rng.randint(1, 28))
+        name = _name(rng, _generation(age), gender, used)
+        consent = rng.random() < 0.88
+        fields = {
+            "community_id": (town, community), "gender": gender if rng.random() < 0.95 else None,
+            "birth_date": birth if rng.random() < 0.8 else None,
+            "monthly_limit": _pick(rng, {1: 25, 2: 40, 3: 20, 4: 15}),
+            "consent": consent,
+            "id_number": None,
+        }
+        if rng.random() < 0.65:
+            fields["birth_date"], fields["gender"] = birth, gender
+            fields["id_number"] = id_number(birth, gender, rng.randint(0, 499))
+        skills = _weighted_sample(rng, info["skills"], _pick(rng, {0: 20, 1: 40, 2: 28, 3: 12}))
+        groups = _weighted_sample(rng, info["groups"], _pick(rng, {1: 45, 2: 40, 3: 15}))
+        tags = _weighted_sample(rng, info["tags"], _pick(rng, {0: 15, 1: 35, 2: 35, 3: 15}))
+        availability = _availability(rng, stage)
+        other = rng.choice(SKILLS_OTHER) if rng.random() < 0.1 else ""
+        if consent:
+            fields.update(skills=[code for code in profiles.SKILLS if code in skills],
+                          interest_groups=[code for code in profiles.TARGET_GROUPS if code in groups],
+                          interest_themes=tags, availability=availability, skills_other=other)
+        specs.append(VolunteerSpec(volunteer_phone(number), name, town, community, fields))
+    return specs
+
+
+#: The demo residents of timebank.demo, given profiles here.
+NAMED_RESIDENTS = {
+    RESIDENT_PHONE: {
+        "community": DEMO_COMMUNITY, "gender": "female", "birth_date": date(1992, 6, 18),
+        "skills": ["first_aid", "tutoring", "photography"], "skills_other": "粤剧",
+        "interest_groups": ["elderly", "children", "families"],
+        "interest_themes": ["敬老", "亲子", "垃圾分类", "消防安全"],
+        "availability": ["wed-eve", "sat-am", "sat-pm", "sun-am"], "monthly_limit": 3,
+    },
+    ELDER_PHONE: {
+        "community": ELDER_COMMUNITY, "gender": "male", "birth_date": date(1951, 3, 9),
+        "skills": ["cantonese_interpreting"], "skills_other": "象棋",
+        "interest_groups": ["elderly"], "interest_themes": ["敬老", "邻里互助"],
+        "availability": ["mon-am", "wed-am", "fri-am"], "monthly_limit": 1,
+    },
+}
+
+# --- one theme a month ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of activity: title (after the community's name), whom it serves, what it needs."""
+
+    title: str
+    target: str
+    skills: tuple
+    when: str  # "weekday", "weekend" or "any"
+    starts: tuple  # local "HH:MM" options
+    hours: tuple  # length options in hours
+    slots: tuple  # (fewest, most)
+    place: str  # {c} community, {b} community without 社区/村, {t} town
+    walk_ins: bool
+    description: str
+
+
+K = Kind
+KINDS = {
+    # all year round
+    "visit": K("独居长者探访", "elderly", ("elderly_companionship",), "weekday", ("09:00", "09:30"), (2, 3),
+               (5, 10), "{c}社工服务点（集合后入户）", False,
+               "两人一组上门探访辖区独居、空巢长者，了解近况，检查家居安全，登记需要跟进的困难。"),
+    "homework": K("四点半课堂", "children", ("tutoring",), "weekday", ("16:00",), (2,), (5, 10),
+                  "{c}图书室", False, "为双职工家庭的小学生提供课后作业辅导和阅读陪伴。"),
+    "haircut": K("便民义剪", "community", ("haircut",), "weekend", ("09:00",), (3,), (4, 8), "{c}文化广场",
+                 True, "为长者和行动不便的居民免费理发，另需志愿者协助排队引导和秩序维护。"),
+    "repair": K("家电义修", "community", ("appliance_repair",), "weekend", ("09:00", "14:30"), (3,),
+                (5, 10), "{c}文化广场", True, "义务维修小家电，检查电线插座，向居民讲解家庭用电安全。"),
+    "canteen": K("长者饭堂助餐", "elderly", ("cooking",), "weekday", ("10:30",), (2,), (4, 8),
+                 "{c}长者饭堂", False, "协助长者饭堂分餐、打扫，为行动不便的长者送饭上门。"),
+    "cleanup": K("社区环境清洁行动", "community", (), "weekend", ("08:30", "09:00"), (2,), (10, 20),
+                 "{c}党群服务中心（集合）", True, "清理楼道杂物和卫生死角，倡导居民共建整洁家园。"),
+    "birthday": K("长者集体生日会", "elderly", ("photography",), "weekday", ("14:30",), (2,), (8, 15),
+                  "{c}党群服务中心", False,
+                  "为本月生日的长者举办集体生日会，志愿者协助布置、表演和拍照留念。"),
+    "sorting": K("垃圾分类督导", "community", (), "any", ("19:00",), (2,), (6, 12), "{c}垃圾分类投放点",
+                 True, "在晚间投放高峰时段值守投放点，指导居民正确分类投放，记录混投情况。"),
+    # 1 迎春送福
+    "couplets": K("迎春写挥春", "community", (), "weekend", ("09:30",), (3,), (6, 12), "{c}文化广场", True,
+                  "邀请书法爱好者现场书写挥春，志愿者协助铺纸、派发，并为独居长者送春联上门。"),
+    "new_year_visit": K("新春困境家庭慰问", "families", ("driving",), "weekday", ("09:00",), (3,), (5, 10),
+                        "{c}社工服务点（集合后入户）", False,
+                        "随社工走访低保低收、困境家庭，送上年货和新春祝福。"),
+    "new_year_fair": K("迎新春邻里年货市集", "community", ("photography",), "weekend", ("14:30",), (3,),
+                       (10, 20), "{c}文化广场", True,
+                       "组织居民摆卖手作年货、交换闲置物品，营造邻里过年氛围。"),
+    # 2 元宵邻里情
+    "lantern": K("元宵猜灯谜游园会", "families", (), "weekend", ("19:00",), (2, 2.5), (10, 20),
+                 "{c}文化广场", True, "布置灯谜长廊和亲子游戏摊位，志愿者负责摊位讲解、兑奖和安全巡查。"),
+    "tangyuan": K("包汤圆送长者", "elderly", ("cooking",), "weekday", ("09:30",), (3,), (6, 12),
+                  "{c}长者饭堂", False, "与长者一起包汤圆，再由志愿者送到行动不便的长者家中。"),
+    "newcomers": K("新广州人元宵联谊会", "new_residents", ("cantonese_interpreting",), "weekend",
+                   ("14:30",), (2,), (6, 10), "{c}党群服务中心", False,
+                   "帮助新来南沙的家庭认识邻里和社区资源，志愿者协助接待、翻译和小组带领。"),
+    # 3 学雷锋
+    "leifeng_fair": K("学雷锋便民服务集市", "community", ("first_aid", "haircut", "appliance_repair"),
+                      "weekend", ("09:00",), (3,), (12, 20), "{c}文化广场", True,
+                      "3·5学雷锋纪念日集中开展义剪、义修、量血压等便民服务，现场招募新志愿者。"),
+    "tree_planting": K("植树护绿行动", "community", (), "weekend", ("08:30",), (3,), (10, 20),
+                       "{c}公园", True, "在社区绿地补种花木、清理杂草，向居民宣传爱绿护绿。"),
+    "volunteer_training": K("新志愿者入门培训", "community", ("counselling",), "weekend", ("14:30",), (2,),
+                            (5, 8), "{c}党群服务中心", False,
+                            "由社工讲解志愿服务条例、服务礼仪和时间银行记时规则，老志愿者分享经验。"),
+    # 4 清明·平安
+    "qingming": K("清明文明祭扫宣传", "community", (), "weekend", ("08:30",), (3,), (8, 15),
+                  "{t}公墓入口", True, "在祭扫高峰日派发文明祭扫倡议书，劝导鲜花祭扫、不燃放鞭炮。"),
+    "anti_fraud": K("防诈骗宣传进社区", "elderly", ("cantonese_interpreting",), "weekday", ("09:30",),
+                    (2,), (5, 10), "{c}党群服务中心", False,
+                    "用粤语为长者讲解常见电信诈骗手法，协助安装国家反诈中心APP。"),
+    "patrol": K("平安夜巡", "community", (), "any", ("19:30",), (2,), (6, 10), "{c}治安岗亭", False,
+                "与社区网格员一起夜间巡查，留意消防通道和治安隐患。"),
+    # 5 助残
+    "disabled_outing": K("助残日陪伴出游", "disabled", ("first_aid", "driving"), "weekend", ("09:00",),
+                         (4,), (8, 15), "{t}康园工疗站", False,
+                         "陪伴康园学员到滨海公园出游，每名志愿者结对一名学员，需耐心细致。"),
+    "rehab": K("康园工疗站手工陪伴", "disabled", ("counselling",), "weekday", ("14:30",), (2,), (4, 8),
+               "{t}康园工疗站", False, "协助工疗站学员完成手工作业，陪伴交流，促进社区融合。"),
+    "sign_class": K("手语入门体验课", "community", ("sign_language",), "weekend", ("14:30",), (2,), (5, 10),
+                    "{c}党群服务中心", False, "由听障朋友和手语志愿者教授日常手语，提升居民无障碍意识。"),
+    # 6 禁毒
+    "drug_booth": K("6·26禁毒宣传摊位", "community", (), "weekend", ("09:00",), (3,), (8, 15),
+                    "{b}市场门口", True, "设置禁毒知识展板和有奖问答，向赶集居民派发宣传资料。"),
+    "drug_quiz": K("青少年禁毒知识竞赛", "youth", ("tutoring",), "weekend", ("14:30",), (2,), (5, 10),
+                   "{c}党群服务中心", False, "组织青少年分组答题，志愿者担任计分员和小组带领。"),
+    "drug_school": K("禁毒宣传进校园", "children", (), "weekday", ("15:00",), (2,), (5, 8), "{b}小学",
+                     False, "配合学校开展禁毒主题班会，用绘本和游戏讲解新型毒品的危害。"),
+    # 7 暑期
+    "summer_camp": K("暑期成长营", "children", ("tutoring", "english_interpreting"), "weekday",
+                     ("09:00",), (3,), (6, 12), "{c}党群服务中心", False,
+                     "为放暑假的小学生开设作业辅导、英语角和兴趣课堂，缓解双职工家庭看护压力。"),
+    "parent_child": K("亲子手工坊", "families", (), "weekend", ("14:30",), (2,), (5, 10),
+                      "{c}党群服务中心", False, "带领亲子家庭用环保材料制作手工，增进亲子沟通。"),
+    "summer_reading": K("暑期阅读陪伴", "children", ("tutoring",), "weekday", ("15:00",), (2,), (5, 8),
+                        "{c}图书室", False, "陪伴儿童阅读绘本、分享读后感，培养阅读习惯。"),
+    # 8 防溺水
+    "drowning_talk": K("防溺水安全宣讲", "children", ("first_aid",), "weekend", ("09:30",), (2,), (5, 10),
+                       "{c}党群服务中心", False, "用案例和情景演练教孩子“六不”防溺水守则，讲解自救方法。"),
+    "first_aid_class": K("家庭急救技能培训", "families", ("first_aid",), "weekend", ("14:30",), (3,),
+                         (5, 10), "{c}党群服务中心", False,
+                         "由红十字会导师教授心肺复苏和海姆立克急救法，志愿者协助分组练习。"),
+    "river_patrol": K("河涌防溺水巡查", "community", (), "any", ("17:00",), (2,), (6, 12), "{b}河涌沿线",
+                      True, "傍晚巡查河涌、鱼塘等危险水域，劝离下水游泳的儿童，检查警示牌和救生圈。"),
+    # 9 敬老月
+    "health_check": K("长者健康义诊", "elderly", ("first_aid",), "weekday", ("09:00",), (3,), (6, 12),
+                      "{c}党群服务中心", True,
+                      "联合社区卫生服务站为长者测量血压血糖，志愿者协助登记和引导。"),
+    "smartphone": K("教长者用智能手机", "elderly", ("tutoring",), "weekday", ("14:30",), (2,), (5, 10),
+                    "{c}党群服务中心", False, "一对一教长者使用健康码、视频通话和手机挂号，跨越数字鸿沟。"),
+    "portraits": K("长者免费形象照拍摄", "elderly", ("photography",), "weekend", ("09:00",), (3,), (4, 8),
+                   "{c}党群服务中心", False, "为长者化淡妆、拍摄形象照并冲印相框送上门。"),
+    # 10 重阳
+    "chongyang_tea": K("重阳敬老茶话会", "elderly", ("photography",), "weekday", ("09:30",), (3,), (8, 15),
+                       "{c}党群服务中心", False,
+                       "与长者共叙家常、欣赏粤曲表演，志愿者负责接送行动不便的长者。"),
+    "chongyang_visit": K("重阳入户探访", "elderly", ("elderly_companionship",), "weekend", ("09:00",),
+                         (3,), (6, 12), "{c}社工服务点（集合后入户）", False,
+                         "为独居、空巢长者送上重阳糕点，陪伴聊天，了解生活困难。"),
+    "hike": K("重阳登高长者同行", "elderly", ("first_aid",), "weekend", ("08:30",), (3,), (8, 15),
+              "{c}党群服务中心（集合后出发）", False, "陪伴长者登高望远，志愿者沿途照应，配备急救包。"),
+    # 11 消防
+    "fire_drill": K("消防疏散演练", "community", ("first_aid",), "weekday", ("15:00",), (2,), (6, 12),
+                    "{c}党群服务中心", False,
+                    "联合消防站开展高层住宅疏散演练，志愿者负责楼层引导和人数清点。"),
+    "fire_check": K("长者家居消防安全检查", "elderly", ("appliance_repair",), "weekday", ("09:00",), (3,),
+                    (5, 10), "{c}社工服务点（集合后入户）", False,
+                    "入户检查独居长者家中电线、燃气和灭火器，发现隐患登记并协助整改。"),
+    "fire_booth": K("119消防宣传摊位", "community", (), "weekend", ("09:30",), (2,), (6, 12),
+                    "{c}文化广场", True, "展示灭火器使用方法，派发家庭防火手册，开展消防知识有奖问答。"),
+    # 12 冬至·志愿者日
+    "dumplings": K("冬至包饺子送温暖", "elderly", ("cooking",), "weekday", ("09:30",), (3,), (8, 15),
+                   "{c}长者饭堂", False, "和长者一起包饺子过冬至，再为行动不便的长者送餐上门。"),
+    "volunteer_day": K("国际志愿者日分享会", "community", ("photography",), "weekend", ("14:30",), (2,),
+                       (10, 20), "{c}党群服务中心", False,
+                       "表彰年度优秀志愿者，分享服务故事，发布来年招募计划。"),
+    "winter_visit": K("寒冬送暖入户慰问", "families", ("driving",), "weekday", ("09:00",), (3,), (5, 10),
+                      "{c}社工服务点（集合后入户）", False, "为困境家庭送棉被和御寒物资，了解过冬困难。"),
+    # station themes
+    "neighbours": K("邻里守望结对", "elderly", ("elderly_companionship",), "weekend", ("09:30",), (2,),
+                    (6, 12), "{c}社工服务点", False,
+                    "为志愿者和独居长者结对，约定每周电话问候、每月上门探访。"),
+    "kylin": K("麒麟舞非遗体验", "children", ("photography",), "weekend", ("14:30",), (3,), (6, 12),
+               "{c}文化广场", False, "邀请麒麟舞传承人教孩子基本步法，志愿者协助组织和拍摄记录。"),
+    "river_clean": K("河涌护河清洁", "community", (), "weekend", ("08:30",), (3,), (10, 20), "{b}河涌沿线",
+                     True, "清理河涌两岸垃圾，记录排污口和漂浮物情况，向沿岸居民宣传护河。"),
+}
+del K
+
+#: Kinds that fill a month besides its theme's own.
+FILLERS = ("visit", "visit", "homework", "haircut", "repair", "canteen", "cleanup", "birthday", "sorting")
+SCHOOL_HOLIDAYS = (1, 2, 7, 8)
+
+#: Month → (title, description, tags, kinds) of the district's calendar.
+DISTRICT_THEMES = {
+    1: ("迎春送福",
+        "新春将至，各社工站组织志愿者写挥春、送年货，走访困境家庭和独居长者，把祝福送到邻里身边。",
+        ["迎春", "敬老", "邻里互助"], ("couplets", "new_year_visit", "new_year_fair", "visit")),
+    2: ("元宵邻里情", "以元宵佳节为契机，举办猜灯谜、包汤圆等邻里活动，促进新老居民相识相助。",
+        ["邻里互助", "亲子", "新广州人"], ("lantern", "tangyuan", "newcomers")),
+    3: ("学雷锋志愿服务月", "3·5学雷锋纪念日前后集中开展义剪、义修、义诊等便民服务，并招募和培训新志愿者。",
+        ["学雷锋", "环保", "邻里互助"], ("leifeng_fair", "tree_planting", "volunteer_training", "haircut")),
+    4: ("清明文明祭扫·平安建设", "倡导文明低碳祭扫；同步开展防诈骗宣传和平安夜巡，共建平安社区。",
+        ["平安建设", "防诈骗", "环保"], ("qingming", "anti_fraud", "patrol")),
+    5: ("全国助残日", "围绕5月第三个星期日全国助残日，组织志愿者陪伴残障人士出游、参与康复和社区融合活动。",
+        ["助残", "社区融合"], ("disabled_outing", "rehab", "sign_class")),
+    6: ("禁毒宣传月", "迎接6·26国际禁毒日，走进学校、社区和市场开展禁毒宣传，提升青少年识毒防毒拒毒能力。",
+        ["禁毒", "青少年"], ("drug_booth", "drug_quiz", "drug_school")),
+    7: ("暑期青少年成长",
+        "暑假期间为辖区儿童青少年提供课业辅导、兴趣课堂和亲子活动，缓解双职工家庭的看护压力。",
+        ["青少年", "亲子", "学业辅导"], ("summer_camp", "parent_child", "summer_reading")),
+    8: ("防溺水与安全教育", "暑期是溺水事故高发期。联合村居开展防溺水宣讲、河涌巡查和家庭急救培训。",
+        ["防溺水", "安全教育", "亲子"], ("drowning_talk", "first_aid_class", "river_patrol")),
+    9: ("敬老月·尊老爱老", "以广东敬老月为契机，为长者提供健康义诊、智能手机教学等服务，弘扬尊老爱老风尚。",
+        ["敬老", "长者健康"], ("health_check", "smartphone", "portraits", "visit")),
+    10: ("重阳敬老", "重阳佳节走访慰问长者，举办敬老茶话会和登高活动，关注独居、空巢长者的身心需要。",
+         ["敬老", "重阳", "孝亲"], ("chongyang_tea", "chongyang_visit", "hike")),
+    11: ("消防安全月", "围绕11·9全国消防日，开展消防疏散演练、长者家居消防隐患排查和用电安全宣传。",
+         ["消防安全", "平安建设", "敬老"], ("fire_drill", "fire_check", "fire_booth")),
+    12: ("冬至送温暖·国际志愿者日",
+         "12·5国际志愿者日表彰优秀志愿者、分享服务故事；冬至前后为困境家庭和长者送温暖。",
+         ["送温暖", "敬老", "志愿者日"], ("dumplings", "volunteer_day", "winter_visit")),
+}
+
+#: Town → (months of the year, title, description, tags, kinds) of station calendars. Every
+#: three months in a row hold one month of each, so last, this and next month always show one.
+STATION_THEMES = {
+    "南沙街道": ((3, 6, 9, 12), "滨海邻里守望",
+                 "以金洲、港湾社区为重点，为志愿者和独居长者结对，织密邻里守望网络。",
+                 ["敬老", "邻里互助"], ("neighbours", "visit", "canteen")),
+    "黄阁镇": ((2, 5, 8, 11), "麒麟文化传承",
+               "结合黄阁麒麟舞非遗文化，组织青少年学习传统文化，开展亲子文化活动。",
+               ["亲子", "文化传承", "青少年"], ("kylin", "parent_child")),
+    "东涌镇": ((1, 4, 7, 10), "水乡绿色家园",
+               "围绕水乡生态保护，开展河涌清洁、垃圾分类宣传和环保手工活动，推动垃圾分类进村入户。",
+               ["环保", "垃圾分类"], ("river_clean", "sorting", "cleanup")),
+}
+
+#: Volunteer service teams of every station: name, the interests it recruits from.
+VOLUNTEER_TEAMS = (
+    ("长者关爱志愿服务队", {"elderly"}, {"敬老"}),
+    ("青少年成长志愿服务队", {"children", "youth"}, {"青少年", "亲子"}),
+    ("禁毒宣传志愿服务队", {"youth", "community"}, {"禁毒", "防诈骗", "平安建设"}),
+)
+EXTRA_TEAMS = {"南沙街道": ("绿色环保志愿服务队", {"community"}, {"环保", "垃圾分类"}),
+               "东涌镇": ("水乡护河志愿服务队", {"community"}, {"环保", "垃圾分类"})}
+
+#: Stations (by town) whose last activity next month is still a draft.
+DRAFT_TOWNS = ("南沙街道", "横沥镇", "大岗镇")
+
+
+# --- seeding ------------------------------------------------------------------------------------
+
+
+def seed() -> None:
+    seed_geography()
+    password_hash = generate_password_hash(DEMO_PASSWORD)
+    seed_staff(password_hash)
+    seed_named_residents()
+    seed_volunteers(password_hash)
+    seed_volunteer_teams()
+    seed_themes()
+    seed_activities()
+    seed_resident_sign_ups()
+    seed_check_ins()
+    seed_pools()
+    seed_mutual_aid()
+    db.session.flush()
+
+
+def seed_geography() -> None:
+    for town_name, community_names in NANSHA.items():
+        town = db.session.scalar(select(Town).where(Town.name == town_name))
+        if town is None:
+            town = Town(name=town_name)
+            db.session.add(town)
+            db.session.flush()
+        if town.station is None:
+            db.session.add(Station(town_id=town.id, name=f"{town_name}社工服务站",
+                                   address=f"广州市南沙区{town_name}"))
+        existing = {community.name for community in town.communities}
+        for name in community_names:
+            if name in existing:
+                continue
+            community = Community(town_id=town.id, name=name)
+            db.session.add(community)
+            db.session.flush()
+            db.session.add(ServicePoint(community_id=community.id, name=f"{name}社工服务点"))
+    db.session.flush()
+
+
+def _stations() -> dict[str, Station]:
+    """Town name → its station, in the order of `NANSHA`."""
+    found = {station.town.name: station for station in db.session.scalars(select(Station).join(Town))}
+    return {town: found[town] for town in NANSHA if town in found}
+
+
+def _users_by_phone(phones) -> dict[str, User]:
+    return {user.phone: user for user in db.session.scalars(select(User).where(User.phone.in_(list(phones))))}
+
+
+def _new_user(phone: str, name: str, role: Role, password_hash: str) -> User:
+    """Like `users.create_user`, with a password hash computed once for all demo users."""
+    user = User(phone=phone, name=name, password_hash=password_hash,
+                roles=[UserRole(role=Role(role).value)])
+    db.session.add(user)
+    return user
+
+
+def seed_staff(password_hash: str) -> None:
+    """A station manager and two grid teams of three social workers at every station."""
+    rng = random.Random(f"{SEED}:staff")  # noqa: S311
+    used: set[str] = set()
+    plan = []  # (station, grid team name or None, communities, phone, name, role)
+    stations = _stations()
+    for number, (town, names) in enumerate(NANSHA.items(), start=1):
+        station = stations.get(town)
+        manager_name = _name(rng, "mid", _pick(rng, {"female": 3, "male": 1}), used)
+        worker_names = [_name(rng, rng.choice(("young", "mid")), _pick(rng, {"female": 7, "male": 3}), used)
+                        for _ in range(2 * WORKERS_PER_GRID)]
+        if station is None:
+            continue
+        half = (len(names) + 1) // 2
+        manager = MANAGER_PHONE if town == DEMO_TOWN else staff_phone(number, 0)
+        plan.append((station, None, (), manager, manager_name, Role.STATION_MANAGER))
+        for grid, members in enumerate((names[:half], names[half:])):
+            team = f"{town}第{GRID_NUMERALS[grid]}片区"
+            for seat in range(WORKERS_PER_GRID):
+                phone = staff_phone(number, grid * WORKERS_PER_GRID + seat + 1)
+                if town == DEMO_TOWN and grid == 0 and seat == 0:
+                    phone = SOCIAL_WORKER_PHONE
+                plan.append((station, team, members, phone, worker_names[grid * WORKERS_PER_GRID + seat],
+                             Role.SOCIAL_WORKER))
+    existing = _users_by_phone(row[3] for row in plan)
+    for _station, _team, _members, phone, name, role in plan:
+        if phone not in existing:
+            existing[phone] = _new_user(phone, name, role, password_hash)
+    db.session.flush()
+    teams = {(team.station_id, team.name): team for team in db.session.scalars(select(GridTeam))}
+    posted = set(db.session.scalars(select(StaffPost.user_id)))
+    for station, team_name, members, phone, _person, _role in plan:
+        team = None
+        if team_name is not None:
+            team = teams.get((station.id, team_name))
+            if team is None:
+                communities = [community for community in station.town.communities
+                               if community.name in members]
+                team = GridTeam(station=station, name=team_name, communities=communities)
+                db.session.add(team)
+                db.session.flush()
+                teams[(station.id, team_name)] = team
+        user = existing[phone]
+        if user.id not in posted:
+            org.assign_post(user, station, team)
+            posted.add(user.id)
+
+
+def _community(town: str, name: str) -> Community | None:
+    return db.session.scalar(select(Community).join(Town).where(Town.name == town, Community.name == name))
+
+
+def seed_named_residents() -> None:
+    """Profiles for the demo residents; 陈晓敏's linked social worker is 李志华."""
+    for phone, info in NAMED_RESIDENTS.items():
+        user = users.get_by_phone(phone)
+        if user is None:
+            continue
+        profile = profiles.profile_for(user)
+        if profile.community_id is not None:
+            continue
+        data = {key: value for key, value in info.items() if key != "community"}
+        birth = data["birth_date"]
+        data.update(community_id=_community(DEMO_TOWN, info["community"]).id, consent=True,
+                    id_number=id_number(birth, data["gender"], 7 if phone == RESIDENT_PHONE else 12))
+        profiles.update_profile(profile, data)
+        social_worker = users.get_by_phone(SOCIAL_WORKER_PHONE)
+        if phone == RESIDENT_PHONE and social_worker is not None \
+                and profile.linked_social_worker_id != social_worker.id:
+            manager = users.get_by_phone(MANAGER_PHONE)
+            profiles.relink(profile, social_worker, by=manager, reason="演示数据：由李志华定点联系")
+
+
+def seed_volunteers(password_hash: str) -> None:
+    """About 300 residents with volunteer profiles, linked to a social worker of their grid."""
+    specs = volunteer_specs()
+    existing = _users_by_phone(spec.phone for spec in specs)
+    new = [(spec, _new_user(spec.phone, spec.name, Role.RESIDENT, password_hash))
+           for spec in specs if spec.phone not in existing]
+    if not new:
+        return
+    db.session.flush()
+    communities = {(community.town.name, community.name): community.id
+                   for community in db.session.scalars(select(Community))}
+    for spec, user in new:
+        data = dict(spec.fields)
+        data["community_id"] = communities[data["community_id"]]
+        profiles.update_profile(profiles.profile_for(user), data)
+
+
+def _station_volunteers(station: Station) -> list[VolunteerProfile]:
+    return list(db.session.scalars(
+        select(VolunteerProfile).join(Community, Community.id == VolunteerProfile.community_id)
+        .where(Community.town_id == station.town_id).order_by(VolunteerProfile.user_id)))
+
+
+def _station_workers(station: Station) -> list[User]:
+    """The station's social workers (not its manager), by id."""
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station.id)
+                               .order_by(StaffPost.user_id))
+    return [post.user for post in posts if post.grid_team_id is not None
+            and has_role(post.user, Role.SOCIAL_WORKER) and post.user.is_active]
+
+
+def seed_volunteer_teams() -> None:
+    """Three or four volunteer service teams a station, each led by one of its social workers."""
+    existing = {(team.station_id, team.name) for team in db.session.scalars(select(VolunteerTeam))}
+    named = {phone: users.get_by_phone(phone) for phone in (RESIDENT_PHONE, ELDER_PHONE)}
+    for town, station in _stations().items():
+        specs = list(VOLUNTEER_TEAMS) + ([EXTRA_TEAMS[town]] if town in EXTRA_TEAMS else [])
+        workers = _station_workers(station)
+        if not workers:
+            continue
+        volunteers = _station_volunteers(station)
+        for index, (suffix, groups, tags) in enumerate(specs):
+            name = f"{town}{suffix}"
+            if (station.id, name) in existing:
+                continue
+            rng = random.Random(f"{SEED}:team:{name}")  # noqa: S311
+            keen = [profile for profile in volunteers
+                    if groups & set(profile.interest_groups) or tags & set(profile.interest_themes)]
+            members = rng.sample(keen, min(len(keen), rng.randint(6, 12)))
+            users_ = [profile.user for profile in members]
+            if town == DEMO_TOWN and index == 0:
+                users_ += [user for user in named.values() if user is not None]
+            leader = workers[index % len(workers)]
+            db.session.add(VolunteerTeam(station_id=station.id, name=name, leader_id=leader.id,
+                                         members=sorted(set(users_), key=lambda user: user.id)))
+    db.session.flush()
+
+
+def _shift(year: int, month: int, offset: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + offset
+    return index // 12, index % 12 + 1
+
+
+def _today() -> date:
+    return local(now()).date()
+
+
+#: The demo's activities span the last HISTORY_DAYS and the next AHEAD_DAYS (and this month).
+HISTORY_DAYS, AHEAD_DAYS = 8 * 7, 6 * 7
+
+
+def seed_themes() -> None:
+    """The district's calendar for this year, the months of the demo's history and the next 12
+    months, and a few station calendars."""
+    admin = users.get_by_phone(DISTRICT_ADMIN_PHONE)
+    if admin is None:
+        return
+    today = _today()
+    months = {(today.year, month) for month in range(1, 13)}
+    months |= {_shift(today.year, today.month, offset) for offset in range(-3, 13)}
+    for year, month in sorted(months):
+        if month in themes.calendar(None, year):
+            continue
+        title, description, tags, _kinds = DISTRICT_THEMES[month]
+        themes.set_theme(None, year, month, title=title, description=description, tags=tags, by=admin)
+    stations = _stations()
+    for town, (station_months, title, description, tags, _kinds) in STATION_THEMES.items():
+        station = stations.get(town)
+        manager = _station_manager(station) if station else None
+        if manager is None:
+            continue
+        for year, month in sorted(months):
+            if month in station_months and month not in themes.calendar(station.id, year):
+                themes.set_theme(station.id, year, month, title=title, description=description, tags=tags,
+                                 by=manager)
+
+
+def _station_manager(station: Station) -> User | None:
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station.id,
+                                                       StaffPost.grid_team_id.is_(None)))
+    return next((post.user for post in posts if has_role(post.user, Role.STATION_MANAGER)), None)
+
+
+# --- activities and sign-ups --------------------------------------------------------------------
+
+
+def _month_theme(town: str, station: Station, year: int, month: int) -> tuple[themes.Theme | None, tuple]:
+    """The theme activities of that month go under (the station's own if any) and its kinds."""
+    found = {theme.station_id: theme for theme in themes.themes_for_month(year, month, station.id)}
+    if station.id in found:
+        theme = found[station.id]
+        own = STATION_THEMES.get(town)
+        return theme, own[4] if own and own[1] == theme.title else DISTRICT_THEMES[month][3]
+    return found.get(None), DISTRICT_THEMES[month][3]
+
+
+def _days(year: int, month: int, when: str, earliest: date | None = None) -> list[date]:
+    first = date(year, month, 1)
+    days = [first + timedelta(days=number) for number in range(calendar.monthrange(year, month)[1])]
+    if earliest is not None:
+        days = [day for day in days if day >= earliest]
+    matching = [day for day in days if when == "any" or (day.weekday() >= 5) == (when == "weekend")]
+    return matching or days or [earliest]
+
+
+def _place(kind: Kind, town: str, community: Community) -> str:
+    base = community.name.removesuffix("社区").removesuffix("村")
+    return kind.place.format(c=community.name, b=base, t=town)
+
+
+def _title(community: Community, key: str, titles: set) -> str:
+    """`community`'s name and the kind's title, numbered if the month already has it."""
+    title, number = f"{community.name}{KINDS[key].title}", 2
+    while title in titles:
+        title, number = f"{community.name}{KINDS[key].title}（第{number}场）", number + 1
+    titles.add(title)
+    return title
+
+
+def _activity_data(rng: random.Random, key: str, town: str, community: Community, title: str, day: date,
+                   theme: themes.Theme | None) -> dict:
+    kind = KINDS[key]
+    start = datetime.combine(day, time.fromisoformat(rng.choice(kind.starts)), tzinfo=zone())
+    data = {
+        "title": title, "description": kind.description, "theme_id": theme.id if theme else None,
+        "community_id": community.id, "place": _place(kind, town, community), "target_group": kind.target,
+        "starts_at": start, "ends_at": start + timedelta(hours=rng.choice(kind.hours)),
+        "slots": rng.randint(*kind.slots), "required_skills": list(kind.skills),
+        "allow_walk_ins": kind.walk_ins or rng.random() < 0.1,
+        "credit_mode": CreditMode.SCANNED, "status": ActivityStatus.PUBLISHED,
+    }
+    if rng.random() < 0.1:
+        data.update(credit_mode=CreditMode.FIXED, fixed_minutes=int(rng.choice(kind.hours) * 60))
+    return data
+
+
+def plan_month(town: str, station: Station, year: int, month: int) -> list[dict]:
+    """A station's activities of a month: 6 to 12, the same whenever the seeder runs."""
+    rng = random.Random(f"{SEED}:{town}:{year}-{month:02d}")  # noqa: S311
+    theme, theme_kinds = _month_theme(town, station, year, month)
+    fillers = [kind for kind in FILLERS if not (kind == "homework" and month in SCHOOL_HOLIDAYS)]
+    count = rng.randint(6, 12)
+    kinds = list(theme_kinds)
+    rng.shuffle(kinds)
+    kinds += [rng.choice(fillers) for _ in range(count - len(kinds))]
+    communities = list(station.town.communities)
+    rng.shuffle(communities)
+    plan, titles = [], set()
+    for index, key in enumerate(kinds):
+        community = communities[index % len(communities)]
+        day = rng.choice(_days(year, month, KINDS[key].when))
+        plan.append({"anchor": False, "data": _activity_data(
+            rng, key, town, community, _title(community, key, titles), day, theme)})
+    return plan
+
+
+def plan_anchors(town: str, station: Station, today: date, titles: set) -> list[dict]:
+    """Three more activities in 金洲社区 after today, with room for newcomers: this month, or
+    next month when today is its last day."""
+    community = next((community for community in station.town.communities
+                      if community.name == DEMO_COMMUNITY), None)
+    if community is None:
+        return []
+    tomorrow = today + timedelta(days=1)
+    year, month = tomorrow.year, tomorrow.month
+    rng = random.Random(f"{SEED}:{town}:{year}-{month:02d}:anchors")  # noqa: S311
+    theme, theme_kinds = _month_theme(town, station, year, month)
+    kinds = [key for key in dict.fromkeys((*theme_kinds, "cleanup", "visit", "sorting", "birthday", "repair"))
+             if f"{community.name}{KINDS[key].title}" not in titles][:3]
+    plan, used = [], set()
+    for key in kinds:
+        days = _days(year, month, KINDS[key].when, today + timedelta(days=1))
+        day = rng.choice([day for day in days if day not in used] or days)
+        used.add(day)
+        data = _activity_data(rng, key, town, community, _title(community, key, titles), day, theme)
+        data["slots"] = max(data["slots"], 10)
+        plan.append({"anchor": True, "data": data})
+    return plan
+
+
+class Bookings:
+    """Who is busy when, and how many activities each volunteer has a month, while seeding."""
+
+    def __init__(self):
+        self.busy: dict[int, list[tuple]] = defaultdict(list)
+        self.monthly: Counter = Counter()
+        rows = db.session.execute(
+            select(SignUp.user_id, Activity.starts_at, Activity.ends_at).join(SignUp.activity)
+            .where(SignUp.status.in_(activities.HOLDING), Activity.status != ActivityStatus.CANCELLED))
+        for user_id, starts_at, ends_at in rows:
+            self.add(user_id, starts_at, ends_at)
+
+    def add(self, user_id: int, starts_at, ends_at) -> None:
+        self.busy[user_id].append((starts_at, ends_at))
+        moment = local(starts_at)
+        self.monthly[(user_id, moment.year, moment.month)] += 1
+
+    def free(self, user_id: int, starts_at, ends_at) -> bool:
+        return all(end <= starts_at or start >= ends_at for start, end in self.busy[user_id])
+
+    def month_count(self, user_id: int, starts_at) -> int:
+        moment = local(starts_at)
+        return self.monthly[(user_id, moment.year, moment.month)]
+
+
+def _slot_of(moment: datetime) -> str:
+    moment = local(moment)
+    part = "am" if moment.hour < 12 else "pm" if moment.hour < 18 else "eve"
+    return f"{profiles.WEEKDAYS[moment.weekday()]}-{part}"
+
+
+def _candidates(rng: random.Random, activity: Activity, volunteers: list[VolunteerProfile]) -> list:
+    """Volunteers in the order they would sign up: neighbours, interested, available first."""
+    slot = _slot_of(activity.starts_at)
+    keyed = []
+    for profile in volunteers:
+        weight = 1.0
+        if profile.community_id == activity.community_id:
+            weight += 3
+        if activity.target_group in profile.interest_groups:
+            weight += 2
+        if set(activity.required_skills) & set(profile.skills):
+            weight += 3
+        if slot in profile.availability:
+            weight += 3
+        elif profile.availability:
+            weight *= 0.3
+        keyed.append((rng.random() ** (1 / weight), profile.user_id, profile))
+    return [profile for _key, _id, profile in sorted(keyed, key=lambda item: item[:2], reverse=True)]
+
+
+def _in_window(day: date, today: date) -> bool:
+    """Whether an activity on `day` belongs to the demo: within its window of days, or this month."""
+    return (today - timedelta(days=HISTORY_DAYS) <= day < today + timedelta(days=AHEAD_DAYS)
+            or (day.year, day.month) == (today.year, today.month))
+
+
+def plan_window(town: str, station: Station, today: date) -> list[tuple[int, dict]]:
+    """(month offset, plan entry) of a station's activities in the demo's window, in month order.
+
+    Each month's plan is drawn whole (`plan_month`) and cut to the window, so an activity keeps its
+    day and title whenever the seeder runs. In `DRAFT_TOWNS` the last one is still a draft.
+    """
+    window, tomorrow = [], today + timedelta(days=1)
+    for offset in range(-3, 3):
+        year, month = _shift(today.year, today.month, offset)
+        plan = plan_month(town, station, year, month)
+        if town == DEMO_TOWN and (year, month) == (tomorrow.year, tomorrow.month):
+            # Newcomers always find a coming activity here.
+            plan += plan_anchors(town, station, today, {entry["data"]["title"] for entry in plan})
+        window += [(offset, entry) for entry in plan
+                   if _in_window(local(entry["data"]["starts_at"]).date(), today)]
+    coming = [entry for _offset, entry in window
+              if local(entry["data"]["starts_at"]).date() > today and not entry["anchor"]]
+    if town in DRAFT_TOWNS and coming:
+        max(coming, key=lambda entry: entry["data"]["starts_at"])["data"]["status"] = ActivityStatus.DRAFT
+    return window
+
+
+def seed_activities() -> None:
+    """Every station's activities over the demo's window of days, with sign-ups."""
+    today = _today()
+    skip = {RESIDENT_PHONE, ELDER_PHONE}
+    bookings = None
+    for town, station in _stations().items():
+        workers = _station_workers(station)
+        if not workers:
+            continue
+        first = datetime.combine(today - timedelta(days=HISTORY_DAYS + 40), time(0), tzinfo=zone())
+        last = datetime.combine(today + timedelta(days=AHEAD_DAYS + 40), time(0), tzinfo=zone())
+        existing = {(activity.title, local(activity.starts_at).strftime("%Y-%m"))
+                    for activity in db.session.scalars(select(Activity).where(
+                        Activity.station_id == station.id, Activity.starts_at >= first,
+                        Activity.starts_at < last))}
+        volunteers = [profile for profile in _station_volunteers(station) if profile.user.phone not in skip]
+        window = plan_window(town, station, today)
+        for offset in sorted({offset for offset, _entry in window}):
+            year, month = _shift(today.year, today.month, offset)
+            plan = [entry for entry_offset, entry in window if entry_offset == offset]
+            for index, entry in enumerate(plan):
+                data = entry["data"]
+                if (data["title"], local(data["starts_at"]).strftime("%Y-%m")) in existing:
+                    continue
+                if bookings is None:
+                    bookings = Bookings()
+                worker = workers[index % len(workers)]
+                activity = activities.create_activity(worker, station, data)
+                rng = random.Random(f"{SEED}:signups:{town}:{data['title']}:{year}-{month}")  # noqa: S311
+                activity.created_at = min(now(), activity.starts_at - timedelta(days=rng.randint(7, 21)))
+                if activity.status == ActivityStatus.PUBLISHED:
+                    _sign_ups(rng, activity, volunteers, bookings, anchor=entry["anchor"])
+    db.session.flush()
+
+
+#: Coming activities within this many days are well filled; later ones fill slowly, and invite.
+FILLING_DAYS = 21
+
+
+def _sign_ups(rng: random.Random, activity: Activity, volunteers: list, bookings: Bookings, *,
+              anchor: bool) -> None:
+    ended = activity.ends_at <= now()
+    soon = activity.starts_at < now() + timedelta(days=FILLING_DAYS)
+    if ended:
+        wanted = max(2, round(activity.slots * rng.uniform(0.55, 1.0)))
+    elif anchor:
+        wanted = rng.randint(2, activity.slots - 4)
+    else:
+        share = rng.uniform(0.3, 0.85) if soon else rng.uniform(0.1, 0.5)
+        wanted = max(1, round(activity.slots * share))
+        if rng.random() < 0.1:  # a popular one: full, with a waiting list
+            wanted = activity.slots + rng.randint(1, 3)
+    invite = not ended and not anchor and not soon and rng.random() < 0.3
+    taken = 0
+    for profile in _candidates(rng, activity, volunteers):
+        if taken >= wanted:
+            break
+        user_id = profile.user_id
+        if bookings.month_count(user_id, activity.starts_at) > profile.monthly_limit \
+                or not bookings.free(user_id, activity.starts_at, activity.ends_at):
+            continue
+        if ended:
+            if taken >= activity.slots:
+                break
+            signed = activity.starts_at - timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 12))
+            # Who came is recorded afterwards, by check-in or by staff (`seed_check_ins`).
+            db.session.add(SignUp(activity_id=activity.id, user_id=user_id, status=SignUpStatus.CONFIRMED,
+                                  created_at=signed, updated_at=activity.ends_at + timedelta(hours=2)))
+        else:
+            status = SignUpStatus.INVITED if invite and taken == 0 else None
+            try:
+                activities.sign_up(activity, profile.user, status=status)
+            except Conflict:
+                continue
+        bookings.add(user_id, activity.starts_at, activity.ends_at)
+        taken += 1
+
+
+def seed_resident_sign_ups() -> None:
+    """陈晓敏 has coming sign-ups in 金洲社区 and an attended activity there (added only if missing)."""
+    resident = users.get_by_phone(RESIDENT_PHONE)
+    station = _stations().get(DEMO_TOWN)
+    community = _community(DEMO_TOWN, DEMO_COMMUNITY)
+    if resident is None or station is None or community is None:
+        return
+    mine = list(db.session.scalars(select(SignUp).join(SignUp.activity).where(
+        SignUp.user_id == resident.id, SignUp.status != SignUpStatus.CANCELLED)))
+    moment = now()
+    in_community = list(db.session.scalars(
+        select(Activity).where(Activity.station_id == station.id, Activity.community_id == community.id,
+                               Activity.status == ActivityStatus.PUBLISHED).order_by(Activity.starts_at)))
+    if not any(entry.activity.ends_at > moment for entry in mine):
+        free = set(profiles.profile_for(resident).availability)
+        coming = sorted((activity for activity in in_community if activity.starts_at > moment),
+                        key=lambda activity: (_slot_of(activity.starts_at) not in free, activity.starts_at))
+        joined = 0
+        for activity in coming:
+            if activities.slots_left(activity) < 2:
+                continue
+            try:
+                activities.sign_up(activity, resident)
+            except Conflict:
+                continue
+            joined += 1
+            if joined == 2:
+                break
+    if not any(entry.attendance == "attended" for entry in mine):
+        bookings = Bookings()
+        for activity in reversed([activity for activity in in_community if activity.ends_at <= moment]):
+            if activities.slots_left(activity) > 0 \
+                    and bookings.free(resident.id, activity.starts_at, activity.ends_at):
+                db.session.add(SignUp(activity_id=activity.id, user_id=resident.id,
+                                      status=SignUpStatus.CONFIRMED, attendance="attended",
+                                      created_at=activity.starts_at - timedelta(days=3),
+                                      updated_at=activity.ends_at + timedelta(hours=1)))
+                break
+    db.session.flush()
+
+
+# --- what happened at past activities: check-ins, hours, pools, mutual aid ----------------------
+
+#: Why staff set a check-in's minutes by hand (honour hours, 荣誉时), or refused it.
+LATE_SCAN_REASON = "手机没电未能按时扫码签到，经社工核对签到表按全程记录"
+LEFT_EARLY_REASON = "中途离场约半小时，按实际服务时长核减"
+FORGOT_CHECKOUT_REASON = "忘记签退，经社工核对签到表按活动全程记录"
+REJECT_REASON = "签到后未参与服务，经核实不予记录"
+#: Check-ins of activities that ended in the last days may still wait for a social worker.
+REVIEW_DAYS = 7
+
+
+def seed_check_ins() -> None:
+    """What happened at the past activities (those that ended before today): most confirmed
+    volunteers checked in and out (by QR, some by card) and a social worker of the station
+    approved their minutes into the ledger (`checkins.approve`, key ``checkin:<id>``); a few
+    approvals set the minutes by hand with a reason (荣誉时); a few volunteers forgot to check out
+    (closed with 0 minutes and flagged, then approved by hand); a few were rejected; about one in
+    eleven never came (marked no-show by staff); a few sign-ups are not recorded yet; and of the
+    last week's activities about half the check-ins still wait for approval.
+
+    The scans of the past are written as the check-in services would have left them (minutes by
+    `checkins.credited_minutes`), as `_sign_ups` writes past sign-ups; every decision goes
+    through the services (`approve`, `reject`, `mark_attendance`). Each outcome is drawn from a
+    generator seeded by the activity and the volunteer, so a second run, finding the check-ins
+    (or the no-show marks), adds nothing.
+    """
+    cutoff = datetime.combine(_today(), time(0), tzinfo=zone())
+    review_from = cutoff - timedelta(days=REVIEW_DAYS)
+    entries = db.session.scalars(
+        select(SignUp).join(SignUp.activity)
+        .outerjoin(CheckIn, (CheckIn.activity_id == SignUp.activity_id) & (CheckIn.user_id == SignUp.user_id))
+        .where(SignUp.status == SignUpStatus.CONFIRMED, CheckIn.id.is_(None),
+               func.coalesce(SignUp.attendance, "") != "no_show",
+               Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at < cutoff)
+        .options(joinedload(SignUp.user))
+        .order_by(Activity.starts_at, Activity.id, SignUp.id)).unique().all()
+    if not entries:
+        return
+    # Held for the whole step: the permission checks then find every post in the session.
+    posts = list(db.session.scalars(select(StaffPost)))  # noqa: F841
+    scanned = []
+    for entry in entries:
+        activity, user = entry.activity, entry.user
+        month = local(activity.starts_at).strftime("%Y-%m")
+        rng = random.Random(f"{SEED}:attendance:{activity.title}:{month}:{user.phone}")  # noqa: S311
+        draw = rng.random()
+        if entry.attendance is None and draw < 0.09:
+            activities.mark_attendance(entry, "no_show", by=activity.created_by)
+            continue
+        if entry.attendance is None and draw < 0.11:
+            continue  # nobody has recorded this one yet
+        arrived = activity.starts_at + timedelta(minutes=rng.randint(-25, 15))
+        checkin = CheckIn(activity_id=activity.id, user_id=user.id, checked_in_at=arrived,
+                          method=rng.choice(("qr", "qr", "qr", "card")))
+        outcome = rng.random()
+        if outcome < 0.03:  # forgot to check out: closed by the scheduler, for review
+            checkin.status, checkin.minutes, checkin.flagged = CheckInStatus.AUTO_CLOSED, 0, True
+        else:
+            checkin.checked_out_at = activity.ends_at + timedelta(minutes=rng.randint(-30, 25))
+            checkin.minutes = checkins.credited_minutes(activity, arrived, checkin.checked_out_at)
+            checkin.status = CheckInStatus.CLOSED
+        entry.attendance = "attended"
+        db.session.add(checkin)
+        scanned.append((checkin, outcome, rng))
+    db.session.flush()
+    accounts = {account.key: account for account in db.session.scalars(select(Account))}
+    approve = partial(_approve, accounts=accounts)
+    for checkin, outcome, rng in scanned:
+        activity, staff = checkin.activity, checkin.activity.created_by
+        if activity.ends_at >= review_from and rng.random() < 0.5:
+            continue  # waits for a social worker
+        if checkin.status == CheckInStatus.AUTO_CLOSED:
+            approve(checkin, staff, rng, minutes=activity.minutes_long, reason=FORGOT_CHECKOUT_REASON)
+        elif outcome < 0.045:
+            checkins.reject(checkin, by=staff, reason=REJECT_REASON)
+        elif outcome < 0.09 or not checkin.minutes:
+            if checkin.minutes < activity.minutes_long:
+                approve(checkin, staff, rng, minutes=activity.minutes_long, reason=LATE_SCAN_REASON)
+            else:
+                approve(checkin, staff, rng, minutes=activity.minutes_long - 30, reason=LEFT_EARLY_REASON)
+        else:
+            approve(checkin, staff, rng)
+    db.session.flush()
+
+
+def _approve(checkin: CheckIn, by: User, rng: random.Random, *, accounts: dict,
+             minutes: int | None = None, reason: str | None = None) -> None:
+    """Approve through `checkins.approve`, dated a few hours to days after the activity.
+
+    The transfer is posted first with that date (exactly the transfer `approve` would post, under
+    the same key), so the ledger's months match the activities'; `approve` then finds it under
+    its key and posts nothing more. `accounts` (key → account) saves looking each one up again.
+    """
+    activity = checkin.activity
+    when = min(now(), activity.ends_at + timedelta(hours=rng.randint(2, 60)))
+    final = checkin.minutes if minutes is None else minutes
+    issuer_key, member_key = f"station:{activity.station_id}:issuer", f"member:{checkin.user_id}"
+    if issuer_key not in accounts:
+        accounts[issuer_key] = checkins.issuer_account(activity.station)
+    if member_key not in accounts:
+        accounts[member_key] = ledger.member_account(checkin.user)
+    ledger.post_transfer(TransferKind.EARN, [(accounts[issuer_key], -final), (accounts[member_key], final)],
+                         idempotency_key=f"checkin:{checkin.id}", memo=activity.title, posted_by=by,
+                         reference=f"checkin:{checkin.id}", posted_at=when)
+    checkins.approve(checkin, by=by, minutes=minutes, reason=reason)
+    checkin.decided_at = when
+
+
+#: Donors a station (those with the most hours give part of them to their community's pool).
+POOL_DONORS = 3
+
+
+def seed_pools() -> None:
+    """Donations to community pools by the volunteers with the most hours at every station (and
+    someone in 港湾社区 always), then a grant from 港湾社区's pool to 梁伯, an elderly resident
+    living alone. All under ``demo:pool:`` keys: once any exists, nothing is added."""
+    if db.session.scalar(select(Transfer.id).where(Transfer.idempotency_key.like("demo:pool:%")).limit(1)):
+        return
+    named = {RESIDENT_PHONE, ELDER_PHONE}
+    rows = db.session.execute(
+        select(VolunteerProfile, Account.balance, Community.town_id)
+        .join(Account, (Account.owner_id == VolunteerProfile.user_id) & (Account.kind == AccountKind.MEMBER))
+        .join(Community, Community.id == VolunteerProfile.community_id)
+        .where(Account.balance >= 120)
+        .order_by(Account.balance.desc(), VolunteerProfile.user_id)).all()
+    rich = [(profile, balance, town_id) for profile, balance, town_id in rows
+            if profile.user.phone not in named]
+    elder_community = _community(DEMO_TOWN, ELDER_COMMUNITY)
+    donors = []
+    for station in _stations().values():
+        donors += [(profile, balance) for profile, balance, town_id in rich
+                   if town_id == station.town_id][:POOL_DONORS]
+    if elder_community is not None and not any(profile.community_id == elder_community.id
+                                               for profile, _balance in donors):
+        donors += [(profile, balance) for profile, balance, _town in rich
+                   if profile.community_id == elder_community.id][:1]
+    for profile, balance in donors:
+        minutes = 120 if balance >= 360 else 60
+        memo = f"捐给{profile.community.name}互助池，帮助有需要的邻居"
+        pools.donate(profile.user, profile.community, minutes, memo,
+                     idempotency_key=f"demo:pool:{profile.user.phone}")
+    elder, social_worker = users.get_by_phone(ELDER_PHONE), users.get_by_phone(SOCIAL_WORKER_PHONE)
+    if elder is not None and social_worker is not None and elder_community is not None \
+            and pools.pool_balances([elder_community])[elder_community.id] >= 60:
+        pools.grant(elder_community, elder, 60, "elderly_alone", "独居长者，用于请邻居陪同复诊",
+                    by=social_worker, idempotency_key="demo:pool:grant:elder")
+    db.session.flush()
+
+
+MUTUAL_AID_TITLE = "陪同去社区卫生服务站复诊"
+
+
+def seed_mutual_aid() -> None:
+    """梁伯 asked a neighbour in 港湾社区 to go with him to the clinic, and paid an hour for it
+    (a ``spend`` transfer), once both had confirmed. Added only if that request is missing."""
+    elder = users.get_by_phone(ELDER_PHONE)
+    community = _community(DEMO_TOWN, ELDER_COMMUNITY)
+    if elder is None or community is None or db.session.scalar(select(HelpRequest.id).where(
+            HelpRequest.requester_id == elder.id, HelpRequest.title == MUTUAL_AID_TITLE)):
+        return
+    helper = db.session.scalar(
+        select(User).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(VolunteerProfile.community_id == community.id, User.phone.like("136%"))
+        .order_by(User.id).limit(1))
+    if helper is None or mutual_aid.available_minutes(elder) < 60:
+        return
+    request = mutual_aid.post_request(elder, {
+        "title": MUTUAL_AID_TITLE, "category": "escort_to_clinic", "minutes": 60, "starts_at": now(),
+        "description": "周三上午到港湾社区卫生服务站复诊量血压，腿脚不便，想请邻居陪同。",
+        "place": "港湾社区卫生服务站"})
+    offer = mutual_aid.offer_help(request, helper, "我周三上午有空，可以陪您去。")
+    mutual_aid.choose_helper(request, offer, elder)
+    mutual_aid.confirm_done(request, helper)
+    mutual_aid.confirm_done(request, elder)
+    request.starts_at = now() - timedelta(days=2)
+    request.created_at = now() - timedelta(days=4)
+    db.session.flush()

@@ -1,0 +1,278 @@
+"""Volunteer profiles and the social-worker–volunteer linkage (两工联动).
+
+A volunteer's profile holds what the national rules call the basic record (name and phone are
+on the user; ID number, gender, date of birth here) and, with consent, skills, interests and
+weekly availability. Each volunteer has a responsible ("linked") social worker: assigned from
+the grid team covering their home community, the one with the fewest linked volunteers, and
+changeable by staff (audited).
+"""
+
+from datetime import date
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.accounts.permissions import Role, has_role
+from timebank.accounts.services import User
+from timebank.audit import services as audit
+from timebank.clock import UTCDateTime, now
+from timebank.errors import InvalidInput, PermissionDenied
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from timebank.org.services import Community, StaffPost, can_manage_station, grid_team_for
+
+#: The curated skills list; volunteers may add free text beside it.
+SKILLS = {
+    "first_aid": _l("First aid"),
+    "elderly_companionship": _l("Elderly companionship"),
+    "tutoring": _l("Tutoring"),
+    "haircut": _l("Haircut"),
+    "appliance_repair": _l("Appliance repair"),
+    "photography": _l("Photography"),
+    "cantonese_interpreting": _l("Cantonese interpreting"),
+    "english_interpreting": _l("English interpreting"),
+    "sign_language": _l("Sign language"),
+    "counselling": _l("Listening and counselling"),
+    "cooking": _l("Cooking"),
+    "driving": _l("Driving"),
+}
+
+#: Target groups of services, used for interests and for activities alike.
+TARGET_GROUPS = {
+    "elderly": _l("Elderly people"),
+    "youth": _l("Young people"),
+    "children": _l("Children"),
+    "families": _l("Families"),
+    "disabled": _l("People with disabilities"),
+    "new_residents": _l("New residents"),
+    "community": _l("Everyone in the community"),
+}
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"),
+                                     _l("Sat"), _l("Sun")), strict=True))
+#: Parts of a day, with their hours [start, end) in local time.
+DAY_PARTS = {"am": (8, 12), "pm": (12, 18), "eve": (18, 22)}
+DAY_PART_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "eve": _l("Evening")}
+#: Every weekly availability slot, such as ``sat-am``.
+SLOTS = tuple(f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS)
+
+DEFAULT_MONTHLY_LIMIT = 2
+
+ID_NUMBER_LENGTH = 18
+
+
+class VolunteerProfile(db.Model):
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    #: The responsible social worker (两工联动).
+    linked_social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
+                                                                index=True)
+    #: Resident ID number (居民身份证号), shown masked except to staff of the volunteer's station.
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_date: Mapped[date | None]
+    #: Codes from `SKILLS`.
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    skills_other: Mapped[str] = mapped_column(String(200), default="")
+    #: Codes from `TARGET_GROUPS`.
+    interest_groups: Mapped[list] = mapped_column(JSON, default=list)
+    #: Free tags matched against themes' tags (敬老, 助残, 禁毒 ...).
+    interest_themes: Mapped[list] = mapped_column(JSON, default=list)
+    #: Weekly slots from `SLOTS`.
+    availability: Mapped[list] = mapped_column(JSON, default=list)
+    #: Activities a month the volunteer is happy to be matched to.
+    monthly_limit: Mapped[int] = mapped_column(default=DEFAULT_MONTHLY_LIMIT)
+    #: When the volunteer agreed that skills, interests and availability may be used.
+    consent_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    community: Mapped[Community | None] = relationship()
+    linked_social_worker: Mapped[User | None] = relationship(foreign_keys=[linked_social_worker_id])
+
+
+team_members = Table(
+    "volunteer_team_members", db.metadata,
+    Column("team_id", ForeignKey("volunteer_teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class VolunteerTeam(db.Model):
+    """A volunteer service team (志愿服务队) led by a social worker."""
+
+    __tablename__ = "volunteer_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    leader: Mapped[User] = relationship()
+    members: Mapped[list[User]] = relationship(secondary=team_members, order_by=User.id)
+
+
+# --- where a resident lives, for the core --------------------------------------------------------
+
+def home_of(user) -> "VolunteerProfile | None":
+    """The resident's home community and linked social worker, as the core's `org.home_of`
+    asks for them (installed by `volunteers.init_app`)."""
+    return db.session.get(VolunteerProfile, user.id)
+
+
+# --- services ---------------------------------------------------------------------------------
+
+def volunteer_number(user_id: int) -> str:
+    """The volunteer's number on certificates and exports: ``NS`` and the user id, zero-padded."""
+    return f"NS{user_id:06d}"
+
+
+def mask_id_number(id_number: str | None) -> str:
+    """``440115199001011234`` → ``4401**********1234``."""
+    if not id_number:
+        return ""
+    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+
+
+def valid_id_number(id_number: str) -> bool:
+    """Mainland resident ID: 17 digits and a check character (GB 11643)."""
+    if len(id_number) != ID_NUMBER_LENGTH or not id_number[:17].isdigit():
+        return False
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    total = sum(int(digit) * weight for digit, weight in zip(id_number[:17], weights, strict=True))
+    return "10X98765432"[total % 11] == id_number[17].upper()
+
+
+def can_see_id_number(viewer, profile: VolunteerProfile) -> bool:
+    """The volunteer and staff of their station; nobody else sees it unmasked."""
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if viewer.id == profile.user_id:
+        return True
+    station = profile.community.station if profile.community else None
+    return can_manage_station(viewer, station.id if station else None)
+
+
+def shown_id_number(viewer, profile: VolunteerProfile) -> str:
+    if can_see_id_number(viewer, profile):
+        return profile.id_number or ""
+    return mask_id_number(profile.id_number)
+
+
+def profile_for(user) -> VolunteerProfile:
+    """The user's volunteer profile, created empty on first use."""
+    profile = home_of(user)
+    if profile is None:
+        profile = VolunteerProfile(user_id=user.id, skills=[], interest_groups=[],
+                                   interest_themes=[], availability=[],
+                                   monthly_limit=DEFAULT_MONTHLY_LIMIT)
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def linked_count(social_worker_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(VolunteerProfile).where(
+        VolunteerProfile.linked_social_worker_id == social_worker_id))
+
+
+def choose_social_worker(community: Community) -> User | None:
+    """From the grid team covering `community`, the social worker with fewest linked volunteers."""
+    team = grid_team_for(community)
+    if team is None:
+        return None
+    workers = [post.user for post in team.posts if has_role(post.user, Role.SOCIAL_WORKER)
+               and post.user.is_active]
+    if not workers:
+        return None
+    return min(workers, key=lambda worker: (linked_count(worker.id), worker.id))
+
+
+def update_profile(profile: VolunteerProfile, data: dict) -> VolunteerProfile:
+    """Apply validated fields. Moving to another community re-links the volunteer."""
+    data = dict(data)
+    consent = data.pop("consent", None)
+    moved = "community_id" in data and data["community_id"] != profile.community_id
+    for field, value in data.items():
+        setattr(profile, field, value)
+    if consent is not None:
+        profile.consent_at = (profile.consent_at or now()) if consent else None
+    if profile.consent_at is None:
+        # Without consent we keep only the basic record (名, 号, 证件): nothing optional.
+        profile.skills, profile.skills_other = [], ""
+        profile.interest_groups, profile.interest_themes, profile.availability = [], [], []
+    if moved or (profile.community_id and profile.linked_social_worker_id is None):
+        db.session.flush()
+        db.session.refresh(profile, ["community"])
+        worker = choose_social_worker(profile.community) if profile.community else None
+        profile.linked_social_worker_id = worker.id if worker else None
+    db.session.flush()
+    return profile
+
+
+def relink(profile: VolunteerProfile, social_worker: User, *, by: User, reason: str = ""
+           ) -> VolunteerProfile:
+    """Staff change a volunteer's responsible social worker."""
+    station = profile.community.station if profile.community else None
+    if not can_manage_station(by, station.id if station else None):
+        raise PermissionDenied(_("Only staff of the volunteer's station can change the link."))
+    worker_post = db.session.get(StaffPost, social_worker.id)
+    if not has_role(social_worker, Role.SOCIAL_WORKER) or worker_post is None \
+            or (station is not None and worker_post.station_id != station.id):
+        raise InvalidInput(fields={"social_worker_id": [
+            _("Choose a social worker of the volunteer's station.")]})
+    old = profile.linked_social_worker_id
+    profile.linked_social_worker_id = social_worker.id
+    audit.record("volunteer.relink", f"user:{profile.user_id}", actor=by, reason=reason or None,
+                 old=old, new=social_worker.id)
+    db.session.flush()
+    return profile
+
+
+def linked_volunteers(social_worker: User) -> list[VolunteerProfile]:
+    return list(db.session.scalars(
+        select(VolunteerProfile).where(VolunteerProfile.linked_social_worker_id == social_worker.id)
+        .join(User, User.id == VolunteerProfile.user_id).order_by(User.name)))
+
+
+def teams_led_by(social_worker: User) -> list[VolunteerTeam]:
+    return list(db.session.scalars(select(VolunteerTeam).where(
+        VolunteerTeam.leader_id == social_worker.id).order_by(VolunteerTeam.name)))
+
+
+def linked_volunteer_rows(social_worker: User, year: int, month: int) -> list[dict]:
+    """The social worker's linked volunteers with hours this month, last activity, attendance."""
+    from volunteers.activities.services import Activity, SignUp, month_bounds
+
+    profiles = linked_volunteers(social_worker)
+    ids = [profile.user_id for profile in profiles]
+    start, end = month_bounds(year, month)
+    minutes = ledger.earned_by_owner(ids, start, end)
+    last = dict(db.session.execute(
+        select(SignUp.user_id, func.max(Activity.starts_at)).join(SignUp.activity)
+        .where(SignUp.user_id.in_(ids), SignUp.status == "confirmed", Activity.ends_at <= now())
+        .group_by(SignUp.user_id)).all())
+    attended = {}
+    for user_id, attendance, count in db.session.execute(
+            select(SignUp.user_id, SignUp.attendance, func.count(SignUp.id))
+            .where(SignUp.user_id.in_(ids), SignUp.attendance.is_not(None))
+            .group_by(SignUp.user_id, SignUp.attendance)):
+        attended.setdefault(user_id, {})[attendance] = count
+    rows = []
+    for profile in profiles:
+        counts = attended.get(profile.user_id, {})
+        marked = counts.get("attended", 0) + counts.get("no_show", 0)
+        rows.append({
+            "profile": profile,
+            "minutes_this_month": minutes.get(profile.user_id, 0),
+            "last_activity_at": last.get(profile.user_id),
+            "attendance_rate": counts.get("attended", 0) / marked if marked else None,
+        })
+    return rows

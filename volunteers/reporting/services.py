@@ -1,0 +1,551 @@
+"""The figures of the station and district dashboards, computed for a `ReportFilters`.
+
+Every figure is one plain function that reads the database with aggregated queries (a fixed
+number of queries however many volunteers, activities or entries there are) and works alike on
+SQLite and PostgreSQL. The dashboard page, its charts and tables, and the JSON summary all show
+what these functions return, so a figure has exactly one definition: the docstring beside it.
+
+Scope, the same for every figure:
+
+* Period: the months from ``filters.first_month`` to ``filters.last_month``, both included, in
+  the platform's zone. `resolve_period` fills in a missing end (by default the last six months up
+  to the current one). Activity figures place an activity in the month it *starts*; ledger
+  figures place a transfer in the month it was *posted*.
+* Station: ``filters.station_id``, or every station when it is None (district administrators).
+  Activity figures take the activities *of* the station; volunteers belong to the station of
+  their home community (their volunteer profile's community).
+* Theme: ``filters.theme_id`` narrows the activity figures (coverage's "active", hours, activities,
+  attendance) to that theme's activities. The ledger does not know about themes, so the ledger
+  figures ignore it.
+
+Minutes are whole numbers everywhere; `hours` turns them into hours with one decimal for show.
+"""
+
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from timebank.clock import local, now
+from timebank.errors import InvalidInput
+from timebank.extensions import db
+from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.org.services import Community, Station
+from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus, month_bounds
+from volunteers.checkins.services import CheckIn, CheckInStatus, counted_as_hours
+from volunteers.profiles.services import VolunteerProfile
+from volunteers.reporting.filters import ReportFilters
+from volunteers.themes.services import Theme
+
+#: Months shown when the viewer does not choose: the current one and the five before it.
+DEFAULT_MONTHS = 6
+#: The longest period one dashboard covers (the month-by-month figures have a column a month).
+MAX_MONTHS = 60
+#: Activities that took place (or will): not drafts, not cancelled.
+HELD = (ActivityStatus.PUBLISHED, ActivityStatus.CLOSED)
+#: Check-ins that prove the volunteer came (for attendance); approved ones also earned hours.
+CAME = (CheckInStatus.APPROVED, CheckInStatus.CLOSED)
+
+
+# --- period -----------------------------------------------------------------------------------
+
+def _shift(month: tuple[int, int], offset: int) -> tuple[int, int]:
+    index = month[0] * 12 + month[1] - 1 + offset
+    return index // 12, index % 12 + 1
+
+
+def _count(first: tuple[int, int], last: tuple[int, int]) -> int:
+    return (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
+
+
+def resolve_period(filters: ReportFilters, today: date | None = None) -> ReportFilters:
+    """`filters` with both months set: a missing last month is the current month (or the first
+    month, if that is later), a missing first month is five months before the last. Refuses a
+    period longer than `MAX_MONTHS`."""
+    today = today or local(now()).date()
+    current = (today.year, today.month)
+    last = filters.last_month or max(filters.first_month or current, current)
+    first = filters.first_month or _shift(last, 1 - DEFAULT_MONTHS)
+    if _count(first, last) > MAX_MONTHS:
+        raise InvalidInput(fields={"to": [_("Choose at most %(count)d months.", count=MAX_MONTHS)]})
+    return replace(filters, first_month=first, last_month=last)
+
+
+def months(filters: ReportFilters) -> list[tuple[int, int]]:
+    """Every ``(year, month)`` of a resolved period, in order."""
+    return [_shift(filters.first_month, step)
+            for step in range(_count(filters.first_month, filters.last_month))]
+
+
+def _month_index(column, filters: ReportFilters):
+    """A SQL expression: the position in `months(filters)` of the month `column` falls in (in
+    the platform's zone, whatever the database's), or NULL outside the period."""
+    ends = [month_bounds(*month)[1] for month in months(filters)]
+    return case(*[(column < end, index) for index, end in enumerate(ends)], else_=None)
+
+
+def _in_period(column, filters: ReportFilters):
+    return and_(column >= filters.start, column < filters.end)
+
+
+def _activity_scope(statement, filters: ReportFilters):
+    """Activities of the period (by start), of the station in scope, of the theme if chosen."""
+    statement = statement.where(_in_period(Activity.starts_at, filters))
+    if filters.station_id is not None:
+        statement = statement.where(Activity.station_id == filters.station_id)
+    if filters.theme_id is not None:
+        statement = statement.where(Activity.theme_id == filters.theme_id)
+    return statement
+
+
+# --- presentation -----------------------------------------------------------------------------
+
+def hours(minutes: int) -> float:
+    """Minutes as hours rounded half up to one decimal: 125 → 2.1. Charts and tables both use it."""
+    return float((Decimal(minutes) / 60).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def hours_text(minutes: int) -> str:
+    """``2.1`` (``1,234.5`` for big numbers), in the reader's locale."""
+    return format_decimal(hours(minutes), format="#,##0.0")
+
+
+def percent(part: int, whole: int) -> float | None:
+    """`part` of `whole` in percent with one decimal, or None when `whole` is 0."""
+    if not whole:
+        return None
+    return float((Decimal(part) * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def percent_text(part: int, whole: int) -> str:
+    value = percent(part, whole)
+    return "–" if value is None else format_decimal(value, format="#,##0.0") + "%"
+
+
+# --- coverage ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CommunityCoverage:
+    station_id: int
+    station: str
+    community_id: int
+    community: str
+    #: Volunteer profiles whose home community this is (today).
+    registered: int
+    #: Of those, volunteers with hours served (an approved check-in) in the period.
+    active: int
+
+    @property
+    def share(self) -> float | None:
+        return percent(self.active, self.registered)
+
+
+def coverage(filters: ReportFilters) -> list[CommunityCoverage]:
+    """Registered and active volunteers in every community of the station(s) in scope.
+
+    * registered: volunteer profiles whose home community is the community, as they are now
+      (the period does not change it);
+    * active: those of them with at least one check-in that counts as hours served (approved,
+      and its ledger transfer not reversed: `checkins.counted_as_hours`) at an activity that
+      starts in the period (of the chosen theme, if any), at whichever station it took place;
+    * share active: active / registered, in percent (`CommunityCoverage.share`).
+
+    Communities with no volunteers are listed too, with zeros.
+    """
+    registered = (select(VolunteerProfile.community_id.label("community_id"),
+                         func.count(VolunteerProfile.user_id).label("count"))
+                  .where(VolunteerProfile.community_id.is_not(None))
+                  .group_by(VolunteerProfile.community_id).subquery())
+    served = select(VolunteerProfile.community_id.label("community_id"),
+                    func.count(distinct(CheckIn.user_id)).label("count")) \
+        .join(CheckIn, CheckIn.user_id == VolunteerProfile.user_id) \
+        .join(Activity, Activity.id == CheckIn.activity_id) \
+        .where(counted_as_hours(), _in_period(Activity.starts_at, filters))
+    if filters.theme_id is not None:
+        served = served.where(Activity.theme_id == filters.theme_id)
+    active = served.group_by(VolunteerProfile.community_id).subquery()
+    statement = (select(Station.id, Station.name, Community.id, Community.name,
+                        func.coalesce(registered.c.count, 0), func.coalesce(active.c.count, 0))
+                 .join(Community, Community.town_id == Station.town_id)
+                 .outerjoin(registered, registered.c.community_id == Community.id)
+                 .outerjoin(active, active.c.community_id == Community.id)
+                 .order_by(Station.id, Community.id))
+    if filters.station_id is not None:
+        statement = statement.where(Station.id == filters.station_id)
+    return [CommunityCoverage(*row) for row in db.session.execute(statement)]
+
+
+# --- hours served -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Served:
+    """Minutes of check-ins that count as hours served (`checkins.counted_as_hours`: approved,
+    and the approval's ledger transfer not reversed), the way the exports count them too."""
+
+    #: Scanned minutes (信用时): check-ins whose minutes were not changed by hand.
+    scanned: int = 0
+    #: Honour minutes (荣誉时): check-ins whose minutes staff set by hand, with a reason.
+    honour: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.scanned + self.honour
+
+
+@dataclass(frozen=True)
+class MonthServed:
+    year: int
+    month: int
+    served: Served
+
+
+def _split(rows) -> dict:
+    """``(key, adjusted, minutes)`` rows → key → `Served`."""
+    found: dict = {}
+    for key, adjusted, minutes in rows:
+        before = found.get(key, Served())
+        minutes = int(minutes or 0)
+        found[key] = replace(before, honour=before.honour + minutes) if adjusted \
+            else replace(before, scanned=before.scanned + minutes)
+    return found
+
+
+def hours_by_month(filters: ReportFilters) -> list[MonthServed]:
+    """Minutes served per month: the minutes of check-ins that count as hours (approved, and the
+    approval not reversed in the ledger since) at activities in scope, in the month the activity
+    starts, scanned (``CheckIn.adjusted`` false, 信用时) and honour (adjusted true, 荣誉时) apart.
+    Every month of the period is listed, zeros included."""
+    rows = _activity_scope(
+        select(_month_index(Activity.starts_at, filters).label("month"),
+               CheckIn.adjusted.label("adjusted"), CheckIn.minutes.label("minutes"))
+        .join(Activity, Activity.id == CheckIn.activity_id)
+        .where(counted_as_hours()), filters).subquery()
+    found = _split(db.session.execute(
+        select(rows.c.month, rows.c.adjusted, func.sum(rows.c.minutes))
+        .group_by(rows.c.month, rows.c.adjusted)))
+    return [MonthServed(year, month, found.get(index, Served()))
+            for index, (year, month) in enumerate(months(filters))]
+
+
+@dataclass(frozen=True)
+class ThemeFigures:
+    #: None for activities posted under no theme.
+    theme_id: int | None
+    title: str
+    year: int | None
+    month: int | None
+    #: The station whose own calendar holds the theme; None for the district's themes.
+    station_id: int | None
+    served: Served = field(default_factory=Served)
+    activities: int = 0
+
+    @property
+    def label(self) -> str:
+        if self.theme_id is None:
+            return _("No theme")
+        return _("%(title)s (%(year)d-%(month)02d)", title=self.title, year=self.year,
+                 month=self.month)
+
+
+_THEME_COLUMNS = (Theme.id, Theme.title, Theme.year, Theme.month, Theme.station_id)
+
+
+def _theme_order(figures: ThemeFigures):
+    return (figures.theme_id is None, figures.year or 0, figures.month or 0,
+            figures.station_id is not None, figures.station_id or 0, figures.theme_id or 0)
+
+
+def hours_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
+    """Minutes served per theme: the check-ins of `hours_by_month` grouped by the activity's
+    theme, scanned and honour apart. Only themes with minutes served are listed; activities
+    without a theme form a row of their own."""
+    rows = db.session.execute(_activity_scope(
+        select(*_THEME_COLUMNS, CheckIn.adjusted, func.sum(CheckIn.minutes))
+        .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
+        .outerjoin(Theme, Theme.id == Activity.theme_id)
+        .where(counted_as_hours())
+        .group_by(*_THEME_COLUMNS, CheckIn.adjusted), filters))
+    found = _split((tuple(row[:5]), row[5], row[6]) for row in rows)
+    return sorted((ThemeFigures(*key, served=served) for key, served in found.items()),
+                  key=_theme_order)
+
+
+def activities_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
+    """Activities per theme: activities in scope that are held (published or closed: not drafts,
+    not cancelled), counted by the month they start in and grouped by theme."""
+    rows = db.session.execute(_activity_scope(
+        select(*_THEME_COLUMNS, func.count(Activity.id))
+        .select_from(Activity).outerjoin(Theme, Theme.id == Activity.theme_id)
+        .where(Activity.status.in_(HELD))
+        .group_by(*_THEME_COLUMNS), filters))
+    return sorted((ThemeFigures(*row[:5], activities=int(row[5])) for row in rows),
+                  key=_theme_order)
+
+
+# --- attendance -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Attendance:
+    year: int | None
+    month: int | None
+    confirmed: int = 0
+    attended: int = 0
+    no_show: int = 0
+
+    @property
+    def unknown(self) -> int:
+        return self.confirmed - self.attended - self.no_show
+
+    @property
+    def attended_rate(self) -> float | None:
+        return percent(self.attended, self.confirmed)
+
+    @property
+    def no_show_rate(self) -> float | None:
+        return percent(self.no_show, self.confirmed)
+
+    @property
+    def unknown_rate(self) -> float | None:
+        return percent(self.unknown, self.confirmed)
+
+
+def attendance(filters: ReportFilters) -> tuple[list[Attendance], Attendance]:
+    """Attendance and no-shows per month, and over the whole period (the second value).
+
+    Counted over *confirmed* sign-ups (status ``confirmed``; not waitlisted, invited-only or
+    cancelled) of held activities in scope (published or closed, starting in the period, of the
+    chosen theme) that have *ended* by now. Each such sign-up is exactly one of:
+
+    * attended: ``SignUp.attendance == "attended"`` (set by check-in or by staff), or the
+      volunteer has an approved or closed (checked-out) check-in at the activity;
+    * no-show: not attended, and ``SignUp.attendance == "no_show"`` (set by staff or by the
+      scheduler's no-show job);
+    * unknown: neither (nobody has recorded it yet).
+
+    Rates are each count divided by the confirmed sign-ups, in percent with one decimal.
+    """
+    # Spelled so that no part is NULL (no check-in, no attendance yet): NOT NULL is not true.
+    recorded = func.coalesce(SignUp.attendance, "")
+    came = or_(recorded == "attended", and_(CheckIn.id.is_not(None), CheckIn.status.in_(CAME)))
+    rows = _activity_scope(
+        select(_month_index(Activity.starts_at, filters).label("month"),
+               case((came, 1), else_=0).label("attended"),
+               case((and_(~came, recorded == "no_show"), 1), else_=0).label("no_show"))
+        .select_from(SignUp).join(Activity, Activity.id == SignUp.activity_id)
+        .outerjoin(CheckIn, and_(CheckIn.activity_id == SignUp.activity_id,
+                                 CheckIn.user_id == SignUp.user_id))
+        .where(SignUp.status == SignUpStatus.CONFIRMED, Activity.status.in_(HELD),
+               Activity.ends_at <= now()), filters).subquery()
+    found = {month: (int(confirmed), int(attended or 0), int(no_show or 0))
+             for month, confirmed, attended, no_show in db.session.execute(
+                 select(rows.c.month, func.count(), func.sum(rows.c.attended),
+                        func.sum(rows.c.no_show)).group_by(rows.c.month))}
+    by_month = [Attendance(year, month, *found.get(index, (0, 0, 0)))
+                for index, (year, month) in enumerate(months(filters))]
+    total = Attendance(None, None, *(sum(getattr(row, name) for row in by_month)
+                                     for name in ("confirmed", "attended", "no_show")))
+    return by_month, total
+
+
+# --- the ledger -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class LedgerFigures:
+    """Minutes moved through the ledger in the period; see `ledger_figures` for each one."""
+
+    issued: int = 0
+    spent: int = 0
+    redeemed: int = 0
+    donated: int = 0
+    granted: int = 0
+    adjusted: int = 0
+    in_pools: int = 0
+
+    NAMES = ("issued", "spent", "redeemed", "donated", "granted", "adjusted", "in_pools")
+
+    def __add__(self, other: "LedgerFigures") -> "LedgerFigures":
+        return LedgerFigures(*(getattr(self, name) + getattr(other, name) for name in self.NAMES))
+
+
+@dataclass(frozen=True)
+class LedgerReport:
+    total: LedgerFigures
+    #: ``(station id or None, station name or None, figures)``: every station in scope; for the
+    #: whole district also a None row for what belongs to no station (if anything does).
+    by_station: list[tuple[int | None, str | None, LedgerFigures]]
+
+
+def _account_stations():
+    """Account id → the station it belongs to (NULL if none), as a subquery:
+
+    * a station's issuer account ``station:<id>:issuer`` → that station;
+    * a community pool ``pool:community:<id>`` → the station of the community's town;
+    * a member account → the station of the member's home community (volunteer profile).
+
+    Anything else (the district's adjustments account, other issuers and pools, merchants,
+    members without a home community) belongs to no station.
+    """
+    issuer_station, pool_station, member_station = aliased(Station), aliased(Station), aliased(Station)
+    pool_community, member_community = aliased(Community), aliased(Community)
+    return (select(Account.id.label("account_id"), Account.kind.label("kind"),
+                   func.coalesce(issuer_station.id, pool_station.id, member_station.id)
+                   .label("station_id"))
+            .select_from(Account)
+            .outerjoin(issuer_station, and_(
+                Account.kind == AccountKind.ISSUER,
+                Account.key == literal("station:") + cast(issuer_station.id, String)
+                + literal(":issuer")))
+            .outerjoin(pool_community, and_(
+                Account.kind == AccountKind.POOL,
+                Account.key == literal("pool:community:") + cast(pool_community.id, String)))
+            .outerjoin(pool_station, pool_station.town_id == pool_community.town_id)
+            .outerjoin(VolunteerProfile, and_(Account.kind == AccountKind.MEMBER,
+                                              VolunteerProfile.user_id == Account.owner_id))
+            .outerjoin(member_community, member_community.id == VolunteerProfile.community_id)
+            .outerjoin(member_station, member_station.town_id == member_community.town_id)
+            .subquery())
+
+
+def ledger_figures(filters: ReportFilters) -> LedgerReport:
+    """Hours issued, spent, redeemed, donated, granted from pools, adjusted, and in pools.
+
+    Read from the ledger's entries (never from check-ins or other records), over transfers
+    *posted* in the period. A reversal counts against the kind of the transfer it reverses, in
+    the month it was posted, so every figure is net of reversals. The "paying" legs of a
+    transfer are its debited entries (for a reversal: its credited entries, which undo them).
+
+    * issued: minutes paid out of issuer accounts by ``earn`` transfers (approved check-ins).
+      A station's: out of its issuer account ``station:<id>:issuer``.
+    * spent: minutes paid by ``spend`` transfers (mutual aid, payments to merchants by giving);
+      a station's: paid by members whose home community belongs to the station.
+    * redeemed: minutes paid by ``redeem`` transfers (partner merchants' payment codes);
+      a station's: paid by its members, as for spent.
+    * donated: minutes paid by members in ``donate`` transfers (to another member or a pool);
+      a station's: donated by its members.
+    * granted: minutes paid out of pools in ``donate`` transfers (pool grants to people in
+      difficulty); a station's: out of the pools of its communities.
+    * adjusted: the net minutes that ``adjust`` transfers (staff corrections, honour hours)
+      credited to accounts other than issuers (negative when more was taken back than added);
+      a station's: credited to its members.
+    * in pools: the balance of pool accounts at the end of the period (entries posted before
+      it); a station's: of the pools ``pool:community:<id>`` of its communities.
+
+    With no station chosen (the district), nothing is left out: issued, spent and redeemed are
+    the ledger's whole ``earn``, ``spend`` and ``redeem`` totals, donated + granted its whole
+    ``donate`` total, adjusted the whole ``adjust`` total, in pools every pool account.
+    The theme filter does not apply: transfers belong to no theme.
+    """
+    owners = _account_stations()
+    original = aliased(Transfer)
+    reversal = Transfer.kind == TransferKind.REVERSAL
+    rows = (select(owners.c.station_id.label("station_id"), owners.c.kind.label("account_kind"),
+                   case((reversal, original.kind), else_=Transfer.kind).label("kind"),
+                   case((and_(~reversal, Entry.minutes < 0), -Entry.minutes),
+                        (and_(reversal, Entry.minutes > 0), -Entry.minutes),
+                        else_=0).label("paid"),
+                   Entry.minutes.label("minutes"))
+            .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
+            .outerjoin(original, original.id == Transfer.reverses_id)
+            .join(owners, owners.c.account_id == Entry.account_id)
+            .where(_in_period(Transfer.posted_at, filters)))
+    if filters.station_id is not None:
+        rows = rows.where(owners.c.station_id == filters.station_id)
+    rows = rows.subquery()
+    sums: dict[int | None, dict[str, int]] = {}
+    for station_id, account_kind, kind, paid, minutes in db.session.execute(
+            select(rows.c.station_id, rows.c.account_kind, rows.c.kind, func.sum(rows.c.paid),
+                   func.sum(rows.c.minutes))
+            .group_by(rows.c.station_id, rows.c.account_kind, rows.c.kind)):
+        figures = sums.setdefault(station_id, dict.fromkeys(LedgerFigures.NAMES, 0))
+        paid, minutes = int(paid or 0), int(minutes or 0)
+        if kind == TransferKind.EARN:
+            figures["issued"] += paid
+        elif kind == TransferKind.SPEND:
+            figures["spent"] += paid
+        elif kind == TransferKind.REDEEM:
+            figures["redeemed"] += paid
+        elif kind == TransferKind.DONATE:
+            figures["granted" if account_kind == AccountKind.POOL else "donated"] += paid
+        elif kind == TransferKind.ADJUST and account_kind != AccountKind.ISSUER:
+            figures["adjusted"] += minutes
+
+    pools = (select(owners.c.station_id, func.sum(Entry.minutes))
+             .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
+             .join(owners, owners.c.account_id == Entry.account_id)
+             .where(owners.c.kind == AccountKind.POOL, Transfer.posted_at < filters.end)
+             .group_by(owners.c.station_id))
+    if filters.station_id is not None:
+        pools = pools.where(owners.c.station_id == filters.station_id)
+    for station_id, minutes in db.session.execute(pools):
+        sums.setdefault(station_id, dict.fromkeys(LedgerFigures.NAMES, 0))["in_pools"] = \
+            int(minutes or 0)
+
+    stations = select(Station.id, Station.name).order_by(Station.id)
+    if filters.station_id is not None:
+        stations = stations.where(Station.id == filters.station_id)
+    by_station = [(station_id, name, LedgerFigures(**sums.get(station_id, {})))
+                  for station_id, name in db.session.execute(stations)]
+    if filters.station_id is None and None in sums:
+        by_station.append((None, None, LedgerFigures(**sums[None])))
+    total = sum((figures for _id, _name, figures in by_station), LedgerFigures())
+    return LedgerReport(total=total, by_station=by_station)
+
+
+# --- everything at once -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Dashboard:
+    filters: ReportFilters
+    coverage: list[CommunityCoverage]
+    hours_by_month: list[MonthServed]
+    hours_by_theme: list[ThemeFigures]
+    activities_by_theme: list[ThemeFigures]
+    attendance_by_month: list[Attendance]
+    attendance: Attendance
+    ledger: LedgerReport
+
+    @property
+    def registered(self) -> int:
+        return sum(row.registered for row in self.coverage)
+
+    @property
+    def active(self) -> int:
+        return sum(row.active for row in self.coverage)
+
+    @property
+    def served(self) -> Served:
+        return Served(sum(row.served.scanned for row in self.hours_by_month),
+                      sum(row.served.honour for row in self.hours_by_month))
+
+    @property
+    def activities(self) -> int:
+        return sum(row.activities for row in self.activities_by_theme)
+
+
+def dashboard(filters: ReportFilters) -> Dashboard:
+    """Every figure of the dashboard for resolved `filters` (see `resolve_period`)."""
+    by_month, total = attendance(filters)
+    return Dashboard(filters=filters, coverage=coverage(filters),
+                     hours_by_month=hours_by_month(filters),
+                     hours_by_theme=hours_by_theme(filters),
+                     activities_by_theme=activities_by_theme(filters),
+                     attendance_by_month=by_month, attendance=total,
+                     ledger=ledger_figures(filters))
+
+
+def themes_in(filters: ReportFilters) -> list[Theme]:
+    """The themes a viewer may narrow the dashboard to: those of the period's months, the
+    district's and the station(s)' in scope."""
+    first, last = filters.first_month, filters.last_month
+    statement = select(Theme).where((Theme.year * 12 + Theme.month)
+                                    .between(first[0] * 12 + first[1], last[0] * 12 + last[1]))
+    if filters.station_id is not None:
+        statement = statement.where(or_(Theme.station_id.is_(None),
+                                        Theme.station_id == filters.station_id))
+    return list(db.session.scalars(statement.order_by(Theme.year, Theme.month,
+                                                      Theme.station_id.is_not(None),
+                                                      Theme.station_id, Theme.id)))
