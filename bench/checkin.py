@@ -56,12 +56,14 @@ from sqlalchemy import text
 
 from app import create_app
 from timebank.accounts import services as users
+from timebank.accounts.models import User, UserRole
 from timebank.accounts.permissions import Role
-from timebank.accounts.services import User, UserRole
 from timebank.clock import now
 from timebank.extensions import db
-from timebank.org.services import Community, GridTeam, ServicePoint, Station, Town, assign_post
-from volunteers.activities.services import Activity, create_activity
+from timebank.org.models import Community, GridTeam, ServicePoint, Station, Town
+from timebank.org.services import assign_post
+from volunteers.activities.models import Activity
+from volunteers.activities.services import create_activity
 from volunteers.checkins import services as checkins
 
 REPO = Path(__file__).resolve().parent.parent

@@ -42,15 +42,15 @@ from ledger import build_schema, config, progress  # bench/ledger.py, the script
 from sqlalchemy import insert
 
 from app import create_app
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.extensions import db
-from timebank.org.services import Community, Station, Town
-from volunteers.activities.services import Activity
-from volunteers.checkins.services import CheckIn
-from volunteers.profiles.services import VolunteerProfile
+from timebank.org.models import Community, Station, Town
+from volunteers.activities.models import Activity
+from volunteers.checkins.models import CheckIn
+from volunteers.profiles.models import VolunteerProfile
 from volunteers.reporting import exports
 from volunteers.reporting.filters import ReportFilters
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
 
 PER_ACTIVITY = 20
 #: Nobody logs in to the bench's users: a hash no password matches (hashing would dominate).

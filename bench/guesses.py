@@ -29,7 +29,7 @@ from timebank.config import DEFAULTS  # noqa: E402
 from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db  # noqa: E402
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind  # noqa: E402
+from timebank.ledger.models import AccountKind, TransferKind
 
 PASSWORD = "bench-password-1"  # noqa: S105
 

@@ -48,7 +48,7 @@ from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 
 BATCH = 50_000
 MEMBERS = 10  # members who post in the throughput run (each costs a password hash to create)

@@ -251,7 +251,7 @@ _names = itertools.count(1)
 @pytest.fixture
 def make_station(app):
     """A town with `communities` communities, its station, and one grid team covering them all."""
-    from timebank.org.services import Community, GridTeam, ServicePoint, Station, Town
+    from timebank.org.models import Community, GridTeam, ServicePoint, Station, Town
 
     def make(name=None, communities=2):
         number = next(_names)

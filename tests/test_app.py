@@ -135,7 +135,7 @@ def test_timebank_never_imports_volunteers():
 def test_seed_demo_is_idempotent(runner):
     from sqlalchemy import func, select
 
-    from timebank.accounts.services import User
+    from timebank.accounts.models import User
 
     assert runner.invoke(args=["seed-demo"]).exit_code == 0
     count = db.session.scalar(select(func.count(User.id)))

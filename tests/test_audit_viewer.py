@@ -7,7 +7,7 @@ import pytest
 from tests.conftest import log_in
 from timebank.accounts.permissions import Role
 from timebank.audit import services as audit
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import zone
 from timebank.extensions import db
 

@@ -3,9 +3,9 @@
 from sqlalchemy import func, select
 
 from tests.conftest import PASSWORD, log_in, post_form
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role
-from timebank.accounts.services import User
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.extensions import db
 
 NEW = {"name": "陈晓敏", "phone": "138 0013 8000", "password": "a-long-pass"}

@@ -10,7 +10,7 @@ from timebank.clock import now
 from timebank.extensions import db
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import Purpose
+from volunteers.checkins.models import Purpose
 
 pytestmark = pytest.mark.browser
 

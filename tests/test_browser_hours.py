@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, TransferKind
 
 pytestmark = pytest.mark.browser
 

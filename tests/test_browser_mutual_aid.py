@@ -11,10 +11,10 @@ from sqlalchemy import select
 from tests.browser import PHONE
 from tests.conftest import PASSWORD
 from timebank.clock import now
-from timebank.exchange.mutual_aid.services import HelpRequest
+from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, TransferKind
 
 pytestmark = pytest.mark.browser
 

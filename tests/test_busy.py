@@ -12,8 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from tests.conftest import PASSWORD, csrf_token, post_form
+from timebank.accounts import models as user_models
 from timebank.accounts import services as users
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.database import deferred_begin
 from timebank.errors import InvalidInput
 from timebank.extensions import db
@@ -121,6 +122,7 @@ def trace(app, monkeypatch):
 
     monkeypatch.setattr(users, "generate_password_hash", traced(users.generate_password_hash))
     monkeypatch.setattr(users, "check_password_hash", traced(users.check_password_hash))
+    monkeypatch.setattr(user_models, "check_password_hash", traced(user_models.check_password_hash))
     event.listen(db.engine, "begin", on_begin)
     yield events
     event.remove(db.engine, "begin", on_begin)

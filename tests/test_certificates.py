@@ -14,9 +14,9 @@ from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from volunteers.certificates import services as certificates
-from volunteers.certificates.services import Certificate
+from volunteers.certificates.models import Certificate
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn
+from volunteers.checkins.models import CheckIn
 
 ID_NUMBER = "440115199001011236"
 

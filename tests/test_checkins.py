@@ -11,16 +11,16 @@ from sqlalchemy import func, select
 
 from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Transfer
+from timebank.ledger.models import Transfer
 from timebank.notifications.services import Notification
 from volunteers import jobs
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn, Purpose
+from volunteers.checkins.models import CheckIn, Purpose
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

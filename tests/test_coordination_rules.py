@@ -7,7 +7,7 @@ from timebank.accounts.permissions import Role
 from timebank.errors import Conflict, PermissionDenied
 from timebank.extensions import db
 from volunteers.activities import services as activities
-from volunteers.activities.services import SignUp
+from volunteers.activities.models import SignUp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
 

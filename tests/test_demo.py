@@ -7,22 +7,24 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
 from tests.conftest import EDGE_INSTANTS, instant_id
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
-from timebank.accounts.services import User, get_by_phone
+from timebank.accounts.services import get_by_phone
 from timebank.clock import local, now
-from timebank.exchange.mutual_aid.services import HelpRequest
-from timebank.exchange.pools.services import PoolGrant
+from timebank.exchange.mutual_aid.models import HelpRequest
+from timebank.exchange.pools.models import PoolGrant
 from timebank.extensions import db
-from timebank.ledger.services import Account, Entry, Transfer
-from timebank.org.services import Community, GridTeam, StaffPost, Station
+from timebank.ledger.models import Account, Entry, Transfer
+from timebank.org.models import Community, GridTeam, StaffPost, Station
+from volunteers import vocabulary
 from volunteers.activities import services as activities
-from volunteers.activities.services import Activity, SignUp
-from volunteers.checkins.services import CheckIn
+from volunteers.activities.models import Activity, SignUp
+from volunteers.checkins.models import CheckIn
 from volunteers.demo import seed as volunteers_demo
 from volunteers.profiles import services as profiles
-from volunteers.profiles.services import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
 from volunteers.themes import services as themes
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
 
 
 def _counts() -> dict:
@@ -66,9 +68,9 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
         if profile.consent_at is None:
             assert not (profile.skills or profile.interest_groups or profile.availability
                         or profile.interest_themes)
-        assert set(profile.skills) <= set(profiles.SKILLS)
-        assert set(profile.interest_groups) <= set(profiles.TARGET_GROUPS)
-        assert set(profile.availability) <= set(profiles.SLOTS)
+        assert set(profile.skills) <= set(vocabulary.SKILLS)
+        assert set(profile.interest_groups) <= set(vocabulary.TARGET_GROUPS)
+        assert set(profile.availability) <= set(vocabulary.SLOTS)
         assert 1 <= profile.monthly_limit <= 4
         if profile.id_number:
             assert profiles.valid_id_number(profile.id_number)

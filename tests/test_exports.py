@@ -20,16 +20,16 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import local
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from volunteers.activities.services import SignUp
+from volunteers.activities.models import SignUp
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn
+from volunteers.checkins.models import CheckIn
 from volunteers.reporting import exports
 from volunteers.reporting.filters import ReportFilters
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ID_NUMBER = "440115199001011231"

@@ -22,14 +22,14 @@ from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.config import DEFAULTS
 from timebank.exchange.merchants import services as merchants
-from timebank.exchange.merchants.services import Redemption
+from timebank.exchange.merchants.models import Redemption
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, TransferKind
 from timebank.notifications.services import Notification
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn
+from volunteers.checkins.models import CheckIn
 
 MEMBER_TRIES, MERCHANT_TRIES = 5, 20  # the first budgets of the defaults
 assert DEFAULTS["PAYMENT_CODE_MEMBER_LIMIT"].startswith(f"{MEMBER_TRIES} per 10 minutes")

@@ -9,7 +9,7 @@ from tests.conftest import post_form
 from timebank.accounts.permissions import Role
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 
 
 @pytest.fixture

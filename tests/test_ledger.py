@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select, text
 
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from tests.concurrency import run_at_once
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, TransferKind
+from timebank.ledger.models import Account, AccountKind, TransferKind
 
 
 @pytest.fixture

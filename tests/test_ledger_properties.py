@@ -8,10 +8,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, select
 
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 
 MEMBERS = 4
 #: Member 3 may go 60 minutes below zero; the others may not go below zero.

@@ -14,9 +14,9 @@ from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.notifications.services import Notification
 from volunteers import jobs
-from volunteers.activities.services import SignUp, SignUpStatus
+from volunteers.activities.models import SignUp, SignUpStatus
 from volunteers.matching import scoring as matching
-from volunteers.matching.services import MatchProposal, MatchRun, ProposalStatus
+from volunteers.matching.models import MatchProposal, MatchRun, ProposalStatus
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -13,10 +13,10 @@ from timebank.accounts import services as users
 from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.exchange.merchants import services as merchants
-from timebank.exchange.merchants.services import MerchantItem, Redemption
+from timebank.exchange.merchants.models import MerchantItem, Redemption
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ from sqlalchemy import func, select
 
 from tests.conftest import log_in, post_form
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import now
-from timebank.exchange.mutual_aid.services import HelpRequest
+from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.notifications.services import Notification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

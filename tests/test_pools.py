@@ -9,14 +9,14 @@ from sqlalchemy import func, select
 
 from tests.conftest import EDGE_INSTANTS, instant_id, log_in, post_form
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import local, now
 from timebank.errors import Conflict
 from timebank.exchange.pools import services as pools
-from timebank.exchange.pools.services import PoolGrant
+from timebank.exchange.pools.models import PoolGrant
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.notifications.services import Notification
 from volunteers.profiles.services import profile_for, update_profile
 

@@ -19,11 +19,11 @@ from timebank.clock import local, now
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 from volunteers.activities import services as activities
-from volunteers.activities.services import SignUp
+from volunteers.activities.models import SignUp
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn
+from volunteers.checkins.models import CheckIn
 from volunteers.reporting import services as reports
 from volunteers.reporting.filters import filters_for
 from volunteers.themes import services as themes

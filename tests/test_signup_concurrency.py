@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from timebank.extensions import db
-from volunteers.activities.services import SignUp, SignUpStatus
+from volunteers.activities.models import SignUp, SignUpStatus
 
 THREADS = 20
 

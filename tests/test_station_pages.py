@@ -10,11 +10,11 @@ from sqlalchemy import func, select
 from tests.conftest import post_form
 from tests.test_volunteer_pages import times_this_month
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.clock import local, now
 from timebank.extensions import db
 from volunteers.activities import services as activities
-from volunteers.activities.services import Activity, SignUp
+from volunteers.activities.models import Activity, SignUp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
 
@@ -247,7 +247,7 @@ def test_id_numbers_are_masked_for_another_station_and_shown_to_the_volunteers_o
 def test_my_linked_volunteers_with_hours_attendance_and_relinking(
         client, login, station, worker, make_staff, make_volunteer, make_activity, make_station):
     from timebank.ledger import services as ledger
-    from timebank.ledger.services import AccountKind, TransferKind
+    from timebank.ledger.models import AccountKind, TransferKind
 
     colleague = make_staff(station, name="张社工")
     community = station.town.communities[0]

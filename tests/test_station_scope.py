@@ -9,16 +9,16 @@ from sqlalchemy import func, select
 
 from tests.conftest import SHANGHAI, log_in
 from timebank.accounts.permissions import Role
-from timebank.audit.services import AuditEntry
+from timebank.audit.models import AuditEntry
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, Transfer, TransferKind
+from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
-from volunteers.matching.services import MatchProposal, MatchRun
+from volunteers.matching.models import MatchProposal, MatchRun
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
 STAFF_API = {

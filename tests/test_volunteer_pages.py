@@ -10,7 +10,7 @@ from tests.conftest import post_form
 from timebank.clock import local, now
 from timebank.extensions import db
 from volunteers.activities import services as activities
-from volunteers.activities.services import SignUp, SignUpStatus
+from volunteers.activities.models import SignUp, SignUpStatus
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
 

@@ -13,7 +13,7 @@ from timebank.accounts.services import get_by_phone
 from timebank.clock import local, now
 from timebank.extensions import db
 from volunteers.activities import services as activities
-from volunteers.activities.services import Activity, SignUp, SignUpStatus
+from volunteers.activities.models import Activity, SignUp, SignUpStatus
 from volunteers.themes import services as themes
 
 ACTIVITY_FIELDS = {"id", "title", "description", "theme_id", "station_id", "community_id",
@@ -535,7 +535,7 @@ def test_my_sign_ups_list_the_live_ones_with_their_activity(client, station, wor
 # --- the volunteer profile --------------------------------------------------------------------------
 
 def test_a_new_member_sees_an_empty_profile_without_one_being_created(client, make_user, api_token):
-    from volunteers.profiles.services import VolunteerProfile
+    from volunteers.profiles.models import VolunteerProfile
 
     user = make_user()
     body = client.get("/api/v1/me/volunteer-profile", headers=api_token(user)).get_json()
@@ -547,7 +547,7 @@ def test_a_new_member_sees_an_empty_profile_without_one_being_created(client, ma
 
 
 def test_skills_interests_and_availability_need_consent(client, make_user, api_token):
-    from volunteers.profiles.services import VolunteerProfile
+    from volunteers.profiles.models import VolunteerProfile
 
     user = make_user()
     headers = api_token(user)
@@ -615,8 +615,8 @@ def test_id_numbers_are_shown_in_full_only_to_the_volunteer_and_their_station(
         app, client, station, worker, make_station, make_staff, make_volunteer, make_user, api_token):
     from flask_login import login_user
 
-    from volunteers.activities.api import profile_json
-    from volunteers.profiles.services import VolunteerProfile
+    from volunteers.profiles.api import profile_json
+    from volunteers.profiles.models import VolunteerProfile
 
     volunteer = make_volunteer(station.town.communities[0], id_number="44011519900101123X")
     url = f"/api/v1/volunteers/{volunteer.id}/profile"

@@ -13,7 +13,7 @@ from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, TransferKind
 
 DEMO_PASSWORD = "demo1234"  # noqa: S105 (documented in the README, refused in production)
 

@@ -165,3 +165,11 @@ def register_error_handlers(app):
     app.register_error_handler(
         ValidationError, lambda error: _service_error(invalid_input_from(error))
     )
+
+
+def referenced(lookup, row_id):
+    """A row named in a request body; an unknown id is a field error (422), not a 404."""
+    try:
+        return lookup(row_id)
+    except NotFound as error:
+        raise InvalidInput(fields=error.fields) from error

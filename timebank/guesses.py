@@ -36,7 +36,7 @@ from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.clock import now
 from timebank.errors import ServiceError
 from timebank.extensions import db

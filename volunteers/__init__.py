@@ -6,8 +6,22 @@ This package imports `timebank`; the reverse never happens.
 
 
 def init_app(app) -> None:
-    from volunteers import activities, certificates, checkins, demo, jobs, matching, profiles, reporting
+    from volunteers import (
+        activities,
+        certificates,
+        checkins,
+        demo,
+        jobs,
+        matching,
+        pages,
+        profiles,
+        reporting,
+        themes,
+    )
 
-    for package in (profiles, checkins, activities, matching, certificates, reporting, demo):
+    # Features add their routes to the shared blueprints first; then they are registered once.
+    for package in (profiles, themes, checkins, activities, matching, certificates, reporting, demo):
         package.init_app(app)
+    for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp):
+        app.register_blueprint(blueprint)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.notifications.services import notify
-from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
 from volunteers.checkins import services as checkins
 from volunteers.matching import services as match_runs
 

@@ -13,15 +13,18 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_login import UserMixin
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
+    User,
+    UserRole,
+    _new_stamp,
+)
 from timebank.accounts.permissions import Role
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, now
+from timebank.clock import now
 from timebank.errors import Conflict, InvalidInput
 from timebank.extensions import db
 from timebank.signals import user_registered
@@ -31,56 +34,6 @@ PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 PASSWORD_MIN_LENGTH = 8
 #: A real hash to check against when the phone is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
-
-
-def _new_stamp() -> str:
-    return secrets.token_hex(16)
-
-
-class UserRole(db.Model):
-    __tablename__ = "user_roles"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    role: Mapped[str] = mapped_column(String(32), primary_key=True)
-
-
-class User(UserMixin, db.Model):
-    __tablename__ = "users"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: Eleven-digit mainland mobile number; the login.
-    phone: Mapped[str] = mapped_column(String(11), unique=True)
-    #: Real name (实名), as on the ID card.
-    name: Mapped[str] = mapped_column(String(40))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    #: Renewed on password change; signed API tokens carry it, so old tokens stop working.
-    security_stamp: Mapped[str] = mapped_column(String(32), default=_new_stamp)
-    active: Mapped[bool] = mapped_column(default=True)
-    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
-
-    roles: Mapped[list[UserRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
-    )
-
-    @property
-    def role_names(self) -> list[str]:
-        return [role.role for role in self.roles]
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        """What the session and the remember-me cookie keep: the id and the security stamp, so
-        a password change (a new stamp) ends every other browser's login."""
-        return f"{self.id}:{self.security_stamp}"
-
-    def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
-
-    def __repr__(self) -> str:
-        return f"<User {self.id} {self.phone}>"
 
 
 def normalise_phone(raw: str) -> str:

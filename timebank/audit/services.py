@@ -1,33 +1,16 @@
 """The audit log: who did what, when and why. Rows are only ever added."""
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from flask import has_request_context, request
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, Select, String, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Select, or_, select
 
-from timebank.clock import UTCDateTime, now, zone
+from timebank.audit.models import (  # noqa: F401 (the models, for callers of this module)
+    AuditEntry,
+)
+from timebank.clock import zone
 from timebank.extensions import db
-
-
-class AuditEntry(db.Model):
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[Any] = mapped_column(UTCDateTime, default=now, index=True)
-    #: Null for anonymous actions (a failed login) and for the system (scheduled jobs).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
-    #: Dotted verb such as ``user.register`` or ``ledger.transfer``.
-    action: Mapped[str] = mapped_column(String(64), index=True)
-    #: What it was done to, as ``kind:id`` (``user:5``, ``transfer:12``).
-    subject: Mapped[str | None] = mapped_column(String(64), index=True)
-    reason: Mapped[str | None] = mapped_column(String(500))
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
-    ip: Mapped[str | None] = mapped_column(String(45))
-
-    actor = relationship("User", lazy="joined")
 
 
 def record(action: str, subject: str | None = None, *, actor=None, reason=None, **details):

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role, role_required
-from timebank.accounts.services import User
 from timebank.errors import PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.ledger import services as ledger

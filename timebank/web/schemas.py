@@ -97,6 +97,41 @@ class LocalDateTime(fields.AwareDateTime):
         return super()._serialize(value, attr, obj, **kwargs)
 
 
+#: Tags and free-text lists may be separated by commas (either width), 、 or semicolons.
+TAG_SEPARATORS = re.compile(r"[,，、;；\n]+")
+
+
+class TagList(fields.Field):
+    """Short words as a list; a string is split at commas, 、 and semicolons."""
+
+    default_error_messages = {"invalid": _l("Enter words separated by commas.")}
+
+    def __init__(self, max_items: int = 20, max_length: int = 20, **kwargs):
+        super().__init__(**kwargs)
+        self.max_items, self.max_length = max_items, max_length
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return list(value or [])
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            value = TAG_SEPARATORS.split(value)
+        if not isinstance(value, list | tuple) or not all(isinstance(tag, str) for tag in value):
+            raise self.make_error("invalid")
+        tags = []
+        for tag in (tag.strip() for tag in value):
+            if tag and tag not in tags:
+                tags.append(tag)
+        if len(tags) > self.max_items or any(len(tag) > self.max_length for tag in tags):
+            raise ValidationError(str(_l("At most %(count)d words of up to %(length)d characters each.",
+                                         count=self.max_items, length=self.max_length)))
+        return tags
+
+
+def one_of(choices, message) -> validate.OneOf:
+    return validate.OneOf(list(choices), error=message)
+
+
 class Phone(fields.String):
     """A mainland mobile number, normalised to 11 digits on load."""
 

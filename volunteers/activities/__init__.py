@@ -2,8 +2,4 @@
 
 
 def init_app(app) -> None:
-    from volunteers.activities import api, station, views
-
-    app.register_blueprint(views.bp)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(station.bp)
+    from volunteers.activities import api, station, views  # noqa: F401 (routes on the shared blueprints)

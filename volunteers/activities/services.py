@@ -12,121 +12,28 @@ Rules kept here:
   volunteer's row, always in that order.
 """
 
-from enum import StrEnum
-from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, func, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import func, select
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, local, month_bounds, now
+from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
-from timebank.org.services import Community, Station, can_manage_station, require_station_staff
-from volunteers.profiles.services import SKILLS, TARGET_GROUPS
-from volunteers.themes.services import Theme
-
-
-class ActivityStatus(StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    CLOSED = "closed"
-    CANCELLED = "cancelled"
-
-
-class SignUpStatus(StrEnum):
-    CONFIRMED = "confirmed"
-    WAITLISTED = "waitlisted"
-    INVITED = "invited"
-    CANCELLED = "cancelled"
-
-
-class CreditMode(StrEnum):
-    """How hours are credited: scanned time in and out, or a fixed amount per attendance."""
-
-    SCANNED = "scanned"
-    FIXED = "fixed"
-
-
-STATUS_LABELS = {
-    ActivityStatus.DRAFT: _l("Draft"),
-    ActivityStatus.PUBLISHED: _l("Published"),
-    ActivityStatus.CLOSED: _l("Closed"),
-    ActivityStatus.CANCELLED: _l("Cancelled"),
-    SignUpStatus.CONFIRMED: _l("Confirmed"),
-    SignUpStatus.WAITLISTED: _l("On the waiting list"),
-    SignUpStatus.INVITED: _l("Invited"),
-}
-
-#: Sign-ups that hold the volunteer's time (and, except waitlisted, a place).
-HOLDING = (SignUpStatus.CONFIRMED, SignUpStatus.WAITLISTED, SignUpStatus.INVITED)
-TAKING_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED)
-
-
-class Activity(db.Model):
-    __tablename__ = "activities"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(String(2000), default="")
-    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id"), index=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    #: Where it takes place.
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    place: Mapped[str] = mapped_column(String(120), default="")
-    #: A code from `TARGET_GROUPS`: who the activity serves.
-    target_group: Mapped[str] = mapped_column(String(20), default="community")
-    starts_at: Mapped[Any] = mapped_column(UTCDateTime, index=True)
-    ends_at: Mapped[Any] = mapped_column(UTCDateTime)
-    slots: Mapped[int]
-    #: Codes from `SKILLS`.
-    required_skills: Mapped[list] = mapped_column(JSON, default=list)
-    credit_mode: Mapped[str] = mapped_column(String(10), default=CreditMode.SCANNED)
-    #: Minutes credited per attendance when `credit_mode` is fixed.
-    fixed_minutes: Mapped[int | None]
-    allow_walk_ins: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT, index=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
-
-    theme: Mapped[Theme | None] = relationship()
-    station: Mapped[Station] = relationship()
-    community: Mapped[Community] = relationship()
-    created_by: Mapped[User] = relationship()
-
-    @property
-    def minutes_long(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
-
-    @property
-    def has_ended(self) -> bool:
-        return self.ends_at <= now()
-
-
-class SignUp(db.Model):
-    __tablename__ = "signups"
-    __table_args__ = (
-        # One live sign-up per volunteer and activity; cancelled ones stay as history.
-        Index("uq_signups_live", "activity_id", "user_id", unique=True,
-              sqlite_where=text("status != 'cancelled'"),
-              postgresql_where=text("status != 'cancelled'")),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12))
-    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
-    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
-    #: Set after the activity: ``attended`` or ``no_show`` (by check-in, or by hand).
-    attendance: Mapped[str | None] = mapped_column(String(10))
-
-    activity: Mapped[Activity] = relationship(lazy="joined")
-    user: Mapped[User] = relationship()
-
+from timebank.org.models import Station
+from timebank.org.services import can_manage_station, require_station_staff
+from volunteers.activities.models import (  # noqa: F401 (the models, for callers of this module)
+    HOLDING,
+    STATUS_LABELS,
+    TAKING_A_PLACE,
+    Activity,
+    ActivityStatus,
+    CreditMode,
+    SignUp,
+    SignUpStatus,
+)
+from volunteers.vocabulary import SKILLS, TARGET_GROUPS
 
 # --- activities -------------------------------------------------------------------------------
 

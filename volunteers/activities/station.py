@@ -1,66 +1,38 @@
-"""Desktop pages for station staff: the station's activities with their sign-ups and attendance,
-my linked volunteers and teams (两工联动), and the theme calendar (一月一主题).
+"""Desktop pages for station staff: the station's activities with their sign-ups and attendance.
+(Linked volunteers live in `volunteers.profiles.station`, the theme calendar in
+`volunteers.themes.views`.)
 
 A staff member's station is their `StaffPost`. Who may change what is decided by the services
 (`activities`, `profiles`, `themes`), which raise `PermissionDenied` (403) for another station.
 """
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
-from timebank.accounts.permissions import Role, has_role, role_required
-from timebank.accounts.services import User
-from timebank.clock import MAX_YEAR, MIN_YEAR, local, now
-from timebank.errors import InvalidInput, PermissionDenied, ServiceError
+from timebank.accounts.permissions import Role, role_required
+from timebank.clock import local, now
+from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.services import Community, StaffPost, Station, Town
+from timebank.org.models import Community, Station, Town
 from timebank.web.forms import load_html_form
 from volunteers.activities import services as activities
-from volunteers.activities.schemas import (
-    ActivityFormSchema,
-    AttendanceFormSchema,
-    RelinkFormSchema,
-    ThemeFormSchema,
-)
-from volunteers.activities.services import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
-from volunteers.activities.views import month_label, prime, prime_places
+from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.activities.schemas import ActivityFormSchema, AttendanceFormSchema
 from volunteers.matching import services as match_runs
+from volunteers.pages import hold_post, month_label, my_station, prime
+from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
-
-bp = Blueprint("station", __name__, url_prefix="/station")
 
 #: How the sign-ups list is ordered: who holds a place, who is asked, who waits, who left.
 SIGN_UP_ORDER = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED, SignUpStatus.WAITLISTED,
                  SignUpStatus.CANCELLED)
 #: Months ahead whose themes the activity form offers.
 THEME_MONTHS_AHEAD = 2
-
-
-@bp.context_processor
-def _labels() -> dict:
-    return {"STATUS_LABELS": activities.STATUS_LABELS, "TARGET_GROUPS": profiles.TARGET_GROUPS,
-            "SKILLS": profiles.SKILLS}
-
-
-def my_station() -> Station:
-    """The station of the logged-in staff member; without a post there is nothing to show."""
-    post = _hold_post()
-    if post is None:
-        raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
-                                 "to add you."))
-    return post.station
-
-
-def _hold_post():
-    """The viewer's post, held for the request: permission checks per row then find it loaded
-    (the session keeps rows only while something refers to them)."""
-    g.staff_post = org.post_of(current_user)
-    return g.staff_post
 
 
 def _months_from_now(count: int) -> list[tuple[int, int]]:
@@ -216,7 +188,7 @@ def edit_activity(activity_id: int):
 @role_required(Role.SOCIAL_WORKER)
 def activity_detail(activity_id: int):
     activity = activities.get_activity(activity_id)
-    _hold_post()
+    hold_post()
     org.require_station_staff(current_user, activity.station_id)
     order = case({status.value: rank for rank, status in enumerate(SIGN_UP_ORDER)},
                  value=SignUp.status)
@@ -280,92 +252,3 @@ def attendance(sign_up_id: int):
 
 # --- my linked volunteers ---------------------------------------------------------------------
 
-def _station_social_workers(station_id: int) -> list[User]:
-    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station_id))
-    workers = [post.user for post in posts if post.user.is_active
-               and has_role(post.user, Role.SOCIAL_WORKER)]
-    return sorted(workers, key=lambda worker: (worker.name, worker.id))
-
-
-@bp.get("/volunteers")
-@role_required(Role.SOCIAL_WORKER)
-def volunteers():
-    station = my_station()
-    today = local(now())
-    rows = profiles.linked_volunteer_rows(current_user, today.year, today.month)
-    places = prime_places(row["profile"].community_id for row in rows)
-    teams = list(db.session.scalars(
-        select(profiles.VolunteerTeam).where(profiles.VolunteerTeam.leader_id == current_user.id)
-        .options(selectinload(profiles.VolunteerTeam.members)).order_by(profiles.VolunteerTeam.name)))
-    return render_template(
-        "station/volunteers.html", station=station, rows=rows, teams=teams, places=places,
-        month=month_label(today),
-        id_numbers={row["profile"].user_id: profiles.shown_id_number(current_user, row["profile"])
-                    for row in rows},
-        workers=_station_social_workers(station.id))
-
-
-@bp.post("/volunteers/<int:user_id>/relink")
-@role_required(Role.SOCIAL_WORKER)
-def relink(user_id: int):
-    station = my_station()
-    profile = db.session.get(profiles.VolunteerProfile, user_id)
-    if profile is None:
-        abort(404)
-    data, errors = load_html_form(RelinkFormSchema(), request.form)
-    workers = {worker.id: worker for worker in _station_social_workers(station.id)}
-    if data is None or data["social_worker_id"] not in workers:
-        flash(_("Choose a social worker of this station."), "error")
-        return redirect(url_for(".volunteers"))
-    try:
-        profiles.relink(profile, workers[data["social_worker_id"]], by=current_user,
-                        reason=data["reason"])
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(message for messages in error.fields.values() for message in messages), "error")
-        return redirect(url_for(".volunteers"))
-    db.session.commit()
-    flash(_("%(volunteer)s is now linked with %(worker)s.", volunteer=profile.user.name,
-            worker=workers[data["social_worker_id"]].name), "success")
-    return redirect(url_for(".volunteers"))
-
-
-# --- theme calendar ---------------------------------------------------------------------------
-
-@bp.route("/themes", methods=["GET", "POST"])
-@role_required(Role.SOCIAL_WORKER)
-def theme_calendar():
-    station = my_station()
-    year = request.values.get("year", type=int)
-    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
-        year = local(now()).year
-    errors, failed = {}, None
-    if request.method == "POST":
-        data, errors = load_html_form(ThemeFormSchema(), request.form)
-        if data is not None:
-            year = data["year"]
-            station_id = None if data["scope"] == "district" else station.id
-            try:
-                themes.set_theme(station_id, year, data["month"], title=data["title"],
-                                 description=data["description"], tags=data["tags"],
-                                 by=current_user)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.fields
-            else:
-                db.session.commit()
-                flash(_("The theme for %(month)s is saved.",
-                        month=month_label(activities.month_bounds(year, data["month"])[0])),
-                      "success")
-                return redirect(url_for(".theme_calendar", year=year))
-        failed = (request.form.get("scope", "station"), request.form.get("month", type=int))
-    station_themes, district_themes = themes.calendar(station.id, year), themes.calendar(None, year)
-    return render_template(
-        "station/themes.html", station=station, year=year, errors=errors, failed=failed,
-        form=request.form,
-        months=[(month, month_label(activities.month_bounds(year, month)[0]))
-                for month in range(1, 13)],
-        station_themes=station_themes, district_themes=district_themes,
-        can_edit_station=themes.can_edit_calendar(current_user, station.id),
-        can_edit_district=themes.can_edit_calendar(current_user, None),
-    ), 422 if errors else 200

@@ -1,42 +1,28 @@
-"""Pages for volunteers, on a phone: home, this month's activities, an activity with sign-up,
-and my volunteer profile. The rules live in `activities`, `profiles` and `themes`; these views
-read the request, call them, commit once and say what happened.
+"""Pages for volunteers, on a phone: home, this month's activities, an activity with sign-up.
+The rules live in the services of `activities`, `profiles` and `themes`; these views read the
+request, call them, commit once and say what happened.
 """
 
-from babel.dates import format_skeleton
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import login_required
 from timebank.clock import local, now
-from timebank.errors import Conflict, NotFound, ServiceError
+from timebank.errors import Conflict, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.services import Community, Town
-from timebank.web.forms import load_html_form
+from timebank.org.models import Community
 from timebank.web.inputs import db_int
+from volunteers import vocabulary
 from volunteers.activities import services as activities
-from volunteers.activities.schemas import GENDERS, VolunteerProfileFormSchema
-from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
 from volunteers.matching import services as match_runs
+from volunteers.pages import month_label, prime
+from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
-
-bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
-
-
-@bp.context_processor
-def _labels() -> dict:
-    return {"STATUS_LABELS": activities.STATUS_LABELS}
-
-
-def month_label(moment) -> str:
-    """``2026年3月`` or ``Mar 2026``."""
-    return format_skeleton("yMMM", moment, locale=get_locale())
 
 
 def _my_place() -> tuple[profiles.VolunteerProfile | None, Community | None, int | None]:
@@ -45,23 +31,6 @@ def _my_place() -> tuple[profiles.VolunteerProfile | None, Community | None, int
     community = profile.community if profile else None
     station_id = community.station.id if community and community.station else None
     return profile, community, station_id
-
-
-def prime(model, ids) -> list:
-    """Load the rows a list refers to in one query, so the template's lookups need none.
-
-    The session holds loaded rows only weakly: keep what this returns until the page is rendered.
-    """
-    ids = {id_ for id_ in ids if id_ is not None}
-    return list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
-
-
-def prime_places(community_ids) -> list[Community]:
-    """Load communities with their town and station in one query (who may see an ID number
-    depends on the station of the volunteer's community). Keep the result, as with `prime`."""
-    ids = {id_ for id_ in community_ids if id_ is not None}
-    return list(db.session.scalars(select(Community).where(Community.id.in_(ids)).options(
-        joinedload(Community.town).joinedload(Town.station)))) if ids else []
 
 
 def _my_live_sign_ups(activity_ids) -> dict[int, SignUp]:
@@ -149,7 +118,7 @@ def activity(activity_id: int):
         left=activities.slots_left(shown),
         position=_waitlist_position(mine) if mine and mine.status == SignUpStatus.WAITLISTED else None,
         open_for_sign_up=shown.status == ActivityStatus.PUBLISHED and not shown.has_ended,
-        skills=profiles.SKILLS, target_groups=profiles.TARGET_GROUPS,
+        skills=vocabulary.SKILLS, target_groups=vocabulary.TARGET_GROUPS,
     )
 
 
@@ -217,73 +186,3 @@ def decline(sign_up_id: int):
                    _("You declined the invitation; the place goes to someone else."))
 
 
-# --- my profile as a volunteer ----------------------------------------------------------------
-
-
-
-def _profile_values(profile: profiles.VolunteerProfile | None) -> dict:
-    """What the form shows: the saved profile, or after a refused post what was posted."""
-    if request.method == "POST":
-        form = request.form
-        return {"community_id": form.get("community_id", ""), "skills": form.getlist("skills"),
-                "skills_other": form.get("skills_other", ""),
-                "interest_groups": form.getlist("interest_groups"),
-                "interest_themes": form.get("interest_themes", ""),
-                "availability": form.getlist("availability"),
-                "monthly_limit": form.get("monthly_limit", ""),
-                "id_number": form.get("id_number", ""), "gender": form.get("gender", ""),
-                "consent": "consent" in form}
-    if profile is None:
-        return {"skills": [], "interest_groups": [], "availability": [],
-                "monthly_limit": profiles.DEFAULT_MONTHLY_LIMIT, "consent": False}
-    return {"community_id": str(profile.community_id or ""), "skills": profile.skills,
-            "skills_other": profile.skills_other, "interest_groups": profile.interest_groups,
-            "interest_themes": "、".join(profile.interest_themes),
-            "availability": profile.availability, "monthly_limit": profile.monthly_limit,
-            "id_number": profiles.shown_id_number(current_user, profile),
-            "gender": profile.gender or "", "consent": profile.consent_at is not None}
-
-
-def _save_profile(data: dict) -> dict:
-    """Save the form; field errors come back, or nothing when it is saved (not yet committed)."""
-    if data.get("community_id") is not None:
-        try:
-            org.get_community(data["community_id"])
-        except NotFound as error:
-            return error.fields
-    profile = profiles.profile_for(current_user)
-    before = profile.linked_social_worker_id
-    try:
-        profiles.update_profile(profile, data)
-    except ServiceError as error:
-        db.session.rollback()
-        return error.fields or {"_schema": [error.message]}
-    db.session.commit()
-    flash(_("Your volunteer profile is saved."), "success")
-    if profile.linked_social_worker_id != before:
-        if profile.linked_social_worker is not None:
-            flash(_("Your social worker is now %(name)s.", name=profile.linked_social_worker.name),
-                  "info")
-        else:
-            flash(_("There is no social worker for your community yet; the station will link "
-                    "you with one."), "info")
-    return {}
-
-
-@bp.route("/profile", methods=["GET", "POST"])
-@login_required
-def profile():
-    errors = {}
-    if request.method == "POST":
-        data, errors = load_html_form(VolunteerProfileFormSchema(), request.form)
-        if data is not None:
-            errors = _save_profile(data)
-            if not errors:
-                return redirect(url_for(".profile"))
-    saved = db.session.get(profiles.VolunteerProfile, current_user.id)
-    return render_template(
-        "volunteer/profile.html", profile=saved, values=_profile_values(saved), errors=errors,
-        towns=org.towns_with_communities(), skills=profiles.SKILLS,
-        target_groups=profiles.TARGET_GROUPS, weekdays=profiles.WEEKDAY_LABELS,
-        day_parts=profiles.DAY_PART_LABELS, genders=GENDERS,
-    ), 422 if errors else 200

@@ -21,7 +21,6 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from html import escape
-from typing import Any
 
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -33,23 +32,26 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from sqlalchemy import Date, ForeignKey, Index, String, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, aliased, joinedload, mapped_column, relationship
+from sqlalchemy.orm import aliased, joinedload
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, local, now, zone
+from timebank.clock import local, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Entry, Transfer, TransferKind
+from timebank.ledger.models import Entry, Transfer, TransferKind
 from timebank.org import services as org
-from timebank.org.services import Station
+from timebank.org.models import Station
 from timebank.web import qrcodes
 from timebank.web.forms import parse_day
-from volunteers.activities.services import Activity
-from volunteers.checkins.services import CheckIn, CheckInStatus, counted_as_hours
+from volunteers.activities.models import Activity
+from volunteers.certificates.models import (  # noqa: F401 (the models, for callers of this module)
+    Certificate,
+)
+from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
 from volunteers.profiles import services as profiles
 
 FONT = "STSong-Light"
@@ -57,35 +59,6 @@ FONT = "STSong-Light"
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NUMBER_PREFIX = "NSTB"
 NUMBER_RANDOM_LENGTH = 8
-
-
-class Certificate(db.Model):
-    __tablename__ = "certificates"
-    __table_args__ = (Index("uq_certificates_user_id_digest", "user_id", "digest", unique=True),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    number: Mapped[str] = mapped_column(String(24), unique=True)
-    #: Indexed by the unique (user_id, digest) index.
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    period_start: Mapped[date] = mapped_column(Date)
-    period_end: Mapped[date] = mapped_column(Date)
-    scanned_minutes: Mapped[int]
-    honour_minutes: Mapped[int]
-    line_count: Mapped[int]
-    #: SHA-256 of the lines certified: the same record gives the same certificate.
-    digest: Mapped[str] = mapped_column(String(64))
-    issued_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
-    #: The volunteer themselves, or the staff member who printed it for them.
-    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id])
-    station: Mapped[Station] = relationship()
-    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
-
-    @property
-    def total_minutes(self) -> int:
-        return self.scanned_minutes + self.honour_minutes
 
 
 @dataclass(frozen=True)

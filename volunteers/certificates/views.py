@@ -5,13 +5,14 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask_login import current_user
 from sqlalchemy import select
 
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, login_required, role_required
-from timebank.accounts.services import User, mask_name
+from timebank.accounts.services import mask_name
 from timebank.errors import InvalidInput, NotFound, ServiceError
 from timebank.extensions import db, limiter
 from timebank.web.openapi import doc
 from volunteers.certificates import services as certificates
-from volunteers.certificates.services import Certificate
+from volunteers.certificates.models import Certificate
 
 bp = Blueprint("certificates", __name__)
 

@@ -12,6 +12,7 @@ from timebank.org.services import require_station_staff
 from timebank.web.openapi import doc
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
+from volunteers.checkins.models import Purpose
 from volunteers.checkins.schemas import (
     ApproveFormSchema,
     CheckInCodeSchema,
@@ -19,7 +20,6 @@ from volunteers.checkins.schemas import (
     CodeRequestSchema,
     RejectFormSchema,
 )
-from volunteers.checkins.services import Purpose
 from volunteers.checkins.views import scan_url
 
 bp = api_blueprint("checkin_api", __name__)

@@ -30,8 +30,9 @@ from timebank.web import qrcodes
 from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
+from volunteers.checkins.models import Purpose
 from volunteers.checkins.schemas import ApproveFormSchema, RejectFormSchema
-from volunteers.checkins.services import CheckInRefused, Purpose
+from volunteers.checkins.services import CheckInRefused
 
 bp = Blueprint("checkin", __name__)
 staff_bp = Blueprint("checkin_staff", __name__, url_prefix="/station")

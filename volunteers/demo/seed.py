@@ -46,25 +46,26 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from timebank.accounts import services as users
+from timebank.accounts.models import User, UserRole
 from timebank.accounts.permissions import Role, has_role
-from timebank.accounts.services import User, UserRole
 from timebank.clock import local, now, zone
 from timebank.demo import DEMO_PASSWORD
 from timebank.errors import Conflict
 from timebank.exchange.mutual_aid import services as mutual_aid
-from timebank.exchange.mutual_aid.services import HelpRequest
+from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Transfer, TransferKind
+from timebank.ledger.models import Account, AccountKind, Transfer, TransferKind
 from timebank.org import services as org
-from timebank.org.services import Community, GridTeam, ServicePoint, StaffPost, Station, Town
+from timebank.org.models import Community, GridTeam, ServicePoint, StaffPost, Station, Town
+from volunteers import vocabulary
 from volunteers.activities import services as activities
-from volunteers.activities.services import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.checkins import services as checkins
-from volunteers.checkins.services import CheckIn, CheckInStatus
+from volunteers.checkins.models import CheckIn, CheckInStatus
 from volunteers.profiles import services as profiles
-from volunteers.profiles.services import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
 from volunteers.themes import services as themes
 
 SEED = 2026
@@ -199,7 +200,7 @@ def id_number(birth: date, gender: str, sequence: int) -> str:
 
 
 def _availability(rng: random.Random, stage: str) -> list[str]:
-    weekdays, weekend = profiles.WEEKDAYS[:5], profiles.WEEKDAYS[5:]
+    weekdays, weekend = vocabulary.WEEKDAYS[:5], vocabulary.WEEKDAYS[5:]
     if stage == "retired":
         slots = [f"{day}-am" for day in rng.sample(weekdays, rng.randint(2, 5))]
         slots += [f"{day}-pm" for day in rng.sample(weekdays, rng.randint(0, 2))]
@@ -215,7 +216,7 @@ def _availability(rng: random.Random, stage: str) -> list[str]:
         slots = [f"{day}-{part}" for day in weekend for part in ("am", "pm") if rng.random() < 0.55]
         slots += [f"{day}-eve" for day in rng.sample(weekdays, rng.randint(0, 3))]
     slots = slots or ["sat-am"]
-    return [slot for slot in profiles.SLOTS if slot in set(slots)]
+    return [slot for slot in vocabulary.SLOTS if slot in set(slots)]
 
 
 @dataclass
@@ -264,8 +265,8 @@ def volunteer_specs() -> list[VolunteerSpec]:
         availability = _availability(rng, stage)
         other = rng.choice(SKILLS_OTHER) if rng.random() < 0.1 else ""
         if consent:
-            fields.update(skills=[code for code in profiles.SKILLS if code in skills],
-                          interest_groups=[code for code in profiles.TARGET_GROUPS if code in groups],
+            fields.update(skills=[code for code in vocabulary.SKILLS if code in skills],
+                          interest_groups=[code for code in vocabulary.TARGET_GROUPS if code in groups],
                           interest_themes=tags, availability=availability, skills_other=other)
         specs.append(VolunteerSpec(volunteer_phone(number), name, town, community, fields))
     return specs
@@ -859,7 +860,7 @@ class Bookings:
 def _slot_of(moment: datetime) -> str:
     moment = local(moment)
     part = "am" if moment.hour < 12 else "pm" if moment.hour < 18 else "eve"
-    return f"{profiles.WEEKDAYS[moment.weekday()]}-{part}"
+    return f"{vocabulary.WEEKDAYS[moment.weekday()]}-{part}"
 
 
 def _candidates(rng: random.Random, activity: Activity, volunteers: list[VolunteerProfile]) -> list:

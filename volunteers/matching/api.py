@@ -15,10 +15,10 @@ from timebank.extensions import db
 from timebank.org.services import get_station, station_id_of
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema, LocalDateTime, valid_month
+from volunteers.activities.models import SignUp
 from volunteers.activities.schemas import SignUpSchema
-from volunteers.activities.services import SignUp
 from volunteers.matching import services as match_runs
-from volunteers.matching.services import ProposalStatus
+from volunteers.matching.models import ProposalStatus
 from volunteers.themes import services as themes
 
 bp = api_blueprint("matching_api", __name__)

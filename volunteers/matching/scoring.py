@@ -55,7 +55,7 @@ class Volunteer:
     skills: frozenset = frozenset()
     groups: frozenset = frozenset()
     tags: frozenset = frozenset()
-    #: Weekly slots such as ``sat-am`` (see `volunteers.profiles.SLOTS`).
+    #: Weekly slots such as ``sat-am`` (see `volunteers.vocabulary.SLOTS`).
     availability: frozenset = frozenset()
     #: Activities they may still take this month (monthly limit minus what they hold).
     limit_left: int = 2

@@ -7,19 +7,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, role_required
-from timebank.accounts.services import User
 from timebank.clock import local, now
 from timebank.errors import ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.inputs import db_int
 from volunteers.activities import services as activities
-from volunteers.activities.services import Activity
-from volunteers.activities.station import my_station
-from volunteers.activities.views import month_label, prime
+from volunteers.activities.models import Activity
 from volunteers.matching import services as match_runs
-from volunteers.matching.services import ProposalStatus
+from volunteers.matching.models import ProposalStatus
+from volunteers.pages import month_label, my_station, prime
 from volunteers.themes import services as themes
 
 bp = Blueprint("matching", __name__, url_prefix="/station/matching")

@@ -3,6 +3,8 @@
 
 def init_app(app) -> None:
     from timebank.org.services import HOME_FINDER
-    from volunteers.profiles import services
+    from timebank.signals import user_registered
+    from volunteers.profiles import api, services, station, views  # noqa: F401 (routes)
 
     app.extensions[HOME_FINDER] = services.home_of
+    user_registered.connect(services.file_home_community)

@@ -7,116 +7,28 @@ the grid team covering their home community, the one with the fewest linked volu
 changeable by staff (audited).
 """
 
-from datetime import date
-from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import func, select
 
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
-from timebank.accounts.services import User
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, now
-from timebank.errors import InvalidInput, PermissionDenied
+from timebank.clock import now
+from timebank.errors import InvalidInput, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.org.services import Community, StaffPost, can_manage_station, grid_team_for
-
-#: The curated skills list; volunteers may add free text beside it.
-SKILLS = {
-    "first_aid": _l("First aid"),
-    "elderly_companionship": _l("Elderly companionship"),
-    "tutoring": _l("Tutoring"),
-    "haircut": _l("Haircut"),
-    "appliance_repair": _l("Appliance repair"),
-    "photography": _l("Photography"),
-    "cantonese_interpreting": _l("Cantonese interpreting"),
-    "english_interpreting": _l("English interpreting"),
-    "sign_language": _l("Sign language"),
-    "counselling": _l("Listening and counselling"),
-    "cooking": _l("Cooking"),
-    "driving": _l("Driving"),
-}
-
-#: Target groups of services, used for interests and for activities alike.
-TARGET_GROUPS = {
-    "elderly": _l("Elderly people"),
-    "youth": _l("Young people"),
-    "children": _l("Children"),
-    "families": _l("Families"),
-    "disabled": _l("People with disabilities"),
-    "new_residents": _l("New residents"),
-    "community": _l("Everyone in the community"),
-}
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_LABELS = dict(zip(WEEKDAYS, (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"),
-                                     _l("Sat"), _l("Sun")), strict=True))
-#: Parts of a day, with their hours [start, end) in local time.
-DAY_PARTS = {"am": (8, 12), "pm": (12, 18), "eve": (18, 22)}
-DAY_PART_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "eve": _l("Evening")}
-#: Every weekly availability slot, such as ``sat-am``.
-SLOTS = tuple(f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS)
-
-DEFAULT_MONTHLY_LIMIT = 2
-
-ID_NUMBER_LENGTH = 18
-
-
-class VolunteerProfile(db.Model):
-    __tablename__ = "volunteer_profiles"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
-    #: The responsible social worker (两工联动).
-    linked_social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
-                                                                index=True)
-    #: Resident ID number (居民身份证号), shown masked except to staff of the volunteer's station.
-    id_number: Mapped[str | None] = mapped_column(String(18))
-    gender: Mapped[str | None] = mapped_column(String(8))
-    birth_date: Mapped[date | None]
-    #: Codes from `SKILLS`.
-    skills: Mapped[list] = mapped_column(JSON, default=list)
-    skills_other: Mapped[str] = mapped_column(String(200), default="")
-    #: Codes from `TARGET_GROUPS`.
-    interest_groups: Mapped[list] = mapped_column(JSON, default=list)
-    #: Free tags matched against themes' tags (敬老, 助残, 禁毒 ...).
-    interest_themes: Mapped[list] = mapped_column(JSON, default=list)
-    #: Weekly slots from `SLOTS`.
-    availability: Mapped[list] = mapped_column(JSON, default=list)
-    #: Activities a month the volunteer is happy to be matched to.
-    monthly_limit: Mapped[int] = mapped_column(default=DEFAULT_MONTHLY_LIMIT)
-    #: When the volunteer agreed that skills, interests and availability may be used.
-    consent_at: Mapped[Any | None] = mapped_column(UTCDateTime)
-    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
-
-    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
-    community: Mapped[Community | None] = relationship()
-    linked_social_worker: Mapped[User | None] = relationship(foreign_keys=[linked_social_worker_id])
-
-
-team_members = Table(
-    "volunteer_team_members", db.metadata,
-    Column("team_id", ForeignKey("volunteer_teams.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+from timebank.org import services as org
+from timebank.org.models import Community, StaffPost
+from timebank.org.services import can_manage_station, grid_team_for
+from volunteers.profiles.models import (  # noqa: F401 (the models, for callers of this module)
+    DEFAULT_MONTHLY_LIMIT,
+    VolunteerProfile,
+    VolunteerTeam,
+    team_members,
 )
 
-
-class VolunteerTeam(db.Model):
-    """A volunteer service team (志愿服务队) led by a social worker."""
-
-    __tablename__ = "volunteer_teams"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    name: Mapped[str] = mapped_column(String(60))
-    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-
-    leader: Mapped[User] = relationship()
-    members: Mapped[list[User]] = relationship(secondary=team_members, order_by=User.id)
+ID_NUMBER_LENGTH = 18
 
 
 # --- where a resident lives, for the core --------------------------------------------------------
@@ -276,3 +188,16 @@ def linked_volunteer_rows(social_worker: User, year: int, month: int) -> list[di
             "attendance_rate": counts.get("attended", 0) / marked if marked else None,
         })
     return rows
+
+
+# --- registration: a new resident's home community ----------------------------------------------
+# `timebank` registers the user and sends `user_registered`; the profile is ours
+# (`volunteers.profiles.init_app` connects this). It runs inside the registering request's
+# transaction, so refusing here (422) leaves no user behind.
+
+def file_home_community(user, community_id=None, **extra):
+    """Give a newly registered resident a profile in `community_id`, linking a social worker."""
+    if community_id is None:
+        return
+    community = referenced(org.get_community, community_id)
+    update_profile(profile_for(user), {"community_id": community.id})

@@ -15,7 +15,7 @@ import click
 from flask.cli import AppGroup
 
 from timebank.extensions import db
-from timebank.org.services import Station
+from timebank.org.models import Station
 from volunteers.reporting import exports
 from volunteers.reporting.filters import ReportFilters
 from volunteers.themes import services as themes

@@ -27,7 +27,7 @@ from timebank.extensions import db
 from timebank.org import services as org
 from volunteers.reporting import exports
 from volunteers.reporting.filters import filters_for, sees_every_station, stations_visible_to
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
 
 bp = Blueprint("exports", __name__, url_prefix="/reports/exports")
 

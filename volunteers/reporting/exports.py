@@ -37,20 +37,22 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import and_, case, distinct, func, select
 from sqlalchemy.orm import aliased
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.clock import local, zone
 from timebank.extensions import db
-from timebank.ledger.services import Transfer
-from timebank.org.services import Community, Station
-from volunteers.activities.schemas import GENDERS
-from volunteers.activities.services import STATUS_LABELS as ACTIVITY_STATUS_LABELS
-from volunteers.activities.services import Activity, SignUp, SignUpStatus
-from volunteers.checkins.services import METHOD_LABELS, CheckIn, counted_as_hours
-from volunteers.checkins.services import STATUS_LABELS as CHECKIN_STATUS_LABELS
-from volunteers.profiles.services import SKILLS, VolunteerProfile, mask_id_number, volunteer_number
+from timebank.ledger.models import Transfer
+from timebank.org.models import Community, Station
+from volunteers.activities.models import STATUS_LABELS as ACTIVITY_STATUS_LABELS
+from volunteers.activities.models import Activity, SignUp, SignUpStatus
+from volunteers.checkins.models import METHOD_LABELS, CheckIn, counted_as_hours
+from volunteers.checkins.models import STATUS_LABELS as CHECKIN_STATUS_LABELS
+from volunteers.profiles.models import VolunteerProfile
+from volunteers.profiles.schemas import GENDERS
+from volunteers.profiles.services import mask_id_number, volunteer_number
 from volunteers.reporting import services as reports
 from volunteers.reporting.filters import ReportFilters
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
+from volunteers.vocabulary import SKILLS
 
 #: Rows fetched from the database at a time.
 BATCH = 1000

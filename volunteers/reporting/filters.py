@@ -14,7 +14,7 @@ from timebank.accounts.permissions import Role, has_role
 from timebank.errors import InvalidInput, PermissionDenied
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.services import Station
+from timebank.org.models import Station
 from timebank.web.inputs import db_int
 from volunteers.activities import services as activities
 from volunteers.themes import services as themes

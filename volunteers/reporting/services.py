@@ -33,13 +33,14 @@ from sqlalchemy.orm import aliased
 from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
-from timebank.org.services import Community, Station
-from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus, month_bounds
-from volunteers.checkins.services import CheckIn, CheckInStatus, counted_as_hours
-from volunteers.profiles.services import VolunteerProfile
+from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.org.models import Community, Station
+from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.activities.services import month_bounds
+from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
+from volunteers.profiles.models import VolunteerProfile
 from volunteers.reporting.filters import ReportFilters
-from volunteers.themes.services import Theme
+from volunteers.themes.models import Theme
 
 #: Months shown when the viewer does not choose: the current one and the five before it.
 DEFAULT_MONTHS = 6

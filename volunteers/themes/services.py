@@ -5,35 +5,16 @@ edit their station's calendar, district administrators the district's.
 """
 
 from flask_babel import gettext as _
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, or_, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import or_, select
 
 from timebank.accounts.permissions import Role, has_role
 from timebank.clock import MAX_YEAR, MIN_YEAR
 from timebank.errors import InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
-from timebank.org.services import Station, station_id_of
-
-
-class Theme(db.Model):
-    __tablename__ = "themes"
-    __table_args__ = (UniqueConstraint("station_id", "year", "month", name="one_per_month"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    #: Null for a district-wide theme.
-    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
-    year: Mapped[int]
-    month: Mapped[int]
-    title: Mapped[str] = mapped_column(String(60))
-    description: Mapped[str] = mapped_column(String(1000), default="")
-    #: Short words matched against volunteers' interests: 敬老, 助残, 禁毒, ...
-    tags: Mapped[list] = mapped_column(JSON, default=list)
-
-    station: Mapped[Station | None] = relationship()
-
-    @property
-    def month_key(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+from timebank.org.services import station_id_of
+from volunteers.themes.models import (  # noqa: F401 (the models, for callers of this module)
+    Theme,
+)
 
 
 def parse_month(value: str) -> tuple[int, int]:

@@ -7,11 +7,11 @@ what to whom.
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, TransferKind
+from timebank.ledger.models import Account, AccountKind, TransferKind
 
 #: Kinds of account a member may send hours to, and the kind of transfer that makes.
 RECEIVING_KINDS = {

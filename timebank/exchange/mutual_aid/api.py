@@ -16,6 +16,7 @@ from timebank.accounts.api import api_blueprint, json_body, paginated
 from timebank.accounts.permissions import login_required
 from timebank.errors import NotFound
 from timebank.exchange.mutual_aid import services as mutual_aid
+from timebank.exchange.mutual_aid.models import HelpOffer, HelpRequest, RequestStatus
 from timebank.exchange.mutual_aid.schemas import (
     ChooseSchema,
     HelpOfferSchema,
@@ -27,7 +28,6 @@ from timebank.exchange.mutual_aid.schemas import (
     ReportSchema,
     SettleSchema,
 )
-from timebank.exchange.mutual_aid.services import HelpOffer, HelpRequest, RequestStatus
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.services import can_manage_station

@@ -12,14 +12,8 @@ from marshmallow import ValidationError, fields, post_load, validate, validates_
 from timebank.accounts.services import mask_name
 from timebank.clock import zone
 from timebank.exchange.mutual_aid import services as mutual_aid
-from timebank.exchange.mutual_aid.services import (
-    CATEGORIES,
-    DECISIONS,
-    MAX_MINUTES,
-    MIN_MINUTES,
-    OfferStatus,
-    RequestStatus,
-)
+from timebank.exchange.mutual_aid.models import CATEGORIES, OfferStatus, RequestStatus
+from timebank.exchange.mutual_aid.services import DECISIONS, MAX_MINUTES, MIN_MINUTES
 from timebank.web.schemas import BaseSchema, LocalDateTime, OptionalInteger, in_supported_years
 
 _MINUTES = validate.Range(min=MIN_MINUTES, max=MAX_MINUTES, error=_l(

@@ -13,19 +13,14 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, has_role, login_required, role_required
 from timebank.errors import InvalidInput, ServiceError
 from timebank.exchange.mutual_aid import services as mutual_aid
+from timebank.exchange.mutual_aid.models import CATEGORIES, HelpRequest, OfferStatus, RequestStatus
 from timebank.exchange.mutual_aid.schemas import (
     HelpRequestFormSchema,
     ListingCreateSchema,
     ReportSchema,
     SettleSchema,
 )
-from timebank.exchange.mutual_aid.services import (
-    CATEGORIES,
-    DECISIONS,
-    HelpRequest,
-    OfferStatus,
-    RequestStatus,
-)
+from timebank.exchange.mutual_aid.services import DECISIONS
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.org import services as org

@@ -12,8 +12,9 @@ from marshmallow import fields, validate
 from sqlalchemy import select
 
 from timebank.accounts.api import api_blueprint, json_body, page_args
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, login_required, role_required
-from timebank.accounts.services import User, mask_name
+from timebank.accounts.services import mask_name
 from timebank.errors import InvalidInput
 from timebank.exchange.gifts.services import MAX_GIFT_MINUTES
 from timebank.exchange.pools import services as pools
@@ -21,7 +22,7 @@ from timebank.extensions import db
 from timebank.ledger.api import IDEMPOTENCY_HEADER, TransferSchema, transfer_json
 from timebank.ledger.api import client_idempotency_key as idempotency_key
 from timebank.org import services as org
-from timebank.org.services import Community
+from timebank.org.models import Community
 from timebank.web.inputs import db_int
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, BaseSchema, page_of

@@ -5,57 +5,28 @@ a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``).
 """
 
 from datetime import datetime
-from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, func, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import func, select
 
-from timebank.accounts.services import User
+from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, local, month_bounds, now
+from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput
 from timebank.exchange.gifts import services as exchange
+from timebank.exchange.pools.models import (  # noqa: F401 (the models, for callers of this module)
+    GRANT_GROUPS,
+    PoolGrant,
+)
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.ledger.services import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, TransferKind
 from timebank.notifications.services import notify
-from timebank.org.services import Community, Station, require_station_staff
+from timebank.org.models import Community, Station
+from timebank.org.services import require_station_staff
 
 #: Why someone receives a grant.
-GRANT_GROUPS = {
-    "hardship": _l("Family in difficulty"),
-    "elderly_alone": _l("Elderly person living alone"),
-    "disability": _l("Person with a disability"),
-    "other": _l("Other need"),
-}
-
-
-class PoolGrant(db.Model):
-    __tablename__ = "pool_grants"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    minutes: Mapped[int]
-    group: Mapped[str] = mapped_column(String(20))
-    reason: Mapped[str] = mapped_column(String(300))
-    granted_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), unique=True)
-    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, index=True)
-
-    station: Mapped[Station] = relationship()
-    community: Mapped[Community] = relationship()
-    recipient: Mapped[User] = relationship(foreign_keys=[recipient_id])
-    granted_by: Mapped[User] = relationship(foreign_keys=[granted_by_id])
-
-    #: Set on a grant returned for a repeated idempotency key (not stored).
-    replayed = False
-
-
 # --- services ---------------------------------------------------------------------------------
 # Plain functions holding the rules; they flush, never commit (the caller commits at its edge).
 

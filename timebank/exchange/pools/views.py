@@ -17,7 +17,7 @@ from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.org import services as org
-from timebank.org.services import Community, Station
+from timebank.org.models import Community, Station
 from timebank.web import confirmations
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int

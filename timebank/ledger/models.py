@@ -1,0 +1,170 @@
+"""The hour ledger's tables: accounts, transfers and entries, and the flush guard that keeps
+them balanced and append-only."""
+
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from timebank.accounts.services import mask_name
+from timebank.clock import UTCDateTime, now
+from timebank.errors import ServiceError
+from timebank.extensions import db
+
+
+class AccountKind(StrEnum):
+    MEMBER = "member"
+    ISSUER = "issuer"
+    POOL = "pool"
+    MERCHANT = "merchant"
+
+
+class TransferKind(StrEnum):
+    EARN = "earn"
+    SPEND = "spend"
+    DONATE = "donate"
+    REDEEM = "redeem"
+    ADJUST = "adjust"
+    REVERSAL = "reversal"
+
+
+TRANSFER_LABELS = {
+    TransferKind.EARN: _l("Volunteer service"),
+    TransferKind.SPEND: _l("Help received"),
+    TransferKind.DONATE: _l("Donation"),
+    TransferKind.REDEEM: _l("Redemption"),
+    TransferKind.ADJUST: _l("Adjustment"),
+    TransferKind.REVERSAL: _l("Reversal"),
+}
+
+#: Key of the district's account that balances manual adjustments (it may run negative).
+ADJUSTMENTS_KEY = "district:adjustments"
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+class LedgerError(ServiceError):
+    code = "ledger_error"
+
+
+class UnbalancedTransfer(LedgerError):
+    """A programming error: the legs of a transfer do not sum to zero."""
+
+    status = 400
+    code = "unbalanced_transfer"
+
+
+class InsufficientBalance(LedgerError):
+    status = 409
+    code = "insufficient_balance"
+
+
+class IdempotencyKeyReused(LedgerError):
+    status = 409
+    code = "idempotency_key_reused"
+
+
+class AlreadyReversed(LedgerError):
+    status = 409
+    code = "already_reversed"
+
+
+# --- models -----------------------------------------------------------------------------------
+
+class Account(db.Model):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Unique handle given by whoever opened it: ``member:<user id>``, ``station:3:issuer``, ...
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    #: The user who owns a member or merchant account; null for pools and issuers.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    #: Shown where the account is not a person: "南沙街道互助池".
+    name: Mapped[str] = mapped_column(String(100), default="")
+    #: Lowest balance allowed, in minutes; null means no floor (issuers create hours).
+    min_balance: Mapped[int | None]
+    #: Cached sum of this account's entries; `verify` proves it.
+    balance: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+
+    owner = relationship("User", lazy="joined")
+
+    @property
+    def label(self) -> str:
+        return self.owner.name if self.owner is not None else self.name
+
+    def __repr__(self) -> str:
+        return f"<Account {self.id} {self.key} {self.balance}>"
+
+
+class Transfer(db.Model):
+    __tablename__ = "transfers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    memo: Mapped[str] = mapped_column(String(500), default="")
+    #: Posting the same key twice returns the first transfer: ``checkin:<id>``, ``api:<user>:<k>``.
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    #: What caused it, for people and reports: ``checkin:<id>``, ``request:<id>``.
+    reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: Null when the system posted it (a scheduled job).
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    posted_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, index=True)
+    #: Set on a transfer returned for a repeated idempotency key (not stored).
+    replayed = False
+
+    #: The transfer this one undoes; a transfer is reversed at most once.
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"), unique=True)
+
+    entries: Mapped[list["Entry"]] = relationship(back_populates="transfer", lazy="selectin",
+                                                  order_by="Entry.id")
+    posted_by = relationship("User")
+
+    @property
+    def label(self) -> str:
+        return str(TRANSFER_LABELS.get(self.kind, self.kind))
+
+
+class Entry(db.Model):
+    __tablename__ = "entries"
+    __table_args__ = (
+        CheckConstraint("minutes <> 0", name="nonzero_minutes"),
+        Index("ix_entries_account_id_id", "account_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transfer_id: Mapped[int] = mapped_column(ForeignKey("transfers.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    #: Signed: positive credits the account, negative debits it.
+    minutes: Mapped[int]
+    #: The account's balance right after this entry, for statements.
+    balance_after: Mapped[int]
+
+    transfer: Mapped[Transfer] = relationship(back_populates="entries")
+    account: Mapped[Account] = relationship(lazy="joined")
+
+    @property
+    def counterparty(self) -> str:
+        """Who was on the other side, as a statement shows it (members' names masked)."""
+        others = [entry.account for entry in self.transfer.entries
+                  if (entry.minutes > 0) != (self.minutes > 0)]
+        return "、".join(mask_name(account.owner.name) if account.kind == AccountKind.MEMBER
+                        else account.label for account in others)
+
+
+@event.listens_for(Session, "before_flush")
+def _guard_the_ledger(session, flush_context, instances):
+    """The last line of defence: entries sum to zero, and nothing posted is changed or removed."""
+    for obj in session.deleted:
+        if isinstance(obj, Entry | Transfer):
+            raise LedgerError("ledger rows are append-only: post a reversal instead")
+    for obj in session.dirty:
+        if isinstance(obj, Entry | Transfer) and session.is_modified(obj, include_collections=False):
+            raise LedgerError("ledger rows are append-only: post a reversal instead")
+    for obj in session.new:
+        if isinstance(obj, Transfer):
+            if len(obj.entries) < 2 or sum(entry.minutes for entry in obj.entries) != 0:
+                raise UnbalancedTransfer("a transfer's entries must sum to zero")

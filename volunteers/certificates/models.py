@@ -1,0 +1,41 @@
+"""Issued certificates."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.accounts.models import User
+from timebank.clock import UTCDateTime, now
+from timebank.extensions import db
+from timebank.org.models import Station
+
+
+class Certificate(db.Model):
+    __tablename__ = "certificates"
+    __table_args__ = (Index("uq_certificates_user_id_digest", "user_id", "digest", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    #: Indexed by the unique (user_id, digest) index.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    scanned_minutes: Mapped[int]
+    honour_minutes: Mapped[int]
+    line_count: Mapped[int]
+    #: SHA-256 of the lines certified: the same record gives the same certificate.
+    digest: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    #: The volunteer themselves, or the staff member who printed it for them.
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    station: Mapped[Station] = relationship()
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
+
+    @property
+    def total_minutes(self) -> int:
+        return self.scanned_minutes + self.honour_minutes

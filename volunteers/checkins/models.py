@@ -1,0 +1,91 @@
+"""Check-ins and the rule of what counts as hours served."""
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Index, String, and_, select
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
+
+from timebank.accounts.models import User
+from timebank.clock import UTCDateTime
+from timebank.extensions import db
+from timebank.ledger import services as ledger
+from volunteers.activities.models import Activity
+
+
+class Purpose(StrEnum):
+    CHECKIN = "checkin"
+    CHECKOUT = "checkout"
+
+
+class CheckInStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+    AUTO_CLOSED = "auto_closed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+STATUS_LABELS = {
+    CheckInStatus.OPEN: _l("Checked in"),
+    CheckInStatus.CLOSED: _l("Checked out, awaiting approval"),
+    CheckInStatus.AUTO_CLOSED: _l("No check-out, awaiting review"),
+    CheckInStatus.APPROVED: _l("Approved"),
+    CheckInStatus.REJECTED: _l("Rejected"),
+}
+
+#: How a check-in was recorded (`CheckIn.method`).
+METHOD_LABELS = {
+    "qr": _l("Scanned the event code"),
+    "card": _l("Card scanned by staff"),
+    "code": _l("Card code typed by staff"),
+}
+
+#: Seconds a code from the rotating display stays valid (it is redrawn every 30 s).
+ROTATING_CODE_LIFETIME = 90
+CHECKIN_OPENS_BEFORE = timedelta(minutes=30)
+CHECKOUT_GRACE = timedelta(hours=2)
+AWAITING_DECISION = (CheckInStatus.CLOSED, CheckInStatus.AUTO_CLOSED)
+
+
+class CheckIn(db.Model):
+    __tablename__ = "checkins"
+    __table_args__ = (
+        Index("uq_checkins_activity_id_user_id", "activity_id", "user_id", unique=True),
+        Index("ix_checkins_status_activity", "status", "activity_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=CheckInStatus.OPEN)
+    checked_in_at: Mapped[Any] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Minutes as computed from the scans (clipped and rounded); final once approved.
+    minutes: Mapped[int | None]
+    #: How it was recorded: ``qr`` (volunteer scanned the event code), ``card`` (staff scanned
+    #: the volunteer's card), ``code`` (staff typed the card's code).
+    method: Mapped[str] = mapped_column(String(8), default="qr")
+    #: Needs a closer look: closed automatically, or minutes changed by hand.
+    flagged: Mapped[bool] = mapped_column(default=False)
+    #: Minutes changed by hand at approval (荣誉时 rather than 信用时), with the reason.
+    adjusted: Mapped[bool] = mapped_column(default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    decision_reason: Mapped[str | None] = mapped_column(String(300))
+    transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
+
+    activity: Mapped[Activity] = relationship(lazy="joined")
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+
+def counted_as_hours():
+    """The check-ins whose minutes are hours served, as a SQL condition: approved, and the
+    ledger transfer of that approval not reversed since. Reports, exports and certificates
+    all count by this rule."""
+    reversal = aliased(ledger.Transfer)
+    return and_(CheckIn.status == CheckInStatus.APPROVED,
+                ~select(reversal.id).where(reversal.reverses_id == CheckIn.transfer_id).exists())

@@ -1,0 +1,113 @@
+"""What the volunteers' pages and API share: their blueprints (one per URL space, with routes
+from several features), the staff member's station, month labels and the list helpers.
+
+Features add routes to these blueprints from their own `views.py`, `station.py` and `api.py`;
+`volunteers.init_app` imports those modules, then registers the blueprints once.
+"""
+
+from babel.dates import format_skeleton
+from flask import Blueprint, g, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import fields
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from timebank.accounts.api import api_blueprint, page_args
+from timebank.errors import PermissionDenied
+from timebank.extensions import db
+from timebank.org import services as org
+from timebank.org.models import Community, Station, Town
+from timebank.web.schemas import BaseSchema, valid_month
+from volunteers import vocabulary
+from volunteers.activities.models import STATUS_LABELS
+from volunteers.themes import services as themes
+
+#: The volunteer's own pages, on a phone (``/volunteer``).
+volunteer_bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
+#: The station staff's desktop pages (``/station``).
+station_bp = Blueprint("station", __name__, url_prefix="/station")
+#: The JSON API of activities, sign-ups, themes, communities and volunteer profiles.
+api_bp = api_blueprint("volunteers_api", __name__)
+
+
+@volunteer_bp.context_processor
+def _volunteer_labels() -> dict:
+    return {"STATUS_LABELS": STATUS_LABELS}
+
+
+@station_bp.context_processor
+def _station_labels() -> dict:
+    return {"STATUS_LABELS": STATUS_LABELS, "TARGET_GROUPS": vocabulary.TARGET_GROUPS,
+            "SKILLS": vocabulary.SKILLS}
+
+
+def my_station() -> Station:
+    """The station of the logged-in staff member; without a post there is nothing to show."""
+    post = hold_post()
+    if post is None:
+        raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
+                                 "to add you."))
+    return post.station
+
+
+def hold_post():
+    """The viewer's post, held for the request: permission checks per row then find it loaded
+    (the session keeps rows only while something refers to them)."""
+    g.staff_post = org.post_of(current_user)
+    return g.staff_post
+
+
+def month_label(moment) -> str:
+    """``2026年3月`` or ``Mar 2026``."""
+    return format_skeleton("yMMM", moment, locale=get_locale())
+
+
+def prime(model, ids) -> list:
+    """Load the rows a list refers to in one query, so the template's lookups need none.
+
+    The session holds loaded rows only weakly: keep what this returns until the page is rendered.
+    """
+    ids = {id_ for id_ in ids if id_ is not None}
+    return list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
+
+
+def prime_places(community_ids) -> list[Community]:
+    """Load communities with their town and station in one query (who may see an ID number
+    depends on the station of the volunteer's community). Keep the result, as with `prime`."""
+    ids = {id_ for id_ in community_ids if id_ is not None}
+    return list(db.session.scalars(select(Community).where(Community.id.in_(ids)).options(
+        joinedload(Community.town).joinedload(Town.station)))) if ids else []
+
+
+# --- the JSON API's month and list queries --------------------------------------------------------
+
+MONTH_PARAMETERS = (
+    {"in": "query", "name": "month", "schema": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
+     "description": "YYYY-MM; this month in Asia/Shanghai when left out"},
+    {"in": "query", "name": "station_id", "schema": {"type": "integer"}},
+)
+
+
+class ActivityQuerySchema(BaseSchema):
+    """``?month=YYYY-MM&station_id=&theme_id=`` of the theme and activity lists."""
+
+    month = fields.String(load_default=None, validate=valid_month)
+    station_id = fields.Integer(load_default=None)
+    theme_id = fields.Integer(load_default=None)
+
+
+def month_query() -> dict:
+    """``month`` (as year and month, default this month here), ``station_id``, ``theme_id``."""
+    query = ActivityQuerySchema().load(request.args.to_dict())
+    if query["month"] is not None:
+        query["year"], query["month"] = themes.parse_month(query["month"])
+    return query
+
+
+def page_of_list(items: list) -> tuple[list, dict]:
+    """The requested page of `items` and the contract's page fields (``?page=&per_page=``)."""
+    page, per_page = page_args()
+    return (items[(page - 1) * per_page:page * per_page],
+            {"page": page, "per_page": per_page, "total": len(items)})

@@ -1,0 +1,68 @@
+"""Volunteer profiles and teams."""
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from timebank.accounts.models import User
+from timebank.clock import UTCDateTime, now
+from timebank.extensions import db
+from timebank.org.models import Community
+
+DEFAULT_MONTHLY_LIMIT = 2
+
+
+class VolunteerProfile(db.Model):
+    __tablename__ = "volunteer_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    #: The responsible social worker (两工联动).
+    linked_social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
+                                                                index=True)
+    #: Resident ID number (居民身份证号), shown masked except to staff of the volunteer's station.
+    id_number: Mapped[str | None] = mapped_column(String(18))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    birth_date: Mapped[date | None]
+    #: Codes from `SKILLS`.
+    skills: Mapped[list] = mapped_column(JSON, default=list)
+    skills_other: Mapped[str] = mapped_column(String(200), default="")
+    #: Codes from `TARGET_GROUPS`.
+    interest_groups: Mapped[list] = mapped_column(JSON, default=list)
+    #: Free tags matched against themes' tags (敬老, 助残, 禁毒 ...).
+    interest_themes: Mapped[list] = mapped_column(JSON, default=list)
+    #: Weekly slots from `SLOTS`.
+    availability: Mapped[list] = mapped_column(JSON, default=list)
+    #: Activities a month the volunteer is happy to be matched to.
+    monthly_limit: Mapped[int] = mapped_column(default=DEFAULT_MONTHLY_LIMIT)
+    #: When the volunteer agreed that skills, interests and availability may be used.
+    consent_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    community: Mapped[Community | None] = relationship()
+    linked_social_worker: Mapped[User | None] = relationship(foreign_keys=[linked_social_worker_id])
+
+
+team_members = Table(
+    "volunteer_team_members", db.metadata,
+    Column("team_id", ForeignKey("volunteer_teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class VolunteerTeam(db.Model):
+    """A volunteer service team (志愿服务队) led by a social worker."""
+
+    __tablename__ = "volunteer_teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+
+    leader: Mapped[User] = relationship()
+    members: Mapped[list[User]] = relationship(secondary=team_members, order_by=User.id)

@@ -1,0 +1,54 @@
+"""The station's theme calendar (一月一主题): the district's themes and the station's own."""
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from timebank.accounts.permissions import Role, role_required
+from timebank.clock import MAX_YEAR, MIN_YEAR, local, month_bounds, now
+from timebank.errors import InvalidInput
+from timebank.extensions import db
+from timebank.web.forms import load_html_form
+from volunteers.pages import month_label, my_station
+from volunteers.pages import station_bp as bp
+from volunteers.themes import services as themes
+from volunteers.themes.schemas import ThemeFormSchema
+
+
+@bp.route("/themes", methods=["GET", "POST"])
+@role_required(Role.SOCIAL_WORKER)
+def theme_calendar():
+    station = my_station()
+    year = request.values.get("year", type=int)
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        year = local(now()).year
+    errors, failed = {}, None
+    if request.method == "POST":
+        data, errors = load_html_form(ThemeFormSchema(), request.form)
+        if data is not None:
+            year = data["year"]
+            station_id = None if data["scope"] == "district" else station.id
+            try:
+                themes.set_theme(station_id, year, data["month"], title=data["title"],
+                                 description=data["description"], tags=data["tags"],
+                                 by=current_user)
+            except InvalidInput as error:
+                db.session.rollback()
+                errors = error.fields
+            else:
+                db.session.commit()
+                flash(_("The theme for %(month)s is saved.",
+                        month=month_label(month_bounds(year, data["month"])[0])),
+                      "success")
+                return redirect(url_for(".theme_calendar", year=year))
+        failed = (request.form.get("scope", "station"), request.form.get("month", type=int))
+    station_themes, district_themes = themes.calendar(station.id, year), themes.calendar(None, year)
+    return render_template(
+        "station/themes.html", station=station, year=year, errors=errors, failed=failed,
+        form=request.form,
+        months=[(month, month_label(month_bounds(year, month)[0]))
+                for month in range(1, 13)],
+        station_themes=station_themes, district_themes=district_themes,
+        can_edit_station=themes.can_edit_calendar(current_user, station.id),
+        can_edit_district=themes.can_edit_calendar(current_user, None),
+    ), 422 if errors else 200
