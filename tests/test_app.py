@@ -1,6 +1,5 @@
 """The factory, settings, languages, migrations and the package layering."""
 
-import ast
 import pathlib
 
 import pytest
@@ -118,18 +117,6 @@ def test_every_string_in_the_code_is_in_the_catalog():
         )
     }
     assert found - known == set()
-
-
-def test_timebank_never_imports_volunteers():
-    for path in (ROOT / "timebank").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module:
-                names = [node.module]
-            assert not any(n.split(".")[0] == "volunteers" for n in names), path
 
 
 def test_seed_demo_is_idempotent(runner):
