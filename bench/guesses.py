@@ -8,7 +8,7 @@ Run from the project root:
     .venv/bin/python bench/guesses.py --guesses 200
 
 It uses the default limits (`timebank.config.DEFAULTS`), counted in memory as a single worker would; with
-Redis every worker shares the same counts (tests/test_workers_share_limits.py). Figures are
+Redis every worker shares the same counts (tests/timebank/test_workers_share_limits.py). Figures are
 printed, never asserted. The last line is the expected time to a hit at the daily budgets.
 """
 

@@ -484,7 +484,7 @@ def test_the_summary_api_gives_the_same_figures_in_minutes(api_client, known):
 def test_the_dashboard_needs_the_same_queries_however_much_data_there_is(client, login, known,
                                                                           make_volunteer):
     """Every figure is aggregated in SQL: more volunteers, activities and hours add no query."""
-    from tests.test_station_pages import queries_for
+    from tests.volunteers.activities.test_station import queries_for
 
     k = known
     login(k.admin)

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.test_certificates import pdf_text, served  # noqa: F401  (the fixture)
+from tests.volunteers.certificates.test_services import pdf_text, served  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.browser
 

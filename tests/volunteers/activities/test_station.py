@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import post_form
-from tests.test_volunteer_pages import times_this_month
+from tests.volunteers.activities.test_views import times_this_month
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
 from timebank.clock import local, now

@@ -15,7 +15,7 @@ from volunteers.demo.seed import DISTRICT_ADMIN_PHONE
 pytestmark = pytest.mark.browser
 
 DESKTOP = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
-ARTIFACTS = Path(__file__).parent / "artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 
 #: Per chart: how many of its pixels are coloured (bars), not white, grey or black (text, grid).
 COLOURED_PIXELS = """canvas => {

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.test_volunteer_pages import times_this_month
+from tests.volunteers.activities.test_views import times_this_month
 from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.extensions import db
