@@ -13,6 +13,8 @@ Rules kept here:
 """
 
 
+from datetime import timedelta
+
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -21,6 +23,7 @@ from timebank.audit import services as audit
 from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
+from timebank.notifications.services import notify
 from timebank.org.models import Station
 from timebank.org.services import can_manage_station, require_station_staff
 from volunteers.activities.models import (  # noqa: F401 (the models, for callers of this module)
@@ -287,3 +290,27 @@ def next_sign_ups(user: User, limit: int = 5) -> list[SignUp]:
         .where(SignUp.user_id == user.id, SignUp.status.in_(HOLDING), Activity.ends_at > now(),
                Activity.status != ActivityStatus.CANCELLED)
         .order_by(Activity.starts_at).limit(limit)))
+
+
+# --- reminders ------------------------------------------------------------------------------------
+
+def remind_tomorrow() -> int:
+    """Remind volunteers of tomorrow's activities (once per sign-up, whenever the job runs)."""
+    today = local(now())
+    start = (today + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    end = start + timedelta(days=1)
+    sign_ups = db.session.scalars(
+        select(SignUp).join(SignUp.activity)
+        .where(SignUp.status == SignUpStatus.CONFIRMED, Activity.status == ActivityStatus.PUBLISHED,
+               Activity.starts_at >= start, Activity.starts_at < end))
+    sent = 0
+    for entry in sign_ups:
+        activity = entry.activity
+        if notify(entry.user_id, f"reminder:{entry.id}",
+                  _("Tomorrow: %(title)s", title=activity.title),
+                  _("%(when)s at %(place)s. Scan the QR code at the event to check in.",
+                    when=local(activity.starts_at).strftime("%m-%d %H:%M"),
+                    place=activity.place or activity.community.name),
+                  link=f"/volunteer/activities/{activity.id}"):
+            sent += 1
+    return sent
