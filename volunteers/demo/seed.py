@@ -39,7 +39,6 @@ import random
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import partial
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
@@ -55,8 +54,7 @@ from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.exchange.mutual_aid.services import HelpRequest
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
-from timebank.ledger import services as ledger
-from timebank.ledger.services import Account, AccountKind, Transfer, TransferKind
+from timebank.ledger.services import Account, AccountKind, Transfer
 from timebank.org import services as org
 from timebank.org.services import Community, GridTeam, ServicePoint, StaffPost, Station, Town
 from volunteers.activities import services as activities
@@ -1094,47 +1092,30 @@ def seed_check_ins() -> None:
         db.session.add(checkin)
         scanned.append((checkin, outcome, rng))
     db.session.flush()
-    accounts = {account.key: account for account in db.session.scalars(select(Account))}
-    approve = partial(_approve, accounts=accounts)
     for checkin, outcome, rng in scanned:
         activity, staff = checkin.activity, checkin.activity.created_by
         if activity.ends_at >= review_from and rng.random() < 0.5:
             continue  # waits for a social worker
         if checkin.status == CheckInStatus.AUTO_CLOSED:
-            approve(checkin, staff, rng, minutes=activity.minutes_long, reason=FORGOT_CHECKOUT_REASON)
+            _approve(checkin, staff, rng, minutes=activity.minutes_long, reason=FORGOT_CHECKOUT_REASON)
         elif outcome < 0.045:
             checkins.reject(checkin, by=staff, reason=REJECT_REASON)
         elif outcome < 0.09 or not checkin.minutes:
             if checkin.minutes < activity.minutes_long:
-                approve(checkin, staff, rng, minutes=activity.minutes_long, reason=LATE_SCAN_REASON)
+                _approve(checkin, staff, rng, minutes=activity.minutes_long, reason=LATE_SCAN_REASON)
             else:
-                approve(checkin, staff, rng, minutes=activity.minutes_long - 30, reason=LEFT_EARLY_REASON)
+                _approve(checkin, staff, rng, minutes=activity.minutes_long - 30, reason=LEFT_EARLY_REASON)
         else:
-            approve(checkin, staff, rng)
+            _approve(checkin, staff, rng)
     db.session.flush()
 
 
-def _approve(checkin: CheckIn, by: User, rng: random.Random, *, accounts: dict,
-             minutes: int | None = None, reason: str | None = None) -> None:
-    """Approve through `checkins.approve`, dated a few hours to days after the activity.
-
-    The transfer is posted first with that date (exactly the transfer `approve` would post, under
-    the same key), so the ledger's months match the activities'; `approve` then finds it under
-    its key and posts nothing more. `accounts` (key → account) saves looking each one up again.
-    """
-    activity = checkin.activity
-    when = min(now(), activity.ends_at + timedelta(hours=rng.randint(2, 60)))
-    final = checkin.minutes if minutes is None else minutes
-    issuer_key, member_key = f"station:{activity.station_id}:issuer", f"member:{checkin.user_id}"
-    if issuer_key not in accounts:
-        accounts[issuer_key] = checkins.issuer_account(activity.station)
-    if member_key not in accounts:
-        accounts[member_key] = ledger.member_account(checkin.user)
-    ledger.post_transfer(TransferKind.EARN, [(accounts[issuer_key], -final), (accounts[member_key], final)],
-                         idempotency_key=f"checkin:{checkin.id}", memo=activity.title, posted_by=by,
-                         reference=f"checkin:{checkin.id}", posted_at=when)
-    checkins.approve(checkin, by=by, minutes=minutes, reason=reason)
-    checkin.decided_at = when
+def _approve(checkin: CheckIn, by: User, rng: random.Random, *, minutes: int | None = None,
+             reason: str | None = None) -> None:
+    """Approve through `checkins.approve`, dated a few hours to days after the activity, so the
+    ledger's months match the activities'."""
+    when = min(now(), checkin.activity.ends_at + timedelta(hours=rng.randint(2, 60)))
+    checkins.approve(checkin, by=by, minutes=minutes, reason=reason, at=when)
 
 
 #: Donors a station (those with the most hours give part of them to their community's pool).
