@@ -18,6 +18,7 @@ from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
 from volunteers.activities import services as activities
@@ -291,7 +292,7 @@ def test_district_figures_equal_the_ledger_totals_and_the_check_in_totals(known)
         select(func.sum(Account.balance)).where(Account.kind == AccountKind.POOL))
     # Station 甲's issued hours are its issuer account's; 乙's likewise.
     for station in (k.a, k.b):
-        issuer = ledger.find_account(f"station:{station.id}:issuer")
+        issuer = ledger.find_account(keys.station_issuer(station.id))
         in_period = db.session.scalar(
             select(func.sum(Entry.minutes)).join(Entry.transfer)
             .where(Entry.account_id == issuer.id, Transfer.posted_at >= start,

@@ -4,8 +4,9 @@ Design overview
 ---------------
 * An `Account` holds minutes for one owner: a member (resident), a merchant, a community pool,
   or an issuer (a station's account that creates hours when it pays volunteers, and so runs
-  negative). Accounts are found by a unique `key` such as ``member:12`` or ``station:3:issuer``;
-  the ledger does not know what a station is, only the key it was given.
+  negative). Accounts are found by a unique `key` such as ``member:12`` or ``station:3:issuer``
+  (every format is in `timebank.ledger.keys`); the ledger does not know what a station is, only
+  the key it was given.
 * A `Transfer` moves minutes between accounts. It has two or more `Entry` rows whose signed
   minutes sum to zero, so the sum over every account is always zero.
 * There is one way in: `post_transfer`. It locks the accounts in id order (PostgreSQL
@@ -38,6 +39,7 @@ from timebank.audit import services as audit
 from timebank.clock import UTCDateTime, local, now
 from timebank.errors import InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.org.services import require_acting_for
 
 
@@ -67,7 +69,7 @@ TRANSFER_LABELS = {
 }
 
 #: Key of the district's account that balances manual adjustments (it may run negative).
-ADJUSTMENTS_KEY = "district:adjustments"
+ADJUSTMENTS_KEY = keys.DISTRICT_ADJUSTMENTS
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -105,6 +107,7 @@ class Account(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Unique handle given by whoever opened it: ``member:<user id>``, ``station:3:issuer``, ...
+    #: (every format is in `timebank.ledger.keys`).
     key: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     #: The user who owns a member or merchant account; null for pools and issuers.
@@ -226,16 +229,21 @@ def open_account(key: str, kind: AccountKind | str, *, owner=None, name: str = "
     return account
 
 
+def _own_account(user) -> tuple[str, AccountKind]:
+    """Key and kind of the user's own account: a merchant's for merchants, else a member's."""
+    if "merchant" in user.role_names:
+        return keys.merchant(user.id), AccountKind.MERCHANT
+    return keys.member(user.id), AccountKind.MEMBER
+
+
 def member_account(user) -> Account:
     """The user's own account: a member account, or a merchant account for merchants."""
-    if "merchant" in user.role_names:
-        return open_account(f"merchant:{user.id}", AccountKind.MERCHANT, owner=user)
-    return open_account(f"member:{user.id}", AccountKind.MEMBER, owner=user)
+    key, kind = _own_account(user)
+    return open_account(key, kind, owner=user)
 
 
 def find_member_account(user) -> Account | None:
-    prefix = "merchant" if "merchant" in user.role_names else "member"
-    return find_account(f"{prefix}:{user.id}")
+    return find_account(_own_account(user)[0])
 
 
 def adjustments_account() -> Account:

@@ -39,6 +39,7 @@ from timebank.audit import services as audit
 from timebank.clock import UTCDateTime, now
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.services import AccountKind, TransferKind
 from timebank.org.services import Station, require_station_staff
@@ -396,7 +397,7 @@ def mark_no_shows(at: datetime | None = None) -> int:
 
 def issuer_account(station: Station) -> ledger.Account:
     """The station's account that creates the hours it pays to volunteers."""
-    return ledger.open_account(f"station:{station.id}:issuer", AccountKind.ISSUER,
+    return ledger.open_account(keys.station_issuer(station.id), AccountKind.ISSUER,
                                name=station.name, min_balance=None)
 
 

@@ -27,12 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
 from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger.services import Account, AccountKind, Entry, Transfer, TransferKind
 from timebank.org.services import Community, Station
 from volunteers.activities.services import Activity, ActivityStatus, SignUp, SignUpStatus, month_bounds
@@ -397,11 +398,10 @@ def _account_stations():
             .select_from(Account)
             .outerjoin(issuer_station, and_(
                 Account.kind == AccountKind.ISSUER,
-                Account.key == literal("station:") + cast(issuer_station.id, String)
-                + literal(":issuer")))
+                Account.key == keys.station_issuer_sql(issuer_station.id)))
             .outerjoin(pool_community, and_(
                 Account.kind == AccountKind.POOL,
-                Account.key == literal("pool:community:") + cast(pool_community.id, String)))
+                Account.key == keys.community_pool_sql(pool_community.id)))
             .outerjoin(pool_station, pool_station.town_id == pool_community.town_id)
             .outerjoin(VolunteerProfile, and_(Account.kind == AccountKind.MEMBER,
                                               VolunteerProfile.user_id == Account.owner_id))

@@ -19,6 +19,7 @@ from timebank.clock import UTCDateTime, local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput
 from timebank.exchange.gifts import services as exchange
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.services import AccountKind, TransferKind
 from timebank.notifications.services import notify
@@ -61,23 +62,23 @@ class PoolGrant(db.Model):
 
 def pool_account(community: Community) -> ledger.Account:
     """The community's pool account, opened the first time anyone needs it."""
-    return ledger.open_account(f"pool:community:{community.id}", AccountKind.POOL,
+    return ledger.open_account(keys.community_pool(community.id), AccountKind.POOL,
                                name=f"{community.name}互助池")
 
 
 def find_pool(community: Community) -> ledger.Account | None:
-    return ledger.find_account(f"pool:community:{community.id}")
+    return ledger.find_account(keys.community_pool(community.id))
 
 
 def pool_balances(communities) -> dict[int, int]:
     """Community id → minutes in its pool (0 where no pool has been opened), in one query."""
-    keys = {f"pool:community:{community.id}": community.id for community in communities}
-    if not keys:
+    balances = {community.id: 0 for community in communities}
+    if not balances:
         return {}
+    pool_keys = [keys.community_pool(community_id) for community_id in balances]
     found = db.session.execute(select(ledger.Account.key, ledger.Account.balance)
-                               .where(ledger.Account.key.in_(list(keys))))
-    balances = {community_id: 0 for community_id in keys.values()}
-    balances.update({keys[key]: balance for key, balance in found})
+                               .where(ledger.Account.key.in_(pool_keys)))
+    balances.update({keys.community_of_pool(key): balance for key, balance in found})
     return balances
 
 
