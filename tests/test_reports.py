@@ -15,7 +15,7 @@ from sqlalchemy.orm import aliased
 
 from tests.conftest import PASSWORD, log_in
 from timebank.accounts.permissions import Role
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -33,8 +33,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def shift(month: tuple[int, int], offset: int) -> tuple[int, int]:
-    index = month[0] * 12 + month[1] - 1 + offset
-    return index // 12, index % 12 + 1
+    return shift_month(*month, offset)
 
 
 def key(month: tuple[int, int]) -> str:

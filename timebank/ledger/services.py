@@ -36,7 +36,7 @@ from sqlalchemy.orm import Mapped, Session, aliased, lazyload, mapped_column, re
 
 from timebank.accounts.services import mask_name
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, local, now
+from timebank.clock import UTCDateTime, local, month_bounds, now, shift_month
 from timebank.errors import InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -432,14 +432,8 @@ def monthly_totals(account: Account, months: int = 12, today: datetime | None = 
                    ) -> list[dict]:
     """Minutes in and out per month (in the platform's zone) for the last `months` months."""
     today = local(today or now())
-    labels = []
-    year, month = today.year, today.month
-    for _i in range(months):
-        labels.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    labels.reverse()
-    start = today.replace(year=labels[0][0], month=labels[0][1], day=1, hour=0, minute=0,
-                          second=0, microsecond=0)
+    labels = [shift_month(today.year, today.month, step) for step in range(1 - months, 1)]
+    start = month_bounds(*labels[0])[0]
     rows = db.session.execute(
         select(Transfer.posted_at, Entry.minutes).join(Entry.transfer)
         .where(Entry.account_id == account.id, Transfer.posted_at >= start)

@@ -13,7 +13,7 @@ from marshmallow import fields
 
 from timebank.accounts.api import api_blueprint, json_body, page_args
 from timebank.accounts.permissions import Role, login_required, role_required
-from timebank.clock import local, now
+from timebank.clock import this_month
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.org import services as org
@@ -110,11 +110,6 @@ def _query() -> dict:
     return query
 
 
-def _this_month() -> tuple[int, int]:
-    today = local(now())
-    return today.year, today.month
-
-
 def _page(items: list) -> tuple[list, dict]:
     """The requested page of `items` and the contract's page fields (``?page=&per_page=``)."""
     page, per_page = page_args()
@@ -151,7 +146,7 @@ def communities():
      parameters=MONTH_PARAMETERS)
 def list_themes():
     query = _query()
-    year, month = (query["year"], query["month"]) if query["month"] else _this_month()
+    year, month = (query["year"], query["month"]) if query["month"] else this_month()
     found = themes.themes_for_month(year, month, query["station_id"])
     return jsonify({"month": f"{year:04d}-{month:02d}", "items": ThemeSchema(many=True).dump(found)})
 
@@ -171,7 +166,7 @@ def list_activities():
     elif query["theme_id"] is not None and (theme := db.session.get(themes.Theme, query["theme_id"])):
         year, month = theme.year, theme.month
     else:
-        year, month = _this_month()
+        year, month = this_month()
     found = activities.browse(year=year, month=month, station_id=query["station_id"],
                               theme_id=query["theme_id"])
     shown, page = _page(found)

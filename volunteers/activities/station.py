@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.accounts.services import User
-from timebank.clock import MAX_YEAR, MIN_YEAR, local, now
+from timebank.clock import MAX_YEAR, MIN_YEAR, local, now, shift_month, this_month
 from timebank.errors import InvalidInput, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
@@ -64,9 +64,8 @@ def _hold_post():
 
 
 def _months_from_now(count: int) -> list[tuple[int, int]]:
-    today = local(now())
-    index = today.year * 12 + today.month - 1
-    return [((index + step) // 12, (index + step) % 12 + 1) for step in range(count)]
+    year, month = this_month()
+    return [shift_month(year, month, step) for step in range(count)]
 
 
 def _counts_by_status(activity_ids) -> dict[int, dict[str, int]]:

@@ -48,7 +48,7 @@ from werkzeug.security import generate_password_hash
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role
 from timebank.accounts.services import User, UserRole
-from timebank.clock import local, now, zone
+from timebank.clock import local, now, shift_month, zone
 from timebank.demo import DEMO_PASSWORD
 from timebank.errors import Conflict
 from timebank.exchange.mutual_aid import services as mutual_aid
@@ -407,11 +407,6 @@ def seed_volunteer_teams() -> None:
     db.session.flush()
 
 
-def _shift(year: int, month: int, offset: int) -> tuple[int, int]:
-    index = year * 12 + month - 1 + offset
-    return index // 12, index % 12 + 1
-
-
 def _today() -> date:
     return local(now()).date()
 
@@ -428,7 +423,7 @@ def seed_themes() -> None:
         return
     today = _today()
     months = {(today.year, month) for month in range(1, 13)}
-    months |= {_shift(today.year, today.month, offset) for offset in range(-3, 13)}
+    months |= {shift_month(today.year, today.month, offset) for offset in range(-3, 13)}
     for year, month in sorted(months):
         if month in themes.calendar(None, year):
             continue
@@ -614,7 +609,7 @@ def plan_window(town: str, station: Station, today: date) -> list[tuple[int, dic
     """
     window, tomorrow = [], today + timedelta(days=1)
     for offset in range(-3, 3):
-        year, month = _shift(today.year, today.month, offset)
+        year, month = shift_month(today.year, today.month, offset)
         plan = plan_month(town, station, year, month)
         if town == DEMO_TOWN and (year, month) == (tomorrow.year, tomorrow.month):
             # Newcomers always find a coming activity here.
@@ -646,7 +641,7 @@ def seed_activities() -> None:
         volunteers = [profile for profile in _station_volunteers(station) if profile.user.phone not in skip]
         window = plan_window(town, station, today)
         for offset in sorted({offset for offset, _entry in window}):
-            year, month = _shift(today.year, today.month, offset)
+            year, month = shift_month(today.year, today.month, offset)
             plan = [entry for entry_offset, entry in window if entry_offset == offset]
             for index, entry in enumerate(plan):
                 data = entry["data"]

@@ -30,7 +30,7 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -54,11 +54,6 @@ CAME = (CheckInStatus.APPROVED, CheckInStatus.CLOSED)
 
 # --- period -----------------------------------------------------------------------------------
 
-def _shift(month: tuple[int, int], offset: int) -> tuple[int, int]:
-    index = month[0] * 12 + month[1] - 1 + offset
-    return index // 12, index % 12 + 1
-
-
 def _count(first: tuple[int, int], last: tuple[int, int]) -> int:
     return (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
 
@@ -70,7 +65,7 @@ def resolve_period(filters: ReportFilters, today: date | None = None) -> ReportF
     today = today or local(now()).date()
     current = (today.year, today.month)
     last = filters.last_month or max(filters.first_month or current, current)
-    first = filters.first_month or _shift(last, 1 - DEFAULT_MONTHS)
+    first = filters.first_month or shift_month(*last, 1 - DEFAULT_MONTHS)
     if _count(first, last) > MAX_MONTHS:
         raise InvalidInput(fields={"to": [_("Choose at most %(count)d months.", count=MAX_MONTHS)]})
     return replace(filters, first_month=first, last_month=last)
@@ -78,7 +73,7 @@ def resolve_period(filters: ReportFilters, today: date | None = None) -> ReportF
 
 def months(filters: ReportFilters) -> list[tuple[int, int]]:
     """Every ``(year, month)`` of a resolved period, in order."""
-    return [_shift(filters.first_month, step)
+    return [shift_month(*filters.first_month, step)
             for step in range(_count(filters.first_month, filters.last_month))]
 
 

@@ -4,7 +4,6 @@ receive help without having earned hours. Every grant has a reason, and a statio
 a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``).
 """
 
-from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.accounts.services import User
 from timebank.audit import services as audit
-from timebank.clock import UTCDateTime, local, month_bounds, now
+from timebank.clock import UTCDateTime, month_bounds, now, this_month
 from timebank.errors import Conflict, InvalidInput
 from timebank.exchange.gifts import services as exchange
 from timebank.extensions import db
@@ -89,19 +88,13 @@ def donate(user: User, community: Community, minutes: int, memo: str, *, idempot
                          idempotency_key=idempotency_key)
 
 
-def this_month() -> tuple[datetime, datetime]:
-    """[start, end) of this month in the platform's zone (Asia/Shanghai)."""
-    today = local(now())
-    return month_bounds(today.year, today.month)
-
-
 def monthly_cap() -> int:
     return int(current_app.config["POOL_GRANT_MONTHLY_CAP_MINUTES"])
 
 
 def granted_this_month(station: Station) -> int:
     """Minutes the station's social workers have granted from pools this month."""
-    start, end = this_month()
+    start, end = month_bounds(*this_month())
     return int(db.session.scalar(
         select(func.coalesce(func.sum(PoolGrant.minutes), 0))
         .where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
@@ -113,7 +106,7 @@ def remaining_cap(station: Station) -> int:
 
 
 def grants_this_month(station: Station) -> list[PoolGrant]:
-    start, end = this_month()
+    start, end = month_bounds(*this_month())
     return list(db.session.scalars(
         select(PoolGrant).where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
                                 PoolGrant.created_at < end).order_by(PoolGrant.id.desc())))
