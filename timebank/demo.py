@@ -12,6 +12,7 @@ from timebank.accounts import services as users
 from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 
@@ -47,9 +48,9 @@ def seed() -> int:
 
 
 def _seed_hours() -> None:
-    issuer = ledger.open_account("demo:issuer", AccountKind.ISSUER, name="南沙街道社工站（演示）",
+    issuer = ledger.open_account(keys.DEMO_ISSUER, AccountKind.ISSUER, name="南沙街道社工站（演示）",
                                  min_balance=None)
-    pool = ledger.open_account("pool:district", AccountKind.POOL, name="南沙区邻里互助池")
+    pool = ledger.open_account(keys.DEMO_DISTRICT_POOL, AccountKind.POOL, name="南沙区邻里互助池")
     resident = ledger.member_account(users.get_by_phone("13800000001"))
     elder = ledger.member_account(users.get_by_phone("13800000006"))
     social_worker = users.get_by_phone("13800000002")

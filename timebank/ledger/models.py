@@ -12,6 +12,7 @@ from timebank.accounts.services import mask_name
 from timebank.clock import UTCDateTime, now
 from timebank.errors import ServiceError
 from timebank.extensions import db
+from timebank.ledger import keys
 
 
 class AccountKind(StrEnum):
@@ -40,7 +41,7 @@ TRANSFER_LABELS = {
 }
 
 #: Key of the district's account that balances manual adjustments (it may run negative).
-ADJUSTMENTS_KEY = "district:adjustments"
+ADJUSTMENTS_KEY = keys.DISTRICT_ADJUSTMENTS
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -78,6 +79,7 @@ class Account(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Unique handle given by whoever opened it: ``member:<user id>``, ``station:3:issuer``, ...
+    #: (every format is in `timebank.ledger.keys`).
     key: Mapped[str] = mapped_column(String(64), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     #: The user who owns a member or merchant account; null for pools and issuers.

@@ -4,8 +4,9 @@ Design overview
 ---------------
 * An `Account` holds minutes for one owner: a member (resident), a merchant, a community pool,
   or an issuer (a station's account that creates hours when it pays volunteers, and so runs
-  negative). Accounts are found by a unique `key` such as ``member:12`` or ``station:3:issuer``;
-  the ledger does not know what a station is, only the key it was given.
+  negative). Accounts are found by a unique `key` such as ``member:12`` or ``station:3:issuer``
+  (every format is in `timebank.ledger.keys`); the ledger does not know what a station is, only
+  the key it was given.
 * A `Transfer` moves minutes between accounts. It has two or more `Entry` rows whose signed
   minutes sum to zero, so the sum over every account is always zero.
 * There is one way in: `post_transfer`. It locks the accounts in id order (PostgreSQL
@@ -32,9 +33,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, lazyload
 
 from timebank.audit import services as audit
-from timebank.clock import local, now
+from timebank.clock import local, month_bounds, now, shift_month
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger.models import (  # noqa: F401 (the models, for callers of this module)
     ADJUSTMENTS_KEY,
     TRANSFER_LABELS,
@@ -80,16 +82,21 @@ def open_account(key: str, kind: AccountKind | str, *, owner=None, name: str = "
     return account
 
 
+def _own_account(user) -> tuple[str, AccountKind]:
+    """Key and kind of the user's own account: a merchant's for merchants, else a member's."""
+    if "merchant" in user.role_names:
+        return keys.merchant(user.id), AccountKind.MERCHANT
+    return keys.member(user.id), AccountKind.MEMBER
+
+
 def member_account(user) -> Account:
     """The user's own account: a member account, or a merchant account for merchants."""
-    if "merchant" in user.role_names:
-        return open_account(f"merchant:{user.id}", AccountKind.MERCHANT, owner=user)
-    return open_account(f"member:{user.id}", AccountKind.MEMBER, owner=user)
+    key, kind = _own_account(user)
+    return open_account(key, kind, owner=user)
 
 
 def find_member_account(user) -> Account | None:
-    prefix = "merchant" if "merchant" in user.role_names else "member"
-    return find_account(f"{prefix}:{user.id}")
+    return find_account(_own_account(user)[0])
 
 
 def adjustments_account() -> Account:
@@ -278,14 +285,8 @@ def monthly_totals(account: Account, months: int = 12, today: datetime | None = 
                    ) -> list[dict]:
     """Minutes in and out per month (in the platform's zone) for the last `months` months."""
     today = local(today or now())
-    labels = []
-    year, month = today.year, today.month
-    for _i in range(months):
-        labels.append((year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    labels.reverse()
-    start = today.replace(year=labels[0][0], month=labels[0][1], day=1, hour=0, minute=0,
-                          second=0, microsecond=0)
+    labels = [shift_month(today.year, today.month, step) for step in range(1 - months, 1)]
+    start = month_bounds(*labels[0])[0]
     rows = db.session.execute(
         select(Transfer.posted_at, Entry.minutes).join(Entry.transfer)
         .where(Entry.account_id == account.id, Transfer.posted_at >= start)

@@ -13,7 +13,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month, this_month
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
@@ -36,9 +36,8 @@ THEME_MONTHS_AHEAD = 2
 
 
 def _months_from_now(count: int) -> list[tuple[int, int]]:
-    today = local(now())
-    index = today.year * 12 + today.month - 1
-    return [((index + step) // 12, (index + step) % 12 + 1) for step in range(count)]
+    year, month = this_month()
+    return [shift_month(year, month, step) for step in range(count)]
 
 
 def _counts_by_status(activity_ids) -> dict[int, dict[str, int]]:

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from timebank.accounts.permissions import login_required
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.errors import Conflict, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
@@ -68,8 +68,8 @@ def _month_from(value: str | None) -> tuple[int, int]:
 
 
 def _shift(year: int, month: int, by: int) -> str:
-    index = year * 12 + month - 1 + by
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+    year, month = shift_month(year, month, by)
+    return f"{year:04d}-{month:02d}"
 
 
 @bp.get("/activities")

@@ -36,6 +36,7 @@ from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.org.models import Station
@@ -323,7 +324,7 @@ def mark_no_shows(at: datetime | None = None) -> int:
 
 def issuer_account(station: Station) -> ledger.Account:
     """The station's account that creates the hours it pays to volunteers."""
-    return ledger.open_account(f"station:{station.id}:issuer", AccountKind.ISSUER,
+    return ledger.open_account(keys.station_issuer(station.id), AccountKind.ISSUER,
                                name=station.name, min_balance=None)
 
 
@@ -343,9 +344,12 @@ def _lock_for_decision(checkin: CheckIn) -> None:
                            .execution_options(populate_existing=True)).one()
 
 
-def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None
-            ) -> CheckIn:
-    """Post the hours to the volunteer's account; approving again posts nothing more."""
+def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None,
+            at: datetime | None = None) -> CheckIn:
+    """Post the hours to the volunteer's account; approving again posts nothing more.
+
+    `at` is when the decision and its transfer are dated (now unless given); only the demo gives
+    it, so that its past check-ins are approved in the months they happened."""
     require_station_staff(by, checkin.activity.station_id)
     _lock_for_decision(checkin)
     if checkin.status == CheckInStatus.APPROVED:
@@ -365,13 +369,14 @@ def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: s
     if not final:
         raise InvalidInput(fields={"minutes": [_("There are no minutes to approve; enter the "
                                                  "minutes served, or reject.")]})
+    at = at or now()
     issuer = issuer_account(checkin.activity.station)
     transfer = ledger.post_transfer(
         TransferKind.EARN, [(issuer, -final), (ledger.member_account(checkin.user), final)],
         idempotency_key=f"checkin:{checkin.id}", memo=checkin.activity.title, posted_by=by,
-        reference=f"checkin:{checkin.id}")
+        reference=f"checkin:{checkin.id}", posted_at=at)
     checkin.minutes, checkin.status = final, CheckInStatus.APPROVED
-    checkin.transfer_id, checkin.decided_by_id, checkin.decided_at = transfer.id, by.id, now()
+    checkin.transfer_id, checkin.decided_by_id, checkin.decided_at = transfer.id, by.id, at
     checkin.decision_reason = reason or None
     audit.record("checkin.approve", f"checkin:{checkin.id}", actor=by, reason=reason or None,
                  minutes=final, adjusted=checkin.adjusted, transfer_id=transfer.id)

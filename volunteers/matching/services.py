@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
-from timebank.clock import local, now, zone
+from timebank.clock import local, now, shift_month, this_month, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.i18n import DEFAULT_LOCALE
@@ -435,8 +435,7 @@ def accept_invitation(entry: SignUp, *, by: User) -> SignUp:
 # --- the scheduled job ------------------------------------------------------------------------
 
 def next_month() -> tuple[int, int]:
-    today = local(now())
-    return (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    return shift_month(*this_month(), 1)
 
 
 def station_social_workers(station_id: int) -> list[User]:

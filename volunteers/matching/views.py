@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, role_required
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.errors import ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
@@ -41,8 +41,7 @@ def _key(year: int, month: int) -> str:
 
 
 def _shift(year: int, month: int, by: int) -> str:
-    index = year * 12 + month - 1 + by
-    return _key(index // 12, index % 12 + 1)
+    return _key(*shift_month(year, month, by))
 
 
 @bp.get("")

@@ -27,12 +27,13 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import String, and_, case, cast, distinct, func, literal, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.errors import InvalidInput
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 from timebank.org.models import Community, Station
 from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
@@ -54,11 +55,6 @@ CAME = (CheckInStatus.APPROVED, CheckInStatus.CLOSED)
 
 # --- period -----------------------------------------------------------------------------------
 
-def _shift(month: tuple[int, int], offset: int) -> tuple[int, int]:
-    index = month[0] * 12 + month[1] - 1 + offset
-    return index // 12, index % 12 + 1
-
-
 def _count(first: tuple[int, int], last: tuple[int, int]) -> int:
     return (last[0] * 12 + last[1]) - (first[0] * 12 + first[1]) + 1
 
@@ -70,7 +66,7 @@ def resolve_period(filters: ReportFilters, today: date | None = None) -> ReportF
     today = today or local(now()).date()
     current = (today.year, today.month)
     last = filters.last_month or max(filters.first_month or current, current)
-    first = filters.first_month or _shift(last, 1 - DEFAULT_MONTHS)
+    first = filters.first_month or shift_month(*last, 1 - DEFAULT_MONTHS)
     if _count(first, last) > MAX_MONTHS:
         raise InvalidInput(fields={"to": [_("Choose at most %(count)d months.", count=MAX_MONTHS)]})
     return replace(filters, first_month=first, last_month=last)
@@ -78,7 +74,7 @@ def resolve_period(filters: ReportFilters, today: date | None = None) -> ReportF
 
 def months(filters: ReportFilters) -> list[tuple[int, int]]:
     """Every ``(year, month)`` of a resolved period, in order."""
-    return [_shift(filters.first_month, step)
+    return [shift_month(*filters.first_month, step)
             for step in range(_count(filters.first_month, filters.last_month))]
 
 
@@ -398,11 +394,10 @@ def _account_stations():
             .select_from(Account)
             .outerjoin(issuer_station, and_(
                 Account.kind == AccountKind.ISSUER,
-                Account.key == literal("station:") + cast(issuer_station.id, String)
-                + literal(":issuer")))
+                Account.key == keys.station_issuer_sql(issuer_station.id)))
             .outerjoin(pool_community, and_(
                 Account.kind == AccountKind.POOL,
-                Account.key == literal("pool:community:") + cast(pool_community.id, String)))
+                Account.key == keys.community_pool_sql(pool_community.id)))
             .outerjoin(pool_station, pool_station.town_id == pool_community.town_id)
             .outerjoin(VolunteerProfile, and_(Account.kind == AccountKind.MEMBER,
                                               VolunteerProfile.user_id == Account.owner_id))

@@ -338,6 +338,17 @@ def test_approve_all_skips_flagged_and_open_check_ins(event, make_volunteer):
     assert checkin.status == "approved"
 
 
+def test_an_approval_given_its_moment_is_decided_and_posted_then(event):
+    checkin = _closed(event)
+    moment = now() - timedelta(days=3, hours=2)
+    checkins.approve(checkin, by=event["worker"], at=moment)
+    db.session.commit()
+    transfer = ledger.find_transfer(f"checkin:{checkin.id}")
+    assert transfer.posted_at == moment and checkin.decided_at == moment
+    assert checkins.approve(checkin, by=event["worker"]).decided_at == moment
+    assert db.session.scalar(select(func.count(Transfer.id))) == 1
+
+
 # --- reverse mode -----------------------------------------------------------------------------
 
 def test_staff_check_a_volunteer_in_and_out_by_their_card_code(app, client, event, login):

@@ -156,6 +156,7 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     for checkin in approved[:50]:
         assert local(checkin.activity.starts_at) < local(checkin.activity.ends_at) <= \
             local(db.session.get(Transfer, checkin.transfer_id).posted_at) <= now()
+        assert checkin.decided_at == db.session.get(Transfer, checkin.transfer_id).posted_at
     assert db.session.scalar(select(func.count(SignUp.id)).where(SignUp.attendance == "no_show")) > 20
     assert db.session.scalar(select(func.count(CheckIn.id)).join(CheckIn.activity).where(
         Activity.ends_at > now())) == 0

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import post_form
 from timebank.accounts.permissions import Role
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.extensions import db
 from timebank.notifications.services import Notification
 from volunteers import jobs
@@ -293,7 +293,7 @@ def test_cli_prints_a_summary(runner, activity, people):
 def test_the_monthly_job_proposes_next_month_once_per_station(station, worker, make_activity,
                                                               make_volunteer, make_station):
     today = local(now())
-    year, month = (today.year + 1, 1) if today.month == 12 else (today.year, today.month + 1)
+    year, month = shift_month(today.year, today.month, 1)
     start = today.replace(year=year, month=month, day=5, hour=9, minute=0, second=0, microsecond=0)
     upcoming = make_activity(station, worker, start=start, slots=2)
     make_volunteer(station.town.communities[0], consent=True, availability=slots_for(upcoming))

@@ -15,9 +15,10 @@ from sqlalchemy.orm import aliased
 
 from tests.conftest import PASSWORD, log_in
 from timebank.accounts.permissions import Role
-from timebank.clock import local, now
+from timebank.clock import local, now, shift_month
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 from volunteers.activities import services as activities
@@ -32,8 +33,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def shift(month: tuple[int, int], offset: int) -> tuple[int, int]:
-    index = month[0] * 12 + month[1] - 1 + offset
-    return index // 12, index % 12 + 1
+    return shift_month(*month, offset)
 
 
 def key(month: tuple[int, int]) -> str:
@@ -291,7 +291,7 @@ def test_district_figures_equal_the_ledger_totals_and_the_check_in_totals(known)
         select(func.sum(Account.balance)).where(Account.kind == AccountKind.POOL))
     # Station 甲's issued hours are its issuer account's; 乙's likewise.
     for station in (k.a, k.b):
-        issuer = ledger.find_account(f"station:{station.id}:issuer")
+        issuer = ledger.find_account(keys.station_issuer(station.id))
         in_period = db.session.scalar(
             select(func.sum(Entry.minutes)).join(Entry.transfer)
             .where(Entry.account_id == issuer.id, Transfer.posted_at >= start,

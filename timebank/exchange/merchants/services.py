@@ -23,7 +23,7 @@ from timebank import guesses
 from timebank.accounts.models import User
 from timebank.accounts.services import mask_name
 from timebank.audit import services as audit
-from timebank.clock import MAX_YEAR, MIN_YEAR, local, now, zone
+from timebank.clock import MAX_YEAR, MIN_YEAR, month_bounds, now, this_month
 from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
 from timebank.exchange.merchants.models import (  # noqa: F401 (the models, for callers of this module)
     MerchantItem,
@@ -282,8 +282,7 @@ def redeem(merchant: User, code: str, item: MerchantItem) -> Redemption:
 def parse_month(value: str | None) -> tuple[int, int]:
     """``"2026-03"`` → ``(2026, 3)``; this month (platform zone) when empty; InvalidInput else."""
     if not value:
-        today = local(now())
-        return today.year, today.month
+        return this_month()
     match = re.fullmatch(r"(\d{4})-(\d{2})", value)
     if not match or not 1 <= int(match.group(2)) <= 12 \
             or not MIN_YEAR <= int(match.group(1)) <= MAX_YEAR:
@@ -291,14 +290,9 @@ def parse_month(value: str | None) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def month_start(year: int, month: int) -> datetime:
-    return datetime(year, month, 1, tzinfo=zone())
-
-
 def monthly_statement(merchant: User, year: int, month: int) -> dict:
     """Minutes received in the month (from the ledger) and that month's redemptions."""
-    start = month_start(year, month)
-    end = month_start(year + (month == 12), month % 12 + 1)
+    start, end = month_bounds(year, month)
     account = ledger.find_member_account(merchant)
     received = 0
     if account is not None:

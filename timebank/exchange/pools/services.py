@@ -4,7 +4,6 @@ receive help without having earned hours. Every grant has a reason, and a statio
 a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``).
 """
 
-from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -12,7 +11,7 @@ from sqlalchemy import func, select
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import local, month_bounds, now
+from timebank.clock import month_bounds, this_month
 from timebank.errors import Conflict, InvalidInput
 from timebank.exchange.gifts import services as exchange
 from timebank.exchange.pools.models import (  # noqa: F401 (the models, for callers of this module)
@@ -20,6 +19,7 @@ from timebank.exchange.pools.models import (  # noqa: F401 (the models, for call
     PoolGrant,
 )
 from timebank.extensions import db
+from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.notifications.services import notify
@@ -32,23 +32,23 @@ from timebank.org.services import require_station_staff
 
 def pool_account(community: Community) -> ledger.Account:
     """The community's pool account, opened the first time anyone needs it."""
-    return ledger.open_account(f"pool:community:{community.id}", AccountKind.POOL,
+    return ledger.open_account(keys.community_pool(community.id), AccountKind.POOL,
                                name=f"{community.name}互助池")
 
 
 def find_pool(community: Community) -> ledger.Account | None:
-    return ledger.find_account(f"pool:community:{community.id}")
+    return ledger.find_account(keys.community_pool(community.id))
 
 
 def pool_balances(communities) -> dict[int, int]:
     """Community id → minutes in its pool (0 where no pool has been opened), in one query."""
-    keys = {f"pool:community:{community.id}": community.id for community in communities}
-    if not keys:
+    balances = {community.id: 0 for community in communities}
+    if not balances:
         return {}
+    pool_keys = [keys.community_pool(community_id) for community_id in balances]
     found = db.session.execute(select(ledger.Account.key, ledger.Account.balance)
-                               .where(ledger.Account.key.in_(list(keys))))
-    balances = {community_id: 0 for community_id in keys.values()}
-    balances.update({keys[key]: balance for key, balance in found})
+                               .where(ledger.Account.key.in_(pool_keys)))
+    balances.update({keys.community_of_pool(key): balance for key, balance in found})
     return balances
 
 
@@ -59,19 +59,13 @@ def donate(user: User, community: Community, minutes: int, memo: str, *, idempot
                          idempotency_key=idempotency_key)
 
 
-def this_month() -> tuple[datetime, datetime]:
-    """[start, end) of this month in the platform's zone (Asia/Shanghai)."""
-    today = local(now())
-    return month_bounds(today.year, today.month)
-
-
 def monthly_cap() -> int:
     return int(current_app.config["POOL_GRANT_MONTHLY_CAP_MINUTES"])
 
 
 def granted_this_month(station: Station) -> int:
     """Minutes the station's social workers have granted from pools this month."""
-    start, end = this_month()
+    start, end = month_bounds(*this_month())
     return int(db.session.scalar(
         select(func.coalesce(func.sum(PoolGrant.minutes), 0))
         .where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
@@ -83,7 +77,7 @@ def remaining_cap(station: Station) -> int:
 
 
 def grants_this_month(station: Station) -> list[PoolGrant]:
-    start, end = this_month()
+    start, end = month_bounds(*this_month())
     return list(db.session.scalars(
         select(PoolGrant).where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
                                 PoolGrant.created_at < end).order_by(PoolGrant.id.desc())))
