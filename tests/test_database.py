@@ -1,8 +1,9 @@
-"""The SQLite hooks of `timebank.database`, bound to the app's own engines.
+"""The SQLite hooks of `timebank.database`: bound to the app's own engines, and read-only commands.
 
 On SQLite the app's connections get the pragmas and its write transactions begin IMMEDIATE;
 another engine in the same process (the scheduler's job store, a test's own engine) is left as
-the driver makes it.
+the driver makes it. A command marked `reads_only_command` begins deferred, so another
+connection can write while it runs.
 """
 
 import sqlite3
@@ -10,12 +11,15 @@ from contextlib import contextmanager
 
 import pytest
 import sqlalchemy
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from app import create_app
 from tests.conftest import _config
-from timebank.database import deferred_begin
+from timebank.accounts import services as users
+from timebank.database import deferred_begin, reads_only_command
 from timebank.extensions import db
+from timebank.ledger import services as ledger
+from volunteers.reporting import exports
 
 
 @contextmanager
@@ -103,3 +107,84 @@ def test_every_app_of_the_process_binds_its_own_engine(sqlite_app, tmp_path):
     with begins(deferred=True):
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1  # the first app's still hold
         db.session.rollback()
+
+
+# --- read-only commands -----------------------------------------------------------------------
+
+def test_a_read_only_command_begins_deferred_and_restores_the_mark_after():
+    seen = []
+
+    @reads_only_command
+    def command():
+        seen.append(deferred_begin.get())
+        raise RuntimeError("stops half way")
+
+    with begins(deferred=False):
+        with pytest.raises(RuntimeError):
+            command()
+        assert seen == [True]
+        assert deferred_begin.get() is False
+
+
+@pytest.fixture
+def writes_meanwhile(app, make_app, monkeypatch):
+    """A function that, called while a command's transaction is open, writes a user through
+    another app on the same database (and so another connection) and says whether it could."""
+    monkeypatch.setenv("SQLITE_BUSY_TIMEOUT_MS", "100")  # a lock would fail in 0.1 s, not 15
+    other = make_app()
+    phones = iter(range(13911110000, 13911110100))
+
+    def write() -> bool:
+        assert db.session().in_transaction()  # the command is reading, in its transaction
+        with other.app_context(), begins(deferred=False):
+            try:
+                users.create_user(str(next(phones)), "correct horse 9", "写入者")
+                db.session.commit()
+                return True
+            except sqlalchemy.exc.OperationalError as error:
+                assert "locked" in str(error)
+                db.session.rollback()
+                return False
+            finally:
+                db.session.remove()
+
+    db.session.commit()
+    return write
+
+
+def test_another_connection_can_write_while_ledger_verify_runs(runner, writes_meanwhile,
+                                                               monkeypatch):
+    wrote = []
+    counts = ledger.counts
+
+    def counting_while_someone_writes():
+        figures = counts()
+        wrote.append(writes_meanwhile())
+        return figures
+
+    monkeypatch.setattr(ledger, "counts", counting_while_someone_writes)
+    with begins(deferred=False):  # as in `flask ledger verify`, where nothing is marked yet
+        result = runner.invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0, result.output
+    assert "ledger OK" in result.output
+    assert wrote == [True]
+    db.session.rollback()  # the command's read began before the write
+    assert db.session.scalar(select(func.count()).select_from(users.User)) == 1
+
+
+def test_another_connection_can_write_while_an_export_runs(runner, writes_meanwhile,
+                                                           monkeypatch):
+    wrote = []
+    write_csv = exports.write_csv
+
+    def writing_while_someone_writes(dataset, filters, out):
+        count = write_csv(dataset, filters, out)
+        wrote.append(writes_meanwhile())
+        return count
+
+    monkeypatch.setattr(exports, "write_csv", writing_while_someone_writes)
+    with begins(deferred=False):
+        result = runner.invoke(args=["export", "volunteers", "--output", "-"])
+    assert result.exit_code == 0, result.output
+    assert "rows of volunteers written to stdout" in result.stderr
+    assert wrote == [True]

@@ -3,9 +3,10 @@
 SQLite has no row locks. A transaction that reads balances and then writes must hold the
 database's write lock from its first statement (``BEGIN IMMEDIATE``); otherwise a concurrent
 writer can slip in between the read and the write. So on SQLite every transaction begins
-IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), or to a view marked
-`reads_only`, which only reads and so begins an ordinary deferred transaction and never blocks a
-writer. PostgreSQL needs none of this: the ledger locks account rows with ``SELECT ... FOR UPDATE``.
+IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), to a view marked
+`reads_only`, or in a command marked `reads_only_command`, which only read and so begin an
+ordinary deferred transaction and never block a writer. PostgreSQL needs none of this: the
+ledger locks account rows with ``SELECT ... FOR UPDATE`` (which SQLite's dialect leaves out).
 
 These hooks are bound by `init_app` to the engines Flask-SQLAlchemy made for the app, not to
 every engine of the process: the scheduler's job store and any other engine keep the driver's
@@ -16,6 +17,7 @@ password) may happen inside a write transaction: do it before the first statemen
 deferred read that `start_writing` then ends.
 """
 
+import functools
 import os
 import sqlite3
 from contextvars import ContextVar
@@ -75,6 +77,23 @@ def reads_only(view):
     """
     view.reads_only = True
     return view
+
+
+def reads_only_command(command):
+    """Mark a CLI command that only reads (``flask ledger verify``, ``flask export``): its
+    transactions begin deferred, so a long run never holds SQLite's write lock, and its reads
+    still agree with each other (in WAL mode a read transaction sees the database as of its
+    first statement). Put it under the ``@click`` decorators, on the function itself."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        token = deferred_begin.set(True)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            deferred_begin.reset(token)
+
+    return run
 
 
 def mark_request_transactions():
