@@ -31,6 +31,7 @@ def init_app(app) -> None:
     )
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"),
                      render_as_batch=True, compare_type=True,
                      render_item=render_migration_item)

@@ -57,7 +57,8 @@ DEFAULTS = {
     "LOGIN_PHONE_FAILURE_LIMIT": "10 per 15 minutes",
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
-    #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...).
+    #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...)
+    #: once its transaction has committed; a sender that fails is logged.
     "NOTIFICATION_SENDERS": (),
     #: Points of the matching score (`volunteers.matching.Weights` fields); {} keeps the defaults.
     "MATCHING_WEIGHTS": {},

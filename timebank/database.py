@@ -3,21 +3,27 @@
 SQLite has no row locks. A transaction that reads balances and then writes must hold the
 database's write lock from its first statement (``BEGIN IMMEDIATE``); otherwise a concurrent
 writer can slip in between the read and the write. So on SQLite every transaction begins
-IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), or to a view marked
-`reads_only`, which only reads and so begins an ordinary deferred transaction and never blocks a
-writer. PostgreSQL needs none of this: the ledger locks account rows with ``SELECT ... FOR UPDATE``.
+IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), to a view marked
+`reads_only`, or in a command marked `reads_only_command`, which only read and so begin an
+ordinary deferred transaction and never block a writer. PostgreSQL needs none of this: the
+ledger locks account rows with ``SELECT ... FOR UPDATE`` (which SQLite's dialect leaves out).
+
+These hooks are bound by `init_app` to the engines Flask-SQLAlchemy made for the app, not to
+every engine of the process: the scheduler's job store and any other engine keep the driver's
+own behaviour.
 
 Whoever holds SQLite's write lock makes every other writer wait, so nothing slow (hashing a
 password) may happen inside a write transaction: do it before the first statement, or in a
 deferred read that `start_writing` then ends.
 """
 
+import functools
 import os
 import sqlite3
 from contextvars import ContextVar
 
 from flask import current_app, request
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 
 from timebank.extensions import db
 
@@ -36,7 +42,16 @@ def _busy_timeout_ms() -> int:
     return int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS") or DEFAULT_BUSY_TIMEOUT_MS)
 
 
-@event.listens_for(Engine, "connect")
+def init_app(app) -> None:
+    """Bind the SQLite hooks to `app`'s engines; runs after `db.init_app(app)` has made them."""
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+
+
 def _sqlite_connect(dbapi_connection, connection_record):
     if isinstance(dbapi_connection, sqlite3.Connection):
         # Let SQLAlchemy's "begin" event below issue BEGIN, instead of the driver guessing.
@@ -49,10 +64,8 @@ def _sqlite_connect(dbapi_connection, connection_record):
         cursor.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(connection):
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")
+    connection.exec_driver_sql("BEGIN" if deferred_begin.get() else "BEGIN IMMEDIATE")
 
 
 def reads_only(view):
@@ -64,6 +77,23 @@ def reads_only(view):
     """
     view.reads_only = True
     return view
+
+
+def reads_only_command(command):
+    """Mark a CLI command that only reads (``flask ledger verify``, ``flask export``): its
+    transactions begin deferred, so a long run never holds SQLite's write lock, and its reads
+    still agree with each other (in WAL mode a read transaction sees the database as of its
+    first statement). Put it under the ``@click`` decorators, on the function itself."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        token = deferred_begin.set(True)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            deferred_begin.reset(token)
+
+    return run
 
 
 def mark_request_transactions():

@@ -26,7 +26,7 @@ from timebank.exchange.merchants.models import Redemption
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
-from timebank.notifications.services import Notification
+from timebank.notifications.models import Notification
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import CheckIn

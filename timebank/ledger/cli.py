@@ -3,12 +3,14 @@
 import click
 from flask.cli import AppGroup
 
+from timebank.database import reads_only_command
 from timebank.ledger import services as ledger
 
 ledger_cli = AppGroup("ledger", help="Inspect the hour ledger.")
 
 
 @ledger_cli.command("verify")
+@reads_only_command  # reads the whole ledger: SQLite writers must not wait for it
 def verify_command():
     """Check every invariant of the ledger; exit 1 and say what broke."""
     problems = ledger.verify()

@@ -114,11 +114,9 @@ def balance(account: Account) -> int:
 def _lock(account_ids: Iterable[int]) -> dict[int, Account]:
     """Lock the accounts, always in id order so two transfers can never wait on each other."""
     statement = (select(Account).where(Account.id.in_(sorted(account_ids)))
-                 .order_by(Account.id).options(lazyload(Account.owner))
+                 .order_by(Account.id).options(lazyload(Account.owner)).with_for_update(of=Account)
                  .execution_options(populate_existing=True))
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Account)
-    # SQLite: this transaction began IMMEDIATE and already holds the write lock.
+    # SQLite has no FOR UPDATE: this transaction began IMMEDIATE and already holds the write lock.
     return {account.id: account for account in db.session.scalars(statement)}
 
 

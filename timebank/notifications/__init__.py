@@ -2,6 +2,6 @@
 
 
 def init_app(app) -> None:
-    from timebank.notifications import services
+    from timebank.notifications import views
 
-    app.register_blueprint(services.bp)
+    app.register_blueprint(views.bp)

@@ -1,45 +1,35 @@
 """Notifications: an in-app inbox for every user, and pluggable senders for SMS or WeChat.
 
 `notify` is idempotent on its key (``reminder:<sign-up id>``), so a scheduled job can run twice
-without telling anyone twice. Each configured sender (``NOTIFICATION_SENDERS``: dotted paths
-of callables taking the notification) is called after the row is flushed; the in-app inbox
-needs none.
+without telling anyone twice. It writes the row in the caller's transaction; the in-app inbox
+needs nothing more. Each configured sender (``NOTIFICATION_SENDERS``: dotted paths of callables
+taking the notification) is called only once that transaction has committed, so a rolled-back
+action never texts anyone:
+
+- `notify` keeps a copy of the flushed row in the session's outbox (``session.info``), with the
+  transaction or savepoint that wrote it;
+- a rollback of that transaction or savepoint drops it, and so does a session closed without
+  committing;
+- the commit of the outermost transaction hands each copy to every sender, in order. The copy
+  belongs to no session: after a commit the session may not query, and the sender needs none.
+  A sender that fails is logged and the next one runs: the action has committed, and stands.
+
+The listeners are bound to Flask-SQLAlchemy's session (`db.session`), not to every session of
+the process.
 """
 
 from importlib import import_module
-from typing import Any
 
-from flask import Blueprint, current_app, render_template
-from flask_login import current_user
-from sqlalchemy import ForeignKey, String, func, select, update
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import current_app
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session, SessionTransaction
 
-from timebank.accounts.permissions import login_required
-from timebank.clock import UTCDateTime, now
 from timebank.extensions import db
+from timebank.notifications.models import Notification
 
-bp = Blueprint("notifications", __name__, url_prefix="/notifications")
-
-
-class Notification(db.Model):
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    #: Sending the same key again does nothing: ``reminder:<sign-up id>``.
-    key: Mapped[str] = mapped_column(String(100), unique=True)
-    title: Mapped[str] = mapped_column(String(120))
-    body: Mapped[str] = mapped_column(String(1000), default="")
-    #: A path on this site to open, such as an activity's page.
-    link: Mapped[str | None] = mapped_column(String(200))
-    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
-    read_at: Mapped[Any | None] = mapped_column(UTCDateTime)
-
-
-def _senders():
-    for path in current_app.config.get("NOTIFICATION_SENDERS", ()):
-        module, _sep, name = path.partition(":")
-        yield getattr(import_module(module), name)
+#: The key in ``session.info`` of the notifications waiting for the commit, as
+#: (transaction or savepoint that wrote it, copy to send) pairs.
+OUTBOX = "timebank.notifications.outbox"
 
 
 def notify(user_id: int, key: str, title: str, body: str = "", link: str | None = None
@@ -50,8 +40,7 @@ def notify(user_id: int, key: str, title: str, body: str = "", link: str | None 
     notification = Notification(user_id=user_id, key=key, title=title, body=body, link=link)
     db.session.add(notification)
     db.session.flush()
-    for send in _senders():
-        send(notification)
+    _keep_for_sending(db.session(), notification)
     return notification
 
 
@@ -60,15 +49,53 @@ def unread_count(user) -> int:
         Notification.user_id == user.id, Notification.read_at.is_(None)))
 
 
-@bp.get("/")
-@login_required
-def inbox():
-    items = list(db.session.scalars(select(Notification).where(
-        Notification.user_id == current_user.id).order_by(Notification.id.desc()).limit(100)))
-    unread = [item.id for item in items if item.read_at is None]
-    page = render_template("notifications.html", items=items, unread=set(unread))
-    if unread:
-        db.session.execute(update(Notification).where(Notification.id.in_(unread))
-                           .values(read_at=now()))
-        db.session.commit()
-    return page
+# --- sending after the commit -----------------------------------------------------------------
+
+def _keep_for_sending(session: Session, notification: Notification) -> None:
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    copy = Notification(**{column.key: getattr(notification, column.key)
+                           for column in inspect(Notification).column_attrs})
+    session.info.setdefault(OUTBOX, []).append((written_in, copy))
+
+
+def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """What a rolled-back transaction or savepoint wrote is never sent."""
+    waiting = session.info.get(OUTBOX)
+    if waiting:
+        waiting[:] = [(written_in, copy) for written_in, copy in waiting
+                      if not _inside(written_in, previous_transaction)]
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction is over (committed and sent, or closed without a commit)."""
+    if transaction.parent is None:
+        session.info.pop(OUTBOX, None)
+
+
+@event.listens_for(db.session, "after_commit")
+def _send_committed(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: what it wrote waits for the outermost commit
+    for _written_in, notification in session.info.pop(OUTBOX, None) or ():
+        send(notification)
+
+
+def send(notification: Notification) -> None:
+    """Hand `notification` to every configured sender; a failing one is logged, not raised."""
+    for path in current_app.config.get("NOTIFICATION_SENDERS", ()):
+        try:
+            module, _sep, name = path.partition(":")
+            getattr(import_module(module), name)(notification)
+        except Exception:  # the action has committed: a lost text must not turn it into a 500
+            current_app.logger.exception("notification sender %s failed on %s", path,
+                                         notification.key)

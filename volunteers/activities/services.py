@@ -151,10 +151,8 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
 # --- sign-ups ---------------------------------------------------------------------------------
 
 def _lock_activity(activity_id: int) -> Activity:
-    statement = select(Activity).where(Activity.id == activity_id) \
+    statement = select(Activity).where(Activity.id == activity_id).with_for_update(of=Activity) \
         .execution_options(populate_existing=True)
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update(of=Activity)
     activity = db.session.scalar(statement)
     if activity is None:
         raise NotFound(_("There is no such activity."), code="activity_not_found")
@@ -163,8 +161,7 @@ def _lock_activity(activity_id: int) -> Activity:
 
 def _lock_volunteer(user_id: int) -> None:
     """Serialise one volunteer's sign-ups, so two overlapping ones cannot both slip through."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    db.session.execute(select(User.id).where(User.id == user_id).with_for_update())
 
 
 def live_sign_up(activity: Activity, user: User) -> SignUp | None:

@@ -176,8 +176,7 @@ def user_from_card(code: str, *, by: User) -> User:
 
 def _lock(activity: Activity, user: User) -> None:
     """Serialise one volunteer's scans of one activity (PostgreSQL; SQLite writes one at a time)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
 def find(activity: Activity, user: User) -> CheckIn | None:
@@ -339,9 +338,8 @@ def _lock_for_decision(checkin: CheckIn) -> None:
     """Hold `checkin`'s row and read its state afresh, so that of two staff deciding at once
     the second sees the first's decision (one approval, one audit row). SQLite's write
     transactions already hold the whole database."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.scalars(select(CheckIn).where(CheckIn.id == checkin.id).with_for_update(of=CheckIn)
-                           .execution_options(populate_existing=True)).one()
+    db.session.scalars(select(CheckIn).where(CheckIn.id == checkin.id).with_for_update(of=CheckIn)
+                       .execution_options(populate_existing=True)).one()
 
 
 def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None,

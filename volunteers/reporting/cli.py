@@ -14,6 +14,7 @@ import tempfile
 import click
 from flask.cli import AppGroup
 
+from timebank.database import reads_only_command
 from timebank.extensions import db
 from timebank.org.models import Station
 from volunteers.reporting import exports
@@ -84,6 +85,7 @@ def _command(dataset: exports.Dataset):
     @click.option("--station", "station_id", type=int, default=None,
                   help="Only this station (default: every station).")
     @click.option("--theme", "theme_id", type=int, default=None, help="Only this theme.")
+    @reads_only_command  # a long export must not hold SQLite's write lock
     def command(fmt, output, month, first, last, station_id, theme_id):
         filters = _filters(month, first, last, station_id, theme_id)
         if fmt is None:

@@ -16,7 +16,7 @@ from timebank.clock import now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Transfer
-from timebank.notifications.services import Notification
+from timebank.notifications.models import Notification
 from volunteers import jobs
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins

@@ -12,7 +12,7 @@ from tests.conftest import post_form
 from timebank.accounts.permissions import Role
 from timebank.clock import local, now, shift_month
 from timebank.extensions import db
-from timebank.notifications.services import Notification
+from timebank.notifications.models import Notification
 from volunteers import jobs
 from volunteers.activities.models import SignUp, SignUpStatus
 from volunteers.matching import scoring as matching

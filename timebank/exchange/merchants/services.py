@@ -112,11 +112,8 @@ def update_item(item: MerchantItem, merchant: User, changes: dict) -> MerchantIt
 
 def _lock_item(item_id: int) -> MerchantItem | None:
     """The item's row, locked until commit (PostgreSQL); SQLite already writes one at a time."""
-    statement = (select(MerchantItem).where(MerchantItem.id == item_id)
-                 .execution_options(populate_existing=True))
-    if db.session.get_bind().dialect.name == "postgresql":
-        statement = statement.with_for_update()
-    return db.session.scalar(statement)
+    return db.session.scalar(select(MerchantItem).where(MerchantItem.id == item_id)
+                             .with_for_update().execution_options(populate_existing=True))
 
 
 # --- payment codes ----------------------------------------------------------------------------

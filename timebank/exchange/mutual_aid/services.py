@@ -77,10 +77,7 @@ def _key(request: HelpRequest) -> str:
 def _lock(request: HelpRequest) -> HelpRequest:
     """Re-read the request under a row lock (PostgreSQL); SQLite's write transaction already
     holds the database lock, so two people acting at once are decided one after the other."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.refresh(request, with_for_update=True)
-    else:
-        db.session.refresh(request)
+    db.session.refresh(request, with_for_update=True)
     return request
 
 

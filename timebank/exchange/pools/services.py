@@ -94,8 +94,7 @@ def _lock_station(station: Station) -> None:
 
     PostgreSQL locks the station's row; SQLite's writes are already one at a time.
     """
-    if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
+    db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
 
 
 def grant(community: Community, recipient: User, minutes: int, group: str, reason: str, *,

@@ -16,7 +16,7 @@ from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
-from timebank.notifications.services import Notification
+from timebank.notifications.models import Notification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

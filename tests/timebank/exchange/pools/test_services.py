@@ -17,7 +17,7 @@ from timebank.exchange.pools.models import PoolGrant
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
-from timebank.notifications.services import Notification
+from timebank.notifications.models import Notification
 from volunteers.profiles.services import profile_for, update_profile
 
 
