@@ -16,7 +16,7 @@ What is measured, on each database:
   beside two baselines measured in the same run, interleaved with it: a bare ``SELECT 1`` per
   commit, and one inserted row (an audit log entry) per commit. Measured twice: on a nearly
   empty ledger, and again once the ledger holds two million entries.
-* ``verify``: the time of `timebank.ledger.verify` over 1,000,000 entries, then over about
+* ``verify``: the time of `timebank.ledger.queries.verify` over 1,000,000 entries, then over about
   2,000,000 (when one account alone has 1,000,000), with the time of each of its queries.
 * ``balance``: the median time of `timebank.ledger.balance` on an account with 1,000 entries
   and on one with 1,000,000, and their ratio (near 1: the balance is cached).
@@ -47,6 +47,7 @@ from timebank.accounts import services as users
 from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 
@@ -232,7 +233,7 @@ def measure_verify(name: str) -> None:
     event.listen(db.engine, "after_cursor_execute", after)
     try:
         start = time.perf_counter()
-        problems = ledger.verify()
+        problems = ledger_queries.verify()
         seconds = time.perf_counter() - start
     finally:
         event.remove(db.engine, "before_cursor_execute", before)
@@ -256,7 +257,7 @@ def measure_balance(name: str, small: Account, big: Account, repetitions: int) -
     for account in (small, big):  # loaded now, so the reads below run one query each
         db.session.refresh(account)
     timings = {"small": [], "big": [], "select": []}
-    reads = {"small": lambda: ledger.balance(small), "big": lambda: ledger.balance(big),
+    reads = {"small": lambda: ledger_queries.balance(small), "big": lambda: ledger_queries.balance(big),
              "select": lambda: db.session.execute(text("SELECT 1"))}
     for _i in range(repetitions):
         for which, read in reads.items():

@@ -12,6 +12,7 @@ FEATURE_FILES = {"__init__.py", "models.py", "services.py", "views.py", "station
 EXTRAS = {
     "timebank/accounts/permissions.py",      # roles and the decorators every route uses
     "timebank/ledger/keys.py",               # every persisted account-key format
+    "timebank/ledger/queries.py",            # statements, totals and verify: the readings
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
     "volunteers/reporting/filters.py",       # the filters every report shares

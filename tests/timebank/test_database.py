@@ -18,7 +18,7 @@ from tests.conftest import _config
 from timebank.accounts import services as users
 from timebank.database import deferred_begin, reads_only_command
 from timebank.extensions import db
-from timebank.ledger import services as ledger
+from timebank.ledger import queries as ledger_queries
 from volunteers.reporting import exports
 
 
@@ -155,14 +155,14 @@ def writes_meanwhile(app, make_app, monkeypatch):
 def test_another_connection_can_write_while_ledger_verify_runs(runner, writes_meanwhile,
                                                                monkeypatch):
     wrote = []
-    counts = ledger.counts
+    counts = ledger_queries.counts
 
     def counting_while_someone_writes():
         figures = counts()
         wrote.append(writes_meanwhile())
         return figures
 
-    monkeypatch.setattr(ledger, "counts", counting_while_someone_writes)
+    monkeypatch.setattr(ledger_queries, "counts", counting_while_someone_writes)
     with begins(deferred=False):  # as in `flask ledger verify`, where nothing is marked yet
         result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output

@@ -11,6 +11,7 @@ from timebank.accounts.permissions import login_required
 from timebank.errors import InvalidInput
 from timebank.exchange.gifts import services as exchange
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import (
     AccountSummarySchema,
@@ -32,8 +33,8 @@ def account_summary(account: ledger.Account | None) -> dict:
     if account is None:
         return {"account_id": None, "balance_minutes": 0, "earned_minutes": 0,
                 "spent_minutes": 0, "min_balance_minutes": 0, "served_minutes": 0, "stars": 0}
-    sums = ledger.totals(account)
-    served = ledger.minutes_served(account)
+    sums = ledger_queries.totals(account)
+    served = ledger_queries.minutes_served(account)
     return {
         "account_id": account.id,
         "balance_minutes": sums["balance"],
@@ -41,7 +42,7 @@ def account_summary(account: ledger.Account | None) -> dict:
         "spent_minutes": sums["spent"],
         "min_balance_minutes": account.min_balance,
         "served_minutes": served,
-        "stars": ledger.star_level(served)[0],
+        "stars": ledger_queries.star_level(served)[0],
     }
 
 
@@ -60,7 +61,7 @@ def my_account():
      response=EntryPageSchema, parameters=PAGE_PARAMETERS)
 def my_entries():
     account = ledger.find_member_account(current_user)
-    return jsonify(paginated(ledger.statement(account), EntrySchema()))
+    return jsonify(paginated(ledger_queries.statement(account), EntrySchema()))
 
 
 def client_idempotency_key() -> str:

@@ -13,6 +13,7 @@ from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.errors import PermissionDenied, ServiceError
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
 from timebank.org.services import staff_may_act_on
@@ -52,12 +53,12 @@ def _member(user_id: int) -> User:
 def member_hours(user_id: int, errors=None, form=None):
     member = _member(user_id)
     account = ledger.find_member_account(member)
-    page = db.paginate(ledger.statement(account), page=page_number(20),
+    page = db.paginate(ledger_queries.statement(account), page=page_number(20),
                        per_page=20, error_out=False)
     return render_template(
         "staff/member_hours.html", member=member, account=account, page=page,
-        totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
-        months=ledger.monthly_totals(account) if account else [],
+        totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
+        months=ledger_queries.monthly_totals(account) if account else [],
         errors=errors or {}, form=form or {}, nonce=secrets.token_hex(12),
         can_correct=has_role(current_user, Role.STATION_MANAGER) and staff_may_act_on(current_user, member),
     )

@@ -7,7 +7,7 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.accounts.services import mask_name, mask_phone
 from timebank.i18n import HTML_LANG, LANGUAGES
-from timebank.ledger.services import format_minutes
+from timebank.ledger.queries import format_minutes
 from timebank.web.forms import safe_next
 
 bp = Blueprint("site", __name__)

@@ -31,7 +31,7 @@ from timebank.clock import local, now, shift_month, this_month, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.i18n import DEFAULT_LOCALE
-from timebank.ledger import services as ledger
+from timebank.ledger import queries as ledger_queries
 from timebank.notifications.services import notify
 from timebank.org.models import Community, StaffPost, Station
 from timebank.org.services import can_manage_station, require_station_staff
@@ -151,7 +151,7 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
     moment = now()
     recent: dict[int, int] = {}
     for chunk in _chunks(sorted(ids)):
-        recent.update(ledger.earned_by_owner(chunk, moment - timedelta(days=RECENT_DAYS), moment))
+        recent.update(ledger_queries.earned_by_owner(chunk, moment - timedelta(days=RECENT_DAYS), moment))
 
     volunteers = []
     for row in rows:

@@ -17,7 +17,7 @@ from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.errors import InvalidInput, PermissionDenied, referenced
 from timebank.extensions import db
-from timebank.ledger import services as ledger
+from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.models import Community, StaffPost
 from timebank.org.services import can_manage_station, grid_team_for
@@ -166,7 +166,7 @@ def linked_volunteer_rows(social_worker: User, year: int, month: int) -> list[di
     profiles = linked_volunteers(social_worker)
     ids = [profile.user_id for profile in profiles]
     start, end = month_bounds(year, month)
-    minutes = ledger.earned_by_owner(ids, start, end)
+    minutes = ledger_queries.earned_by_owner(ids, start, end)
     last = dict(db.session.execute(
         select(SignUp.user_id, func.max(Activity.starts_at)).join(SignUp.activity)
         .where(SignUp.user_id.in_(ids), SignUp.status == "confirmed", Activity.ends_at <= now())

@@ -8,6 +8,7 @@ import pytest
 
 from tests.concurrency import run_at_once
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, TransferKind
 
@@ -34,9 +35,9 @@ def test_twenty_threads_spending_at_once_never_go_below_the_minimum(app, account
     succeeded = [r for r in results if isinstance(r, int)]
     refused = [r for r in results if isinstance(r, ledger.InsufficientBalance)]
     assert len(succeeded) == 10 and len(refused) == 10, results
-    assert ledger.balance(db.session.get(Account, alice_id)) == 0
-    assert ledger.balance(db.session.get(Account, bob_id)) == 100
-    assert ledger.verify() == []
+    assert ledger_queries.balance(db.session.get(Account, alice_id)) == 0
+    assert ledger_queries.balance(db.session.get(Account, bob_id)) == 100
+    assert ledger_queries.verify() == []
 
 
 def test_the_same_key_from_twenty_threads_creates_one_transfer(app, accounts):
@@ -50,10 +51,10 @@ def test_the_same_key_from_twenty_threads_creates_one_transfer(app, accounts):
     results = run_at_once(app, pay)
     assert all(isinstance(r, int) for r in results), results
     assert len(set(results)) == 1
-    counts = ledger.counts()
+    counts = ledger_queries.counts()
     assert counts["transfers"] == 2  # the seed and the payment
-    assert ledger.balance(db.session.get(Account, alice_id)) == 90
-    assert ledger.verify() == []
+    assert ledger_queries.balance(db.session.get(Account, alice_id)) == 90
+    assert ledger_queries.verify() == []
 
 
 def test_opposite_transfers_at_once_do_not_deadlock(app, accounts):
@@ -69,6 +70,6 @@ def test_opposite_transfers_at_once_do_not_deadlock(app, accounts):
 
     results = run_at_once(app, swap)
     assert all(isinstance(r, int) for r in results), results
-    assert ledger.balance(db.session.get(Account, alice_id)) == 90
-    assert ledger.balance(db.session.get(Account, bob_id)) == 10
-    assert ledger.verify() == []
+    assert ledger_queries.balance(db.session.get(Account, alice_id)) == 90
+    assert ledger_queries.balance(db.session.get(Account, bob_id)) == 10
+    assert ledger_queries.verify() == []

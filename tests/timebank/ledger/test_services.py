@@ -9,6 +9,7 @@ from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 
@@ -47,12 +48,12 @@ def test_earning_creates_hours_from_the_issuer(issuer, member):
     alice = member()
     transfer = earn(issuer, alice, 90)
     db.session.commit()
-    assert ledger.balance(alice) == 90
-    assert ledger.balance(issuer) == -90
+    assert ledger_queries.balance(alice) == 90
+    assert ledger_queries.balance(issuer) == -90
     assert sorted(entry.minutes for entry in transfer.entries) == [-90, 90]
     assert {entry.account_id: entry.balance_after for entry in transfer.entries} == {
         alice.id: 90, issuer.id: -90}
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_spending_below_minimum_is_refused_and_changes_nothing(issuer, member):
@@ -62,7 +63,7 @@ def test_spending_below_minimum_is_refused_and_changes_nothing(issuer, member):
         ledger.transfer_between(alice, bob, 61, TransferKind.DONATE, idempotency_key="gift")
     db.session.rollback()
     assert "1小时" in refused.value.message
-    assert (ledger.balance(alice), ledger.balance(bob)) == (60, 0)
+    assert (ledger_queries.balance(alice), ledger_queries.balance(bob)) == (60, 0)
     assert count(Entry) == before
     assert ledger.find_transfer("gift") is None
 
@@ -82,7 +83,7 @@ def test_posting_the_same_key_twice_returns_the_first_transfer(issuer, member):
     db.session.commit()
     again = earn(issuer, alice, 60, key="checkin:7")
     assert again.id == first.id and again.replayed
-    assert ledger.balance(alice) == 60
+    assert ledger_queries.balance(alice) == 60
     assert count(Transfer) == 1
 
 
@@ -138,10 +139,10 @@ def test_reversal_undoes_a_transfer_once_and_keeps_both_on_the_statement(issuer,
     transfer = earn(issuer, alice, 60)
     reversal = ledger.reverse(transfer, "签到记录有误", posted_by=manager)
     db.session.commit()
-    assert ledger.balance(alice) == 0 and ledger.balance(issuer) == 0
+    assert ledger_queries.balance(alice) == 0 and ledger_queries.balance(issuer) == 0
     assert reversal.reverses_id == transfer.id and reversal.kind == "reversal"
     assert ledger.reverse(transfer, "again", posted_by=manager).id == reversal.id
-    assert [entry.minutes for entry in db.session.scalars(ledger.statement(alice))] == [-60, 60]
+    assert [entry.minutes for entry in db.session.scalars(ledger_queries.statement(alice))] == [-60, 60]
     with pytest.raises(ledger.AlreadyReversed):
         ledger.reverse(reversal, "undo the undo")
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ledger.reverse")
@@ -162,12 +163,12 @@ def test_corrections_are_for_staff_of_the_members_station(issuer, member, manage
     with pytest.raises(PermissionDenied):  # bob is not at alice's station
         ledger.reverse(gift, "误送", posted_by=alices_manager)
     db.session.rollback()
-    assert ledger.balance(alice) == 50 and ledger.balance(bob) == 10
+    assert ledger_queries.balance(alice) == 50 and ledger_queries.balance(bob) == 10
 
     ledger.adjust(alice, 30, "补录", posted_by=alices_manager, idempotency_key="adj:own")
     ledger.reverse(gift, "误送", posted_by=make_user(Role.DISTRICT_ADMIN))  # the district: anywhere
     db.session.commit()
-    assert ledger.balance(alice) == 90 and ledger.balance(bob) == 0
+    assert ledger_queries.balance(alice) == 90 and ledger_queries.balance(bob) == 0
 
 
 def test_reversal_cannot_take_a_member_below_their_minimum(issuer, member):
@@ -186,8 +187,8 @@ def test_adjustment_needs_a_reason_and_is_audited(member, manager_for):
     transfer = ledger.adjust(alice, 30, "纸质签到补录", posted_by=manager, idempotency_key="adj:1")
     db.session.commit()
     assert transfer.kind == "adjust" and transfer.posted_by_id == manager.id
-    assert ledger.balance(alice) == 30
-    assert ledger.balance(ledger.find_account(ledger.ADJUSTMENTS_KEY)) == -30
+    assert ledger_queries.balance(alice) == 30
+    assert ledger_queries.balance(ledger.find_account(ledger.ADJUSTMENTS_KEY)) == -30
     audit = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "ledger.adjust"))
     assert audit.reason == "纸质签到补录" and audit.actor_id == manager.id
 
@@ -208,7 +209,7 @@ def test_monthly_totals_use_the_platforms_time_zone(issuer, member):
                          posted_at=datetime(2026, 1, 31, 17, 30, tzinfo=UTC))
     ledger.post_transfer("earn", [(issuer, -30), (alice, 30)], idempotency_key="early",
                          posted_at=datetime(2026, 1, 31, 15, 30, tzinfo=UTC))
-    months = ledger.monthly_totals(alice, 3, today=datetime(2026, 2, 10, tzinfo=UTC))
+    months = ledger_queries.monthly_totals(alice, 3, today=datetime(2026, 2, 10, tzinfo=UTC))
     assert months == [{"year": 2025, "month": 12, "in": 0, "out": 0},
                       {"year": 2026, "month": 1, "in": 30, "out": 0},
                       {"year": 2026, "month": 2, "in": 60, "out": 0}]
@@ -217,7 +218,7 @@ def test_monthly_totals_use_the_platforms_time_zone(issuer, member):
 @pytest.mark.parametrize(("hours", "stars", "following"),
                          [(0, 0, 100), (99, 0, 100), (100, 1, 300), (1499, 4, 1500), (1500, 5, None)])
 def test_star_levels(hours, stars, following):
-    assert ledger.star_level(hours * 60) == (stars, following)
+    assert ledger_queries.star_level(hours * 60) == (stars, following)
 
 
 def test_minutes_served_counts_service_less_its_reversals(issuer, member):
@@ -226,12 +227,12 @@ def test_minutes_served_counts_service_less_its_reversals(issuer, member):
     ledger.reverse(undone, "重复签到")
     ledger.adjust(alice, 15, "补录", posted_by=None, idempotency_key="adj")
     ledger.transfer_between(alice, bob, 10, TransferKind.DONATE, idempotency_key="gift")
-    assert kept and ledger.minutes_served(alice) == 60
-    assert ledger.totals(alice) == {"balance": 65, "earned": 105, "spent": 40}
+    assert kept and ledger_queries.minutes_served(alice) == 60
+    assert ledger_queries.totals(alice) == {"balance": 65, "earned": 105, "spent": 40}
 
 
 def test_format_minutes_reads_naturally(app):
-    assert [ledger.format_minutes(m) for m in (0, 45, 60, 90, -150)] == [
+    assert [ledger_queries.format_minutes(m) for m in (0, 45, 60, 90, -150)] == [
         "0分钟", "45分钟", "1小时", "1小时30分钟", "-2小时30分钟"]
 
 
@@ -265,7 +266,7 @@ def test_verify_catches_an_entry_that_breaks_its_transfer(issuer, member):
                             "VALUES (:t, :a, 5, 65)"), {"t": transfer.id, "a": alice.id})
     db.session.execute(text("UPDATE accounts SET balance = 65 WHERE id = :id"), {"id": alice.id})
     db.session.commit()
-    problems = ledger.verify()
+    problems = ledger_queries.verify()
     assert f"transfer {transfer.id} has 3 entries summing to 5, not 0" in problems
     assert "the whole ledger sums to 5, not 0" in problems
 
@@ -276,7 +277,7 @@ def test_verify_catches_a_balance_below_its_minimum_and_a_wrong_running_balance(
     db.session.execute(text("UPDATE entries SET balance_after = 31 WHERE account_id = :id"),
                        {"id": alice.id})
     db.session.commit()
-    problems = ledger.verify()
+    problems = ledger_queries.verify()
     assert any(p.startswith(f"account {alice.id}") and "below its minimum 60" in p for p in problems)
     assert any("records balance 31 after it, but the entries up to it sum to 30" in p
                for p in problems)

@@ -14,6 +14,7 @@ from tests.conftest import log_in, post_form
 from timebank.audit.models import AuditEntry
 from timebank.clock import now
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Transfer
 from timebank.notifications.models import Notification
@@ -294,12 +295,12 @@ def test_approval_posts_once_and_the_volunteer_sees_the_hours(client, event, log
     assert db.session.scalar(select(func.count(Transfer.id))) == 1
     transfer = ledger.find_transfer(f"checkin:{checkin.id}")
     assert transfer.kind == "earn" and transfer.posted_by_id == event["worker"].id
-    assert ledger.balance(ledger.member_account(event["volunteer"])) == 90
+    assert ledger_queries.balance(ledger.member_account(event["volunteer"])) == 90
     volunteer = app.test_client()
     log_in(volunteer, event["volunteer"])
     statement = volunteer.get("/hours/").get_data(as_text=True)
     assert "重阳敬老探访" in statement and "1小时30分钟" in statement
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_a_social_worker_of_another_station_cannot_approve(client, event, login, make_station,

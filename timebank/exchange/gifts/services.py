@@ -10,6 +10,7 @@ from sqlalchemy import select
 from timebank.accounts.models import User
 from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Account, AccountKind, TransferKind
 
@@ -64,7 +65,7 @@ def check_balance(source: Account, minutes: int) -> None:
     floor = source.min_balance or 0
     if source.balance - minutes < floor:
         raise ledger.InsufficientBalance(
-            _("Not enough hours: you have %(have)s.", have=ledger.format_minutes(source.balance)),
+            _("Not enough hours: you have %(have)s.", have=ledger_queries.format_minutes(source.balance)),
             fields={"minutes": [_("Not enough hours in the account.")]})
 
 

@@ -8,6 +8,7 @@ from timebank.accounts.permissions import login_required
 from timebank.errors import ServiceError
 from timebank.exchange.gifts import services as exchange
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import GiveFormSchema
 from timebank.web import confirmations
@@ -20,7 +21,7 @@ STATEMENT_PER_PAGE = 20
 
 
 def statement_page(account, page_number: int):
-    return db.paginate(ledger.statement(account), page=page_number, per_page=STATEMENT_PER_PAGE,
+    return db.paginate(ledger_queries.statement(account), page=page_number, per_page=STATEMENT_PER_PAGE,
                        error_out=False)
 
 
@@ -28,12 +29,12 @@ def statement_page(account, page_number: int):
 @login_required
 def mine():
     account = ledger.find_member_account(current_user)
-    months = ledger.monthly_totals(account) if account else []
-    served = ledger.minutes_served(account) if account else 0
+    months = ledger_queries.monthly_totals(account) if account else []
+    served = ledger_queries.minutes_served(account) if account else 0
     return render_template(
         "hours/mine.html",
-        totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
-        stars=ledger.star_level(served), served=served, months=months,
+        totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
+        stars=ledger_queries.star_level(served), served=served, months=months,
         page=statement_page(account, page_number(STATEMENT_PER_PAGE)),
     )
 
@@ -84,6 +85,6 @@ def confirm_give():
         flash(error.message, "error")
         return redirect(url_for("hours.give"))
     db.session.commit()
-    flash(_("Sent %(amount)s to %(name)s.", amount=ledger.format_minutes(order["minutes"]),
+    flash(_("Sent %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(order["minutes"]),
             name=target.label), "success")
     return redirect(url_for("hours.mine"))

@@ -30,6 +30,7 @@ from timebank.exchange.merchants.models import (  # noqa: F401 (the models, for 
     Redemption,
 )
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import TransferKind
 
@@ -254,8 +255,8 @@ def redeem(merchant: User, code: str, item: MerchantItem) -> Redemption:
     except ledger.InsufficientBalance:
         raise ledger.InsufficientBalance(
             _("%(name)s does not have enough hours: %(have)s, and %(item)s costs %(price)s.",
-              name=mask_name(member.name), have=ledger.format_minutes(ledger.balance(source)),
-              item=locked.name, price=ledger.format_minutes(locked.price_minutes)),
+              name=mask_name(member.name), have=ledger_queries.format_minutes(ledger_queries.balance(source)),
+              item=locked.name, price=ledger_queries.format_minutes(locked.price_minutes)),
             code="insufficient_balance") from None
     if transfer.replayed:  # the same code paid a moment ago, in another request
         raise _used(nonce)
@@ -293,7 +294,7 @@ def monthly_statement(merchant: User, year: int, month: int) -> dict:
     account = ledger.find_member_account(merchant)
     received = 0
     if account is not None:
-        (summary,) = ledger.monthly_totals(account, months=1, today=start)
+        (summary,) = ledger_queries.monthly_totals(account, months=1, today=start)
         received = summary["in"]
     redemptions = list(db.session.scalars(
         select(Redemption).where(Redemption.merchant_id == merchant.id,
@@ -301,4 +302,4 @@ def monthly_statement(merchant: User, year: int, month: int) -> dict:
         .order_by(Redemption.id.desc())))
     return {"month": f"{year:04d}-{month:02d}", "received_minutes": received,
             "count": len(redemptions), "redemptions": redemptions,
-            "months": ledger.monthly_totals(account) if account is not None else []}
+            "months": ledger_queries.monthly_totals(account) if account is not None else []}

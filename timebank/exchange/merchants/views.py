@@ -11,6 +11,7 @@ from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.errors import InvalidInput, ServiceError
 from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.web import qrcodes
 from timebank.web.forms import load_form
@@ -63,7 +64,7 @@ def pay_code():
     _token, code, expires_at = merchants.payment_code(current_user)
     account = ledger.find_member_account(current_user)
     return _no_store(jsonify(code=code, expires_at=expires_at.isoformat(),
-                             balance=ledger.format_minutes(account.balance if account else 0)))
+                             balance=ledger_queries.format_minutes(account.balance if account else 0)))
 
 
 # --- the merchant's pages ---------------------------------------------------------------------

@@ -43,6 +43,7 @@ from timebank.exchange.mutual_aid.models import (  # noqa: F401 (the models, for
     ServiceListing,
 )
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import Entry, TransferKind
 from timebank.notifications.services import notify
@@ -108,7 +109,7 @@ def promised_minutes(user, *, besides: HelpRequest | None = None) -> int:
 def available_minutes(user, *, besides: HelpRequest | None = None) -> int:
     """What `user` can still promise: balance above their floor, less what is promised."""
     account = ledger.find_member_account(user)
-    free = ledger.balance(account) - (account.min_balance or 0) if account is not None else 0
+    free = ledger_queries.balance(account) - (account.min_balance or 0) if account is not None else 0
     return free - promised_minutes(user, besides=besides)
 
 
@@ -118,17 +119,17 @@ def check_can_pay(user, minutes: int, *, besides: HelpRequest | None = None) -> 
     if available >= minutes:
         return
     promised = promised_minutes(user, besides=besides)
-    have = ledger.format_minutes(max(available, 0))
+    have = ledger_queries.format_minutes(max(available, 0))
     if promised:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s free "
                     "(%(promised)s are promised to helpers of your other requests). Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger.format_minutes(minutes), have=have,
-                    promised=ledger.format_minutes(promised))
+                    need=ledger_queries.format_minutes(minutes), have=have,
+                    promised=ledger_queries.format_minutes(promised))
     else:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s. Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger.format_minutes(minutes), have=have)
+                    need=ledger_queries.format_minutes(minutes), have=have)
     raise ledger.InsufficientBalance(message, fields={"minutes": [message]})
 
 
@@ -287,7 +288,7 @@ def confirm_done(request: HelpRequest, by) -> HelpRequest:
                      minutes=request.minutes)
         notify(request.helper_id, f"help:{request.id}:paid",
                _("You received %(amount)s for your help: %(title)s",
-                 amount=ledger.format_minutes(request.minutes), title=request.title),
+                 amount=ledger_queries.format_minutes(request.minutes), title=request.title),
                link=f"/help/{request.id}")
     else:
         other = request.helper_id if mine == "requester_confirmed_at" else request.requester_id

@@ -22,7 +22,7 @@ from timebank.exchange.mutual_aid.schemas import (
 )
 from timebank.exchange.mutual_aid.services import DECISIONS
 from timebank.extensions import db
-from timebank.ledger import services as ledger
+from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.services import can_manage_station, station_id_of
 from timebank.web.forms import load_html_form
@@ -94,7 +94,7 @@ def new():
 
 def _explanation(item: HelpRequest, role: str) -> str:
     """What the status means for the reader, in plain words."""
-    amount = ledger.format_minutes(item.minutes)
+    amount = ledger_queries.format_minutes(item.minutes)
     if item.status == RequestStatus.OPEN:
         return _("Neighbours can offer to help. The person asking chooses one helper.")
     if item.status == RequestStatus.MATCHED:
@@ -115,7 +115,7 @@ def _explanation(item: HelpRequest, role: str) -> str:
         paid = mutual_aid.paid_minutes(item)
         if paid:
             return _("A social worker decided: %(amount)s moved to the helper.",
-                     amount=ledger.format_minutes(paid))
+                     amount=ledger_queries.format_minutes(paid))
         return _("A social worker decided: no hours move.")
     return _("This request was cancelled; no hours moved.")
 

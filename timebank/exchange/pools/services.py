@@ -20,6 +20,7 @@ from timebank.exchange.pools.models import (  # noqa: F401 (the models, for call
 )
 from timebank.extensions import db
 from timebank.ledger import keys
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.notifications.services import notify
@@ -141,8 +142,8 @@ def grant(community: Community, recipient: User, minutes: int, group: str, reaso
     if used + minutes > cap:
         raise Conflict(
             _("This grant would pass the station's monthly cap: %(used)s of %(cap)s granted this "
-              "month, %(left)s left.", used=ledger.format_minutes(used),
-              cap=ledger.format_minutes(cap), left=ledger.format_minutes(max(cap - used, 0))),
+              "month, %(left)s left.", used=ledger_queries.format_minutes(used),
+              cap=ledger_queries.format_minutes(cap), left=ledger_queries.format_minutes(max(cap - used, 0))),
             code="grant_cap_reached", fields={"minutes": [_("Above this month's cap.")]})
 
     pool = pool_account(community)
@@ -153,8 +154,8 @@ def grant(community: Community, recipient: User, minutes: int, group: str, reaso
     except ledger.InsufficientBalance:
         raise ledger.InsufficientBalance(
             _("The pool of %(community)s holds only %(have)s; it cannot grant %(need)s.",
-              community=community.name, have=ledger.format_minutes(ledger.balance(pool)),
-              need=ledger.format_minutes(minutes)),
+              community=community.name, have=ledger_queries.format_minutes(ledger_queries.balance(pool)),
+              need=ledger_queries.format_minutes(minutes)),
             code="pool_insufficient", fields={"minutes": [_("More than the pool holds.")]},
         ) from None
     entry = PoolGrant(station_id=station.id, community_id=community.id, recipient_id=recipient.id,
@@ -167,5 +168,5 @@ def grant(community: Community, recipient: User, minutes: int, group: str, reaso
                  group=group, transfer_id=transfer.id)
     notify(recipient.id, f"pool_grant:{entry.id}", _("You received hours from the community pool"),
            _("%(community)s granted you %(amount)s. You can use them to ask for help.",
-             community=community.name, amount=ledger.format_minutes(minutes)), link="/hours/")
+             community=community.name, amount=ledger_queries.format_minutes(minutes)), link="/hours/")
     return entry

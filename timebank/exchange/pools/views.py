@@ -15,7 +15,7 @@ from timebank.errors import InvalidInput, ServiceError
 from timebank.exchange.gifts import services as exchange
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
-from timebank.ledger import services as ledger
+from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.models import Community, Station
 from timebank.web import confirmations
@@ -130,7 +130,7 @@ def confirm_donation():
         return redirect(url_for("pools.index"))
     db.session.commit()
     flash(_("Thank you! You donated %(amount)s to %(pool)s.",
-            amount=ledger.format_minutes(order["minutes"]),
+            amount=ledger_queries.format_minutes(order["minutes"]),
             pool=pools.pool_account(community).label), "success")
     return redirect(url_for("pools.index"))
 
@@ -180,6 +180,6 @@ def make_grant():
         return _grants_page(station, _errors(error), request.form,
                             error.status)
     db.session.commit()
-    flash(_("Granted %(amount)s to %(name)s.", amount=ledger.format_minutes(entry.minutes),
+    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(entry.minutes),
             name=entry.recipient.name), "success")
     return redirect(url_for("pools.grants", station_id=station.id))

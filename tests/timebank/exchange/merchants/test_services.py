@@ -15,6 +15,7 @@ from timebank.clock import now
 from timebank.exchange.merchants import services as merchants
 from timebank.exchange.merchants.models import MerchantItem, Redemption
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
 
@@ -46,7 +47,7 @@ def shop(make_user, api_token, client):
 
 
 def balance_of(user) -> int:
-    return ledger.balance(ledger.member_account(user))
+    return ledger_queries.balance(ledger.member_account(user))
 
 
 def stock(item_id: int) -> int:
@@ -139,7 +140,7 @@ def test_paying_by_qr_token_moves_minutes_once(client, api_token, make_user, fun
     assert again.status_code == 409
     assert again.get_json()["error"]["code"] == "payment_code_used"
     assert balance_of(member) == 70 and stock(item_id) == 2 and redemptions() == 1
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_paying_by_typed_code_works_once(client, api_token, make_user, fund, shop):
@@ -153,7 +154,7 @@ def test_paying_by_typed_code_works_once(client, api_token, make_user, fund, sho
     assert second.status_code == 409
     assert second.get_json()["error"]["code"] == "payment_code_used"
     assert balance_of(member) == 70 and balance_of(merchant) == 30 and redemptions() == 1
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_forged_and_expired_codes_are_refused_and_nothing_changes(
@@ -205,7 +206,7 @@ def test_sold_out_items_are_refused(client, api_token, make_user, fund, shop):
     assert "售罄" in sold_out.get_json()["error"]["message"] or "sold out" in \
         sold_out.get_json()["error"]["message"]
     assert stock(item_id) == 0 and balance_of(second) == 60
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_a_member_without_enough_hours_is_refused_clearly(client, api_token, make_user, fund, shop):
@@ -245,7 +246,7 @@ def test_merchant_statement_totals_the_month(client, api_token, make_user, fund,
     empty = client.get("/api/v1/merchant/statement?month=2020-01", headers=headers).get_json()
     assert empty["received_minutes"] == 0 and empty["redemptions"] == []
     assert client.get("/api/v1/merchant/statement?month=2020-13", headers=headers).status_code == 422
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -282,7 +283,7 @@ def test_pay_page_and_merchant_scan_confirm_and_statement(app, client, login, ma
     statement = shop.get("/merchant/statement").get_data(as_text=True)
     assert 'data-minutes="45"' in statement and "陈**" in statement
     assert client.get("/merchant/").status_code == 403  # the member is no merchant
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 # --- concurrency ------------------------------------------------------------------------------
@@ -311,7 +312,7 @@ def test_twenty_members_redeeming_stock_of_five_at_once(app, make_user, fund):
     assert stock(item_id) == 0 and redemptions() == 5
     assert balance_of(merchant) == 150
     assert sum(balance_of(member) for member in members) == 20 * 60 - 150
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_one_code_redeemed_twenty_times_at_once_pays_once(app, make_user, fund):
@@ -331,4 +332,4 @@ def test_one_code_redeemed_twenty_times_at_once_pays_once(app, make_user, fund):
     results = run_at_once(app, redeem)
     assert sorted(results) == [201] + [409] * 19, results
     assert balance_of(member) == 90 and stock(item_id) == 49 and redemptions() == 1
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []

@@ -13,6 +13,7 @@ from tests.conftest import PASSWORD
 from timebank.clock import now
 from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 
@@ -93,6 +94,6 @@ def test_a_neighbour_helps_and_the_hours_move_on_phones(browser, live_server, ma
         helper_context.close()
 
     db.session.rollback()
-    assert ledger.balance(ledger.member_account(alice)) == 120
-    assert ledger.balance(ledger.member_account(bob)) == 60
-    assert ledger.verify() == []
+    assert ledger_queries.balance(ledger.member_account(alice)) == 120
+    assert ledger_queries.balance(ledger.member_account(bob)) == 60
+    assert ledger_queries.verify() == []

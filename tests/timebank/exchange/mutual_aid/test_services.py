@@ -14,6 +14,7 @@ from timebank.audit.models import AuditEntry
 from timebank.clock import now
 from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.extensions import db
+from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.notifications.models import Notification
@@ -57,7 +58,7 @@ def place(make_station, make_volunteer, make_staff, fund):
 
 def balance(user) -> int:
     db.session.rollback()
-    return ledger.balance(ledger.member_account(user))
+    return ledger_queries.balance(ledger.member_account(user))
 
 
 def tomorrow(hours: int = 0) -> str:
@@ -173,7 +174,7 @@ def test_both_confirm_moves_the_minutes_once_even_when_confirmed_twice(client, p
         AuditEntry.subject == f"help:{item['id']}").order_by(AuditEntry.id)))
     assert actions == ["help.post", "help.offer", "help.offer", "help.choose", "help.confirm",
                        "help.confirm", "help.done"]
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_a_requester_without_enough_hours_is_refused_until_a_pool_grant(client, place, tokens, fund):
@@ -350,7 +351,7 @@ def test_a_dispute_is_settled_by_the_station_with_a_reason(client, place, tokens
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.subject == f"help:{split_id}",
                                                        AuditEntry.action == "help.settle"))
     assert entry.actor_id == place["worker"].id and entry.details["decision"] == "split"
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
 
 
 def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkeypatch, runner,
@@ -378,7 +379,7 @@ def test_every_path_then_the_ledger_verifies(client, place, tokens, fund, monkey
     assert act(client, tokens["alice"], no_show, "no-show").get_json()["status"] == "open"
 
     assert balance(alice) == 330 - 60 - 20 and balance(bob) == 60 and balance(carol) == 20
-    assert ledger.verify() == []
+    assert ledger_queries.verify() == []
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
 
