@@ -14,11 +14,11 @@ from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from timebank.accounts.api import api_blueprint, page_args
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community, Station, Town
+from timebank.web.api import api_blueprint
 from timebank.web.schemas import BaseSchema, valid_month
 from volunteers import vocabulary
 from volunteers.activities.models import STATUS_LABELS
@@ -104,10 +104,3 @@ def month_query() -> dict:
     if query["month"] is not None:
         query["year"], query["month"] = themes.parse_month(query["month"])
     return query
-
-
-def page_of_list(items: list) -> tuple[list, dict]:
-    """The requested page of `items` and the contract's page fields (``?page=&per_page=``)."""
-    page, per_page = page_args()
-    return (items[(page - 1) * per_page:page * per_page],
-            {"page": page, "per_page": per_page, "total": len(items)})

@@ -17,7 +17,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
 from timebank.org.services import staff_may_act_on
 from timebank.web.forms import load_form, safe_next
-from timebank.web.inputs import page_number
+from timebank.web.pagination import paginate
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -32,7 +32,7 @@ def members():
     if query:
         like = f"%{query}%"
         statement = statement.where(or_(User.name.like(like), User.phone.like(like)))
-    page = db.paginate(statement, per_page=PER_PAGE, error_out=False)
+    page = paginate(statement, PER_PAGE)
     total = db.session.scalar(select(func.count(User.id)))
     return render_template("staff/members.html", page=page, query=query, total=total)
 
@@ -52,8 +52,7 @@ def _member(user_id: int) -> User:
 def member_hours(user_id: int, errors=None, form=None):
     member = _member(user_id)
     account = ledger.find_member_account(member)
-    page = db.paginate(ledger.statement(account), page=page_number(20),
-                       per_page=20, error_out=False)
+    page = paginate(ledger.statement(account), 20)
     return render_template(
         "staff/member_hours.html", member=member, account=account, page=page,
         totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},

@@ -10,12 +10,12 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.api import json_body
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import this_month
 from timebank.errors import InvalidInput, NotFound, referenced
 from timebank.extensions import db
 from timebank.org import services as org
+from timebank.web.api import json_body, page_of_list
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, page_of
 from volunteers.activities import services as activities
@@ -28,7 +28,7 @@ from volunteers.activities.schemas import (
     SignUpSchema,
 )
 from volunteers.matching import services as match_runs
-from volunteers.pages import MONTH_PARAMETERS, month_query, page_of_list
+from volunteers.pages import MONTH_PARAMETERS, month_query
 from volunteers.pages import api_bp as bp
 from volunteers.themes import services as themes
 

@@ -4,11 +4,11 @@ from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.api import api_blueprint, json_body
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.errors import InvalidInput, PermissionDenied
 from timebank.extensions import db, limiter
 from timebank.org.services import require_station_staff
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins

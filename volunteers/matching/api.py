@@ -9,10 +9,10 @@ from flask import jsonify
 from flask_login import current_user
 from marshmallow import fields
 
-from timebank.accounts.api import api_blueprint, json_body
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.extensions import db
 from timebank.org.services import get_station, station_id_of
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema, LocalDateTime, valid_month
 from volunteers.activities.models import SignUp

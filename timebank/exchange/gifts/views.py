@@ -12,16 +12,11 @@ from timebank.ledger import services as ledger
 from timebank.ledger.schemas import GiveFormSchema
 from timebank.web import confirmations
 from timebank.web.forms import load_form
-from timebank.web.inputs import page_number
+from timebank.web.pagination import paginate
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 STATEMENT_PER_PAGE = 20
-
-
-def statement_page(account, page_number: int):
-    return db.paginate(ledger.statement(account), page=page_number, per_page=STATEMENT_PER_PAGE,
-                       error_out=False)
 
 
 @bp.get("/")
@@ -34,7 +29,7 @@ def mine():
         "hours/mine.html",
         totals=ledger.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         stars=ledger.star_level(served), served=served, months=months,
-        page=statement_page(account, page_number(STATEMENT_PER_PAGE)),
+        page=paginate(ledger.statement(account), STATEMENT_PER_PAGE),
     )
 
 

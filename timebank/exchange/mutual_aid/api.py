@@ -12,7 +12,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from timebank.accounts.api import api_blueprint, json_body, paginated
 from timebank.accounts.permissions import login_required
 from timebank.errors import NotFound
 from timebank.exchange.mutual_aid import services as mutual_aid
@@ -31,13 +30,14 @@ from timebank.exchange.mutual_aid.schemas import (
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.services import can_manage_station
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.inputs import db_int
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, page_of
 
 bp = api_blueprint("help_api", __name__)
 
-#: The lists answer the contract's page object (`timebank.api.paginated`), not a bare array.
+#: The lists answer the contract's page object (`timebank.web.api.paginated`), not a bare array.
 HelpRequestPageSchema = page_of(HelpRequestSchema, "HelpRequestPageSchema")
 ListingPageSchema = page_of(ListingSchema, "ListingPageSchema")
 

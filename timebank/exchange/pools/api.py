@@ -11,7 +11,6 @@ from flask_login import current_user
 from marshmallow import fields, validate
 from sqlalchemy import select
 
-from timebank.accounts.api import api_blueprint, json_body, page_args
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
@@ -23,6 +22,7 @@ from timebank.ledger.api import IDEMPOTENCY_HEADER, TransferSchema, transfer_jso
 from timebank.ledger.api import client_idempotency_key as idempotency_key
 from timebank.org import services as org
 from timebank.org.models import Community
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.inputs import db_int
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, BaseSchema, page_of
@@ -102,11 +102,12 @@ def list_pools():
     statement = select(Community).order_by(Community.town_id, Community.id)
     if community_id is not None:
         statement = statement.where(Community.id == _community(community_id).id)
-    page, per_page = page_args()
-    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
-    balances = pools.pool_balances(result.items)
-    return jsonify({"items": PoolSchema(many=True).dump([pool_json(c, balances) for c in result.items]),
-                    "page": page, "per_page": per_page, "total": result.total})
+
+    def rows(communities):
+        balances = pools.pool_balances(communities)
+        return [pool_json(community, balances) for community in communities]
+
+    return jsonify(paginated(statement, PoolSchema(), rows=rows))
 
 
 @bp.post("/pools/<int:community_id>/donations")
