@@ -18,7 +18,7 @@ from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community, Station, Town
-from timebank.web.forms import load_html_form
+from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.activities.schemas import ActivityFormSchema, AttendanceFormSchema
@@ -138,7 +138,7 @@ def _activity_form(station: Station, activity: Activity | None, errors: dict):
 
 def _save_activity(save) -> tuple[Activity | None, dict]:
     """Validate the posted form and hand it to `save`; (activity, {}) or (None, errors)."""
-    data, errors = load_html_form(ActivityFormSchema(), request.form)
+    data, errors = load_form(ActivityFormSchema())
     if data is not None:
         errors = _theme_month_problem(data)
         if db.session.get(Community, data["community_id"]) is None:
@@ -235,7 +235,7 @@ def cancel_sign_up(sign_up_id: int):
 @role_required(Role.SOCIAL_WORKER)
 def attendance(sign_up_id: int):
     entry = _station_sign_up(sign_up_id)
-    data, errors = load_html_form(AttendanceFormSchema(), request.form)
+    data, errors = load_form(AttendanceFormSchema())
     if data is None:
         flash(" ".join(errors.get("attendance", [])), "error")
     else:

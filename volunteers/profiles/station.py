@@ -1,7 +1,7 @@
 """The station's side of linkage (两工联动): my linked volunteers and teams, and relinking a
 volunteer with another social worker of the station (audited)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org.models import StaffPost
-from timebank.web.forms import load_html_form
+from timebank.web.forms import load_form
 from volunteers.pages import month_label, my_station, prime_places
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
@@ -53,7 +53,7 @@ def relink(user_id: int):
     profile = db.session.get(VolunteerProfile, user_id)
     if profile is None:
         abort(404)
-    data, errors = load_html_form(RelinkFormSchema(), request.form)
+    data, errors = load_form(RelinkFormSchema())
     workers = {worker.id: worker for worker in _station_social_workers(station.id)}
     if data is None or data["social_worker_id"] not in workers:
         flash(_("Choose a social worker of this station."), "error")

@@ -9,7 +9,7 @@ from timebank.accounts.permissions import login_required
 from timebank.errors import NotFound, ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.web.forms import load_html_form
+from timebank.web.forms import load_form
 from volunteers import vocabulary
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
@@ -71,7 +71,7 @@ def _save_profile(data: dict) -> dict:
 def profile():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(VolunteerProfileFormSchema(), request.form)
+        data, errors = load_form(VolunteerProfileFormSchema())
         if data is not None:
             errors = _save_profile(data)
             if not errors:

@@ -8,7 +8,7 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.clock import MAX_YEAR, MIN_YEAR, local, month_bounds, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.web.forms import load_html_form
+from timebank.web.forms import load_form
 from volunteers.pages import month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.themes import services as themes
@@ -24,7 +24,7 @@ def theme_calendar():
         year = local(now()).year
     errors, failed = {}, None
     if request.method == "POST":
-        data, errors = load_html_form(ThemeFormSchema(), request.form)
+        data, errors = load_form(ThemeFormSchema())
         if data is not None:
             year = data["year"]
             station_id = None if data["scope"] == "district" else station.id

@@ -25,7 +25,7 @@ from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.org import services as org
 from timebank.org.services import can_manage_station, station_id_of
-from timebank.web.forms import load_html_form
+from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -71,7 +71,7 @@ def index():
 def new():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(HelpRequestFormSchema(), request.form)
+        data, errors = load_form(HelpRequestFormSchema())
         if data is not None:
             try:
                 item = mutual_aid.post_request(current_user, data)
@@ -197,7 +197,7 @@ def no_show(request_id: int):
 @login_required
 def report(request_id: int):
     def change(item):
-        data, errors = load_html_form(ReportSchema(), request.form)
+        data, errors = load_form(ReportSchema())
         if data is None:
             raise InvalidInput(fields=errors)
         mutual_aid.report_problem(item, current_user, data["problem"])
@@ -222,7 +222,7 @@ def listings():
 def new_listing():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(ListingCreateSchema(), request.form)
+        data, errors = load_form(ListingCreateSchema())
         if data is not None:
             try:
                 mutual_aid.post_listing(current_user, data)
@@ -269,7 +269,7 @@ def disputes():
 @role_required(Role.SOCIAL_WORKER)
 def settle(request_id: int):
     item = mutual_aid.get_request(request_id)
-    data, errors = load_html_form(SettleSchema(), request.form)
+    data, errors = load_form(SettleSchema())
     if data is None:
         flash("；".join(str(m) for messages in errors.values() for m in messages), "error")
         return redirect(url_for(".disputes"))
