@@ -11,11 +11,12 @@ from sqlalchemy import func, or_, select
 
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role, role_required
-from timebank.errors import PermissionDenied, ServiceError
+from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
 from timebank.org.services import staff_may_act_on
+from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form, safe_next
 from timebank.web.pagination import paginate
 
@@ -68,16 +69,13 @@ def adjust_member_hours(user_id: int):
     member = _member(user_id)
     data, errors = load_form(AdjustFormSchema())
     if data is not None:
-        try:
-            ledger.adjust(ledger.member_account(member), data["minutes"], data["reason"],
-                          posted_by=current_user, idempotency_key=f"adjust:{data['nonce']}")
-        except PermissionDenied:
-            raise
-        except ServiceError as error:
-            db.session.rollback()
-            errors = error.fields or {"_schema": [error.message]}
+        adjusted = attempt(
+            lambda: ledger.adjust(ledger.member_account(member), data["minutes"], data["reason"],
+                                  posted_by=current_user, idempotency_key=f"adjust:{data['nonce']}"),
+            let_through=PermissionDenied)
+        if adjusted.error is not None:
+            errors = form_errors(adjusted.error)
         else:
-            db.session.commit()
             flash(_("Adjustment posted."), "success")
             return redirect(url_for("staff.member_hours", user_id=member.id))
     return member_hours(user_id, errors=errors, form=request.form), 422
@@ -94,14 +92,6 @@ def reverse_transfer(transfer_id: int):
     if data is None:
         flash(" ".join(errors.get("reason", [])), "error")
         return redirect(back_to)
-    try:
-        ledger.reverse(transfer, data["reason"], posted_by=current_user)
-    except PermissionDenied:
-        raise
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The transfer has been reversed."), "success")
-    return redirect(back_to)
+    return perform(lambda: ledger.reverse(transfer, data["reason"], posted_by=current_user),
+                   success=_("The transfer has been reversed."), back_to=back_to,
+                   let_through=PermissionDenied)

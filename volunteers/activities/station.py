@@ -14,10 +14,11 @@ from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now
-from timebank.errors import InvalidInput, ServiceError
+from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community, Station, Town
+from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
@@ -145,13 +146,10 @@ def _save_activity(save) -> tuple[Activity | None, dict]:
             errors["community_id"] = [_("There is no such community.")]
     if errors:
         return None, errors
-    try:
-        saved = save(data)
-    except InvalidInput as error:
-        db.session.rollback()
-        return None, error.fields or {"_schema": [error.message]}
-    db.session.commit()
-    return saved, {}
+    saved = attempt(lambda: save(data), refused=InvalidInput)
+    if saved.error is not None:
+        return None, form_errors(saved.error)
+    return saved.result, {}
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -220,15 +218,10 @@ def _station_sign_up(sign_up_id: int) -> SignUp:
 @role_required(Role.SOCIAL_WORKER)
 def cancel_sign_up(sign_up_id: int):
     entry = _station_sign_up(sign_up_id)
-    try:
-        match_runs.cancel_sign_up(entry, by=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The sign-up of %(name)s is cancelled.", name=entry.user.name), "success")
-    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+    return perform(lambda: match_runs.cancel_sign_up(entry, by=current_user),
+                   success=lambda _entry: _("The sign-up of %(name)s is cancelled.",
+                                            name=entry.user.name),
+                   back_to=url_for(".activity_detail", activity_id=entry.activity_id))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/attendance")
@@ -236,18 +229,14 @@ def cancel_sign_up(sign_up_id: int):
 def attendance(sign_up_id: int):
     entry = _station_sign_up(sign_up_id)
     data, errors = load_form(AttendanceFormSchema())
+    back_to = url_for(".activity_detail", activity_id=entry.activity_id)
     if data is None:
         flash(" ".join(errors.get("attendance", [])), "error")
-    else:
-        try:
-            activities.mark_attendance(entry, data["attendance"], by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Attendance of %(name)s is recorded.", name=entry.user.name), "success")
-    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+        return redirect(back_to)
+    return perform(lambda: activities.mark_attendance(entry, data["attendance"], by=current_user),
+                   success=lambda _entry: _("Attendance of %(name)s is recorded.",
+                                            name=entry.user.name),
+                   back_to=back_to)
 
 
 # --- my linked volunteers ---------------------------------------------------------------------

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from timebank.accounts.permissions import login_required
 from timebank.clock import local, now
-from timebank.errors import Conflict, ServiceError
+from timebank.errors import Conflict
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community
+from timebank.web.actions import attempt, perform
 from timebank.web.inputs import db_int
 from volunteers import vocabulary
 from volunteers.activities import services as activities
@@ -126,13 +127,11 @@ def activity(activity_id: int):
 @login_required
 def sign_up(activity_id: int):
     shown = _visible_activity(activity_id)
-    try:
-        entry = activities.sign_up(shown, current_user)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    signed = attempt(lambda: activities.sign_up(shown, current_user), refused=Conflict)
+    if signed.error is not None:
+        flash(signed.error.message, "error")
         return redirect(url_for(".activity", activity_id=activity_id))
-    db.session.commit()
+    entry = signed.result
     if entry.status == SignUpStatus.WAITLISTED:
         flash(_("“%(title)s” is full, so you are on the waiting list (number %(position)d). If a "
                 "place frees up you are confirmed automatically, and this page will say so.",
@@ -155,15 +154,8 @@ def _my_sign_up(sign_up_id: int) -> SignUp:
 
 def _answer(sign_up_id: int, change, message: str):
     entry = _my_sign_up(sign_up_id)
-    try:
-        change(entry, by=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".activity", activity_id=entry.activity_id))
+    return perform(lambda: change(entry, by=current_user), success=message,
+                   back_to=url_for(".activity", activity_id=entry.activity_id))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
-from timebank.errors import InvalidInput, NotFound, ServiceError
+from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db, limiter
+from timebank.web.actions import attempt, form_errors
 from timebank.web.openapi import doc
 from volunteers.certificates import services as certificates
 from volunteers.certificates.models import Certificate
@@ -30,11 +31,20 @@ def verify_url(certificate: Certificate) -> str:
     return base.rstrip("/") + url_for("certificates.verify", number=certificate.number)
 
 
-def _pdf_response(user: User, by: User) -> Response:
+def _issue(user: User, by: User) -> tuple[Certificate, bytes]:
+    """Issue the certificate for the period asked (``?from=&to=``) and print it (not committed)."""
     start, end = certificates.parse_period(request.args.get("from"), request.args.get("to"))
     certificate, record = certificates.issue(user, start, end, by=by)
-    body = certificates.pdf(certificate, record, verify_url(certificate))
+    return certificate, certificates.pdf(certificate, record, verify_url(certificate))
+
+
+def _pdf_response(user: User, by: User) -> Response:
+    certificate, body = _issue(user, by)
     db.session.commit()
+    return _pdf(certificate, body)
+
+
+def _pdf(certificate: Certificate, body: bytes) -> Response:
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="certificate-{certificate.number}.pdf"',
         "X-Certificate-Number": certificate.number,
@@ -62,14 +72,13 @@ def mine():
 @bp.get("/volunteer/certificate.pdf")
 @login_required
 def mine_pdf():
-    try:
-        return _pdf_response(current_user, current_user)
-    except ServiceError as error:
-        db.session.rollback()
+    issued = attempt(lambda: _issue(current_user, current_user))
+    if issued.error is not None:
         record = certificates.service_record(current_user)
         return render_template("volunteer/certificate.html", record=record, issued=[],
-                               errors=getattr(error, "fields", None) or {"_schema": [error.message]},
-                               args=request.args, hours_text=certificates.hours_text), error.status
+                               errors=form_errors(issued.error), args=request.args,
+                               hours_text=certificates.hours_text), issued.error.status
+    return _pdf(*issued.result)
 
 
 @bp.get("/station/volunteers/<int:user_id>/certificate.pdf")

@@ -1,11 +1,10 @@
 """JSON API for check-in codes, scans and approvals."""
 
 from flask import current_app, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, login_required, role_required
-from timebank.errors import InvalidInput, PermissionDenied
+from timebank.errors import InvalidInput
 from timebank.extensions import db, limiter
 from timebank.org.services import require_station_staff
 from timebank.web.api import api_blueprint, json_body
@@ -73,9 +72,7 @@ def create_checkin():
      tags=["check-in"], body=CodeRequestSchema, response=CheckInSchema, errors=(403, 404, 409, 429))
 def checkout(checkin_id: int):
     data = json_body(CodeRequestSchema())
-    checkin = checkins.get_checkin(checkin_id)
-    if checkin.user_id != current_user.id:
-        raise PermissionDenied(_("This is not your check-in."))
+    checkin = checkins.own_checkin(checkin_id, current_user)
     activity, _poster = checkins.read_code(data["token"], Purpose.CHECKOUT,
                                            activity_id=checkin.activity_id)
     checkin = checkins.check_out(checkin, activity)

@@ -2,7 +2,7 @@
 reasons, accept (invite) them or swap someone else in. The rules live in `match_runs`.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -10,9 +10,9 @@ from sqlalchemy import select
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now
-from timebank.errors import ServiceError
 from timebank.extensions import db
 from timebank.org import services as org
+from timebank.web.actions import perform
 from timebank.web.inputs import db_int
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity
@@ -78,28 +78,16 @@ def index():
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1))
 
 
-def _done(action, message, month_key: str):
-    """Run a service, commit, and say what happened (`message` turns its result into words)."""
-    try:
-        result = action()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message(result), "success")
-    return redirect(url_for(".index", month=month_key))
-
-
 @bp.post("/run")
 @role_required(Role.SOCIAL_WORKER)
 def run():
     station = my_station()
     year, month = _month()
-    return _done(lambda: match_runs.run_matching(year, month, station.id, by=current_user),
-                 lambda made: _("%(proposals)d proposals for %(activities)d activities.",
-                                proposals=made.proposal_count, activities=made.activity_count),
-                 _key(year, month))
+    return perform(lambda: match_runs.run_matching(year, month, station.id, by=current_user),
+                   success=lambda made: _("%(proposals)d proposals for %(activities)d activities.",
+                                          proposals=made.proposal_count,
+                                          activities=made.activity_count),
+                   back_to=url_for(".index", month=_key(year, month)))
 
 
 def _station_proposal(proposal_id: int) -> match_runs.MatchProposal:
@@ -113,10 +101,10 @@ def _station_proposal(proposal_id: int) -> match_runs.MatchProposal:
 @role_required(Role.SOCIAL_WORKER)
 def accept(proposal_id: int):
     proposal = _station_proposal(proposal_id)
-    return _done(lambda: match_runs.accept(proposal, current_user),
-                 lambda done: _("%(name)s is invited to “%(title)s”.", name=done.user.name,
-                                title=done.activity.title),
-                 proposal.run.month_key)
+    return perform(lambda: match_runs.accept(proposal, current_user),
+                   success=lambda done: _("%(name)s is invited to “%(title)s”.",
+                                          name=done.user.name, title=done.activity.title),
+                   back_to=url_for(".index", month=proposal.run.month_key))
 
 
 @bp.post("/proposals/<int:proposal_id>/swap")
@@ -124,6 +112,6 @@ def accept(proposal_id: int):
 def swap(proposal_id: int):
     proposal = _station_proposal(proposal_id)
     chosen = request.form.get("user_id", type=db_int) or 0
-    return _done(lambda: match_runs.swap(proposal, chosen, current_user),
-                 lambda new: _("%(name)s is proposed instead.", name=new.user.name),
-                 proposal.run.month_key)
+    return perform(lambda: match_runs.swap(proposal, chosen, current_user),
+                   success=lambda new: _("%(name)s is proposed instead.", name=new.user.name),
+                   back_to=url_for(".index", month=proposal.run.month_key))

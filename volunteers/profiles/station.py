@@ -13,6 +13,7 @@ from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org.models import StaffPost
+from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
 from volunteers.pages import month_label, my_station, prime_places
 from volunteers.pages import station_bp as bp
@@ -58,14 +59,9 @@ def relink(user_id: int):
     if data is None or data["social_worker_id"] not in workers:
         flash(_("Choose a social worker of this station."), "error")
         return redirect(url_for(".volunteers"))
-    try:
-        profiles.relink(profile, workers[data["social_worker_id"]], by=current_user,
-                        reason=data["reason"])
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(message for messages in error.fields.values() for message in messages), "error")
-        return redirect(url_for(".volunteers"))
-    db.session.commit()
-    flash(_("%(volunteer)s is now linked with %(worker)s.", volunteer=profile.user.name,
-            worker=workers[data["social_worker_id"]].name), "success")
-    return redirect(url_for(".volunteers"))
+    worker = workers[data["social_worker_id"]]
+    return perform(
+        lambda: profiles.relink(profile, worker, by=current_user, reason=data["reason"]),
+        success=lambda _profile: _("%(volunteer)s is now linked with %(worker)s.",
+                                   volunteer=profile.user.name, worker=worker.name),
+        back_to=url_for(".volunteers"), refused=InvalidInput, say=messages_of)
