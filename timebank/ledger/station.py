@@ -7,15 +7,14 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
-from timebank.org.services import staff_may_act_on
+from timebank.org.services import member_to_act_on, staff_may_act_on
 from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form, safe_next
 from timebank.web.pagination import paginate
@@ -29,29 +28,15 @@ PER_PAGE = 50
 @role_required(Role.SOCIAL_WORKER)
 def members():
     query = request.args.get("q", "").strip()
-    statement = select(User).order_by(User.id.desc())
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(User.name.like(like), User.phone.like(like)))
-    page = paginate(statement, PER_PAGE)
-    total = db.session.scalar(select(func.count(User.id)))
+    page = paginate(users.directory(query), PER_PAGE)
+    total = users.count_members()
     return render_template("staff/members.html", page=page, query=query, total=total)
-
-
-def _member(user_id: int) -> User:
-    """The member whose hours staff look at or correct: staff of their station only."""
-    member = db.session.get(User, user_id)
-    if member is None:
-        abort(404)
-    if not staff_may_act_on(current_user, member):
-        abort(403)
-    return member
 
 
 @bp.get("/members/<int:user_id>/hours")
 @role_required(Role.SOCIAL_WORKER)
 def member_hours(user_id: int, errors=None, form=None):
-    member = _member(user_id)
+    member = member_to_act_on(current_user, user_id)
     account = ledger.find_member_account(member)
     page = paginate(ledger.statement(account), 20)
     return render_template(
@@ -66,7 +51,7 @@ def member_hours(user_id: int, errors=None, form=None):
 @bp.post("/members/<int:user_id>/adjust")
 @role_required(Role.STATION_MANAGER)
 def adjust_member_hours(user_id: int):
-    member = _member(user_id)
+    member = member_to_act_on(current_user, user_id)
     data, errors = load_form(AdjustFormSchema())
     if data is not None:
         adjusted = attempt(

@@ -6,6 +6,8 @@ A staff member's station is their `StaffPost`. Who may change what is decided by
 (`activities`, `profiles`, `themes`), which raise `PermissionDenied` (403) for another station.
 """
 
+from typing import TYPE_CHECKING
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,20 +16,22 @@ from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now
-from timebank.errors import InvalidInput
+from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.models import Community, Station, Town
 from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.activities.schemas import ActivityFormSchema, AttendanceFormSchema
 from volunteers.matching import services as match_runs
-from volunteers.pages import hold_post, month_label, my_station, prime
+from volunteers.pages import hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
+
+if TYPE_CHECKING:
+    from timebank.org.models import Station
 
 #: How the sign-ups list is ordered: who holds a place, who is asked, who waits, who left.
 SIGN_UP_ORDER = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED, SignUpStatus.WAITLISTED,
@@ -73,12 +77,12 @@ def activities_list():
                        "activities": listed,
                        "themes": themes.themes_for_month(year, month, station.id)})
     shown = [activity for entry in months for activity in entry["activities"]]
-    places = prime(Community, (activity.community_id for activity in shown))
+    places = org.communities(activity.community_id for activity in shown)
     return render_template("station/activities.html", station=station, months=months, places=places,
                            counts=_counts_by_status(activity.id for activity in shown))
 
 
-def _theme_choices(station: Station, activity: Activity | None = None) -> list[themes.Theme]:
+def _theme_choices(station: "Station", activity: Activity | None = None) -> list[themes.Theme]:
     """Themes of this month and the next ones, the station's and the district's."""
     offered = [theme for year, month in _months_from_now(THEME_MONTHS_AHEAD + 1)
                for theme in themes.themes_for_month(year, month, station.id)]
@@ -123,7 +127,7 @@ def _form_values(activity: Activity | None) -> dict:
             "allow_walk_ins": activity.allow_walk_ins, "status": activity.status}
 
 
-def _activity_form(station: Station, activity: Activity | None, errors: dict):
+def _activity_form(station: "Station", activity: Activity | None, errors: dict):
     theme_options = [
         (theme.id, " · ".join([month_label(activities.month_bounds(theme.year, theme.month)[0]),
                                theme.title, _("District-wide") if theme.station_id is None
@@ -142,8 +146,10 @@ def _save_activity(save) -> tuple[Activity | None, dict]:
     data, errors = load_form(ActivityFormSchema())
     if data is not None:
         errors = _theme_month_problem(data)
-        if db.session.get(Community, data["community_id"]) is None:
-            errors["community_id"] = [_("There is no such community.")]
+        try:
+            org.get_community(data["community_id"])
+        except NotFound as error:
+            errors.update(error.fields)
     if errors:
         return None, errors
     saved = attempt(lambda: save(data), refused=InvalidInput)
@@ -169,8 +175,7 @@ def new_activity():
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @role_required(Role.SOCIAL_WORKER)
 def edit_activity(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    org.require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     errors = {}
     if request.method == "POST":
         updated, errors = _save_activity(
@@ -185,19 +190,14 @@ def edit_activity(activity_id: int):
 @bp.get("/activities/<int:activity_id>")
 @role_required(Role.SOCIAL_WORKER)
 def activity_detail(activity_id: int):
-    activity = activities.get_activity(activity_id)
     hold_post()
-    org.require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     order = case({status.value: rank for rank, status in enumerate(SIGN_UP_ORDER)},
                  value=SignUp.status)
     entries = list(db.session.scalars(
         select(SignUp).where(SignUp.activity_id == activity.id)
         .options(joinedload(SignUp.user)).order_by(order, SignUp.id)))
-    volunteer_profiles = {profile.user_id: profile for profile in db.session.scalars(
-        select(profiles.VolunteerProfile)
-        .where(profiles.VolunteerProfile.user_id.in_([entry.user_id for entry in entries]))
-        .options(joinedload(profiles.VolunteerProfile.community).joinedload(Community.town)
-                 .joinedload(Town.station)))}
+    volunteer_profiles = profiles.profiles_with_places(entry.user_id for entry in entries)
     id_numbers = {user_id: profiles.shown_id_number(current_user, profile)
                   for user_id, profile in volunteer_profiles.items()}
     groups = {status: [entry for entry in entries if entry.status == status]
@@ -205,19 +205,13 @@ def activity_detail(activity_id: int):
     return render_template("station/activity.html", activity=activity, groups=groups,
                            profiles=volunteer_profiles, id_numbers=id_numbers,
                            taken=activities.places_taken([activity.id]).get(activity.id, 0),
-                           started=activity.starts_at <= now())
-
-
-def _station_sign_up(sign_up_id: int) -> SignUp:
-    entry = activities.get_sign_up(sign_up_id)
-    org.require_station_staff(current_user, entry.activity.station_id)
-    return entry
+                           started=activity.has_started)
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")
 @role_required(Role.SOCIAL_WORKER)
 def cancel_sign_up(sign_up_id: int):
-    entry = _station_sign_up(sign_up_id)
+    entry = activities.station_sign_up(current_user, sign_up_id)
     return perform(lambda: match_runs.cancel_sign_up(entry, by=current_user),
                    success=lambda _entry: _("The sign-up of %(name)s is cancelled.",
                                             name=entry.user.name),
@@ -227,7 +221,7 @@ def cancel_sign_up(sign_up_id: int):
 @bp.post("/sign-ups/<int:sign_up_id>/attendance")
 @role_required(Role.SOCIAL_WORKER)
 def attendance(sign_up_id: int):
-    entry = _station_sign_up(sign_up_id)
+    entry = activities.station_sign_up(current_user, sign_up_id)
     data, errors = load_form(AttendanceFormSchema())
     back_to = url_for(".activity_detail", activity_id=entry.activity_id)
     if data is None:

@@ -1,11 +1,13 @@
 """Service record certificates: the volunteer's page and PDF, the same PDF printed by station
 staff for a volunteer, the JSON API's PDF, and the public verification page."""
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
 from timebank.errors import InvalidInput, NotFound
@@ -14,6 +16,9 @@ from timebank.web.actions import attempt, form_errors
 from timebank.web.openapi import doc
 from volunteers.certificates import services as certificates
 from volunteers.certificates.models import Certificate
+
+if TYPE_CHECKING:
+    from timebank.accounts.models import User
 
 bp = Blueprint("certificates", __name__)
 
@@ -31,14 +36,14 @@ def verify_url(certificate: Certificate) -> str:
     return base.rstrip("/") + url_for("certificates.verify", number=certificate.number)
 
 
-def _issue(user: User, by: User) -> tuple[Certificate, bytes]:
+def _issue(user: "User", by: "User") -> tuple[Certificate, bytes]:
     """Issue the certificate for the period asked (``?from=&to=``) and print it (not committed)."""
     start, end = certificates.parse_period(request.args.get("from"), request.args.get("to"))
     certificate, record = certificates.issue(user, start, end, by=by)
     return certificate, certificates.pdf(certificate, record, verify_url(certificate))
 
 
-def _pdf_response(user: User, by: User) -> Response:
+def _pdf_response(user: "User", by: "User") -> Response:
     certificate, body = _issue(user, by)
     db.session.commit()
     return _pdf(certificate, body)
@@ -85,10 +90,7 @@ def mine_pdf():
 @role_required(Role.SOCIAL_WORKER)
 def for_volunteer(user_id: int):
     """Staff of the volunteer's station print the certificate for them (issued by that staff)."""
-    volunteer = db.session.get(User, user_id)
-    if volunteer is None:
-        raise NotFound()
-    return _pdf_response(volunteer, current_user)
+    return _pdf_response(users.get_user(user_id), current_user)
 
 
 @bp.get("/api/v1/accounts/me/certificate")

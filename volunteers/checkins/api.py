@@ -6,7 +6,6 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.errors import InvalidInput
 from timebank.extensions import db, limiter
-from timebank.org.services import require_station_staff
 from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from volunteers.activities import services as activities
@@ -39,8 +38,7 @@ def _key() -> str:
      parameters=({"in": "query", "name": "purpose", "schema": {"type": "string",
                   "enum": ["checkin", "checkout"]}},))
 def checkin_code(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     try:
         purpose = Purpose(request.args.get("purpose", Purpose.CHECKIN))
     except ValueError:

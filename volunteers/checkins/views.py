@@ -25,7 +25,6 @@ from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import local, now
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
-from timebank.org.services import can_manage_station
 from timebank.web import qrcodes
 from timebank.web.actions import attempt, messages_of, perform
 from timebank.web.forms import load_form
@@ -140,10 +139,7 @@ def card_image():
 # --- the station's side -----------------------------------------------------------------------
 
 def _staff_activity(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    if not can_manage_station(current_user, activity.station_id):
-        abort(403)
-    return activity
+    return activities.station_activity(current_user, activity_id)
 
 
 def _purpose() -> Purpose:

@@ -5,20 +5,17 @@ reasons, accept (invite) them or swap someone else in. The rules live in `match_
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now
-from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.actions import perform
 from timebank.web.inputs import db_int
 from volunteers.activities import services as activities
-from volunteers.activities.models import Activity
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import ProposalStatus
-from volunteers.pages import month_label, my_station, prime
+from volunteers.pages import month_label, my_station
 from volunteers.themes import services as themes
 
 bp = Blueprint("matching", __name__, url_prefix="/station/matching")
@@ -57,8 +54,7 @@ def index():
         for proposal in run.proposals:
             if proposal.status in SHOWN:
                 by_activity.setdefault(proposal.activity_id, []).append(proposal)
-        listed = list(db.session.scalars(select(Activity).where(Activity.id.in_(list(by_activity)))
-                                         .order_by(Activity.starts_at, Activity.id)))
+        listed = activities.activities_by_start(by_activity)
         volunteers = match_runs.volunteer_records(run.year, run.month) if listed else []
         for activity in listed:
             proposals = sorted(by_activity[activity.id],
@@ -67,9 +63,8 @@ def index():
             if any(p.status == ProposalStatus.PROPOSED for p in proposals):
                 alternatives[activity.id] = match_runs.alternatives(run, activity,
                                                                     volunteers=volunteers)
-    names = {user.id: user.name for user in prime(User, (
-        [p.user_id for group in groups for p in group["proposals"]]
-        + [c.user_id for found in alternatives.values() for c in found]))}
+    names = users.names_of([p.user_id for group in groups for p in group["proposals"]]
+                           + [c.user_id for found in alternatives.values() for c in found])
     return render_template(
         "station/matching.html", station=station, run=run, groups=groups,
         alternatives=alternatives, names=names, reason_text=match_runs.reason_text,

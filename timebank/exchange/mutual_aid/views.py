@@ -121,13 +121,11 @@ def _explanation(item: HelpRequest, role: str) -> str:
 @bp.get("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    item = mutual_aid.get_request(request_id)
+    item = mutual_aid.visible_request(current_user, request_id)
     staff = can_manage_station(current_user, mutual_aid.station_id_for(item))
     role = "requester" if current_user.id == item.requester_id else \
         "helper" if current_user.id == item.helper_id else "staff" if staff else "other"
     my_offer = next((offer for offer in item.offers if offer.helper_id == current_user.id), None)
-    if item.status != RequestStatus.OPEN and role == "other" and my_offer is None:
-        abort(404)
     return render_template(
         "help/detail.html", item=item, role=role, my_offer=my_offer, staff=staff,
         explanation=_explanation(item, role), started=mutual_aid.has_started(item),

@@ -2,6 +2,7 @@
 step, as when giving hours), and for staff their station's pools with the grant form."""
 
 import secrets
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,12 +17,14 @@ from timebank.exchange.gifts import services as exchange
 from timebank.exchange.pools import services as pools
 from timebank.ledger import services as ledger
 from timebank.org import services as org
-from timebank.org.models import Community, Station
 from timebank.web import confirmations
 from timebank.web.actions import attempt, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 from timebank.web.schemas import BaseSchema, Phone
+
+if TYPE_CHECKING:
+    from timebank.org.models import Community, Station
 
 bp = Blueprint("pools", __name__, url_prefix="/pools")
 
@@ -64,7 +67,7 @@ def _errors(error: ServiceError) -> dict:
     return found
 
 
-def _my_community() -> Community | None:
+def _my_community() -> "Community | None":
     return org.home_community(current_user)
 
 
@@ -135,14 +138,14 @@ def confirm_donation():
 
 # --- staff ------------------------------------------------------------------------------------
 
-def _station() -> Station:
+def _station() -> "Station":
     station_id = request.args.get("station_id", type=db_int) or org.station_id_of(current_user)
     if station_id is None or not org.can_manage_station(current_user, station_id):
         abort(403)
     return org.get_station(station_id)
 
 
-def _grants_page(station: Station, errors=None, form=None, status=200):
+def _grants_page(station: "Station", errors=None, form=None, status=200):
     communities = station.town.communities
     return render_template(
         "pools/grants.html", station=station, communities=communities,
