@@ -14,11 +14,11 @@ from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from timebank.accounts.api import api_blueprint, page_args
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community, Station, Town
+from timebank.web.api import api_blueprint
 from timebank.web.schemas import BaseSchema, valid_month
 from volunteers import vocabulary
 from volunteers.activities.models import STATUS_LABELS
@@ -64,18 +64,10 @@ def month_label(moment) -> str:
     return format_skeleton("yMMM", moment, locale=get_locale())
 
 
-def prime(model, ids) -> list:
-    """Load the rows a list refers to in one query, so the template's lookups need none.
-
-    The session holds loaded rows only weakly: keep what this returns until the page is rendered.
-    """
-    ids = {id_ for id_ in ids if id_ is not None}
-    return list(db.session.scalars(select(model).where(model.id.in_(ids)))) if ids else []
-
-
 def prime_places(community_ids) -> list[Community]:
     """Load communities with their town and station in one query (who may see an ID number
-    depends on the station of the volunteer's community). Keep the result, as with `prime`."""
+    depends on the station of the volunteer's community). The session holds loaded rows only
+    weakly: keep the result until the page is rendered (as with `org.communities`)."""
     ids = {id_ for id_ in community_ids if id_ is not None}
     return list(db.session.scalars(select(Community).where(Community.id.in_(ids)).options(
         joinedload(Community.town).joinedload(Town.station)))) if ids else []
@@ -104,10 +96,3 @@ def month_query() -> dict:
     if query["month"] is not None:
         query["year"], query["month"] = themes.parse_month(query["month"])
     return query
-
-
-def page_of_list(items: list) -> tuple[list, dict]:
-    """The requested page of `items` and the contract's page fields (``?page=&per_page=``)."""
-    page, per_page = page_args()
-    return (items[(page - 1) * per_page:page * per_page],
-            {"page": page, "per_page": per_page, "total": len(items)})

@@ -1,10 +1,11 @@
-"""The JSON API under /api/v1: conventions, token auth, users.
+"""The accounts' JSON API under /api/v1: registering, bearer tokens, the logged-in user, and
+the OpenAPI document, on the ``api`` blueprint.
 
-Errors are rendered by `timebank.errors`; this module only adds what is specific to the API:
-JSON bodies, the CSRF rule for cookie-authenticated writes, and the user endpoints.
+The conventions every API blueprint shares (JSON bodies, pages, the CSRF rule for
+cookie-authenticated writes) live in `timebank.web.api`; errors are rendered by `timebank.errors`.
 """
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import current_app, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,37 +13,11 @@ from timebank import guesses
 from timebank.accounts import services as users
 from timebank.accounts.permissions import is_staff, login_required
 from timebank.accounts.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
-from timebank.accounts.views import bearer_user
 from timebank.database import reads_only
 from timebank.errors import ServiceError
-from timebank.extensions import csrf, db, limiter
-from timebank.web.inputs import check_json, page_number
+from timebank.extensions import db, limiter
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import build_spec, doc
-
-PREFIX = "/api/v1"
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-MAX_PER_PAGE = 100
-
-
-def _protect_cookie_writes():
-    """Bearer clients cannot be forged cross-site; a browser's session cookie can.
-
-    So a write by a logged-in browser must carry the CSRF token (header ``X-CSRFToken``),
-    exactly as an HTML form would. Only a valid bearer token exempts a write: any other
-    ``Authorization`` header beside a session cookie changes nothing.
-    """
-    if request.method in UNSAFE_METHODS and current_user.is_authenticated \
-            and bearer_user(request) is None:
-        csrf.protect()
-
-
-def api_blueprint(name: str, import_name: str) -> Blueprint:
-    """A blueprint under /api/v1 with the API's conventions (JSON errors, CSRF rule)."""
-    blueprint = Blueprint(name, import_name, url_prefix=PREFIX)
-    csrf.exempt(blueprint)
-    blueprint.before_request(_protect_cookie_writes)
-    return blueprint
-
 
 bp = api_blueprint("api", __name__)
 
@@ -50,32 +25,6 @@ bp = api_blueprint("api", __name__)
 class BadCredentials(ServiceError):
     status = 401
     code = "invalid_credentials"
-
-
-def json_body(schema):
-    """Load the request's JSON object through `schema` (400 if not JSON, 422 if invalid)."""
-    try:
-        data = request.get_json(silent=True)
-    except RecursionError:  # nested deeper than the parser goes
-        data = None
-    if not isinstance(data, dict):
-        raise ServiceError(_("Send a JSON object in the request body."), code="malformed_json")
-    check_json(data)
-    return schema.load(data)
-
-
-def page_args() -> tuple[int, int]:
-    """``?page=&per_page=`` of a list (`timebank.inputs.page_number`)."""
-    per_page = min(max(request.args.get("per_page", 50, type=int), 1), MAX_PER_PAGE)
-    return page_number(per_page), per_page
-
-
-def paginated(statement, schema) -> dict:
-    """``{"items", "page", "per_page", "total"}`` for a select, from ``?page=&per_page=``."""
-    page, per_page = page_args()
-    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
-    return {"items": schema.dump(result.items, many=True), "page": result.page,
-            "per_page": per_page, "total": result.total}
 
 
 def user_json(user):

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
@@ -25,7 +25,7 @@ from timebank.accounts.models import (  # noqa: F401 (the models, for callers of
 from timebank.accounts.permissions import Role
 from timebank.audit import services as audit
 from timebank.clock import now
-from timebank.errors import Conflict, InvalidInput
+from timebank.errors import Conflict, InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.signals import user_registered
 from timebank.web.inputs import INT_MAX
@@ -57,6 +57,36 @@ def mask_name(name: str) -> str:
 
 def get_by_phone(phone: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone == normalise_phone(phone)))
+
+
+def get_user(user_id: int) -> User:
+    """The member with this id, or `NotFound` (a field error ``user_id`` where one is named)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_("There is no such member."), code="user_not_found",
+                       fields={"user_id": [_("There is no such member.")]})
+    return user
+
+
+def names_of(user_ids) -> dict[int, str]:
+    """User id → name, for the ids given, in one query."""
+    ids = {id_ for id_ in user_ids if id_ is not None}
+    return dict(db.session.execute(select(User.id, User.name).where(User.id.in_(ids))).all()) \
+        if ids else {}
+
+
+def directory(query: str = ""):
+    """Every member, newest first, or those whose name or phone contains `query`: a select to
+    paginate (the staff's member directory)."""
+    statement = select(User).order_by(User.id.desc())
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(User.name.like(like), User.phone.like(like)))
+    return statement
+
+
+def count_members() -> int:
+    return db.session.scalar(select(func.count(User.id)))
 
 
 def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) -> User:

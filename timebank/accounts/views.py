@@ -21,6 +21,7 @@ from timebank.audit import services as audit
 from timebank.database import reads_only, start_writing
 from timebank.errors import Conflict, InvalidInput, json_error, wants_json
 from timebank.extensions import db, limiter, login_manager
+from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form, safe_next
 
 bp = Blueprint("auth", __name__)
@@ -63,12 +64,12 @@ def register():
     if request.method == "POST":
         data, errors = load_form(RegisterSchema())
         if data is not None:
-            try:
-                user = users.register_resident(**data)
-            except (Conflict, InvalidInput) as error:
-                errors = error.fields
+            registered = attempt(lambda: users.register_resident(**data),
+                                 refused=(Conflict, InvalidInput))
+            if registered.error is not None:
+                errors = form_errors(registered.error)
             else:
-                db.session.commit()
+                user = registered.result
                 login_user(user)
                 session.permanent = True
                 flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
@@ -118,15 +119,17 @@ def profile():
     if request.method == "POST":
         data, errors = load_form(ChangePasswordSchema())
         if data is not None:
-            try:
+
+            def change_password():
                 change = users.prepare_password_change(
                     current_user, data["current_password"], data["new_password"])
                 start_writing()
                 users.apply_password_change(current_user, change)
-            except InvalidInput as error:
-                errors = error.fields
+
+            changed = attempt(change_password, refused=InvalidInput)
+            if changed.error is not None:
+                errors = form_errors(changed.error)
             else:
-                db.session.commit()
                 # Other browsers and remember-me cookies carry the old stamp and are logged out
                 # (tokens too); this browser logs in again with the new one.
                 login_user(current_user._get_current_object())

@@ -4,9 +4,8 @@ from flask import Blueprint, render_template, request
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.audit import services as audit
-from timebank.extensions import db
 from timebank.web.forms import parse_day
-from timebank.web.inputs import page_number
+from timebank.web.pagination import paginate
 
 bp = Blueprint("audit", __name__, url_prefix="/admin/audit")
 
@@ -26,7 +25,6 @@ def index():
                "from": request.args.get("from", ""), "to": request.args.get("to", "")}
     statement = audit.search(user=filters["user"], action=filters["action"],
                              first_day=days["from"], last_day=days["to"])
-    page = db.paginate(statement, page=page_number(PER_PAGE), per_page=PER_PAGE,
-                       error_out=False, count=True)
+    page = paginate(statement, PER_PAGE)
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors,
                            actions=audit.actions())

@@ -6,7 +6,6 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.api import api_blueprint, json_body, paginated
 from timebank.accounts.permissions import login_required
 from timebank.errors import InvalidInput
 from timebank.exchange.gifts import services as exchange
@@ -20,6 +19,7 @@ from timebank.ledger.schemas import (
     TransferRequestSchema,
     TransferSchema,
 )
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS
 

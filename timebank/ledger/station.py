@@ -7,18 +7,18 @@ import secrets
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, or_, select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, role_required
-from timebank.errors import PermissionDenied, ServiceError
+from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
-from timebank.org.services import staff_may_act_on
+from timebank.org.services import member_to_act_on, staff_may_act_on
+from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form, safe_next
-from timebank.web.inputs import page_number
+from timebank.web.pagination import paginate
 
 bp = Blueprint("staff", __name__, url_prefix="/staff")
 
@@ -29,32 +29,17 @@ PER_PAGE = 50
 @role_required(Role.SOCIAL_WORKER)
 def members():
     query = request.args.get("q", "").strip()
-    statement = select(User).order_by(User.id.desc())
-    if query:
-        like = f"%{query}%"
-        statement = statement.where(or_(User.name.like(like), User.phone.like(like)))
-    page = db.paginate(statement, per_page=PER_PAGE, error_out=False)
-    total = db.session.scalar(select(func.count(User.id)))
+    page = paginate(users.directory(query), PER_PAGE)
+    total = users.count_members()
     return render_template("staff/members.html", page=page, query=query, total=total)
-
-
-def _member(user_id: int) -> User:
-    """The member whose hours staff look at or correct: staff of their station only."""
-    member = db.session.get(User, user_id)
-    if member is None:
-        abort(404)
-    if not staff_may_act_on(current_user, member):
-        abort(403)
-    return member
 
 
 @bp.get("/members/<int:user_id>/hours")
 @role_required(Role.SOCIAL_WORKER)
 def member_hours(user_id: int, errors=None, form=None):
-    member = _member(user_id)
+    member = member_to_act_on(current_user, user_id)
     account = ledger.find_member_account(member)
-    page = db.paginate(ledger_queries.statement(account), page=page_number(20),
-                       per_page=20, error_out=False)
+    page = paginate(ledger_queries.statement(account), 20)
     return render_template(
         "staff/member_hours.html", member=member, account=account, page=page,
         totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
@@ -67,19 +52,16 @@ def member_hours(user_id: int, errors=None, form=None):
 @bp.post("/members/<int:user_id>/adjust")
 @role_required(Role.STATION_MANAGER)
 def adjust_member_hours(user_id: int):
-    member = _member(user_id)
+    member = member_to_act_on(current_user, user_id)
     data, errors = load_form(AdjustFormSchema())
     if data is not None:
-        try:
-            ledger.adjust(ledger.member_account(member), data["minutes"], data["reason"],
-                          posted_by=current_user, idempotency_key=f"adjust:{data['nonce']}")
-        except PermissionDenied:
-            raise
-        except ServiceError as error:
-            db.session.rollback()
-            errors = error.fields or {"_schema": [error.message]}
+        adjusted = attempt(
+            lambda: ledger.adjust(ledger.member_account(member), data["minutes"], data["reason"],
+                                  posted_by=current_user, idempotency_key=f"adjust:{data['nonce']}"),
+            let_through=PermissionDenied)
+        if adjusted.error is not None:
+            errors = form_errors(adjusted.error)
         else:
-            db.session.commit()
             flash(_("Adjustment posted."), "success")
             return redirect(url_for("staff.member_hours", user_id=member.id))
     return member_hours(user_id, errors=errors, form=request.form), 422
@@ -96,14 +78,6 @@ def reverse_transfer(transfer_id: int):
     if data is None:
         flash(" ".join(errors.get("reason", [])), "error")
         return redirect(back_to)
-    try:
-        ledger.reverse(transfer, data["reason"], posted_by=current_user)
-    except PermissionDenied:
-        raise
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The transfer has been reversed."), "success")
-    return redirect(back_to)
+    return perform(lambda: ledger.reverse(transfer, data["reason"], posted_by=current_user),
+                   success=_("The transfer has been reversed."), back_to=back_to,
+                   let_through=PermissionDenied)

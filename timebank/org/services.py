@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.errors import NotFound, PermissionDenied
 from timebank.extensions import db
@@ -40,6 +41,24 @@ def get_station(station_id: int) -> Station:
         raise NotFound(_("There is no such station."), code="station_not_found",
                        fields={"station_id": [_("There is no such station.")]})
     return station
+
+
+def communities(ids) -> list[Community]:
+    """The communities of `ids`, in one query.
+
+    A page loads them so that its rows' ``community`` lookups need no query of their own; the
+    session holds loaded rows only weakly, so keep the list until the page is rendered."""
+    ids = {id_ for id_ in ids if id_ is not None}
+    return list(db.session.scalars(select(Community).where(Community.id.in_(ids)))) if ids else []
+
+
+def communities_statement(community_id: int | None = None):
+    """Every community by town, or only `community_id` (404 if there is none), as a select to
+    paginate."""
+    statement = select(Community).order_by(Community.town_id, Community.id)
+    if community_id is not None:
+        statement = statement.where(Community.id == get_community(community_id).id)
+    return statement
 
 
 def towns() -> list[Town]:
@@ -101,6 +120,15 @@ def staff_may_act_on(staff, member) -> bool:
     return own is not None and own == station_of(member)
 
 
+def member_to_act_on(staff, user_id: int):
+    """The member whose hours `staff` look at or correct: 404 if there is none, 403 unless
+    `staff_may_act_on` them (their station's staff, or a district administrator)."""
+    member = users.get_user(user_id)
+    if not staff_may_act_on(staff, member):
+        raise PermissionDenied()
+    return member
+
+
 def require_acting_for(staff, members) -> None:
     """`PermissionDenied` unless `staff` may act for every one of `members`.
 
@@ -139,6 +167,14 @@ def manager_of(station: Station):
                                .order_by(StaffPost.user_id))
     return next((post.user for post in posts if has_role(post.user, Role.STATION_MANAGER)
                  and not has_role(post.user, Role.DISTRICT_ADMIN)), None)
+
+
+def social_workers_at(station_id: int) -> list:
+    """The station's active social workers (their posts, by user id)."""
+    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station_id)
+                               .order_by(StaffPost.user_id))
+    return [post.user for post in posts
+            if post.user.is_active and has_role(post.user, Role.SOCIAL_WORKER)]
 
 
 def can_manage_station(user, station_id: int | None) -> bool:

@@ -1,4 +1,5 @@
-"""The edge every feature shares: JSON API helpers, forms, inputs, OpenAPI, site pages and headers."""
+"""The edge every feature shares: HTML actions (commit once, or roll back and flash), forms,
+pagination, JSON API helpers, inputs, OpenAPI, site pages and headers."""
 
 
 def init_app(app) -> None:

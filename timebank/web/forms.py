@@ -1,7 +1,7 @@
 """HTML forms validated by the same marshmallow schemas as the API.
 
-HTML forms post checkboxes as repeated keys; `load_html_form` hands list fields to the schema
-as lists, unticked checkboxes as empty lists or ``False``.
+HTML forms post checkboxes as repeated keys; `load_form`, the one loader of every page, hands
+list fields to the schema as lists, unticked checkboxes as empty lists or ``False``.
 
 CSRF is checked for every form by `CSRFProtect` before a view runs; templates render the token
 with the `csrf_field()` macro.
@@ -19,16 +19,15 @@ from timebank.clock import MAX_YEAR, MIN_YEAR, supported
 from timebank.errors import localise
 
 
-def load_form(schema) -> tuple[dict | None, dict]:
-    """(data, {}) when the posted form is valid, (None, field errors) otherwise."""
-    try:
-        return schema.load(request.form.to_dict()), {}
-    except ValidationError as error:
-        return None, localise(error.messages)
+def load_form(schema, form: MultiDict | None = None) -> tuple[dict | None, dict]:
+    """(data, {}) when the posted form (`request.form` unless given) is valid, (None, field
+    errors) otherwise.
 
-
-def load_html_form(schema, form: MultiDict) -> tuple[dict | None, dict]:
-    """(data, {}) when the posted form is valid, (None, field errors) otherwise."""
+    Only the schema's fields are read: a list field gets every value posted under its name, a
+    boolean field (a checkbox) is whether its name was posted at all, any other field its
+    first value when posted.
+    """
+    form = request.form if form is None else form
     data = {}
     for name, field in schema.load_fields.items():
         if isinstance(field, fields.List):

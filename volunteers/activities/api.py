@@ -10,16 +10,16 @@ from flask import jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.api import json_body
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import this_month
-from timebank.errors import InvalidInput, NotFound, referenced
+from timebank.errors import InvalidInput, referenced
 from timebank.extensions import db
 from timebank.org import services as org
+from timebank.web.api import json_body, page_of_list
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, page_of
 from volunteers.activities import services as activities
-from volunteers.activities.models import Activity, ActivityStatus
+from volunteers.activities.models import Activity
 from volunteers.activities.schemas import (
     ActivityChangesSchema,
     ActivityCreateSchema,
@@ -28,7 +28,7 @@ from volunteers.activities.schemas import (
     SignUpSchema,
 )
 from volunteers.matching import services as match_runs
-from volunteers.pages import MONTH_PARAMETERS, month_query, page_of_list
+from volunteers.pages import MONTH_PARAMETERS, month_query
 from volunteers.pages import api_bp as bp
 from volunteers.themes import services as themes
 
@@ -42,15 +42,6 @@ MySignUpPageSchema = page_of(MySignUpSchema, "MySignUpPageSchema")
 def activity_json(activity: Activity) -> dict:
     taken = activities.places_taken([activity.id])
     return ActivitySchema(taken=taken).dump(activity)
-
-
-def _visible_activity(activity_id: int) -> Activity:
-    """Anyone sees an activity except a draft, which only its station's staff see (404 else)."""
-    activity = activities.get_activity(activity_id)
-    if activity.status == ActivityStatus.DRAFT \
-            and not org.can_manage_station(current_user, activity.station_id):
-        raise NotFound(_("There is no such activity."), code="activity_not_found")
-    return activity
 
 
 # --- activities ---------------------------------------------------------------------------------------
@@ -80,7 +71,7 @@ def list_activities():
 @doc(summary="One activity (a draft only for its station's staff)", tags=["activities"],
      response=ActivitySchema, auth=False, errors=(404,))
 def get_activity(activity_id: int):
-    return jsonify(activity_json(_visible_activity(activity_id)))
+    return jsonify(activity_json(activities.visible_activity(current_user, activity_id)))
 
 
 @bp.post("/activities")
@@ -107,8 +98,7 @@ def create_activity():
      tags=["activities"], body=ActivityChangesSchema, response=ActivitySchema,
      errors=(403, 404))
 def update_activity(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    org.require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     changes = json_body(ActivityChangesSchema())
     if changes.get("community_id") is not None:
         referenced(org.get_community, changes["community_id"])
@@ -126,7 +116,7 @@ def update_activity(activity_id: int):
 @doc(summary="Sign up: confirmed, or waitlisted when full; repeating returns the same sign-up "
              "(200)", tags=["signups"], response=SignUpSchema, status=201, errors=(404, 409))
 def sign_up(activity_id: int):
-    activity = _visible_activity(activity_id)
+    activity = activities.visible_activity(current_user, activity_id)
     already = activities.live_sign_up(activity, current_user)
     entry = activities.sign_up(activity, current_user)
     db.session.commit()

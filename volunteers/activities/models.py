@@ -86,8 +86,17 @@ class Activity(db.Model):
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
     @property
+    def has_started(self) -> bool:
+        return self.starts_at <= now()
+
+    @property
     def has_ended(self) -> bool:
         return self.ends_at <= now()
+
+    @property
+    def open_for_sign_up(self) -> bool:
+        """Published and not over yet: only then may volunteers sign up or be invited."""
+        return self.status == ActivityStatus.PUBLISHED and not self.has_ended
 
 
 class SignUp(db.Model):
@@ -110,3 +119,8 @@ class SignUp(db.Model):
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     user: Mapped[User] = relationship()
+
+    @property
+    def is_invitation(self) -> bool:
+        """A place held for the volunteer by matching, until they accept or decline."""
+        return self.status == SignUpStatus.INVITED

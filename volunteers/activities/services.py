@@ -47,6 +47,24 @@ def get_activity(activity_id: int) -> Activity:
     return activity
 
 
+def station_activity(staff, activity_id: int) -> Activity:
+    """An activity for its station's staff to manage: 404 if there is none, 403 for anyone
+    else (district administrators manage every station's)."""
+    activity = get_activity(activity_id)
+    require_station_staff(staff, activity.station_id)
+    return activity
+
+
+def visible_activity(viewer, activity_id: int) -> Activity:
+    """An activity `viewer` may see: anything but a draft, which only its station's staff see;
+    for anyone else a draft is not found, as if it did not exist (404)."""
+    activity = get_activity(activity_id)
+    if activity.status == ActivityStatus.DRAFT \
+            and not can_manage_station(viewer, activity.station_id):
+        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    return activity
+
+
 def _check(activity: Activity) -> None:
     problems = {}
     if activity.ends_at <= activity.starts_at:
@@ -114,6 +132,12 @@ def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
                  fields=sorted(set(changes) & set(EDITABLE)))
     db.session.flush()
     return activity
+
+
+def activities_by_start(activity_ids) -> list[Activity]:
+    """The activities of `activity_ids`, in one query, by start."""
+    return list(db.session.scalars(select(Activity).where(Activity.id.in_(list(activity_ids)))
+                                   .order_by(Activity.starts_at, Activity.id)))
 
 
 def places_taken(activity_ids) -> dict[int, int]:
@@ -198,7 +222,7 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
     existing = live_sign_up(activity, user)
     if existing is not None:
         return existing
-    if activity.status != ActivityStatus.PUBLISHED or activity.has_ended:
+    if not activity.open_for_sign_up:
         raise Conflict(_("This activity is not open for sign-up."), code="not_open")
     clash = overlapping_sign_up(user, activity.starts_at, activity.ends_at)
     if clash is not None:
@@ -241,6 +265,35 @@ def get_sign_up(sign_up_id: int) -> SignUp:
     return entry
 
 
+def station_sign_up(staff, sign_up_id: int) -> SignUp:
+    """A sign-up for the staff of its activity's station: 404 if there is none, 403 else."""
+    entry = get_sign_up(sign_up_id)
+    require_station_staff(staff, entry.activity.station_id)
+    return entry
+
+
+def own_sign_up(volunteer: User, sign_up_id: int) -> SignUp:
+    """One of the volunteer's own sign-ups; anybody else's is not found (404) for them."""
+    entry = get_sign_up(sign_up_id)
+    if entry.user_id != volunteer.id:
+        raise NotFound(_("There is no such sign-up."), code="signup_not_found")
+    return entry
+
+
+def live_sign_ups_of(user: User, activity_ids) -> dict[int, SignUp]:
+    """Activity id → the user's live sign-up, for the activities listed."""
+    return {entry.activity_id: entry for entry in db.session.scalars(select(SignUp).where(
+        SignUp.user_id == user.id, SignUp.activity_id.in_(list(activity_ids)),
+        SignUp.status != SignUpStatus.CANCELLED))}
+
+
+def waitlist_position(entry: SignUp) -> int:
+    """Where a waitlisted sign-up stands on its activity's waiting list (1 is next)."""
+    return db.session.scalar(select(func.count(SignUp.id)).where(
+        SignUp.activity_id == entry.activity_id, SignUp.status == SignUpStatus.WAITLISTED,
+        SignUp.id <= entry.id))
+
+
 def can_change_sign_up(user, entry: SignUp) -> bool:
     return entry.user_id == user.id or can_manage_station(user, entry.activity.station_id)
 
@@ -260,13 +313,11 @@ def cancel_sign_up(entry: SignUp, *, by: User) -> SignUp:
     return entry
 
 
-def accept_invitation(entry: SignUp, *, by: User) -> SignUp:
-    if entry.user_id != by.id or entry.status != SignUpStatus.INVITED:
+def require_open_invitation(entry: SignUp, by: User) -> None:
+    """`Conflict` unless `entry` invites `by` and waits for their answer (matching's
+    `accept_invitation` and `decline_invitation` both ask this first)."""
+    if entry.user_id != by.id or not entry.is_invitation:
         raise Conflict(_("There is no open invitation."), code="no_invitation")
-    entry.status = SignUpStatus.CONFIRMED
-    audit.record("signup.accept", f"signup:{entry.id}", actor=by)
-    db.session.flush()
-    return entry
 
 
 def mark_attendance(entry: SignUp, attendance: str | None, *, by: User) -> SignUp:

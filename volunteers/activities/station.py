@@ -6,6 +6,8 @@ A staff member's station is their `StaffPost`. Who may change what is decided by
 (`activities`, `profiles`, `themes`), which raise `PermissionDenied` (403) for another station.
 """
 
+from typing import TYPE_CHECKING
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,19 +16,22 @@ from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now, shift_month, this_month
-from timebank.errors import InvalidInput, ServiceError
+from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.models import Community, Station, Town
-from timebank.web.forms import load_html_form
+from timebank.web.actions import attempt, form_errors, perform
+from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.activities.schemas import ActivityFormSchema, AttendanceFormSchema
 from volunteers.matching import services as match_runs
-from volunteers.pages import hold_post, month_label, my_station, prime
+from volunteers.pages import hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
+
+if TYPE_CHECKING:
+    from timebank.org.models import Station
 
 #: How the sign-ups list is ordered: who holds a place, who is asked, who waits, who left.
 SIGN_UP_ORDER = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED, SignUpStatus.WAITLISTED,
@@ -71,12 +76,12 @@ def activities_list():
                        "activities": listed,
                        "themes": themes.themes_for_month(year, month, station.id)})
     shown = [activity for entry in months for activity in entry["activities"]]
-    places = prime(Community, (activity.community_id for activity in shown))
+    places = org.communities(activity.community_id for activity in shown)
     return render_template("station/activities.html", station=station, months=months, places=places,
                            counts=_counts_by_status(activity.id for activity in shown))
 
 
-def _theme_choices(station: Station, activity: Activity | None = None) -> list[themes.Theme]:
+def _theme_choices(station: "Station", activity: Activity | None = None) -> list[themes.Theme]:
     """Themes of this month and the next ones, the station's and the district's."""
     offered = [theme for year, month in _months_from_now(THEME_MONTHS_AHEAD + 1)
                for theme in themes.themes_for_month(year, month, station.id)]
@@ -121,7 +126,7 @@ def _form_values(activity: Activity | None) -> dict:
             "allow_walk_ins": activity.allow_walk_ins, "status": activity.status}
 
 
-def _activity_form(station: Station, activity: Activity | None, errors: dict):
+def _activity_form(station: "Station", activity: Activity | None, errors: dict):
     theme_options = [
         (theme.id, " · ".join([month_label(activities.month_bounds(theme.year, theme.month)[0]),
                                theme.title, _("District-wide") if theme.station_id is None
@@ -137,20 +142,19 @@ def _activity_form(station: Station, activity: Activity | None, errors: dict):
 
 def _save_activity(save) -> tuple[Activity | None, dict]:
     """Validate the posted form and hand it to `save`; (activity, {}) or (None, errors)."""
-    data, errors = load_html_form(ActivityFormSchema(), request.form)
+    data, errors = load_form(ActivityFormSchema())
     if data is not None:
         errors = _theme_month_problem(data)
-        if db.session.get(Community, data["community_id"]) is None:
-            errors["community_id"] = [_("There is no such community.")]
+        try:
+            org.get_community(data["community_id"])
+        except NotFound as error:
+            errors.update(error.fields)
     if errors:
         return None, errors
-    try:
-        saved = save(data)
-    except InvalidInput as error:
-        db.session.rollback()
-        return None, error.fields or {"_schema": [error.message]}
-    db.session.commit()
-    return saved, {}
+    saved = attempt(lambda: save(data), refused=InvalidInput)
+    if saved.error is not None:
+        return None, form_errors(saved.error)
+    return saved.result, {}
 
 
 @bp.route("/activities/new", methods=["GET", "POST"])
@@ -170,8 +174,7 @@ def new_activity():
 @bp.route("/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 @role_required(Role.SOCIAL_WORKER)
 def edit_activity(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    org.require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     errors = {}
     if request.method == "POST":
         updated, errors = _save_activity(
@@ -186,19 +189,14 @@ def edit_activity(activity_id: int):
 @bp.get("/activities/<int:activity_id>")
 @role_required(Role.SOCIAL_WORKER)
 def activity_detail(activity_id: int):
-    activity = activities.get_activity(activity_id)
     hold_post()
-    org.require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     order = case({status.value: rank for rank, status in enumerate(SIGN_UP_ORDER)},
                  value=SignUp.status)
     entries = list(db.session.scalars(
         select(SignUp).where(SignUp.activity_id == activity.id)
         .options(joinedload(SignUp.user)).order_by(order, SignUp.id)))
-    volunteer_profiles = {profile.user_id: profile for profile in db.session.scalars(
-        select(profiles.VolunteerProfile)
-        .where(profiles.VolunteerProfile.user_id.in_([entry.user_id for entry in entries]))
-        .options(joinedload(profiles.VolunteerProfile.community).joinedload(Community.town)
-                 .joinedload(Town.station)))}
+    volunteer_profiles = profiles.profiles_with_places(entry.user_id for entry in entries)
     id_numbers = {user_id: profiles.shown_id_number(current_user, profile)
                   for user_id, profile in volunteer_profiles.items()}
     groups = {status: [entry for entry in entries if entry.status == status]
@@ -206,47 +204,32 @@ def activity_detail(activity_id: int):
     return render_template("station/activity.html", activity=activity, groups=groups,
                            profiles=volunteer_profiles, id_numbers=id_numbers,
                            taken=activities.places_taken([activity.id]).get(activity.id, 0),
-                           started=activity.starts_at <= now())
-
-
-def _station_sign_up(sign_up_id: int) -> SignUp:
-    entry = activities.get_sign_up(sign_up_id)
-    org.require_station_staff(current_user, entry.activity.station_id)
-    return entry
+                           started=activity.has_started)
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")
 @role_required(Role.SOCIAL_WORKER)
 def cancel_sign_up(sign_up_id: int):
-    entry = _station_sign_up(sign_up_id)
-    try:
-        match_runs.cancel_sign_up(entry, by=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("The sign-up of %(name)s is cancelled.", name=entry.user.name), "success")
-    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+    entry = activities.station_sign_up(current_user, sign_up_id)
+    return perform(lambda: match_runs.cancel_sign_up(entry, by=current_user),
+                   success=lambda _entry: _("The sign-up of %(name)s is cancelled.",
+                                            name=entry.user.name),
+                   back_to=url_for(".activity_detail", activity_id=entry.activity_id))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/attendance")
 @role_required(Role.SOCIAL_WORKER)
 def attendance(sign_up_id: int):
-    entry = _station_sign_up(sign_up_id)
-    data, errors = load_html_form(AttendanceFormSchema(), request.form)
+    entry = activities.station_sign_up(current_user, sign_up_id)
+    data, errors = load_form(AttendanceFormSchema())
+    back_to = url_for(".activity_detail", activity_id=entry.activity_id)
     if data is None:
         flash(" ".join(errors.get("attendance", [])), "error")
-    else:
-        try:
-            activities.mark_attendance(entry, data["attendance"], by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
-            db.session.commit()
-            flash(_("Attendance of %(name)s is recorded.", name=entry.user.name), "success")
-    return redirect(url_for(".activity_detail", activity_id=entry.activity_id))
+        return redirect(back_to)
+    return perform(lambda: activities.mark_attendance(entry, data["attendance"], by=current_user),
+                   success=lambda _entry: _("Attendance of %(name)s is recorded.",
+                                            name=entry.user.name),
+                   back_to=back_to)
 
 
 # --- my linked volunteers ---------------------------------------------------------------------

@@ -3,41 +3,38 @@ The rules live in the services of `activities`, `profiles` and `themes`; these v
 request, call them, commit once and say what happened.
 """
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import TYPE_CHECKING
+
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from timebank.accounts.permissions import login_required
 from timebank.clock import local, now, shift_month
-from timebank.errors import Conflict, ServiceError
-from timebank.extensions import db
+from timebank.errors import Conflict
 from timebank.org import services as org
-from timebank.org.models import Community
+from timebank.web.actions import attempt, perform
 from timebank.web.inputs import db_int
 from volunteers import vocabulary
 from volunteers.activities import services as activities
-from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.activities.models import SignUpStatus
 from volunteers.matching import services as match_runs
-from volunteers.pages import month_label, prime
+from volunteers.pages import month_label
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
 
+if TYPE_CHECKING:
+    from timebank.org.models import Community
+    from volunteers.profiles.models import VolunteerProfile
 
-def _my_place() -> tuple[profiles.VolunteerProfile | None, Community | None, int | None]:
+
+def _my_place() -> tuple["VolunteerProfile | None", "Community | None", int | None]:
     """The volunteer's profile, home community and the station of that community."""
-    profile = db.session.get(profiles.VolunteerProfile, current_user.id)
+    profile = profiles.home_of(current_user)
     community = profile.community if profile else None
     station_id = community.station.id if community and community.station else None
     return profile, community, station_id
-
-
-def _my_live_sign_ups(activity_ids) -> dict[int, SignUp]:
-    """Activity id → my live sign-up, for the activities listed."""
-    return {entry.activity_id: entry for entry in db.session.scalars(select(SignUp).where(
-        SignUp.user_id == current_user.id, SignUp.activity_id.in_(list(activity_ids)),
-        SignUp.status != SignUpStatus.CANCELLED))}
 
 
 @bp.get("/")
@@ -48,7 +45,7 @@ def home():
     month_activities = activities.browse(year=today.year, month=today.month, station_id=station_id,
                                          community_first=community.id if community else None)
     nearby = [activity for activity in month_activities if not activity.has_ended][:8]
-    places = prime(Community, (activity.community_id for activity in nearby))
+    places = org.communities(activity.community_id for activity in nearby)
     return render_template(
         "volunteer/home.html",
         profile=profile, community=community, places=places,
@@ -80,7 +77,7 @@ def browse():
     _, community, station_id = _my_place()
     listed = activities.browse(year=year, month=month, station_id=station_id, theme_id=theme_id,
                                community_first=community.id if community else None)
-    places = prime(Community, (activity.community_id for activity in listed))
+    places = org.communities(activity.community_id for activity in listed)
     month_themes = themes.themes_for_month(year, month, station_id)
     return render_template(
         "volunteer/activities.html",
@@ -89,35 +86,21 @@ def browse():
         month_label=month_label(activities.month_bounds(year, month)[0]),
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
         taken=activities.places_taken(activity.id for activity in listed),
-        mine=_my_live_sign_ups(activity.id for activity in listed),
+        mine=activities.live_sign_ups_of(current_user, (activity.id for activity in listed)),
     )
-
-
-def _visible_activity(activity_id: int) -> Activity:
-    """An activity a volunteer may see: anything but a draft, which only its station's staff see."""
-    activity = activities.get_activity(activity_id)
-    if activity.status == ActivityStatus.DRAFT \
-            and not org.can_manage_station(current_user, activity.station_id):
-        abort(404)
-    return activity
-
-
-def _waitlist_position(entry: SignUp) -> int:
-    return db.session.scalar(select(func.count(SignUp.id)).where(
-        SignUp.activity_id == entry.activity_id, SignUp.status == SignUpStatus.WAITLISTED,
-        SignUp.id <= entry.id))
 
 
 @bp.get("/activities/<int:activity_id>")
 @login_required
 def activity(activity_id: int):
-    shown = _visible_activity(activity_id)
+    shown = activities.visible_activity(current_user, activity_id)
     mine = activities.live_sign_up(shown, current_user)
     return render_template(
         "volunteer/activity.html", activity=shown, mine=mine,
         left=activities.slots_left(shown),
-        position=_waitlist_position(mine) if mine and mine.status == SignUpStatus.WAITLISTED else None,
-        open_for_sign_up=shown.status == ActivityStatus.PUBLISHED and not shown.has_ended,
+        position=activities.waitlist_position(mine) if mine and mine.status == SignUpStatus.WAITLISTED
+        else None,
+        open_for_sign_up=shown.open_for_sign_up,
         skills=vocabulary.SKILLS, target_groups=vocabulary.TARGET_GROUPS,
     )
 
@@ -125,18 +108,16 @@ def activity(activity_id: int):
 @bp.post("/activities/<int:activity_id>/sign-up")
 @login_required
 def sign_up(activity_id: int):
-    shown = _visible_activity(activity_id)
-    try:
-        entry = activities.sign_up(shown, current_user)
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    shown = activities.visible_activity(current_user, activity_id)
+    signed = attempt(lambda: activities.sign_up(shown, current_user), refused=Conflict)
+    if signed.error is not None:
+        flash(signed.error.message, "error")
         return redirect(url_for(".activity", activity_id=activity_id))
-    db.session.commit()
+    entry = signed.result
     if entry.status == SignUpStatus.WAITLISTED:
         flash(_("“%(title)s” is full, so you are on the waiting list (number %(position)d). If a "
                 "place frees up you are confirmed automatically, and this page will say so.",
-                title=shown.title, position=_waitlist_position(entry)), "info")
+                title=shown.title, position=activities.waitlist_position(entry)), "info")
     elif entry.status == SignUpStatus.INVITED:
         flash(_("You are invited to “%(title)s”. Please accept or decline below.", title=shown.title),
               "info")
@@ -145,25 +126,10 @@ def sign_up(activity_id: int):
     return redirect(url_for(".activity", activity_id=activity_id))
 
 
-def _my_sign_up(sign_up_id: int) -> SignUp:
-    """One of my own sign-ups; anybody else's is not found here (staff use the station pages)."""
-    entry = activities.get_sign_up(sign_up_id)
-    if entry.user_id != current_user.id:
-        abort(404)
-    return entry
-
-
 def _answer(sign_up_id: int, change, message: str):
-    entry = _my_sign_up(sign_up_id)
-    try:
-        change(entry, by=current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".activity", activity_id=entry.activity_id))
+    entry = activities.own_sign_up(current_user, sign_up_id)  # staff use the station pages
+    return perform(lambda: change(entry, by=current_user), success=message,
+                   back_to=url_for(".activity", activity_id=entry.activity_id))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")

@@ -1,18 +1,24 @@
 """Service record certificates: the volunteer's page and PDF, the same PDF printed by station
 staff for a volunteer, the JSON API's PDF, and the public verification page."""
 
+from typing import TYPE_CHECKING
+
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
-from timebank.errors import InvalidInput, NotFound, ServiceError
+from timebank.errors import InvalidInput, NotFound
 from timebank.extensions import db, limiter
+from timebank.web.actions import attempt, form_errors
 from timebank.web.openapi import doc
 from volunteers.certificates import services as certificates
 from volunteers.certificates.models import Certificate
+
+if TYPE_CHECKING:
+    from timebank.accounts.models import User
 
 bp = Blueprint("certificates", __name__)
 
@@ -30,11 +36,20 @@ def verify_url(certificate: Certificate) -> str:
     return base.rstrip("/") + url_for("certificates.verify", number=certificate.number)
 
 
-def _pdf_response(user: User, by: User) -> Response:
+def _issue(user: "User", by: "User") -> tuple[Certificate, bytes]:
+    """Issue the certificate for the period asked (``?from=&to=``) and print it (not committed)."""
     start, end = certificates.parse_period(request.args.get("from"), request.args.get("to"))
     certificate, record = certificates.issue(user, start, end, by=by)
-    body = certificates.pdf(certificate, record, verify_url(certificate))
+    return certificate, certificates.pdf(certificate, record, verify_url(certificate))
+
+
+def _pdf_response(user: "User", by: "User") -> Response:
+    certificate, body = _issue(user, by)
     db.session.commit()
+    return _pdf(certificate, body)
+
+
+def _pdf(certificate: Certificate, body: bytes) -> Response:
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="certificate-{certificate.number}.pdf"',
         "X-Certificate-Number": certificate.number,
@@ -62,24 +77,20 @@ def mine():
 @bp.get("/volunteer/certificate.pdf")
 @login_required
 def mine_pdf():
-    try:
-        return _pdf_response(current_user, current_user)
-    except ServiceError as error:
-        db.session.rollback()
+    issued = attempt(lambda: _issue(current_user, current_user))
+    if issued.error is not None:
         record = certificates.service_record(current_user)
         return render_template("volunteer/certificate.html", record=record, issued=[],
-                               errors=getattr(error, "fields", None) or {"_schema": [error.message]},
-                               args=request.args, hours_text=certificates.hours_text), error.status
+                               errors=form_errors(issued.error), args=request.args,
+                               hours_text=certificates.hours_text), issued.error.status
+    return _pdf(*issued.result)
 
 
 @bp.get("/station/volunteers/<int:user_id>/certificate.pdf")
 @role_required(Role.SOCIAL_WORKER)
 def for_volunteer(user_id: int):
     """Staff of the volunteer's station print the certificate for them (issued by that staff)."""
-    volunteer = db.session.get(User, user_id)
-    if volunteer is None:
-        raise NotFound()
-    return _pdf_response(volunteer, current_user)
+    return _pdf_response(users.get_user(user_id), current_user)
 
 
 @bp.get("/api/v1/accounts/me/certificate")

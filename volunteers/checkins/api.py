@@ -1,14 +1,12 @@
 """JSON API for check-in codes, scans and approvals."""
 
 from flask import current_app, jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.api import api_blueprint, json_body
 from timebank.accounts.permissions import Role, login_required, role_required
-from timebank.errors import InvalidInput, PermissionDenied
+from timebank.errors import InvalidInput
 from timebank.extensions import db, limiter
-from timebank.org.services import require_station_staff
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
@@ -40,8 +38,7 @@ def _key() -> str:
      parameters=({"in": "query", "name": "purpose", "schema": {"type": "string",
                   "enum": ["checkin", "checkout"]}},))
 def checkin_code(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    require_station_staff(current_user, activity.station_id)
+    activity = activities.station_activity(current_user, activity_id)
     try:
         purpose = Purpose(request.args.get("purpose", Purpose.CHECKIN))
     except ValueError:
@@ -73,9 +70,7 @@ def create_checkin():
      tags=["check-in"], body=CodeRequestSchema, response=CheckInSchema, errors=(403, 404, 409, 429))
 def checkout(checkin_id: int):
     data = json_body(CodeRequestSchema())
-    checkin = checkins.get_checkin(checkin_id)
-    if checkin.user_id != current_user.id:
-        raise PermissionDenied(_("This is not your check-in."))
+    checkin = checkins.own_checkin(checkin_id, current_user)
     activity, _poster = checkins.read_code(data["token"], Purpose.CHECKOUT,
                                            activity_id=checkin.activity_id)
     checkin = checkins.check_out(checkin, activity)

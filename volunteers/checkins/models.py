@@ -81,6 +81,11 @@ class CheckIn(db.Model):
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
+    @property
+    def is_open(self) -> bool:
+        """Checked in and not yet out: only an open check-in can be checked out."""
+        return self.status == CheckInStatus.OPEN
+
 
 def counted_as_hours():
     """The check-ins whose minutes are hours served, as a SQL condition: approved, and the

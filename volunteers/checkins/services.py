@@ -34,7 +34,7 @@ from timebank import guesses
 from timebank.accounts.models import User
 from timebank.audit import services as audit
 from timebank.clock import now
-from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
+from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger import services as ledger
@@ -191,7 +191,7 @@ def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime
     _lock(activity, user)
     existing = find(activity, user)
     if existing is not None:
-        if existing.status != CheckInStatus.OPEN:
+        if not existing.is_open:
             raise CheckInRefused(_("You have already checked out of this activity."),
                                  code="already_checked_out")
         return existing, False
@@ -241,7 +241,7 @@ def check_out(checkin: CheckIn, activity: Activity, *, at: datetime | None = Non
         raise BadCode(_("This code belongs to another activity."), code="wrong_event")
     _lock(activity, checkin.user)
     db.session.refresh(checkin)
-    if checkin.status != CheckInStatus.OPEN:
+    if not checkin.is_open:
         return checkin
     if at > activity.ends_at + CHECKOUT_GRACE:
         raise CheckInRefused(_("Check-out has closed; a social worker will review your hours."),
@@ -255,13 +255,22 @@ def check_out(checkin: CheckIn, activity: Activity, *, at: datetime | None = Non
     return checkin
 
 
+def check_out_of(activity: Activity, volunteer: User) -> CheckIn:
+    """The volunteer checks out of `activity` with its code: refused unless they checked in."""
+    checkin = find(activity, volunteer)
+    if checkin is None:
+        raise CheckInRefused(_("You have not checked in to this activity."),
+                             code="not_checked_in")
+    return check_out(checkin, activity)
+
+
 def scan_card(activity: Activity, code: str, *, by: User) -> tuple[CheckIn, str]:
     """Reverse mode: staff scan a volunteer's card. Checks in, or out if already in."""
     require_station_staff(by, activity.station_id)
     user = user_from_card(code, by=by)
     method = "card" if len(code) > 12 else "code"
     existing = find(activity, user)
-    if existing is not None and existing.status == CheckInStatus.OPEN:
+    if existing is not None and existing.is_open:
         return check_out(existing, activity), "out"
     checkin, _created = check_in(activity, user, method=method)
     return checkin, "in"
@@ -271,6 +280,15 @@ def get_checkin(checkin_id: int) -> CheckIn:
     checkin = db.session.get(CheckIn, checkin_id)
     if checkin is None:
         raise NotFound(_("There is no such check-in."), code="checkin_not_found")
+    return checkin
+
+
+def own_checkin(checkin_id: int, volunteer: User) -> CheckIn:
+    """The volunteer's own check-in, to check out of: 404 if there is none, 403 if it is
+    someone else's."""
+    checkin = get_checkin(checkin_id)
+    if checkin.user_id != volunteer.id:
+        raise PermissionDenied(_("This is not your check-in."))
     return checkin
 
 

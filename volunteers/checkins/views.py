@@ -25,14 +25,13 @@ from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import local, now
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
-from timebank.org.services import can_manage_station
 from timebank.web import qrcodes
+from timebank.web.actions import attempt, messages_of, perform
 from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import Purpose
 from volunteers.checkins.schemas import ApproveFormSchema, RejectFormSchema
-from volunteers.checkins.services import CheckInRefused
 
 bp = Blueprint("checkin", __name__)
 staff_bp = Blueprint("checkin_staff", __name__, url_prefix="/station")
@@ -110,22 +109,17 @@ def scan(token: str):
 @limiter.limit(_scan_limit, key_func=_scan_key)
 def confirm_scan(token: str):
     """One tap: check in, or check out."""
-    activity = None
     try:
         activity, purpose = _read(token)
-        if purpose == Purpose.CHECKIN:
-            checkin, _created = checkins.check_in(activity, current_user)
-        else:
-            checkin = checkins.find(activity, current_user)
-            if checkin is None:
-                raise CheckInRefused(_("You have not checked in to this activity."),
-                                     code="not_checked_in")
-            checkin = checkins.check_out(checkin, activity)
-    except ServiceError as error:
-        db.session.rollback()
-        return _refusal(error, activity)
-    db.session.commit()
-    return render_template("checkin/done.html", activity=activity, checkin=checkin,
+    except checkins.BadCode as error:
+        return _refusal(error)
+    if purpose == Purpose.CHECKIN:
+        scanned = attempt(lambda: checkins.check_in(activity, current_user)[0])
+    else:
+        scanned = attempt(lambda: checkins.check_out_of(activity, current_user))
+    if scanned.error is not None:
+        return _refusal(scanned.error, activity)
+    return render_template("checkin/done.html", activity=activity, checkin=scanned.result,
                            purpose=purpose)
 
 
@@ -145,10 +139,7 @@ def card_image():
 # --- the station's side -----------------------------------------------------------------------
 
 def _staff_activity(activity_id: int):
-    activity = activities.get_activity(activity_id)
-    if not can_manage_station(current_user, activity.station_id):
-        abort(403)
-    return activity
+    return activities.station_activity(current_user, activity_id)
 
 
 def _purpose() -> Purpose:
@@ -219,15 +210,13 @@ def scan_cards(activity_id: int):
     activity = _staff_activity(activity_id)
     if request.method == "POST":
         code = (request.form.get("code") or "").strip()
-        try:
-            checkin, direction = checkins.scan_card(activity, code, by=current_user)
-        except ServiceError as error:
-            db.session.rollback()
+        scanned = attempt(lambda: checkins.scan_card(activity, code, by=current_user))
+        if scanned.error is not None:
             if request.accept_mimetypes.best == "application/json":
-                return jsonify(ok=False, message=error.message), error.status
-            flash(error.message, "error")
+                return jsonify(ok=False, message=scanned.error.message), scanned.error.status
+            flash(scanned.error.message, "error")
         else:
-            db.session.commit()
+            checkin, direction = scanned.result
             message = (_("%(name)s checked in at %(time)s.", name=checkin.user.name,
                          time=local(checkin.checked_in_at).strftime("%H:%M"))
                        if direction == "in" else
@@ -249,8 +238,8 @@ def approvals(activity_id: int):
                            queue=checkins.queue(activity), labels=checkins.STATUS_LABELS)
 
 
-def _after_decision(checkin):
-    return redirect(url_for("checkin_staff.approvals", activity_id=checkin.activity_id))
+def _after_decision(checkin) -> str:
+    return url_for("checkin_staff.approvals", activity_id=checkin.activity_id)
 
 
 @staff_bp.post("/checkins/<int:checkin_id>/approve")
@@ -260,18 +249,13 @@ def approve(checkin_id: int):
     data, errors = load_form(ApproveFormSchema())
     if data is None:
         flash(" ".join(message for messages in errors.values() for message in messages), "error")
-        return _after_decision(checkin)
-    try:
-        checkins.approve(checkin, by=current_user, minutes=data["minutes"], reason=data["reason"])
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message if not error.fields else
-              " ".join(m for ms in error.fields.values() for m in ms), "error")
-    else:
-        db.session.commit()
-        flash(_("Approved: %(name)s, %(minutes)d minutes.", name=checkin.user.name,
-                minutes=checkin.minutes), "success")
-    return _after_decision(checkin)
+        return redirect(_after_decision(checkin))
+    return perform(
+        lambda: checkins.approve(checkin, by=current_user, minutes=data["minutes"],
+                                 reason=data["reason"]),
+        success=lambda _approved: _("Approved: %(name)s, %(minutes)d minutes.",
+                                    name=checkin.user.name, minutes=checkin.minutes),
+        back_to=_after_decision(checkin), say=messages_of)
 
 
 @staff_bp.post("/checkins/<int:checkin_id>/reject")
@@ -279,17 +263,14 @@ def approve(checkin_id: int):
 def reject(checkin_id: int):
     checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
     data, errors = load_form(RejectFormSchema())
-    try:
+
+    def reject():
         if data is None:
             raise InvalidInput(fields=errors)
-        checkins.reject(checkin, by=current_user, reason=data["reason"])
-    except ServiceError as error:
-        db.session.rollback()
-        flash(" ".join(m for ms in error.fields.values() for m in ms) or error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Rejected: %(name)s.", name=checkin.user.name), "success")
-    return _after_decision(checkin)
+        return checkins.reject(checkin, by=current_user, reason=data["reason"])
+
+    return perform(reject, success=lambda _rejected: _("Rejected: %(name)s.", name=checkin.user.name),
+                   back_to=_after_decision(checkin), say=messages_of)
 
 
 @staff_bp.post("/activities/<int:activity_id>/approve-all")

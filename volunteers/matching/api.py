@@ -9,13 +9,13 @@ from flask import jsonify
 from flask_login import current_user
 from marshmallow import fields
 
-from timebank.accounts.api import api_blueprint, json_body
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.extensions import db
 from timebank.org.services import get_station, station_id_of
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema, LocalDateTime, valid_month
-from volunteers.activities.models import SignUp
+from volunteers.activities import services as activities
 from volunteers.activities.schemas import SignUpSchema
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import ProposalStatus
@@ -116,8 +116,7 @@ def read_run(run_id: int):
 def accept_proposal(proposal_id: int):
     proposal = match_runs.accept(match_runs.get_proposal(proposal_id), current_user)
     body = AcceptResultSchema().dump({"proposal": proposal,
-                                      "sign_up": db.session.get(SignUp,
-                                                                proposal.sign_up_id)})
+                                      "sign_up": activities.get_sign_up(proposal.sign_up_id)})
     db.session.commit()
     return jsonify(body)
 

@@ -33,8 +33,8 @@ from timebank.extensions import db
 from timebank.i18n import DEFAULT_LOCALE
 from timebank.ledger import queries as ledger_queries
 from timebank.notifications.services import notify
-from timebank.org.models import Community, StaffPost, Station
-from timebank.org.services import can_manage_station, require_station_staff
+from timebank.org.models import Community, Station
+from timebank.org.services import can_manage_station, require_station_staff, social_workers_at
 from volunteers.activities import services as activities
 from volunteers.activities.models import HOLDING, Activity, ActivityStatus, SignUp, SignUpStatus
 from volunteers.matching import scoring as matching
@@ -380,8 +380,7 @@ def on_declined(entry: SignUp) -> MatchProposal | None:
     proposal.status = ProposalStatus.DECLINED
     db.session.flush()
     activity = activities.get_activity(entry.activity_id)
-    if activity.status != ActivityStatus.PUBLISHED or activity.has_ended \
-            or activities.slots_left(activity) <= 0:
+    if not activity.open_for_sign_up or activities.slots_left(activity) <= 0:
         return None  # the place went to the waiting list, or there is nothing to fill
     for candidate in alternatives(proposal.run, activity):
         user = db.session.get(User, candidate.user_id)
@@ -409,9 +408,9 @@ def on_declined(entry: SignUp) -> MatchProposal | None:
 
 
 def decline_invitation(entry: SignUp, *, by: User) -> SignUp:
-    """The volunteer's "decline" answer: cancel the sign-up, then re-offer the place."""
-    if entry.user_id != by.id or entry.status != SignUpStatus.INVITED:
-        raise Conflict(_("There is no open invitation."), code="no_invitation")
+    """The volunteer's "decline" answer (the one way to decline): cancel the sign-up, then
+    re-offer the place."""
+    activities.require_open_invitation(entry, by)
     return cancel_sign_up(entry, by=by)
 
 
@@ -426,8 +425,12 @@ def cancel_sign_up(entry: SignUp, *, by: User) -> SignUp:
 
 
 def accept_invitation(entry: SignUp, *, by: User) -> SignUp:
-    """The volunteer's "accept" answer: confirm the place; the proposal is accepted."""
-    entry = activities.accept_invitation(entry, by=by)
+    """The volunteer's "accept" answer (the one way to accept, for the pages and the API):
+    confirm the held place; the proposal is accepted."""
+    activities.require_open_invitation(entry, by)
+    entry.status = SignUpStatus.CONFIRMED
+    audit.record("signup.accept", f"signup:{entry.id}", actor=by)
+    db.session.flush()
     on_accepted(entry)
     return entry
 
@@ -436,13 +439,6 @@ def accept_invitation(entry: SignUp, *, by: User) -> SignUp:
 
 def next_month() -> tuple[int, int]:
     return shift_month(*this_month(), 1)
-
-
-def station_social_workers(station_id: int) -> list[User]:
-    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station_id)
-                               .order_by(StaffPost.user_id))
-    return [post.user for post in posts
-            if post.user.is_active and has_role(post.user, Role.SOCIAL_WORKER)]
 
 
 def propose_for_stations(year: int, month: int) -> list[MatchRun]:
@@ -456,7 +452,7 @@ def propose_for_stations(year: int, month: int) -> list[MatchRun]:
             continue
         run = run_matching(year, month, station_id, source=RunSource.JOB)
         runs.append(run)
-        for worker in station_social_workers(station_id):
+        for worker in social_workers_at(station_id):
             notify(worker.id, f"matching:{run.id}:{worker.id}",
                    _("Matching proposals for %(month)s are ready", month=run.month_key),
                    _("%(proposals)d proposals for %(activities)d activities. Review and invite.",

@@ -2,23 +2,20 @@
 reasons, accept (invite) them or swap someone else in. The rules live in `match_runs`.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now, shift_month
-from timebank.errors import ServiceError
-from timebank.extensions import db
 from timebank.org import services as org
+from timebank.web.actions import perform
 from timebank.web.inputs import db_int
 from volunteers.activities import services as activities
-from volunteers.activities.models import Activity
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import ProposalStatus
-from volunteers.pages import month_label, my_station, prime
+from volunteers.pages import month_label, my_station
 from volunteers.themes import services as themes
 
 bp = Blueprint("matching", __name__, url_prefix="/station/matching")
@@ -56,8 +53,7 @@ def index():
         for proposal in run.proposals:
             if proposal.status in SHOWN:
                 by_activity.setdefault(proposal.activity_id, []).append(proposal)
-        listed = list(db.session.scalars(select(Activity).where(Activity.id.in_(list(by_activity)))
-                                         .order_by(Activity.starts_at, Activity.id)))
+        listed = activities.activities_by_start(by_activity)
         volunteers = match_runs.volunteer_records(run.year, run.month) if listed else []
         for activity in listed:
             proposals = sorted(by_activity[activity.id],
@@ -66,9 +62,8 @@ def index():
             if any(p.status == ProposalStatus.PROPOSED for p in proposals):
                 alternatives[activity.id] = match_runs.alternatives(run, activity,
                                                                     volunteers=volunteers)
-    names = {user.id: user.name for user in prime(User, (
-        [p.user_id for group in groups for p in group["proposals"]]
-        + [c.user_id for found in alternatives.values() for c in found]))}
+    names = users.names_of([p.user_id for group in groups for p in group["proposals"]]
+                           + [c.user_id for found in alternatives.values() for c in found])
     return render_template(
         "station/matching.html", station=station, run=run, groups=groups,
         alternatives=alternatives, names=names, reason_text=match_runs.reason_text,
@@ -77,28 +72,16 @@ def index():
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1))
 
 
-def _done(action, message, month_key: str):
-    """Run a service, commit, and say what happened (`message` turns its result into words)."""
-    try:
-        result = action()
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(message(result), "success")
-    return redirect(url_for(".index", month=month_key))
-
-
 @bp.post("/run")
 @role_required(Role.SOCIAL_WORKER)
 def run():
     station = my_station()
     year, month = _month()
-    return _done(lambda: match_runs.run_matching(year, month, station.id, by=current_user),
-                 lambda made: _("%(proposals)d proposals for %(activities)d activities.",
-                                proposals=made.proposal_count, activities=made.activity_count),
-                 _key(year, month))
+    return perform(lambda: match_runs.run_matching(year, month, station.id, by=current_user),
+                   success=lambda made: _("%(proposals)d proposals for %(activities)d activities.",
+                                          proposals=made.proposal_count,
+                                          activities=made.activity_count),
+                   back_to=url_for(".index", month=_key(year, month)))
 
 
 def _station_proposal(proposal_id: int) -> match_runs.MatchProposal:
@@ -112,10 +95,10 @@ def _station_proposal(proposal_id: int) -> match_runs.MatchProposal:
 @role_required(Role.SOCIAL_WORKER)
 def accept(proposal_id: int):
     proposal = _station_proposal(proposal_id)
-    return _done(lambda: match_runs.accept(proposal, current_user),
-                 lambda done: _("%(name)s is invited to “%(title)s”.", name=done.user.name,
-                                title=done.activity.title),
-                 proposal.run.month_key)
+    return perform(lambda: match_runs.accept(proposal, current_user),
+                   success=lambda done: _("%(name)s is invited to “%(title)s”.",
+                                          name=done.user.name, title=done.activity.title),
+                   back_to=url_for(".index", month=proposal.run.month_key))
 
 
 @bp.post("/proposals/<int:proposal_id>/swap")
@@ -123,6 +106,6 @@ def accept(proposal_id: int):
 def swap(proposal_id: int):
     proposal = _station_proposal(proposal_id)
     chosen = request.form.get("user_id", type=db_int) or 0
-    return _done(lambda: match_runs.swap(proposal, chosen, current_user),
-                 lambda new: _("%(name)s is proposed instead.", name=new.user.name),
-                 proposal.run.month_key)
+    return perform(lambda: match_runs.swap(proposal, chosen, current_user),
+                   success=lambda new: _("%(name)s is proposed instead.", name=new.user.name),
+                   back_to=url_for(".index", month=proposal.run.month_key))

@@ -5,11 +5,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import fields
 
-from timebank.accounts.api import json_body
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.errors import NotFound, referenced
 from timebank.extensions import db
 from timebank.org import services as org
+from timebank.web.api import json_body
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema
 from volunteers.pages import api_bp as bp

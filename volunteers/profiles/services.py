@@ -10,6 +10,7 @@ changeable by staff (audited).
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
 
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
@@ -19,7 +20,7 @@ from timebank.errors import InvalidInput, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
-from timebank.org.models import Community, StaffPost
+from timebank.org.models import Community, StaffPost, Town
 from timebank.org.services import can_manage_station, grid_team_for
 from volunteers.profiles.models import (  # noqa: F401 (the models, for callers of this module)
     DEFAULT_MONTHLY_LIMIT,
@@ -76,6 +77,16 @@ def shown_id_number(viewer, profile: VolunteerProfile) -> str:
     if can_see_id_number(viewer, profile):
         return profile.id_number or ""
     return mask_id_number(profile.id_number)
+
+
+def profiles_with_places(user_ids) -> dict[int, VolunteerProfile]:
+    """User id → volunteer profile, for those of `user_ids` who have one, with their community,
+    town and station loaded in the same query (who may see an ID number depends on that
+    station)."""
+    return {profile.user_id: profile for profile in db.session.scalars(
+        select(VolunteerProfile).where(VolunteerProfile.user_id.in_(list(user_ids)))
+        .options(joinedload(VolunteerProfile.community).joinedload(Community.town)
+                 .joinedload(Town.station)))}
 
 
 def profile_for(user) -> VolunteerProfile:
@@ -156,7 +167,8 @@ def linked_volunteers(social_worker: User) -> list[VolunteerProfile]:
 
 def teams_led_by(social_worker: User) -> list[VolunteerTeam]:
     return list(db.session.scalars(select(VolunteerTeam).where(
-        VolunteerTeam.leader_id == social_worker.id).order_by(VolunteerTeam.name)))
+        VolunteerTeam.leader_id == social_worker.id)
+        .options(selectinload(VolunteerTeam.members)).order_by(VolunteerTeam.name)))
 
 
 def linked_volunteer_rows(social_worker: User, year: int, month: int) -> list[dict]:

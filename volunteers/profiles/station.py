@@ -1,31 +1,31 @@
 """The station's side of linkage (两工联动): my linked volunteers and teams, and relinking a
 volunteer with another social worker of the station (audited)."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from typing import TYPE_CHECKING
+
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from timebank.accounts.models import User
-from timebank.accounts.permissions import Role, has_role, role_required
+from timebank.accounts.permissions import Role, role_required
 from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
-from timebank.org.models import StaffPost
-from timebank.web.forms import load_html_form
+from timebank.org import services as org
+from timebank.web.actions import messages_of, perform
+from timebank.web.forms import load_form
 from volunteers.pages import month_label, my_station, prime_places
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile
 from volunteers.profiles.schemas import RelinkFormSchema
 
+if TYPE_CHECKING:
+    from timebank.accounts.models import User
 
-def _station_social_workers(station_id: int) -> list[User]:
-    posts = db.session.scalars(select(StaffPost).where(StaffPost.station_id == station_id))
-    workers = [post.user for post in posts if post.user.is_active
-               and has_role(post.user, Role.SOCIAL_WORKER)]
-    return sorted(workers, key=lambda worker: (worker.name, worker.id))
+
+def _station_social_workers(station_id: int) -> list["User"]:
+    return sorted(org.social_workers_at(station_id), key=lambda worker: (worker.name, worker.id))
 
 
 @bp.get("/volunteers")
@@ -35,9 +35,7 @@ def volunteers():
     today = local(now())
     rows = profiles.linked_volunteer_rows(current_user, today.year, today.month)
     places = prime_places(row["profile"].community_id for row in rows)
-    teams = list(db.session.scalars(
-        select(VolunteerTeam).where(VolunteerTeam.leader_id == current_user.id)
-        .options(selectinload(VolunteerTeam.members)).order_by(VolunteerTeam.name)))
+    teams = profiles.teams_led_by(current_user)
     return render_template(
         "station/volunteers.html", station=station, rows=rows, teams=teams, places=places,
         month=month_label(today),
@@ -53,19 +51,14 @@ def relink(user_id: int):
     profile = db.session.get(VolunteerProfile, user_id)
     if profile is None:
         abort(404)
-    data, errors = load_html_form(RelinkFormSchema(), request.form)
+    data, errors = load_form(RelinkFormSchema())
     workers = {worker.id: worker for worker in _station_social_workers(station.id)}
     if data is None or data["social_worker_id"] not in workers:
         flash(_("Choose a social worker of this station."), "error")
         return redirect(url_for(".volunteers"))
-    try:
-        profiles.relink(profile, workers[data["social_worker_id"]], by=current_user,
-                        reason=data["reason"])
-    except InvalidInput as error:
-        db.session.rollback()
-        flash(" ".join(message for messages in error.fields.values() for message in messages), "error")
-        return redirect(url_for(".volunteers"))
-    db.session.commit()
-    flash(_("%(volunteer)s is now linked with %(worker)s.", volunteer=profile.user.name,
-            worker=workers[data["social_worker_id"]].name), "success")
-    return redirect(url_for(".volunteers"))
+    worker = workers[data["social_worker_id"]]
+    return perform(
+        lambda: profiles.relink(profile, worker, by=current_user, reason=data["reason"]),
+        success=lambda _profile: _("%(volunteer)s is now linked with %(worker)s.",
+                                   volunteer=profile.user.name, worker=worker.name),
+        back_to=url_for(".volunteers"), refused=InvalidInput, say=messages_of)

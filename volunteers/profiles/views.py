@@ -6,10 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import login_required
-from timebank.errors import NotFound, ServiceError
+from timebank.errors import NotFound
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.web.forms import load_html_form
+from timebank.web.actions import attempt, form_errors
+from timebank.web.forms import load_form
 from volunteers import vocabulary
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
@@ -49,12 +50,9 @@ def _save_profile(data: dict) -> dict:
             return error.fields
     profile = profiles.profile_for(current_user)
     before = profile.linked_social_worker_id
-    try:
-        profiles.update_profile(profile, data)
-    except ServiceError as error:
-        db.session.rollback()
-        return error.fields or {"_schema": [error.message]}
-    db.session.commit()
+    saved = attempt(lambda: profiles.update_profile(profile, data))
+    if saved.error is not None:
+        return form_errors(saved.error)
     flash(_("Your volunteer profile is saved."), "success")
     if profile.linked_social_worker_id != before:
         if profile.linked_social_worker is not None:
@@ -71,7 +69,7 @@ def _save_profile(data: dict) -> dict:
 def profile():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(VolunteerProfileFormSchema(), request.form)
+        data, errors = load_form(VolunteerProfileFormSchema())
         if data is not None:
             errors = _save_profile(data)
             if not errors:

@@ -5,6 +5,8 @@ station or all of them (`volunteers.report_filters`). Each download is audited, 
 row is committed before the file is sent, so an interrupted export is still on record.
 """
 
+from typing import TYPE_CHECKING
+
 from flask import (
     Blueprint,
     Response,
@@ -17,8 +19,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.audit import services as audit
@@ -27,7 +27,10 @@ from timebank.extensions import db
 from timebank.org import services as org
 from volunteers.reporting import exports
 from volunteers.reporting.filters import filters_for, sees_every_station, stations_visible_to
-from volunteers.themes.models import Theme
+from volunteers.themes import services as themes
+
+if TYPE_CHECKING:
+    from volunteers.themes.models import Theme
 
 bp = Blueprint("exports", __name__, url_prefix="/reports/exports")
 
@@ -35,15 +38,11 @@ bp = Blueprint("exports", __name__, url_prefix="/reports/exports")
 CHUNK = 64 * 1024
 
 
-def _themes() -> list[Theme]:
+def _themes() -> list["Theme"]:
     """Themes the viewer can filter by: the district's and their station's (or every one)."""
-    statement = (select(Theme).options(joinedload(Theme.station))
-                 .order_by(Theme.year.desc(), Theme.month.desc(), Theme.station_id.is_not(None),
-                           Theme.id))
-    if not sees_every_station(current_user):
-        statement = statement.where(or_(Theme.station_id.is_(None),
-                                        Theme.station_id == org.station_id_of(current_user)))
-    return list(db.session.scalars(statement))
+    if sees_every_station(current_user):
+        return themes.themes_to_filter_by(None, every_station=True)
+    return themes.themes_to_filter_by(org.station_id_of(current_user))
 
 
 def _page(errors: dict | None = None, status: int = 200, **chosen):

@@ -17,9 +17,9 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields
 
-from timebank.accounts.api import api_blueprint
 from timebank.accounts.permissions import Role, role_required
 from timebank.errors import InvalidInput
+from timebank.web.api import api_blueprint
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema
 from volunteers.reporting import filters as report_filters

@@ -6,6 +6,7 @@ edit their station's calendar, district administrators the district's.
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
+from sqlalchemy.orm import joinedload
 
 from timebank.accounts.permissions import Role, has_role
 from timebank.clock import MAX_YEAR, MIN_YEAR
@@ -40,6 +41,17 @@ def calendar(station_id: int | None, year: int) -> dict[int, Theme]:
     statement = statement.where(Theme.station_id.is_(None) if station_id is None
                                 else Theme.station_id == station_id)
     return {theme.month: theme for theme in db.session.scalars(statement)}
+
+
+def themes_to_filter_by(station_id: int | None, *, every_station: bool = False) -> list[Theme]:
+    """Themes a report can be filtered by, newest month first: every one (`every_station`), or
+    the district's and `station_id`'s, with their stations loaded."""
+    statement = (select(Theme).options(joinedload(Theme.station))
+                 .order_by(Theme.year.desc(), Theme.month.desc(), Theme.station_id.is_not(None),
+                           Theme.id))
+    if not every_station:
+        statement = statement.where(or_(Theme.station_id.is_(None), Theme.station_id == station_id))
+    return list(db.session.scalars(statement))
 
 
 def get_theme(theme_id: int) -> Theme:

@@ -7,8 +7,8 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import MAX_YEAR, MIN_YEAR, local, month_bounds, now
 from timebank.errors import InvalidInput
-from timebank.extensions import db
-from timebank.web.forms import load_html_form
+from timebank.web.actions import attempt, form_errors
+from timebank.web.forms import load_form
 from volunteers.pages import month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.themes import services as themes
@@ -24,19 +24,17 @@ def theme_calendar():
         year = local(now()).year
     errors, failed = {}, None
     if request.method == "POST":
-        data, errors = load_html_form(ThemeFormSchema(), request.form)
+        data, errors = load_form(ThemeFormSchema())
         if data is not None:
             year = data["year"]
             station_id = None if data["scope"] == "district" else station.id
-            try:
-                themes.set_theme(station_id, year, data["month"], title=data["title"],
-                                 description=data["description"], tags=data["tags"],
-                                 by=current_user)
-            except InvalidInput as error:
-                db.session.rollback()
-                errors = error.fields
+            saved = attempt(lambda: themes.set_theme(
+                station_id, year, data["month"], title=data["title"],
+                description=data["description"], tags=data["tags"], by=current_user),
+                refused=InvalidInput)
+            if saved.error is not None:
+                errors = form_errors(saved.error)
             else:
-                db.session.commit()
                 flash(_("The theme for %(month)s is saved.",
                         month=month_label(month_bounds(year, data["month"])[0])),
                       "success")

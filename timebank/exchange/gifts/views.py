@@ -5,24 +5,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import login_required
-from timebank.errors import ServiceError
 from timebank.exchange.gifts import services as exchange
-from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import GiveFormSchema
 from timebank.web import confirmations
+from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form
-from timebank.web.inputs import page_number
+from timebank.web.pagination import paginate
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 STATEMENT_PER_PAGE = 20
-
-
-def statement_page(account, page_number: int):
-    return db.paginate(ledger_queries.statement(account), page=page_number, per_page=STATEMENT_PER_PAGE,
-                       error_out=False)
 
 
 @bp.get("/")
@@ -35,7 +29,7 @@ def mine():
         "hours/mine.html",
         totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         stars=ledger_queries.star_level(served), served=served, months=months,
-        page=statement_page(account, page_number(STATEMENT_PER_PAGE)),
+        page=paginate(ledger_queries.statement(account), STATEMENT_PER_PAGE),
     )
 
 
@@ -48,15 +42,19 @@ def give():
         data, errors = load_form(GiveFormSchema())
         if data is not None:
             minutes = data["hours"] * 60 + data["minutes"]
-            try:
+
+            def check():
                 target = exchange.recipient_account(phone=data["recipient_phone"],
                                                     account_id=data["pool_id"])
                 source = exchange.check_gift(current_user, target, minutes)
                 exchange.check_balance(source, minutes)
-            except ServiceError as error:
-                errors = error.fields or {"_schema": [error.message]}
+                return target, source
+
+            checked = attempt(check)  # committed: the giver's account may just have been opened
+            if checked.error is not None:
+                errors = form_errors(checked.error)
             else:
-                db.session.commit()  # the giver's account may just have been opened
+                target, source = checked.result
                 token = confirmations.sign("give", target=target.id, minutes=minutes,
                                            memo=data["memo"])
                 return render_template("hours/confirm.html", target=target, minutes=minutes,
@@ -77,14 +75,10 @@ def confirm_give():
         flash(_("That confirmation has expired. Please start again."), "error")
         return redirect(url_for("hours.give"))
     target = ledger.get_account(order["target"])
-    try:
-        exchange.give(current_user, target, order["minutes"], order["memo"],
-                      idempotency_key=f"give:{order['nonce']}")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("hours.give"))
-    db.session.commit()
-    flash(_("Sent %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(order["minutes"]),
-            name=target.label), "success")
-    return redirect(url_for("hours.mine"))
+    return perform(
+        lambda: exchange.give(current_user, target, order["minutes"], order["memo"],
+                              idempotency_key=f"give:{order['nonce']}"),
+        success=lambda _transfer: _("Sent %(amount)s to %(name)s.",
+                                    amount=ledger_queries.format_minutes(order["minutes"]),
+                                    name=target.label),
+        back_to=url_for("hours.mine"), failure_to=url_for("hours.give"))

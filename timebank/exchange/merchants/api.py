@@ -8,12 +8,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
-from timebank.accounts.api import api_blueprint, json_body
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
 from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db
 from timebank.ledger import services as ledger
+from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema
 

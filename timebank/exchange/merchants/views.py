@@ -14,6 +14,7 @@ from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.web import qrcodes
+from timebank.web.actions import attempt
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 from timebank.web.schemas import BaseSchema
@@ -125,14 +126,14 @@ def scan():
 @merchant_bp.post("/redeem")
 @role_required(Role.MERCHANT)
 def redeem():
-    try:
+    def pay():
         item = merchants.get_item(current_user, request.form.get("item_id", type=db_int) or 0)
-        redemption = merchants.redeem(current_user, request.form.get("code", ""), item)
-    except ServiceError as error:
-        db.session.rollback()
-        return render_template("merchant/refused.html", error=error), error.status
-    db.session.commit()
-    return render_template("merchant/paid.html", redemption=redemption)
+        return merchants.redeem(current_user, request.form.get("code", ""), item)
+
+    paid = attempt(pay)
+    if paid.error is not None:
+        return render_template("merchant/refused.html", error=paid.error), paid.error.status
+    return render_template("merchant/paid.html", redemption=paid.result)
 
 
 @merchant_bp.get("/statement")

@@ -8,15 +8,12 @@ state conflicts answer 409; a social worker of another station 403.
 """
 
 from flask import jsonify, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from timebank.accounts.api import api_blueprint, json_body, paginated
 from timebank.accounts.permissions import login_required
-from timebank.errors import NotFound
 from timebank.exchange.mutual_aid import services as mutual_aid
-from timebank.exchange.mutual_aid.models import HelpOffer, HelpRequest, RequestStatus
+from timebank.exchange.mutual_aid.models import HelpOffer, HelpRequest
 from timebank.exchange.mutual_aid.schemas import (
     ChooseSchema,
     HelpOfferSchema,
@@ -30,14 +27,14 @@ from timebank.exchange.mutual_aid.schemas import (
 )
 from timebank.extensions import db
 from timebank.org import services as org
-from timebank.org.services import can_manage_station
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.inputs import db_int
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, page_of
 
 bp = api_blueprint("help_api", __name__)
 
-#: The lists answer the contract's page object (`timebank.api.paginated`), not a bare array.
+#: The lists answer the contract's page object (`timebank.web.api.paginated`), not a bare array.
 HelpRequestPageSchema = page_of(HelpRequestSchema, "HelpRequestPageSchema")
 ListingPageSchema = page_of(ListingSchema, "ListingPageSchema")
 
@@ -51,24 +48,9 @@ _LIST_PARAMETERS = (
 )
 
 
-def can_see_everything(item: HelpRequest) -> bool:
-    """The requester and staff of the community's station see all offers and the problem."""
-    return current_user.id == item.requester_id or \
-        can_manage_station(current_user, mutual_aid.station_id_for(item))
-
-
-def _visible(item: HelpRequest) -> HelpRequest:
-    """Open requests are for every resident to see; later only those involved and staff."""
-    if item.status == RequestStatus.OPEN or can_see_everything(item) \
-            or current_user.id == item.helper_id \
-            or any(offer.helper_id == current_user.id for offer in item.offers):
-        return item
-    raise NotFound(_("There is no such request for help."), code="help_request_not_found")
-
-
 def request_json(item: HelpRequest) -> dict:
     body = HelpRequestSchema().dump(item)
-    if not can_see_everything(item):
+    if not mutual_aid.sees_everything(current_user, item):
         body["offers"] = [offer for offer in body["offers"] if offer["helper_id"] == current_user.id]
         if current_user.id != item.helper_id:
             body["problem"] = None
@@ -117,7 +99,7 @@ def create_request():
 @login_required
 @doc(summary="A request for help", tags=["mutual aid"], response=HelpRequestSchema, errors=(404,))
 def read_request(request_id: int):
-    return jsonify(request_json(_visible(mutual_aid.get_request(request_id))))
+    return jsonify(request_json(mutual_aid.visible_request(current_user, request_id)))
 
 
 @bp.post("/help-requests/<int:request_id>/offers")

@@ -89,6 +89,24 @@ def get_request(request_id: int) -> HelpRequest:
     return request
 
 
+def sees_everything(viewer, request: HelpRequest) -> bool:
+    """The requester and staff of the community's station see every offer and the problem."""
+    return viewer.id == request.requester_id or \
+        org.can_manage_station(viewer, station_id_for(request))
+
+
+def visible_request(viewer, request_id: int) -> HelpRequest:
+    """A request `viewer` may see: an open one every resident; later only those involved (the
+    requester, the helper, whoever offered) and staff of the station. Anyone else is told there
+    is no such request (404), as if it did not exist."""
+    request = get_request(request_id)
+    if request.status == RequestStatus.OPEN or sees_everything(viewer, request) \
+            or viewer.id == request.helper_id \
+            or any(offer.helper_id == viewer.id for offer in request.offers):
+        return request
+    raise NotFound(_("There is no such request for help."), code="help_request_not_found")
+
+
 def get_offer(request: HelpRequest, offer_id: int | None) -> HelpOffer:
     offer = db.session.get(HelpOffer, offer_id) if offer_id is not None else None
     if offer is None or offer.request_id != request.id:

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, has_role, login_required, role_required
-from timebank.errors import InvalidInput, ServiceError
+from timebank.errors import InvalidInput, PermissionDenied, ServiceError
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.exchange.mutual_aid.models import CATEGORIES, HelpRequest, OfferStatus, RequestStatus
 from timebank.exchange.mutual_aid.schemas import (
@@ -25,7 +25,8 @@ from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.services import can_manage_station, station_id_of
-from timebank.web.forms import load_html_form
+from timebank.web.actions import attempt, form_errors, messages_of, perform
+from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 
 bp = Blueprint("help", __name__, url_prefix="/help")
@@ -71,18 +72,15 @@ def index():
 def new():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(HelpRequestFormSchema(), request.form)
+        data, errors = load_form(HelpRequestFormSchema())
         if data is not None:
-            try:
-                item = mutual_aid.post_request(current_user, data)
-            except ServiceError as error:
-                db.session.rollback()
-                errors = error.fields or {"_schema": [error.message]}
+            posted = attempt(lambda: mutual_aid.post_request(current_user, data))
+            if posted.error is not None:
+                errors = form_errors(posted.error)
             else:
-                db.session.commit()
                 flash(_("Your request is posted. Neighbours who can help will offer; you choose one."),
                       "success")
-                return redirect(url_for(".detail", request_id=item.id))
+                return redirect(url_for(".detail", request_id=posted.result.id))
     home = org.home_community(current_user)
     form = request.form if request.method == "POST" else {
         "community_id": str(home.id) if home else "", "minutes": "60"}
@@ -123,13 +121,11 @@ def _explanation(item: HelpRequest, role: str) -> str:
 @bp.get("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    item = mutual_aid.get_request(request_id)
+    item = mutual_aid.visible_request(current_user, request_id)
     staff = can_manage_station(current_user, mutual_aid.station_id_for(item))
     role = "requester" if current_user.id == item.requester_id else \
         "helper" if current_user.id == item.helper_id else "staff" if staff else "other"
     my_offer = next((offer for offer in item.offers if offer.helper_id == current_user.id), None)
-    if item.status != RequestStatus.OPEN and role == "other" and my_offer is None:
-        abort(404)
     return render_template(
         "help/detail.html", item=item, role=role, my_offer=my_offer, staff=staff,
         explanation=_explanation(item, role), started=mutual_aid.has_started(item),
@@ -138,22 +134,13 @@ def detail(request_id: int):
 
 def _message(error: ServiceError) -> str:
     """The service's message, or its field messages when it only says "some fields need attention"."""
-    if error.fields and error.status == 422:
-        return "；".join(str(m) for messages in error.fields.values() for m in messages)
-    return error.message
+    return messages_of(error, "；") if error.status == 422 else error.message
 
 
 def _step(request_id: int, change, message: str):
     item = mutual_aid.get_request(request_id)
-    try:
-        change(item)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(_message(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".detail", request_id=request_id))
+    return perform(lambda: change(item), success=message, say=_message,
+                   back_to=url_for(".detail", request_id=request_id))
 
 
 @bp.post("/<int:request_id>/offer")
@@ -197,7 +184,7 @@ def no_show(request_id: int):
 @login_required
 def report(request_id: int):
     def change(item):
-        data, errors = load_html_form(ReportSchema(), request.form)
+        data, errors = load_form(ReportSchema())
         if data is None:
             raise InvalidInput(fields=errors)
         mutual_aid.report_problem(item, current_user, data["problem"])
@@ -222,15 +209,12 @@ def listings():
 def new_listing():
     errors = {}
     if request.method == "POST":
-        data, errors = load_html_form(ListingCreateSchema(), request.form)
+        data, errors = load_form(ListingCreateSchema())
         if data is not None:
-            try:
-                mutual_aid.post_listing(current_user, data)
-            except ServiceError as error:
-                db.session.rollback()
-                errors = error.fields or {"_schema": [error.message]}
+            posted = attempt(lambda: mutual_aid.post_listing(current_user, data))
+            if posted.error is not None:
+                errors = form_errors(posted.error)
             else:
-                db.session.commit()
                 flash(_("Your offer is posted. Thank you!"), "success")
                 return redirect(url_for(".listings"))
     home = org.home_community(current_user)
@@ -242,15 +226,9 @@ def new_listing():
 @bp.post("/listings/<int:listing_id>/withdraw")
 @login_required
 def withdraw_listing(listing_id: int):
-    try:
-        mutual_aid.withdraw_listing(mutual_aid.get_listing(listing_id), current_user)
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Your offer is withdrawn."), "success")
-    return redirect(url_for(".index"))
+    return perform(
+        lambda: mutual_aid.withdraw_listing(mutual_aid.get_listing(listing_id), current_user),
+        success=_("Your offer is withdrawn."), back_to=url_for(".index"))
 
 
 # --- disputes, for social workers -------------------------------------------------------------
@@ -269,19 +247,13 @@ def disputes():
 @role_required(Role.SOCIAL_WORKER)
 def settle(request_id: int):
     item = mutual_aid.get_request(request_id)
-    data, errors = load_html_form(SettleSchema(), request.form)
+    data, errors = load_form(SettleSchema())
     if data is None:
         flash("；".join(str(m) for messages in errors.values() for m in messages), "error")
         return redirect(url_for(".disputes"))
-    try:
-        mutual_aid.settle(item, current_user, data["decision"], data["reason"], data["minutes"])
-    except ServiceError as error:
-        db.session.rollback()
-        if error.status == 403:
-            raise
-        flash(error.message, "error")
-    else:
-        db.session.commit()
-        flash(_("Settled: %(title)s", title=item.title), "success")
-    return redirect(url_for(".disputes"))
+    return perform(
+        lambda: mutual_aid.settle(item, current_user, data["decision"], data["reason"],
+                                  data["minutes"]),
+        success=lambda _settled: _("Settled: %(title)s", title=item.title),
+        back_to=url_for(".disputes"), let_through=PermissionDenied)
 

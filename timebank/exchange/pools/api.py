@@ -4,28 +4,30 @@ The rules live in `volunteers.pools`; these handlers read the body through the s
 the services, commit once and dump the shapes below.
 """
 
+from typing import TYPE_CHECKING
+
 from flask import jsonify, request
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
-from sqlalchemy import select
 
-from timebank.accounts.api import api_blueprint, json_body, page_args
-from timebank.accounts.models import User
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
-from timebank.errors import InvalidInput
+from timebank.errors import referenced
 from timebank.exchange.gifts.services import MAX_GIFT_MINUTES
 from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger.api import IDEMPOTENCY_HEADER, TransferSchema, transfer_json
 from timebank.ledger.api import client_idempotency_key as idempotency_key
 from timebank.org import services as org
-from timebank.org.models import Community
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.inputs import db_int
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, BaseSchema, page_of
+
+if TYPE_CHECKING:
+    from timebank.org.models import Community
 
 bp = api_blueprint("pools_api", __name__)
 
@@ -78,7 +80,7 @@ class GrantSchema(BaseSchema):
         metadata={"description": "What the station may still grant this month"})
 
 
-def pool_json(community: Community, balances: dict[int, int]) -> dict:
+def pool_json(community: "Community", balances: dict[int, int]) -> dict:
     account = pools.find_pool(community)
     return {"community_id": community.id, "community_name": community.full_name,
             "station_id": community.station.id if community.station else None,
@@ -87,7 +89,7 @@ def pool_json(community: Community, balances: dict[int, int]) -> dict:
             "balance_minutes": balances.get(community.id, 0)}
 
 
-def _community(community_id: int) -> Community:
+def _community(community_id: int) -> "Community":
     return org.get_community(community_id)
 
 
@@ -98,15 +100,13 @@ def _community(community_id: int) -> Community:
      parameters=({"in": "query", "name": "community_id", "schema": {"type": "integer"}},)
      + PAGE_PARAMETERS)
 def list_pools():
-    community_id = request.args.get("community_id", type=db_int)
-    statement = select(Community).order_by(Community.town_id, Community.id)
-    if community_id is not None:
-        statement = statement.where(Community.id == _community(community_id).id)
-    page, per_page = page_args()
-    result = db.paginate(statement, page=page, per_page=per_page, error_out=False, count=True)
-    balances = pools.pool_balances(result.items)
-    return jsonify({"items": PoolSchema(many=True).dump([pool_json(c, balances) for c in result.items]),
-                    "page": page, "per_page": per_page, "total": result.total})
+    statement = org.communities_statement(request.args.get("community_id", type=db_int))
+
+    def rows(communities):
+        balances = pools.pool_balances(communities)
+        return [pool_json(community, balances) for community in communities]
+
+    return jsonify(paginated(statement, PoolSchema(), rows=rows))
 
 
 @bp.post("/pools/<int:community_id>/donations")
@@ -133,9 +133,7 @@ def grant(community_id: int):
     community = _community(community_id)
     org.require_station_staff(current_user, community.station.id if community.station else None)
     data = json_body(GrantRequestSchema())
-    recipient = db.session.get(User, data["user_id"])
-    if recipient is None:
-        raise InvalidInput(fields={"user_id": [_("There is no such member.")]})
+    recipient = referenced(users.get_user, data["user_id"])
     entry = pools.grant(community, recipient, data["minutes"], data["group"], data["reason"],
                         by=current_user, idempotency_key=idempotency_key())
     db.session.commit()

@@ -2,6 +2,7 @@
 step, as when giving hours), and for staff their station's pools with the grant form."""
 
 import secrets
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -14,14 +15,16 @@ from timebank.accounts.services import get_by_phone
 from timebank.errors import InvalidInput, ServiceError
 from timebank.exchange.gifts import services as exchange
 from timebank.exchange.pools import services as pools
-from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
-from timebank.org.models import Community, Station
 from timebank.web import confirmations
+from timebank.web.actions import attempt, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 from timebank.web.schemas import BaseSchema, Phone
+
+if TYPE_CHECKING:
+    from timebank.org.models import Community, Station
 
 bp = Blueprint("pools", __name__, url_prefix="/pools")
 
@@ -64,7 +67,7 @@ def _errors(error: ServiceError) -> dict:
     return found
 
 
-def _my_community() -> Community | None:
+def _my_community() -> "Community | None":
     return org.home_community(current_user)
 
 
@@ -96,14 +99,17 @@ def donate():
     if data is None:
         return _index(errors, request.form, 422)
     minutes = data["hours"] * 60 + data["minutes"]
-    try:
+
+    def check():
         target = pools.pool_account(community)
         source = exchange.check_gift(current_user, target, minutes)
         exchange.check_balance(source, minutes)
-    except ServiceError as error:
-        db.session.rollback()
-        return _index(_errors(error), request.form, error.status)
-    db.session.commit()  # the pool or the giver's account may just have been opened
+        return target, source
+
+    checked = attempt(check)  # committed: the pool or the giver's account may just have been opened
+    if checked.error is not None:
+        return _index(_errors(checked.error), request.form, checked.error.status)
+    target, source = checked.result
     token = confirmations.sign("pool-donation", community=community.id, minutes=minutes,
                                memo=data["memo"])
     return render_template("hours/confirm.html", target=target, minutes=minutes,
@@ -121,30 +127,25 @@ def confirm_donation():
         flash(_("That confirmation has expired. Please start again."), "error")
         return redirect(url_for("pools.index"))
     community = org.get_community(order["community"])
-    try:
-        pools.donate(current_user, community, order["minutes"], order["memo"],
-                     idempotency_key=f"pool-donate:{order['nonce']}")
-    except ServiceError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return redirect(url_for("pools.index"))
-    db.session.commit()
-    flash(_("Thank you! You donated %(amount)s to %(pool)s.",
-            amount=ledger_queries.format_minutes(order["minutes"]),
-            pool=pools.pool_account(community).label), "success")
-    return redirect(url_for("pools.index"))
+    return perform(
+        lambda: pools.donate(current_user, community, order["minutes"], order["memo"],
+                             idempotency_key=f"pool-donate:{order['nonce']}"),
+        success=lambda _transfer: _("Thank you! You donated %(amount)s to %(pool)s.",
+                                    amount=ledger_queries.format_minutes(order["minutes"]),
+                                    pool=pools.pool_account(community).label),
+        back_to=url_for("pools.index"))
 
 
 # --- staff ------------------------------------------------------------------------------------
 
-def _station() -> Station:
+def _station() -> "Station":
     station_id = request.args.get("station_id", type=db_int) or org.station_id_of(current_user)
     if station_id is None or not org.can_manage_station(current_user, station_id):
         abort(403)
     return org.get_station(station_id)
 
 
-def _grants_page(station: Station, errors=None, form=None, status=200):
+def _grants_page(station: "Station", errors=None, form=None, status=200):
     communities = station.town.communities
     return render_template(
         "pools/grants.html", station=station, communities=communities,
@@ -168,18 +169,19 @@ def make_grant():
     data, errors = load_form(GrantFormSchema())
     if data is None:
         return _grants_page(station, errors, request.form, 422)
-    try:
+
+    def grant():
         community = org.get_community(data["community_id"])
         recipient = get_by_phone(data["recipient_phone"])
         if recipient is None:
             raise InvalidInput(fields={"recipient_phone": [_("No member has that phone number.")]})
-        entry = pools.grant(community, recipient, data["minutes"], data["group"], data["reason"],
-                            by=current_user, idempotency_key=f"pool-grant:{data['nonce']}")
-    except ServiceError as error:
-        db.session.rollback()
-        return _grants_page(station, _errors(error), request.form,
-                            error.status)
-    db.session.commit()
+        return pools.grant(community, recipient, data["minutes"], data["group"], data["reason"],
+                           by=current_user, idempotency_key=f"pool-grant:{data['nonce']}")
+
+    granted = attempt(grant)
+    if granted.error is not None:
+        return _grants_page(station, _errors(granted.error), request.form, granted.error.status)
+    entry = granted.result
     flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(entry.minutes),
             name=entry.recipient.name), "success")
     return redirect(url_for("pools.grants", station_id=station.id))
