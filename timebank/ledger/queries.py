@@ -9,19 +9,11 @@ from sqlalchemy.orm import aliased
 
 from timebank.clock import local, month_bounds, now, shift_month
 from timebank.extensions import db
-from timebank.ledger.models import (  # noqa: F401 (the models, for callers of this module)
-    ADJUSTMENTS_KEY,
-    TRANSFER_LABELS,
+from timebank.ledger.models import (
     Account,
-    AccountKind,
-    AlreadyReversed,
     Entry,
-    IdempotencyKeyReused,
-    InsufficientBalance,
-    LedgerError,
     Transfer,
     TransferKind,
-    UnbalancedTransfer,
 )
 
 
