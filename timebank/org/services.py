@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, is_staff
-from timebank.errors import NotFound, PermissionDenied
+from timebank.errors import InvalidInput, NotFound, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.org.models import (  # noqa: F401 (the models, for callers of this module)
     Community,
@@ -41,6 +41,14 @@ def get_station(station_id: int) -> Station:
         raise NotFound(_("There is no such station."), code="station_not_found",
                        fields={"station_id": [_("There is no such station.")]})
     return station
+
+
+def get_grid_team(grid_team_id: int) -> GridTeam:
+    grid_team = db.session.get(GridTeam, grid_team_id)
+    if grid_team is None:
+        raise NotFound(_("There is no such grid team."), code="grid_team_not_found",
+                       fields={"grid_team_id": [_("There is no such grid team.")]})
+    return grid_team
 
 
 def communities(ids) -> list[Community]:
@@ -159,6 +167,20 @@ def assign_post(user, station: Station, grid_team: GridTeam | None = None) -> St
     db.session.add(post)
     db.session.flush()
     return post
+
+
+def post_staff(user, station_id: int, grid_team_id: int | None = None) -> StaffPost:
+    """Post a staff member at the station `station_id` (and grid team), as ``flask users create
+    --station`` does. Unknown ids are field errors (422); residents and merchants hold no post."""
+    if not is_staff(user):
+        raise InvalidInput(fields={"station_id": [
+            _("Only social workers, station managers and district administrators are posted "
+              "to a station.")]})
+    station = referenced(get_station, station_id)
+    grid_team = referenced(get_grid_team, grid_team_id) if grid_team_id is not None else None
+    if grid_team is not None and grid_team.station_id != station.id:
+        raise InvalidInput(fields={"grid_team_id": [_("That grid team belongs to another station.")]})
+    return assign_post(user, station, grid_team)
 
 
 def manager_of(station: Station):
