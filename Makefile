@@ -34,6 +34,8 @@ demo: migrate
 	$(FLASK) seed-demo
 
 run: demo
+	@echo "Serving on http://$(HOST):$(PORT). Reminders, automatic check-outs, no-shows and next month's"
+	@echo "matching run on a schedule: start them in another terminal with  $(FLASK) scheduler run"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install-dev
