@@ -7,10 +7,10 @@
 set -eu
 dump=$1 scratch=${2:-timebank_restore_drill}
 flask=${FLASK:-.venv/bin/flask}
-host=${PGHOST:-127.0.0.1} user=${PGUSER:-postgres}
+host=${PGHOST:-127.0.0.1} port=${PGPORT:-5432} user=${PGUSER:-postgres}
 psql -v ON_ERROR_STOP=1 -q -d postgres -c "DROP DATABASE IF EXISTS $scratch" -c "CREATE DATABASE $scratch"
 pg_restore --no-owner --exit-on-error --dbname="$scratch" "$dump"
-url="postgresql://$user@$host/$scratch"
+url="postgresql://$user${PGPASSWORD:+:$PGPASSWORD}@$host:$port/$scratch"
 # The restored schema must be the code's: no migration pending.
 DATABASE_URL=$url APP_ENV=development "$flask" --app app db check
 DATABASE_URL=$url APP_ENV=development "$flask" --app app ledger verify
