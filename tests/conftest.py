@@ -217,6 +217,13 @@ def post_form(client, url: str, data: dict, page: str | None = None, **kwargs):
     return client.post(url, data={**data, "csrf_token": csrf_token(client, page or url)}, **kwargs)
 
 
+def page(client, url: str, status: int = 200) -> str:
+    """The HTML of `url`, which must answer `status`."""
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return response.get_data(as_text=True)
+
+
 def log_in(client, user, password=PASSWORD):
     response = post_form(client, "/login", {"phone": user.phone, "password": password})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -39,14 +39,6 @@ def sign_ups(**where) -> list[SignUp]:
     return list(db.session.scalars(select(SignUp).filter_by(**where).order_by(SignUp.id)))
 
 
-@pytest.fixture
-def station(make_station):
-    return make_station()
-
-
-@pytest.fixture
-def worker(make_staff, station):
-    return make_staff(station, name="李社工")
 
 
 @pytest.fixture

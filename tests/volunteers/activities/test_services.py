@@ -13,16 +13,6 @@ from volunteers.activities.models import SignUpStatus
 from volunteers.matching import services as match_runs
 
 
-@pytest.fixture
-def station(make_station):
-    return make_station()
-
-
-@pytest.fixture
-def worker(station, make_staff):
-    return make_staff(station)
-
-
 def test_a_draft_is_seen_only_by_its_stations_staff(station, worker, make_station, make_staff,
                                                      make_volunteer, make_activity):
     draft = make_activity(station, worker, status="draft")

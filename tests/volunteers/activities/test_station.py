@@ -4,10 +4,9 @@ calendar; and who may see and change what."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import post_form
+from tests.conftest import page, post_form
 from tests.volunteers.activities.test_views import times_this_month
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
@@ -22,20 +21,8 @@ ID_NUMBER = "440115199001011231"
 MASKED = "4401**********1231"
 
 
-@pytest.fixture
-def station(make_station):
-    return make_station()
 
 
-@pytest.fixture
-def worker(station, make_staff):
-    return make_staff(station, name="李社工")
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 def activity_form(activity_id=None, **changes) -> dict:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import post_form
+from tests.conftest import page, post_form
 from timebank.clock import local, now
 from timebank.extensions import db
 from volunteers.activities import services as activities
@@ -39,20 +39,8 @@ def sign_ups(activity, status=None) -> int:
     return db.session.scalar(statement)
 
 
-@pytest.fixture
-def station(make_station):
-    return make_station()
 
 
-@pytest.fixture
-def worker(station, make_staff):
-    return make_staff(station, name="李社工")
-
-
-def page(client, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.status_code
-    return response.get_data(as_text=True)
 
 
 # --- browsing ---------------------------------------------------------------------------------

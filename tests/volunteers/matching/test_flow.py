@@ -41,14 +41,6 @@ def notifications_for(user) -> list[Notification]:
     return fresh(Notification, user_id=user.id)
 
 
-@pytest.fixture
-def station(make_station):
-    return make_station()
-
-
-@pytest.fixture
-def worker(station, make_staff):
-    return make_staff(station, name="李社工")
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from openapi_spec_validator import validate
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased
 
-from tests.conftest import PASSWORD, log_in
+from tests.conftest import PASSWORD, log_in, page
 from timebank.accounts.permissions import Role
 from timebank.clock import local, now, shift_month
 from timebank.exchange.pools import services as pools
@@ -332,10 +332,6 @@ def test_the_demo_figures_equal_the_ledger_totals(runner, make_user):
 
 # --- who sees what ----------------------------------------------------------------------------
 
-def page(client, url: str, status: int = 200) -> str:
-    response = client.get(url)
-    assert response.status_code == status, (url, response.status_code)
-    return response.get_data(as_text=True)
 
 
 def row_minutes(html: str, attribute: str, value) -> list[int]:
