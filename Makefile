@@ -46,7 +46,7 @@ lint: install-dev
 
 # After changing user-visible strings: extract, merge into the catalog, then translate.
 extract-messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --no-location --sort-output \
 		--project nansha-timebank -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --width 100 --no-fuzzy-matching --ignore-obsolete
 

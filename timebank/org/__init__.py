@@ -1,1 +1,9 @@
-"""The organisation: towns, communities, stations, service points, grid teams and staff posts."""
+"""The organisation: towns, communities, agencies, stations, service points, grid teams and
+staff posts, and the pages and API through which the district sets them up."""
+
+
+def init_app(app) -> None:
+    from timebank.org import api, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)

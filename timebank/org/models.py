@@ -1,6 +1,8 @@
-"""Towns, communities, stations, service points, grid teams and staff posts."""
+"""Towns, communities, agencies, stations, service points, grid teams and staff posts."""
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from datetime import date
+
+from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.extensions import db
@@ -23,6 +25,7 @@ class Community(db.Model):
     """A village (村) or residential community (社区)."""
 
     __tablename__ = "communities"
+    __table_args__ = (UniqueConstraint("town_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("towns.id"), index=True)
@@ -40,6 +43,25 @@ class Community(db.Model):
         return f"{self.town.name}{self.name}"
 
 
+class Agency(db.Model):
+    """The social-work organisation (承办机构) that runs stations under a contract with the
+    district's civil-affairs bureau."""
+
+    __tablename__ = "agencies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    #: 统一社会信用代码 (GB 32100-2015), eighteen characters with a check character.
+    credit_code: Mapped[str] = mapped_column(String(18), unique=True)
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    contact_phone: Mapped[str] = mapped_column(String(20), default="")
+    contract_start: Mapped[date | None]
+    contract_end: Mapped[date | None]
+
+    stations: Mapped[list["Station"]] = relationship(back_populates="agency",
+                                                     order_by="Station.id")
+
+
 class Station(db.Model):
     """The social-work station of one town or street."""
 
@@ -50,8 +72,12 @@ class Station(db.Model):
     name: Mapped[str] = mapped_column(String(60))
     address: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(20), default="")
+    #: As the station writes it on its door, e.g. "周一至周五 9:00-18:00".
+    opening_hours: Mapped[str] = mapped_column(String(100), default="")
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
 
     town: Mapped[Town] = relationship(back_populates="station")
+    agency: Mapped[Agency | None] = relationship(back_populates="stations")
     grid_teams: Mapped[list["GridTeam"]] = relationship(back_populates="station",
                                                         order_by="GridTeam.name")
 
@@ -80,6 +106,7 @@ class GridTeam(db.Model):
     """Usually three social workers who together look after a set of communities."""
 
     __tablename__ = "grid_teams"
+    __table_args__ = (UniqueConstraint("station_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)

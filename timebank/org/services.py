@@ -8,14 +8,16 @@ which station's work a social worker may touch.
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload
 
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, is_staff
-from timebank.errors import InvalidInput, NotFound, PermissionDenied, referenced
+from timebank.audit import services as audit
+from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.org.models import (  # noqa: F401 (the models, for callers of this module)
+    Agency,
     Community,
     GridTeam,
     ServicePoint,
@@ -217,3 +219,344 @@ def grid_team_for(community: Community) -> GridTeam | None:
     return db.session.scalar(
         select(GridTeam).join(grid_team_communities)
         .where(grid_team_communities.c.community_id == community.id).order_by(GridTeam.id))
+
+
+# --- administration ---------------------------------------------------------------------------
+# The district's administrators set up its towns, communities, agencies and stations; a
+# station's manager keeps their own station's details, service points and grid teams. Every
+# change is audited with who made it and why; a change of something that exists needs a reason.
+
+def _audit(action: str, row, by, reason: str | None, **details) -> None:
+    audit.record(action, f"{row.__tablename__}:{row.id}", actor=by, reason=reason or None,
+                 **details)
+
+
+def _require_district(by) -> None:
+    if not has_role(by, Role.DISTRICT_ADMIN):
+        raise PermissionDenied(_("Only a district administrator can do this."))
+
+
+def _require_station_manager(by, station: Station) -> None:
+    """District administrators anywhere; a station manager at their own station."""
+    if has_role(by, Role.DISTRICT_ADMIN):
+        return
+    if not (has_role(by, Role.STATION_MANAGER) and station_id_of(by) == station.id):
+        raise PermissionDenied(_("Only this station's manager or a district administrator can "
+                                 "do this."))
+
+
+def _require_reason(reason: str | None) -> None:
+    if not (reason or "").strip():
+        raise InvalidInput(fields={"reason": [_("Say why you are making this change.")]})
+
+
+def _taken(field: str, message: str) -> Conflict:
+    return Conflict(message, code="already_exists", fields={field: [message]})
+
+
+def _changed(row, changes: dict) -> dict:
+    """Set `changes` on `row`; what was changed, as {field: [old, new]}, for the audit."""
+    changed = {}
+    for name, value in changes.items():
+        old = getattr(row, name)
+        if old != value:
+            changed[name] = [_plain(old), _plain(value)]
+            setattr(row, name, value)
+    return changed
+
+
+def _plain(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _matching(statement, query: str, *columns):
+    query = (query or "").strip()
+    if query:
+        pattern = f"%{query}%"
+        statement = statement.where(or_(*(column.ilike(pattern) for column in columns)))
+    return statement
+
+
+def get_town(town_id: int) -> Town:
+    town = db.session.get(Town, town_id)
+    if town is None:
+        raise NotFound(_("There is no such town or street."), code="town_not_found",
+                       fields={"town_id": [_("There is no such town or street.")]})
+    return town
+
+
+def towns_statement(query: str = ""):
+    return _matching(select(Town).order_by(Town.id), query, Town.name)
+
+
+def _check_town_name(name: str, town: Town | None = None) -> None:
+    same = db.session.scalar(select(Town).where(Town.name == name))
+    if same is not None and same is not town:
+        raise _taken("name", _("There is already a town or street of this name."))
+
+
+def create_town(data: dict, *, by, reason: str | None = None) -> Town:
+    _require_district(by)
+    name = data["name"]
+    _check_town_name(name)
+    town = Town(name=name)
+    db.session.add(town)
+    db.session.flush()
+    _audit("org.town.create", town, by, reason, name=name)
+    return town
+
+
+def update_town(town: Town, changes: dict, *, by, reason: str | None) -> Town:
+    _require_district(by)
+    _require_reason(reason)
+    if "name" in changes:
+        _check_town_name(changes["name"], town)
+    changed = _changed(town, changes)
+    db.session.flush()
+    _audit("org.town.update", town, by, reason, changes=changed)
+    return town
+
+
+def communities_of_town_statement(town_id: int | None = None, query: str = ""):
+    statement = select(Community).join(Community.town).order_by(Town.id, Community.name)
+    if town_id is not None:
+        statement = statement.where(Community.town_id == town_id)
+    return _matching(statement, query, Community.name, Town.name)
+
+
+def _check_community_name(town: Town, name: str, community: Community | None = None) -> None:
+    same = db.session.scalar(select(Community).where(Community.town_id == town.id,
+                                                     Community.name == name))
+    if same is not None and same is not community:
+        raise _taken("name", _("%(town)s already has a village or community of this name.",
+                               town=town.name))
+
+
+def create_community(data: dict, *, by, reason: str | None = None) -> Community:
+    """A village or community of the town ``data["town_id"]``."""
+    _require_district(by)
+    town, name = referenced(get_town, data["town_id"]), data["name"]
+    _check_community_name(town, name)
+    community = Community(town=town, name=name)
+    db.session.add(community)
+    db.session.flush()
+    _audit("org.community.create", community, by, reason, town_id=town.id, name=name)
+    return community
+
+
+def update_community(community: Community, changes: dict, *, by, reason: str | None) -> Community:
+    _require_district(by)
+    _require_reason(reason)
+    if "name" in changes:
+        _check_community_name(community.town, changes["name"], community)
+    changed = _changed(community, changes)
+    db.session.flush()
+    _audit("org.community.update", community, by, reason, changes=changed)
+    return community
+
+
+def get_agency(agency_id: int) -> Agency:
+    agency = db.session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound(_("There is no such agency."), code="agency_not_found",
+                       fields={"agency_id": [_("There is no such agency.")]})
+    return agency
+
+
+def agencies_statement(query: str = ""):
+    return _matching(select(Agency).order_by(Agency.name), query, Agency.name,
+                     Agency.credit_code, Agency.contact_name)
+
+
+def all_agencies() -> list[Agency]:
+    return list(db.session.scalars(select(Agency).order_by(Agency.name)))
+
+
+def _check_agency(data: dict, agency: Agency | None = None) -> None:
+    for field, column, message in (
+            ("name", Agency.name, _("There is already an agency of this name.")),
+            ("credit_code", Agency.credit_code,
+             _("Another agency has this unified social credit code."))):
+        if field in data:
+            same = db.session.scalar(select(Agency).where(column == data[field]))
+            if same is not None and same is not agency:
+                raise _taken(field, message)
+    start = data.get("contract_start", agency.contract_start if agency else None)
+    end = data.get("contract_end", agency.contract_end if agency else None)
+    if start is not None and end is not None and end < start:
+        raise InvalidInput(fields={"contract_end": [
+            _("The contract cannot end before it starts.")]})
+
+
+def create_agency(data: dict, *, by, reason: str | None = None) -> Agency:
+    _require_district(by)
+    _check_agency(data)
+    agency = Agency(**data)
+    db.session.add(agency)
+    db.session.flush()
+    _audit("org.agency.create", agency, by, reason, name=agency.name,
+           credit_code=agency.credit_code)
+    return agency
+
+
+def update_agency(agency: Agency, changes: dict, *, by, reason: str | None) -> Agency:
+    _require_district(by)
+    _require_reason(reason)
+    _check_agency(changes, agency)
+    changed = _changed(agency, changes)
+    db.session.flush()
+    _audit("org.agency.update", agency, by, reason, changes=changed)
+    return agency
+
+
+def stations_statement(query: str = ""):
+    statement = select(Station).join(Station.town).order_by(Station.id)
+    return _matching(statement, query, Station.name, Town.name, Station.address)
+
+
+def all_stations() -> list[Station]:
+    return list(db.session.scalars(select(Station).order_by(Station.id)))
+
+
+#: What a station's manager may change on their own station; the rest is the district's.
+STATION_DETAILS = frozenset({"name", "address", "phone", "opening_hours"})
+
+
+def create_station(data: dict, *, by, reason: str | None = None) -> Station:
+    """A station for a town that has none yet; ``data`` has ``town_id`` and ``agency_id``."""
+    _require_district(by)
+    town = referenced(get_town, data.pop("town_id"))
+    if town.station is not None:
+        raise _taken("town_id", _("%(town)s already has a station.", town=town.name))
+    agency_id = data.pop("agency_id", None)
+    agency = referenced(get_agency, agency_id) if agency_id is not None else None
+    station = Station(town=town, agency=agency, **data)
+    db.session.add(station)
+    db.session.flush()
+    _audit("org.station.create", station, by, reason, town_id=town.id, name=station.name,
+           agency_id=agency.id if agency else None)
+    return station
+
+
+def update_station(station: Station, changes: dict, *, by, reason: str | None) -> Station:
+    """The station's details; its agency only by the district."""
+    differing = {name for name, value in changes.items() if getattr(station, name) != value}
+    if differing - STATION_DETAILS:
+        _require_district(by)
+    else:
+        _require_station_manager(by, station)
+    _require_reason(reason)
+    if changes.get("agency_id") is not None:
+        referenced(get_agency, changes["agency_id"])
+    changed = _changed(station, changes)
+    db.session.flush()
+    _audit("org.station.update", station, by, reason, changes=changed)
+    return station
+
+
+def get_service_point(service_point_id: int) -> ServicePoint:
+    point = db.session.get(ServicePoint, service_point_id)
+    if point is None:
+        raise NotFound(_("There is no such service point."), code="service_point_not_found")
+    return point
+
+
+def service_points_statement(station_id: int | None = None, query: str = ""):
+    statement = (select(ServicePoint).join(ServicePoint.community).join(Community.town)
+                 .order_by(Town.id, Community.name))
+    if station_id is not None:
+        statement = statement.join(Station, Station.town_id == Town.id) \
+            .where(Station.id == station_id)
+    return _matching(statement, query, ServicePoint.name, Community.name, ServicePoint.address)
+
+
+def _station_of_community(community: Community) -> Station:
+    if community.station is None:
+        raise InvalidInput(fields={"community_id": [
+            _("%(town)s has no station yet: set up its station first.",
+              town=community.town.name)]})
+    return community.station
+
+
+def create_service_point(data: dict, *, by, reason: str | None = None) -> ServicePoint:
+    community = referenced(get_community, data.pop("community_id"))
+    _require_station_manager(by, _station_of_community(community))
+    if community.service_point is not None:
+        raise _taken("community_id", _("%(community)s already has a service point.",
+                                       community=community.full_name))
+    point = ServicePoint(community=community, **data)
+    db.session.add(point)
+    db.session.flush()
+    _audit("org.service_point.create", point, by, reason, community_id=community.id,
+           name=point.name)
+    return point
+
+
+def update_service_point(point: ServicePoint, changes: dict, *, by,
+                         reason: str | None) -> ServicePoint:
+    _require_station_manager(by, _station_of_community(point.community))
+    _require_reason(reason)
+    changed = _changed(point, changes)
+    db.session.flush()
+    _audit("org.service_point.update", point, by, reason, changes=changed)
+    return point
+
+
+def grid_teams_statement(station_id: int | None = None, query: str = ""):
+    statement = select(GridTeam).join(GridTeam.station).order_by(Station.id, GridTeam.name)
+    if station_id is not None:
+        statement = statement.where(GridTeam.station_id == station_id)
+    return _matching(statement, query, GridTeam.name, Station.name)
+
+
+def _covered(station: Station, community_ids) -> list[Community]:
+    """The communities a grid team of `station` is to cover: its own town's, each once."""
+    wanted = list(dict.fromkeys(community_ids or ()))
+    found = {community.id: community for community in communities(wanted)}
+    strangers = [str(id_) for id_ in wanted
+                 if id_ not in found or found[id_].town_id != station.town_id]
+    if strangers:
+        raise InvalidInput(fields={"community_ids": [
+            _("A grid team covers only villages and communities of its station's town "
+              "(not %(ids)s).", ids="、".join(strangers))]})
+    return [found[id_] for id_ in wanted]
+
+
+def _check_grid_team_name(station: Station, name: str, team: GridTeam | None = None) -> None:
+    same = db.session.scalar(select(GridTeam).where(GridTeam.station_id == station.id,
+                                                    GridTeam.name == name))
+    if same is not None and same is not team:
+        raise _taken("name", _("This station already has a grid team of this name."))
+
+
+def create_grid_team(data: dict, *, by, reason: str | None = None) -> GridTeam:
+    station = referenced(get_station, data["station_id"])
+    _require_station_manager(by, station)
+    _check_grid_team_name(station, data["name"])
+    team = GridTeam(station=station, name=data["name"],
+                    communities=_covered(station, data.get("community_ids")))
+    db.session.add(team)
+    db.session.flush()
+    _audit("org.grid_team.create", team, by, reason, station_id=station.id, name=team.name,
+           community_ids=[community.id for community in team.communities])
+    return team
+
+
+def update_grid_team(team: GridTeam, changes: dict, *, by, reason: str | None) -> GridTeam:
+    _require_station_manager(by, team.station)
+    _require_reason(reason)
+    changes = dict(changes)
+    changed = {}
+    if "name" in changes:
+        _check_grid_team_name(team.station, changes["name"], team)
+    if "community_ids" in changes:
+        covered = _covered(team.station, changes.pop("community_ids"))
+        before = sorted(community.id for community in team.communities)
+        after = sorted(community.id for community in covered)
+        if before != after:
+            team.communities = covered
+            changed["community_ids"] = [before, after]
+    changed.update(_changed(team, changes))
+    db.session.flush()
+    _audit("org.grid_team.update", team, by, reason, changes=changed)
+    return team
