@@ -4,12 +4,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.permissions import Role, role_required
+from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.clock import MAX_YEAR, MIN_YEAR, local, month_bounds, now
 from timebank.errors import InvalidInput
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
-from volunteers.pages import month_label, my_station
+from volunteers.pages import hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.themes import services as themes
 from volunteers.themes.schemas import ThemeFormSchema
@@ -18,7 +18,10 @@ from volunteers.themes.schemas import ThemeFormSchema
 @bp.route("/themes", methods=["GET", "POST"])
 @role_required(Role.SOCIAL_WORKER)
 def theme_calendar():
-    station = my_station()
+    # A district administrator needs no post to set the district's themes: without one, the
+    # page shows the district's calendar alone.
+    district = has_role(current_user, Role.DISTRICT_ADMIN)
+    station = my_station() if not district or hold_post() is not None else None
     year = request.values.get("year", type=int)
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         year = local(now()).year
@@ -27,7 +30,7 @@ def theme_calendar():
         data, errors = load_form(ThemeFormSchema())
         if data is not None:
             year = data["year"]
-            station_id = None if data["scope"] == "district" else station.id
+            station_id = None if data["scope"] == "district" or station is None else station.id
             saved = attempt(lambda: themes.set_theme(
                 station_id, year, data["month"], title=data["title"],
                 description=data["description"], tags=data["tags"], by=current_user),
@@ -40,13 +43,15 @@ def theme_calendar():
                       "success")
                 return redirect(url_for(".theme_calendar", year=year))
         failed = (request.form.get("scope", "station"), request.form.get("month", type=int))
-    station_themes, district_themes = themes.calendar(station.id, year), themes.calendar(None, year)
+    station_themes = themes.calendar(station.id, year) if station else {}
+    district_themes = themes.calendar(None, year)
     return render_template(
         "station/themes.html", station=station, year=year, errors=errors, failed=failed,
         form=request.form,
         months=[(month, month_label(month_bounds(year, month)[0]))
                 for month in range(1, 13)],
         station_themes=station_themes, district_themes=district_themes,
-        can_edit_station=themes.can_edit_calendar(current_user, station.id),
+        can_edit_station=station is not None
+        and themes.can_edit_calendar(current_user, station.id),
         can_edit_district=themes.can_edit_calendar(current_user, None),
     ), 422 if errors else 200

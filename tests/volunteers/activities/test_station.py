@@ -323,6 +323,20 @@ def test_the_station_manager_edits_the_theme_calendar_and_a_social_worker_cannot
     assert themes.calendar(None, 2030) == {}
 
 
+def test_a_district_administrator_without_a_post_sets_the_districts_themes(client, login,
+                                                                            make_user):
+    """On the first day the district has its administrator and no station yet."""
+    login(make_user(Role.DISTRICT_ADMIN, name="区管理员"))
+    calendar = page(client, "/station/themes?year=2030")
+    assert "<th>全区</th>" in calendar and "设定主题" in calendar
+    response = post_form(client, "/station/themes",
+                         {"year": "2030", "month": "3", "title": "学雷锋志愿服务月",
+                          "scope": "district"}, page="/station/themes?year=2030")
+    assert response.status_code == 302
+    assert themes.calendar(None, 2030)[3].title == "学雷锋志愿服务月"
+    assert client.get("/station/activities").status_code == 403  # the station pages need a post
+
+
 # --- lists cost the same number of queries however long they are ------------------------------
 
 class QueryCounter:
