@@ -51,6 +51,8 @@ from timebank.org import services as org
 STAFF, SMS = "staff", "sms"
 STAFF_CODE_DIGITS, SMS_CODE_DIGITS = 8, 6
 STAFF_CODE_LIFETIME = timedelta(hours=24)
+#: The name under which SMS gateways find the reset message's approved template.
+SMS_TEMPLATE = "password_reset"
 #: How far back codes are looked at when a code is typed (the longest lifetime, and a day more
 #: so that a recently expired code is named as expired rather than wrong).
 LOOK_BACK = timedelta(hours=48)
@@ -194,7 +196,8 @@ def request_sms_code(phone: str, address: str | None) -> None:
                  kind=SMS, expires_at=row.expires_at.isoformat())
     sms.send_after_commit(user.phone, _(
         "[Nansha Time Bank] Your password reset code is %(code)s, valid for %(minutes)d minutes. "
-        "If you did not ask for it, ignore this message.", code=code, minutes=minutes))
+        "If you did not ask for it, ignore this message.", code=code, minutes=minutes),
+        template=SMS_TEMPLATE, params={"code": code, "minutes": minutes})
 
 
 # --- using a code -------------------------------------------------------------------------------

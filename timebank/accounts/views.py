@@ -228,6 +228,8 @@ def issue_reset_code(user_id: int):
     if issued.error is not None:
         flash(issued.error.message, "error")
         return redirect(back_to)
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
     return render_template("staff/reset_code.html", member=member, back_to=back_to,
                            code=recovery.format_code(issued.result.code),
-                           expires_at=issued.result.expires_at)
+                           expires_at=issued.result.expires_at,
+                           reset_page=base.rstrip("/") + url_for("auth.reset_password"))

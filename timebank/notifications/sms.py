@@ -3,9 +3,14 @@
 The gateway is one object with one method::
 
     class Gateway:
-        def send(self, phone: str, text: str) -> None:
+        def send(self, phone: str, text: str, *, template: str, params: dict) -> None:
             '''Send `text` to the mainland mobile number `phone` (11 digits).
             Raise `SmsError` when the provider refuses or cannot be reached.'''
+
+`text` is the whole message, in the member's language. Providers in mainland China send only
+pre-approved templates, so the message also comes as a template name and its parameters
+(``"password_reset"``, ``{"code": "123456", "minutes": 10}``): such a gateway maps the name to
+its approved template id and sends the parameters, and ignores `text`.
 
 ``SMS_GATEWAY`` names a factory as ``"module:callable"``; it is called once at start with the
 app's config (a mapping) and returns the gateway, so a district's provider (Aliyun, Tencent
@@ -30,7 +35,8 @@ from sqlalchemy.orm import Session, SessionTransaction
 from timebank.extensions import db
 
 EXTENSION = "timebank.sms"
-#: The key in ``session.info`` of the texts waiting for the commit: (transaction, phone, text).
+#: The key in ``session.info`` of the texts waiting for the commit:
+#: (transaction, phone, text, template, params).
 OUTBOX = "timebank.sms.outbox"
 
 
@@ -44,7 +50,7 @@ class ConsoleGateway:
     def __init__(self, config=None):
         self.config = config
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, template: str = "", params=None) -> None:
         current_app.logger.warning("SMS to %s: %s", phone, text)
 
 
@@ -53,9 +59,12 @@ class RecordingGateway:
 
     def __init__(self, config=None):
         self.sent: list[tuple[str, str]] = []
+        #: (phone, template, params) of each message, in order.
+        self.templates: list[tuple[str, str, dict]] = []
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, template: str = "", params=None) -> None:
         self.sent.append((phone, text))
+        self.templates.append((phone, template, dict(params or {})))
 
     def to(self, phone: str) -> list[str]:
         """The texts sent to `phone`, oldest first."""
@@ -71,7 +80,7 @@ class MissingGateway:
     def __init__(self, config=None):
         pass
 
-    def send(self, phone: str, text: str) -> None:
+    def send(self, phone: str, text: str, *, template: str = "", params=None) -> None:
         raise SmsError(self.MESSAGE)
 
 
@@ -99,11 +108,12 @@ def gateway():
     return current_app.extensions[EXTENSION]
 
 
-def send_after_commit(phone: str, text: str) -> None:
-    """Send `text` to `phone` once the current transaction commits; never if it rolls back."""
+def send_after_commit(phone: str, text: str, template: str, params: dict) -> None:
+    """Send `text` (or `template` with `params`) to `phone` once the current transaction
+    commits; never if it rolls back."""
     session = db.session()
     written_in = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(OUTBOX, []).append((written_in, phone, text))
+    session.info.setdefault(OUTBOX, []).append((written_in, phone, text, template, params))
 
 
 def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
@@ -131,8 +141,8 @@ def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None
 def _send_committed(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a savepoint released: its texts wait for the outermost commit
-    for _written_in, phone, text in session.info.pop(OUTBOX, None) or ():
+    for _written_in, phone, text, template, params in session.info.pop(OUTBOX, None) or ():
         try:
-            gateway().send(phone, text)
+            gateway().send(phone, text, template=template, params=params)
         except Exception:  # the action has committed: a lost text must not turn it into a 500
             current_app.logger.exception("SMS to %s****%s could not be sent", phone[:3], phone[-4:])

@@ -82,6 +82,7 @@ def test_sms_reset_through_the_pages_end_to_end(client, make_user, sms):
     assert f'value="{user.phone}"' in page  # the number carries over, outside the URL
     code = texted_code(sms, user.phone)
     assert "10 分钟内有效" in sms.to(user.phone)[0]
+    assert sms.templates == [(user.phone, "password_reset", {"code": code, "minutes": 10})]
 
     response = post_form(client, "/password/reset",
                          {"phone": user.phone, "code": code, "new_password": NEW_PASSWORD})
@@ -240,7 +241,7 @@ def test_the_text_leaves_only_after_the_commit(app, make_user, sms):
 
 def test_a_failing_gateway_is_logged_and_the_answer_stays_the_same(app, client, make_user, caplog):
     class Broken:
-        def send(self, phone, text):
+        def send(self, phone, text, *, template, params):
             raise sms_module.SmsError("provider down")
 
     app.extensions[sms_module.EXTENSION] = Broken()
