@@ -224,7 +224,8 @@ def reset_password(phone: str, code: str, new_password: str, address: str | None
     recent = [] if user is None or not user.is_active else list(db.session.scalars(
         select(PasswordResetCode).where(PasswordResetCode.user_id == user.id,
                                         PasswordResetCode.created_at > moment - LOOK_BACK)
-        .order_by(PasswordResetCode.id.desc())))
+        .order_by(PasswordResetCode.id.desc())
+        .with_for_update()))  # one use of a code, even when two requests bring it at once
     matched = next((row for row in recent
                     if hmac.compare_digest(row.code_hash, _digest(user.id, code))), None)
     if matched is None:

@@ -14,6 +14,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
+from tests.concurrency import run_at_once
 from tests.conftest import PASSWORD, log_in, post_form
 from timebank.accounts import recovery
 from timebank.accounts.models import PasswordResetCode
@@ -135,6 +136,19 @@ def test_a_used_code_is_refused_the_second_time(client, make_user, sms):
     assert again.status_code == 422
     assert again.get_json()["error"]["fields"]["code"] == ["此验证码已使用过，请重新获取。"]
     assert can_log_in(client, user.phone, NEW_PASSWORD)
+
+
+def test_a_code_brought_twice_at_once_sets_one_password(app, make_user, sms):
+    user = make_user()
+    recovery.request_sms_code(user.phone, "192.0.2.9")
+    db.session.commit()
+    code = texted_code(sms, user.phone)
+    results = run_at_once(app, lambda i: recovery.reset_password(
+        user.phone, code, f"password-number-{i}", "192.0.2.9"), threads=4)
+    assert sum(not isinstance(result, Exception) for result in results) == 1
+    assert all(isinstance(result, recovery.InvalidInput) for result in results
+               if isinstance(result, Exception))
+    assert len(audit_rows("user.password_reset")) == 1
 
 
 def test_an_expired_sms_code_is_refused(client, make_user, sms, pinned_clock):
@@ -334,6 +348,16 @@ def test_staff_of_another_station_are_refused(client, member_and_staff, make_sta
     assert response.status_code == 403
     assert db.session.scalar(select(PasswordResetCode)) is None
     assert audit_rows("user.password_reset_code") == []
+
+
+def test_a_deactivated_account_gets_no_staff_code(client, member_and_staff, api_token):
+    member, worker, _station = member_and_staff
+    headers = api_token(worker)
+    member.active = False
+    db.session.commit()
+    response = client.post(f"/api/v1/users/{member.id}/password-reset-codes", json={},
+                           headers=headers)
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "user_inactive"
 
 
 def test_staff_may_reset_only_lower_ranks(client, member_and_staff, make_staff, make_user, api_token):
