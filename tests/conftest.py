@@ -353,3 +353,14 @@ def make_activity(app):
         return activity
 
     return make
+
+
+@pytest.fixture
+def sms(app):
+    """The SMS test double in place of the app's gateway: ``sms.sent`` is [(phone, text), ...],
+    ``sms.to(phone)`` the texts one number got (`timebank.notifications.sms.RecordingGateway`)."""
+    from timebank.notifications.sms import EXTENSION, RecordingGateway
+
+    gateway = RecordingGateway()
+    app.extensions[EXTENSION] = gateway
+    return gateway

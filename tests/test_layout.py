@@ -13,6 +13,8 @@ EXTRAS = {
     "timebank/accounts/permissions.py",      # roles and the decorators every route uses
     "timebank/ledger/keys.py",               # every persisted account-key format
     "timebank/ledger/queries.py",            # statements, totals and verify: the readings
+    "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
+    "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
     "volunteers/reporting/filters.py",       # the filters every report shares

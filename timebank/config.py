@@ -37,6 +37,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
         "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
         "PROXY_FIX_X_HOST": int(os.environ.get("PROXY_FIX_X_HOST", "0")),
+        #: The SMS gateway's factory, "module:callable" (`timebank.notifications.sms`); empty:
+        #: the console in development, nothing sent (and an error in the log) in production.
+        "SMS_GATEWAY": os.environ.get("SMS_GATEWAY", ""),
     }
 
 
@@ -55,6 +58,15 @@ DEFAULTS = {
     "CARD_CODE_VOLUNTEER_LIMIT": "5 per 10 minutes;20 per day",
     "CARD_CODE_STAFF_LIMIT": "20 per 10 minutes;100 per day",
     "LOGIN_PHONE_FAILURE_LIMIT": "10 per 15 minutes",
+    #: Password reset codes by SMS (`timebank.accounts.recovery`): codes asked for one phone
+    #: number from anywhere, and from one address for any numbers; wrong codes typed from one
+    #: address. Counted like the wrong guesses above, even with RATELIMIT_ENABLED off.
+    "PASSWORD_RESET_PHONE_LIMIT": "3 per 15 minutes;10 per day",
+    "PASSWORD_RESET_ADDRESS_LIMIT": "10 per hour;50 per day",
+    "PASSWORD_RESET_WRONG_CODE_LIMIT": "20 per hour;100 per day",
+    #: How long an SMS code lasts, and the wrong tries a code takes before it is void.
+    "PASSWORD_RESET_SMS_MINUTES": 10,
+    "PASSWORD_RESET_CODE_TRIES": 5,
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...)

@@ -5,14 +5,26 @@ The conventions every API blueprint shares (JSON bodies, pages, the CSRF rule fo
 cookie-authenticated writes) live in `timebank.web.api`; errors are rendered by `timebank.errors`.
 """
 
-from flask import current_app, jsonify
+from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank import guesses
+from timebank.accounts import recovery
 from timebank.accounts import services as users
-from timebank.accounts.permissions import is_staff, login_required
-from timebank.accounts.schemas import CredentialsSchema, RegisterSchema, TokenSchema, UserSchema
+from timebank.accounts.permissions import Role, is_staff, login_required, role_required
+from timebank.accounts.schemas import (
+    CredentialsSchema,
+    ForgotPasswordSchema,
+    IssueResetCodeSchema,
+    RecoveryStatusSchema,
+    RegisterSchema,
+    ResetCodeSchema,
+    ResetPasswordSchema,
+    TokenSchema,
+    UserSchema,
+)
+from timebank.accounts.views import reset_with_code
 from timebank.database import reads_only
 from timebank.errors import ServiceError
 from timebank.extensions import db, limiter
@@ -63,6 +75,43 @@ def token():
 @doc(summary="The logged-in user", tags=["auth"], response=UserSchema)
 def me():
     return jsonify(user_json(current_user))
+
+
+@bp.post("/auth/password/forgot")
+@doc(summary="Ask for a password reset code by SMS (the same answer whether or not the phone "
+             "is registered)", tags=["auth"], body=ForgotPasswordSchema,
+     response=RecoveryStatusSchema, status=202, auth=False, errors=(429,))
+def forgot_password():
+    data = json_body(ForgotPasswordSchema())
+    recovery.request_sms_code(data["phone"], request.remote_addr)
+    db.session.commit()
+    minutes = current_app.config["PASSWORD_RESET_SMS_MINUTES"]
+    return jsonify(RecoveryStatusSchema().dump({"status": "sent", "message": _(
+        "If this phone number is registered, a code has been sent to it; it is valid for "
+        "%(minutes)d minutes.", minutes=minutes)})), 202
+
+
+@bp.post("/auth/password/reset")
+@doc(summary="Set a new password with a reset code (from SMS or from staff)", tags=["auth"],
+     body=ResetPasswordSchema, response=RecoveryStatusSchema, auth=False, errors=(429,))
+def reset_password():
+    data = json_body(ResetPasswordSchema())
+    reset_with_code(data)
+    return jsonify(RecoveryStatusSchema().dump({"status": "changed", "message": _(
+        "Your password has been reset. Log in with the new password.")}))
+
+
+@bp.post("/users/<int:user_id>/password-reset-codes")
+@role_required(Role.SOCIAL_WORKER)
+@doc(summary="Issue a one-time password reset code for a member (valid 24 hours, shown once)",
+     tags=["auth"], body=IssueResetCodeSchema, response=ResetCodeSchema, status=201,
+     errors=(403, 404, 409))
+def issue_reset_code(user_id: int):
+    member = users.get_user(user_id)
+    data = json_body(IssueResetCodeSchema())
+    issued = recovery.issue_staff_code(current_user, member, data["reason"])
+    db.session.commit()
+    return jsonify(ResetCodeSchema().dump(issued)), 201
 
 
 @bp.get("/openapi.json")

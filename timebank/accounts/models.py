@@ -60,3 +60,28 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.phone}>"
+
+
+class PasswordResetCode(db.Model):
+    """A one-time code that lets its holder set a new password for `user` (`accounts.recovery`).
+
+    Only an HMAC of the code is kept. A code is live until it is used, voided (a newer code of
+    the same kind, or too many wrong tries) or expired; at most one of each kind is live.
+    """
+
+    __tablename__ = "password_reset_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: ``staff`` (issued by staff, handed over in person) or ``sms`` (asked for by phone).
+    kind: Mapped[str] = mapped_column(String(8))
+    #: HMAC-SHA256 of the code with the app's secret key, hex.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    #: The staff member who issued it (None for an SMS code).
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[Any] = mapped_column(UTCDateTime)
+    used_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Wrong codes typed for this user while this code was live.
+    wrong_tries: Mapped[int] = mapped_column(default=0)

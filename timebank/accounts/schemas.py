@@ -67,3 +67,34 @@ class UserSchema(BaseSchema):
 
     def _phone(self, user) -> str:
         return user.phone if self.show_phone else mask_phone(user.phone)
+
+
+# --- account recovery (`timebank.accounts.recovery`) -------------------------------------------
+
+class ForgotPasswordSchema(BaseSchema):
+    phone = Phone(required=True)
+
+
+class ResetPasswordSchema(BaseSchema):
+    phone = Phone(required=True)
+    code = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=4, max=20, error=_l("Enter the code you were given.")))
+    new_password = _password()
+
+
+class IssueResetCodeSchema(BaseSchema):
+    reason = fields.String(load_default=None, allow_none=True,
+                           validate=validate.Length(max=200, error=_l("Keep it under 200 characters.")))
+
+
+class ResetCodeSchema(BaseSchema):
+    """A staff-issued code, shown once."""
+
+    user_id = fields.Integer(attribute="user.id")
+    code = fields.String()
+    expires_at = fields.AwareDateTime()
+
+
+class RecoveryStatusSchema(BaseSchema):
+    status = fields.String()
+    message = fields.String()

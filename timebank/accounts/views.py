@@ -1,4 +1,5 @@
-"""Pages for registering, logging in and out, and one's own profile; the login manager's hooks."""
+"""Pages for registering, logging in and out, one's own profile, and recovering a forgotten
+password (an SMS code, or a code from staff); the login manager's hooks."""
 
 from flask import (
     Blueprint,
@@ -14,12 +15,20 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from timebank import guesses
+from timebank.accounts import recovery
 from timebank.accounts import services as users
-from timebank.accounts.permissions import ROLE_LABELS, login_required
-from timebank.accounts.schemas import ChangePasswordSchema, CredentialsSchema, RegisterSchema
+from timebank.accounts.permissions import ROLE_LABELS, Role, login_required, role_required
+from timebank.accounts.schemas import (
+    ChangePasswordSchema,
+    CredentialsSchema,
+    ForgotPasswordSchema,
+    IssueResetCodeSchema,
+    RegisterSchema,
+    ResetPasswordSchema,
+)
 from timebank.audit import services as audit
 from timebank.database import reads_only, start_writing
-from timebank.errors import Conflict, InvalidInput, json_error, wants_json
+from timebank.errors import Conflict, InvalidInput, PermissionDenied, ServiceError, json_error, wants_json
 from timebank.extensions import db, limiter, login_manager
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form, safe_next
@@ -138,3 +147,89 @@ def profile():
     roles = [ROLE_LABELS[role] for role in current_user.role_names if role in ROLE_LABELS]
     return render_template("auth/profile.html", errors=errors, roles=roles)
 
+
+
+# --- a forgotten password -------------------------------------------------------------------------
+
+#: The phone number a code was asked for, kept for the next page (not in its URL).
+RESET_PHONE = "reset_phone"
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    errors, status = {}, 200
+    if request.method == "POST":
+        data, errors = load_form(ForgotPasswordSchema())
+        status = 422 if errors else 200
+        if data is not None:
+            asked = attempt(lambda: recovery.request_sms_code(data["phone"], request.remote_addr),
+                            refused=recovery.TooManyRequests)
+            if asked.error is not None:
+                errors, status = form_errors(asked.error), 429
+            else:
+                session[RESET_PHONE] = data["phone"]
+                flash(_("Code sent. If %(phone)s is registered, a text message with a code is on "
+                        "its way; it is valid for %(minutes)d minutes.",
+                        phone=users.mask_phone(data["phone"]),
+                        minutes=current_app.config["PASSWORD_RESET_SMS_MINUTES"]), "success")
+                return redirect(url_for("auth.reset_password"))
+    return render_template("auth/forgot.html", errors=errors, form=request.form), status
+
+
+def reset_with_code(data: dict):
+    """`recovery.reset_password` at the edge: commit on success, and also when the code was
+    wrong (the wrong try is counted in the code's row), then raise the refusal."""
+    try:
+        user = recovery.reset_password(data["phone"], data["code"], data["new_password"],
+                                       request.remote_addr)
+    except recovery.WrongResetCode:
+        db.session.commit()
+        raise
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return user
+
+
+@bp.route("/password/reset", methods=["GET", "POST"])
+def reset_password():
+    errors, status = {}, 200
+    form = request.form if request.method == "POST" else {"phone": session.get(RESET_PHONE, "")}
+    if request.method == "POST":
+        data, errors = load_form(ResetPasswordSchema())
+        status = 422 if errors else 200
+        if data is not None:
+            try:
+                reset_with_code(data)
+            except (InvalidInput, guesses.TooManyWrongTries) as error:
+                errors, status = form_errors(error), error.status
+            else:
+                session.pop(RESET_PHONE, None)
+                if current_user.is_authenticated:
+                    logout_user()
+                flash(_("Your password has been reset. Log in with the new password."), "success")
+                return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", errors=errors, form=form), status
+
+
+@bp.post("/staff/members/<int:user_id>/password-reset")
+@role_required(Role.SOCIAL_WORKER)
+def issue_reset_code(user_id: int):
+    """Staff give a member a one-time code: shown on this page once, never again."""
+    member = users.get_user(user_id)
+    data, errors = load_form(IssueResetCodeSchema())
+    back_to = url_for("staff.member_hours", user_id=member.id)
+    if data is None:
+        flash(" ".join(errors.get("reason", [])), "error")
+        return redirect(back_to)
+    issued = attempt(lambda: recovery.issue_staff_code(current_user, member, data["reason"]),
+                     let_through=PermissionDenied)
+    if issued.error is not None:
+        flash(issued.error.message, "error")
+        return redirect(back_to)
+    base = current_app.config.get("PUBLIC_BASE_URL") or request.host_url
+    return render_template("staff/reset_code.html", member=member, back_to=back_to,
+                           code=recovery.format_code(issued.result.code),
+                           expires_at=issued.result.expires_at,
+                           reset_page=base.rstrip("/") + url_for("auth.reset_password"))

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from timebank.accounts import recovery
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.errors import PermissionDenied
@@ -46,6 +47,7 @@ def member_hours(user_id: int, errors=None, form=None):
         months=ledger_queries.monthly_totals(account) if account else [],
         errors=errors or {}, form=form or {}, nonce=secrets.token_hex(12),
         can_correct=has_role(current_user, Role.STATION_MANAGER) and staff_may_act_on(current_user, member),
+        can_reset=recovery.may_issue(current_user, member),
     )
 
 

@@ -51,6 +51,8 @@ def test_every_page_except_public_ones_requires_login(app, client):
               "volunteers_api.list_activities", "volunteers_api.get_activity",
               # A scanned code is checked before asking to log in (a forged one says so at once).
               "checkin.scan",
+              # Whoever forgot their password is not logged in (account recovery).
+              "auth.forgot_password", "auth.reset_password",
               # Anyone holding a certificate may check it (the API contract's /verify/{no}).
               "certificates.verify"}
     for rule in app.url_map.iter_rules():
