@@ -4,9 +4,16 @@ from flask import jsonify
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
+from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.settings import services as settings
-from timebank.settings.schemas import SettingsChangeSchema, SettingsSchema, as_changes, settings_json
+from timebank.settings.schemas import (
+    SettingsChangeSchema,
+    SettingsSchema,
+    as_changes,
+    renamed,
+    settings_json,
+)
 from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 
@@ -28,6 +35,9 @@ def read_settings():
      tags=["admin"], body=SettingsChangeSchema, response=SettingsSchema, errors=(403, 422))
 def change_settings():
     changes, reason = as_changes(json_body(SettingsChangeSchema()))
-    settings.update(changes, by=current_user, reason=reason)
+    try:
+        settings.update(changes, by=current_user, reason=reason)
+    except InvalidInput as error:
+        raise renamed(error) from None
     db.session.commit()
     return jsonify(settings_json(settings.current()))

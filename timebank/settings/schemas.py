@@ -60,3 +60,10 @@ def settings_json(rows: list[dict]) -> dict:
 def as_changes(data: dict) -> tuple[dict, str]:
     """(setting name → value, reason) from a loaded change."""
     return ({name: data[key] for key, name in FIELDS.items() if key in data}, data["reason"])
+
+
+def renamed(error):
+    """The service's refusal with its fields named as in the API and the form."""
+    names = {name: key for key, name in FIELDS.items()}
+    error.fields = {names.get(name, name): messages for name, messages in error.fields.items()}
+    return error

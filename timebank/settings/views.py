@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.settings import services as settings
-from timebank.settings.schemas import FIELDS, SettingsFormSchema, as_changes
+from timebank.settings.schemas import FIELDS, SettingsFormSchema, as_changes, renamed
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
 
@@ -36,8 +36,6 @@ def update():
     changes, reason = as_changes(data)
     outcome = attempt(lambda: settings.update(changes, by=current_user, reason=reason))
     if outcome.error is not None:
-        fields = {next((key for key, value in FIELDS.items() if value == name), name): messages
-                  for name, messages in form_errors(outcome.error).items()}
-        return _page(fields, request.form, outcome.error.status)
+        return _page(form_errors(renamed(outcome.error)), request.form, outcome.error.status)
     flash(_("Settings saved.") if outcome.result else _("Nothing changed."), "success")
     return redirect(url_for("settings.index"))
