@@ -445,7 +445,14 @@ def deactivate(user: User, *, by, reason: str | None, hand_over_to: User | None 
     _refuse_losing_last_district_admin(user)
     if user.id == by.id:
         raise PermissionDenied(_("You cannot deactivate your own account."))
-    moved = hand_over(user, hand_over_to, by=by, reason=reason) if hand_over_to else {}
+    moved = {}
+    if hand_over_to is not None:
+        try:
+            moved = hand_over(user, hand_over_to, by=by, reason=reason)
+        except InvalidInput as error:  # the colleague is this form's hand_over_to_id
+            error.fields = {"hand_over_to_id" if name == "to_user_id" else name: messages
+                            for name, messages in error.fields.items()}
+            raise
     user.active = False
     user.security_stamp = _new_stamp()
     db.session.flush()
