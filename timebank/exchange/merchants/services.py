@@ -332,9 +332,10 @@ def monthly_statement(merchant: User, year: int, month: int) -> dict:
 # --- partner merchants' profiles: registration, approval, suspension --------------------------
 # A merchant is a user with the ``merchant`` role and a profile. A station or the district
 # registers it (pending); a district administrator approves it, suspends it (with a reason) and
-# reinstates it. Only an approved merchant takes payments and offers its items. A merchant
-# account without a profile (made by ``flask users create --role merchant``, an operator's act)
-# trades as before: the migration gave every merchant of the time an approved profile.
+# reinstates it. Only an approved merchant takes payments and offers its items. The migration
+# gave every merchant of the time an approved profile, and so do the demo and ``flask users
+# create --role merchant`` (an operator's act); a merchant account without a profile (made in
+# code without one) trades as before.
 
 def profile_of(merchant: User) -> MerchantProfile | None:
     return db.session.get(MerchantProfile, merchant.id)
