@@ -153,9 +153,16 @@ def busy_worker(two_stations, make_volunteer, make_activity):
     checkins.check_out(checkin, past, at=past.starts_at + timedelta(minutes=90))
     cancelled = make_activity(a, worker, title="取消的活动")
     cancelled.status = "cancelled"
+    decided = make_activity(a, worker, title="上月探访")  # over, every check-in decided
+    activities.sign_up(decided, volunteers[1])
+    decided.starts_at -= timedelta(days=20)
+    decided.ends_at -= timedelta(days=20)
+    done, _ = checkins.check_in(decided, volunteers[1], at=decided.starts_at)
+    checkins.check_out(done, decided, at=decided.starts_at + timedelta(minutes=60))
+    checkins.reject(done, by=worker, reason="未参加")
     db.session.commit()
     return {"worker": worker, "volunteers": volunteers, "upcoming": upcoming, "past": past,
-            "cancelled": cancelled, "checkin": checkin}
+            "cancelled": cancelled, "decided": decided, "checkin": checkin}
 
 
 def test_a_hand_over_moves_volunteers_open_activities_and_waiting_approvals(two_stations,
@@ -167,8 +174,9 @@ def test_a_hand_over_moves_volunteers_open_activities_and_waiting_approvals(two_
     assert {profile_for(v).linked_social_worker_id for v in busy_worker["volunteers"]} == {to.id}
     assert db.session.get(Activity, busy_worker["upcoming"].id).created_by_id == to.id
     assert db.session.get(Activity, busy_worker["past"].id).created_by_id == to.id
-    assert db.session.get(Activity, busy_worker["cancelled"].id).created_by_id \
-        == busy_worker["worker"].id
+    for kept in ("cancelled", "decided"):  # the record of who organised them stays
+        assert db.session.get(Activity, busy_worker[kept].id).created_by_id \
+            == busy_worker["worker"].id
     [entry] = audits("staff.hand_over")
     assert entry.reason == "休产假" and entry.details["to"] == to.id
     assert entry.details["volunteers"] == 2 and entry.details["approvals"] == 1
