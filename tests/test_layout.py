@@ -27,7 +27,7 @@ VOLUNTEERS_ROOT = {"__init__.py", "vocabulary.py", "jobs.py", "pages.py"}
 #: Feature folders, by package.
 FEATURES = {
     "timebank": {"accounts", "org", "ledger", "exchange/gifts", "exchange/merchants",
-                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications"},
+                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting"},
 }

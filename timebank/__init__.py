@@ -28,6 +28,7 @@ def init_app(app) -> None:
         notifications,
         org,
         scheduler,
+        settings,
         web,
     )
 
@@ -52,5 +53,5 @@ def init_app(app) -> None:
     app.extensions.setdefault("timebank.demo_seeders", []).append(demo.seed)
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
-    for package in (web, accounts, org, ledger, exchange, notifications, audit):
+    for package in (web, accounts, org, ledger, exchange, notifications, audit, settings):
         package.init_app(app)

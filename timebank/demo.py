@@ -11,6 +11,7 @@ from flask import current_app
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role
 from timebank.clock import now
+from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger import services as ledger
@@ -43,6 +44,8 @@ def seed() -> int:
         if users.get_by_phone(phone) is None:
             users.create_user(phone, DEMO_PASSWORD, name, roles=roles)
             created += 1
+    merchant = users.get_by_phone("13800000005")
+    merchants.ensure_profile(merchant, shop_name=merchant.name)  # approved: it trades at once
     _seed_hours()
     return created
 

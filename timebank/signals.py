@@ -16,3 +16,9 @@ _signals = Namespace()
 #: committed), with the sender the new `User` and keyword ``community_id`` (the home community
 #: the resident chose, or None).
 user_registered = _signals.signal("user-registered")
+
+#: Sent by `timebank.accounts.services.hand_over` with the sender the staff member whose work
+#: moves and keywords ``to`` (the colleague taking it over) and ``by`` (who does it). Each
+#: receiver moves its part and returns a dict of counts (``{"volunteers": 3}``,
+#: ``{"activities": 2, "approvals": 5}``), which the hand-over adds up, audits and shows.
+staff_handed_over = _signals.signal("staff-handed-over")

@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
-    from timebank.accounts import api, cli, views
+    from timebank.accounts import api, cli, station, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(station.bp)
     app.register_blueprint(api.bp)
     app.cli.add_command(cli.users_cli)

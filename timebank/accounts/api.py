@@ -15,21 +15,33 @@ from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, is_staff, login_required, role_required
 from timebank.accounts.schemas import (
     CredentialsSchema,
+    DeactivatedSchema,
+    DeactivateSchema,
     ForgotPasswordSchema,
+    HandOverSchema,
     IssueResetCodeSchema,
+    MovedSchema,
+    PostChangeSchema,
+    ReactivateSchema,
     RecoveryStatusSchema,
     RegisterSchema,
     ResetCodeSchema,
     ResetPasswordSchema,
+    RolesChangeSchema,
+    StaffCreatedSchema,
+    StaffCreateSchema,
+    StaffSchema,
     TokenSchema,
     UserSchema,
 )
 from timebank.accounts.views import reset_with_code
 from timebank.database import reads_only
-from timebank.errors import ServiceError
+from timebank.errors import ServiceError, referenced
 from timebank.extensions import db, limiter
-from timebank.web.api import api_blueprint, json_body
+from timebank.web.api import api_blueprint, json_body, paginated
+from timebank.web.inputs import db_int
 from timebank.web.openapi import build_spec, doc
+from timebank.web.schemas import PAGE_PARAMETERS, page_of
 
 bp = api_blueprint("api", __name__)
 
@@ -117,3 +129,114 @@ def issue_reset_code(user_id: int):
 @bp.get("/openapi.json")
 def openapi():
     return jsonify(build_spec())
+
+
+# --- staff administration: /api/v1/admin/staff ------------------------------------------------
+
+def _colleague(user_id):
+    return referenced(users.get_user, user_id) if user_id is not None else None
+
+
+@bp.get("/admin/staff")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Staff accounts (a district administrator: every station; a station manager: "
+             "their own), by name; q searches name and phone", tags=["admin"],
+     response=page_of(StaffSchema, "StaffPage"), errors=(403,),
+     parameters=(*PAGE_PARAMETERS,
+                 {"in": "query", "name": "q", "schema": {"type": "string", "maxLength": 40}},
+                 {"in": "query", "name": "station_id", "schema": {"type": "integer",
+                                                                  "minimum": 1}},
+                 {"in": "query", "name": "status",
+                  "schema": {"type": "string", "enum": ["active", "inactive"]}}))
+def list_staff():
+    statement = users.staff_statement(current_user, request.args.get("q", "")[:40],
+                                      station_id=request.args.get("station_id", type=db_int),
+                                      status=request.args.get("status", ""))
+    return jsonify(paginated(statement, StaffSchema()))
+
+
+@bp.post("/admin/staff")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Create a staff account with a post; without a password one is generated and "
+             "returned once. A station manager creates social workers of their station only",
+     tags=["admin"], body=StaffCreateSchema, response=StaffCreatedSchema, status=201,
+     errors=(403, 409))
+def create_staff():
+    user, generated = users.create_staff(json_body(StaffCreateSchema()), by=current_user)
+    db.session.commit()
+    return jsonify({**StaffSchema().dump(user), "password": generated}), 201
+
+
+@bp.get("/admin/staff/<int:staff_id>")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="One staff account", tags=["admin"], response=StaffSchema, errors=(403, 404))
+def read_staff(staff_id: int):
+    return jsonify(StaffSchema().dump(users.staff_to_manage(current_user, staff_id)))
+
+
+@bp.put("/admin/staff/<int:staff_id>/roles")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Set the staff roles, with a reason. A station manager only makes or unmakes "
+             "social workers of their station; the last active district administrator keeps "
+             "the role (409)", tags=["admin"], body=RolesChangeSchema, response=StaffSchema,
+     errors=(403, 404, 409))
+def change_roles(staff_id: int):
+    user = users.staff_to_manage(current_user, staff_id)
+    data = json_body(RolesChangeSchema())
+    users.change_roles(user, data["roles"], by=current_user, reason=data["reason"])
+    db.session.commit()
+    return jsonify(StaffSchema().dump(user))
+
+
+@bp.put("/admin/staff/<int:staff_id>/post")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Post the staff member at a station and (optionally) one of its grid teams",
+     tags=["admin"], body=PostChangeSchema, response=StaffSchema, errors=(403, 404))
+def change_post(staff_id: int):
+    user = users.staff_to_manage(current_user, staff_id)
+    data = json_body(PostChangeSchema())
+    users.change_post(user, data["station_id"], data["grid_team_id"], by=current_user,
+                      reason=data["reason"])
+    db.session.commit()
+    return jsonify(StaffSchema().dump(user))
+
+
+@bp.post("/admin/staff/<int:staff_id>/deactivate")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Deactivate: logins refused, API tokens revoked, history kept; with a reason, "
+             "and optionally a hand-over to a colleague of the same station first. 409 for the "
+             "last active district administrator", tags=["admin"], body=DeactivateSchema,
+     response=DeactivatedSchema, errors=(403, 404, 409))
+def deactivate_staff(staff_id: int):
+    user = users.staff_to_manage(current_user, staff_id)
+    data = json_body(DeactivateSchema())
+    moved = users.deactivate(user, by=current_user, reason=data["reason"],
+                             hand_over_to=_colleague(data["hand_over_to_id"]))
+    db.session.commit()
+    return jsonify(DeactivatedSchema().dump({"staff": user, "moved": moved}))
+
+
+@bp.post("/admin/staff/<int:staff_id>/reactivate")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Let a deactivated staff member log in again", tags=["admin"],
+     body=ReactivateSchema, response=StaffSchema, errors=(403, 404, 409))
+def reactivate_staff(staff_id: int):
+    user = users.staff_to_manage(current_user, staff_id)
+    data = json_body(ReactivateSchema())
+    users.reactivate(user, by=current_user, reason=data["reason"])
+    db.session.commit()
+    return jsonify(StaffSchema().dump(user))
+
+
+@bp.post("/admin/staff/<int:staff_id>/hand-over")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Hand the worker's linked volunteers, open activities and check-ins waiting for "
+             "approval to a colleague of the same station (422 for another station's)",
+     tags=["admin"], body=HandOverSchema, response=MovedSchema, errors=(403, 404))
+def hand_over(staff_id: int):
+    user = users.staff_to_manage(current_user, staff_id)
+    data = json_body(HandOverSchema())
+    moved = users.hand_over(user, referenced(users.get_user, data["to_user_id"]),
+                            by=current_user, reason=data["reason"])
+    db.session.commit()
+    return jsonify(MovedSchema().dump(moved))

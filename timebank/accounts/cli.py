@@ -9,6 +9,7 @@ from timebank.accounts.permissions import Role
 from timebank.accounts.schemas import RegisterSchema
 from timebank.audit import services as audit
 from timebank.errors import ServiceError, localise
+from timebank.exchange.merchants import services as merchants
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.inputs import INT_MAX
@@ -43,6 +44,8 @@ def create_user_command(roles, phone, password, name, station_id, grid_team_id):
         user = users.create_user(data["phone"], data["password"], data["name"], roles=roles)
         if station_id is not None:
             org.post_staff(user, station_id, grid_team_id)
+        if Role.MERCHANT.value in roles:  # an operator's merchant trades at once
+            merchants.ensure_profile(user)
     except ValidationError as error:
         db.session.rollback()
         raise _fail(localise(error.messages)) from None

@@ -1,11 +1,12 @@
 """The shapes of people in the public contract: registration, credentials, tokens, the user."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import ValidationError, fields, validate
 
+from timebank.accounts.permissions import STAFF_ROLES
 from timebank.accounts.services import PASSWORD_MIN_LENGTH, mask_phone
 from timebank.org import services as org
-from timebank.web.schemas import BaseSchema, Phone
+from timebank.web.schemas import BaseSchema, OptionalInteger, Phone
 
 
 def _password(**kwargs):
@@ -98,3 +99,93 @@ class ResetCodeSchema(BaseSchema):
 class RecoveryStatusSchema(BaseSchema):
     status = fields.String()
     message = fields.String()
+# --- staff administration ---------------------------------------------------------------------
+
+STAFF_ROLE_NAMES = [role.value for role in STAFF_ROLES]
+
+
+def initial_password(value) -> None:
+    """An initial password of 8 to 128 characters, or nothing (one is generated)."""
+    if value and not PASSWORD_MIN_LENGTH <= len(value) <= 128:
+        raise ValidationError(str(_l("Use between %(min)d and %(max)d characters.",
+                                     min=PASSWORD_MIN_LENGTH, max=128)))
+
+
+class StaffSchema(BaseSchema):
+    """A staff account as the administration shows it (phones in full: staff only)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    phone = fields.String()
+    roles = fields.List(fields.String(), attribute="role_names")
+    station_id = fields.Function(lambda user: getattr(org.post_of(user), "station_id", None),
+                                 allow_none=True)
+    station_name = fields.Function(
+        lambda user: getattr(getattr(org.post_of(user), "station", None), "name", None),
+        allow_none=True)
+    grid_team_id = fields.Function(lambda user: getattr(org.post_of(user), "grid_team_id", None),
+                                   allow_none=True)
+    grid_team_name = fields.Function(
+        lambda user: getattr(getattr(org.post_of(user), "grid_team", None), "name", None),
+        allow_none=True)
+    active = fields.Boolean()
+    created_at = fields.AwareDateTime()
+
+
+class StaffCreateSchema(BaseSchema):
+    name = RegisterSchema._declared_fields["name"]
+    phone = Phone(required=True)
+    #: Left out (or empty): a password is generated and returned once.
+    password = fields.String(load_default=None, allow_none=True, load_only=True,
+                             validate=initial_password)
+    role = fields.String(required=True, validate=validate.OneOf(
+        STAFF_ROLE_NAMES, error=_l("Choose a staff role.")))
+    station_id = OptionalInteger()
+    grid_team_id = OptionalInteger()
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class StaffCreatedSchema(StaffSchema):
+    password = fields.String(allow_none=True, metadata={
+        "description": "The generated initial password, shown this once (null if one was given)"})
+
+
+class RolesChangeSchema(BaseSchema):
+    roles = fields.List(fields.String(validate=validate.OneOf(
+        STAFF_ROLE_NAMES, error=_l("Choose staff roles only."))), required=True,
+        validate=validate.Length(max=3))
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class PostChangeSchema(BaseSchema):
+    station_id = fields.Integer(required=True)
+    grid_team_id = OptionalInteger()
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class DeactivateSchema(BaseSchema):
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+    hand_over_to_id = OptionalInteger(metadata={
+        "description": "A colleague of the same station who takes over the work first"})
+
+
+class ReactivateSchema(BaseSchema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class HandOverSchema(BaseSchema):
+    to_user_id = fields.Integer(required=True)
+    reason = fields.String(required=True, validate=validate.Length(max=500))
+
+
+class MovedSchema(BaseSchema):
+    volunteers = fields.Integer(metadata={"description": "Linked volunteers moved"})
+    activities = fields.Integer(metadata={"description": "Open activities moved"})
+    approvals = fields.Integer(metadata={
+        "description": "Check-ins waiting for approval, moved with their activities"})
+    teams = fields.Integer(metadata={"description": "Volunteer teams they led"})
+
+
+class DeactivatedSchema(BaseSchema):
+    staff = fields.Nested(StaffSchema)
+    moved = fields.Nested(MovedSchema)

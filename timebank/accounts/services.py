@@ -22,12 +22,12 @@ from timebank.accounts.models import (  # noqa: F401 (the models, for callers of
     UserRole,
     _new_stamp,
 )
-from timebank.accounts.permissions import Role
+from timebank.accounts.permissions import STAFF_ROLES, Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import now
-from timebank.errors import Conflict, InvalidInput, NotFound
+from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
-from timebank.signals import user_registered
+from timebank.signals import staff_handed_over, user_registered
 from timebank.web.inputs import INT_MAX
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
@@ -196,3 +196,302 @@ def user_from_token(token: str) -> User | None:
     if user is None or not user.is_active or user.security_stamp != data.get("stamp"):
         return None
     return user
+
+
+# --- staff administration ---------------------------------------------------------------------
+# District administrators manage every staff account; a station manager manages the social
+# workers of their own station (create them, make or unmake them social workers, move them
+# between the station's grid teams, deactivate and hand over their work). Every change is
+# audited with who and why; a deactivated account keeps its history (nothing is deleted), its
+# login is refused and its API tokens stop working (a new security stamp).
+
+#: Letters and digits a generated password is made of (no 0/O, 1/l/I to misread).
+_UNAMBIGUOUS_CHARACTERS = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def generate_password(length: int = 10) -> str:
+    """A random initial password, shown once to whoever creates the account."""
+    return "".join(secrets.choice(_UNAMBIGUOUS_CHARACTERS) for _index in range(length))
+
+
+def _org():
+    from timebank.org import services as org  # the organisation reads users: imported late
+
+    return org
+
+
+def _staff_roles_of(user: User) -> set[str]:
+    return {name for name in user.role_names if name in {role.value for role in STAFF_ROLES}}
+
+
+def _is_district(user) -> bool:
+    return has_role(user, Role.DISTRICT_ADMIN)
+
+
+def _is_staff_account(user: User) -> bool:
+    return bool(_staff_roles_of(user)) or _org().post_of(user) is not None
+
+
+def staff_statement(viewer, query: str = "", *, station_id: int | None = None,
+                    status: str = ""):
+    """Staff accounts (a staff role or a post) by name, as a select to paginate; matching
+    `query` (name or phone), `station_id` and `status` (``active``/``inactive``). A district
+    administrator sees every station; a station manager only their own station's staff."""
+    org = _org()
+    staff = select(UserRole.user_id).where(UserRole.role.in_([role.value for role in STAFF_ROLES]))
+    statement = (select(User).outerjoin(org.StaffPost, org.StaffPost.user_id == User.id)
+                 .where(or_(User.id.in_(staff), org.StaffPost.user_id.is_not(None)))
+                 .order_by(User.name, User.id))
+    if not _is_district(viewer):
+        station_id = org.station_id_of(viewer) or -1
+    if station_id is not None:
+        statement = statement.where(org.StaffPost.station_id == station_id)
+    query = (query or "").strip()
+    if query:
+        like = f"%{normalise_phone(query) if query[:1].isdigit() or query[:1] == '+' else query}%"
+        statement = statement.where(or_(User.name.like(like), User.phone.like(like)))
+    if status in ("active", "inactive"):
+        statement = statement.where(User.active.is_(status == "active"))
+    return statement
+
+
+def staff_to_manage(viewer, user_id: int) -> User:
+    """The staff account `viewer` looks at or changes: 404 unless there is one, 403 unless
+    the viewer is a district administrator or a station manager of its station."""
+    user = db.session.get(User, user_id)
+    if user is None or not _is_staff_account(user):
+        raise NotFound(_("There is no such staff member."), code="staff_not_found")
+    if _is_district(viewer):
+        return user
+    own = _org().station_id_of(viewer)
+    if not has_role(viewer, Role.STATION_MANAGER) or own is None \
+            or _org().station_id_of(user) != own:
+        raise PermissionDenied(_("Only a district administrator or this station's manager can "
+                                 "manage this staff member."))
+    return user
+
+
+def _require_reason(reason: str | None, what) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(fields={"reason": [what]})
+    return reason
+
+
+def _require_manages_social_worker(by, user: User) -> None:
+    """A station manager acts only on plain social workers (not on managers or the district)."""
+    if _is_district(by):
+        return
+    if _staff_roles_of(user) - {Role.SOCIAL_WORKER.value}:
+        raise PermissionDenied(_("A station manager manages social workers only; ask a district "
+                                 "administrator about other staff."))
+
+
+def active_district_admins() -> int:
+    return db.session.scalar(
+        select(func.count(User.id)).join(UserRole, UserRole.user_id == User.id)
+        .where(UserRole.role == Role.DISTRICT_ADMIN.value, User.active.is_(True)))
+
+
+def _refuse_losing_last_district_admin(user: User) -> None:
+    if Role.DISTRICT_ADMIN.value in user.role_names and user.active \
+            and active_district_admins() <= 1:
+        raise Conflict(_("%(name)s is the last active district administrator. Make another "
+                         "district administrator first.", name=user.name),
+                       code="last_district_admin")
+
+
+def create_staff(data: dict, *, by) -> tuple[User, str | None]:
+    """A new staff account with a post: ``name``, ``phone``, ``password`` (or None for a
+    generated one), ``role``, ``station_id`` (not needed for a district administrator) and
+    ``grid_team_id`` (optional, of that station).
+
+    A district administrator creates any staff role anywhere; a station manager social workers
+    of their own station only. Returns the user and the generated password (to show once)."""
+    org = _org()
+    role = Role(data["role"])
+    station_id, grid_team_id = data.get("station_id"), data.get("grid_team_id")
+    if not _is_district(by):
+        if not has_role(by, Role.STATION_MANAGER):
+            raise PermissionDenied(_("Only a station manager or a district administrator can "
+                                     "create staff accounts."))
+        if role != Role.SOCIAL_WORKER:
+            raise PermissionDenied(_("A station manager can create social workers only."))
+        own = org.station_id_of(by)
+        if station_id is None:
+            station_id = own
+        if own is None or station_id != own:
+            raise PermissionDenied(_("A station manager can create staff of their own station "
+                                     "only."))
+    if station_id is None and role != Role.DISTRICT_ADMIN:
+        raise InvalidInput(fields={"station_id": [_("Choose the station of their post.")]})
+    if grid_team_id is not None and station_id is None:
+        raise InvalidInput(fields={"grid_team_id": [_("A grid team needs a station.")]})
+    password = data.get("password") or None
+    generated = None if password else generate_password()
+    user = create_user(data["phone"], password or generated, data["name"], roles=(role,))
+    if station_id is not None:
+        org.post_staff(user, station_id, grid_team_id)
+    audit.record("staff.create", f"user:{user.id}", actor=by, reason=data.get("reason") or None,
+                 role=role.value, station_id=station_id, grid_team_id=grid_team_id,
+                 generated_password=generated is not None)
+    return user, generated
+
+
+def change_roles(user: User, roles, *, by, reason: str | None) -> list[str]:
+    """Set `user`'s staff roles to `roles` (other roles, a resident's, stay); the new roles.
+
+    A station manager may only add or remove the social worker role, on staff of their own
+    station; a district administrator any role. The last active district administrator keeps
+    the role. A station role needs a post; an account left with no role is a resident's."""
+    staff_to_manage(by, user.id)
+    reason = _require_reason(reason, _("Say why the roles change."))
+    wanted = {Role(role).value for role in roles}
+    if wanted - {role.value for role in STAFF_ROLES}:
+        raise InvalidInput(fields={"roles": [_("Choose staff roles only.")]})
+    held = _staff_roles_of(user)
+    if not _is_district(by) and (wanted ^ held) - {Role.SOCIAL_WORKER.value}:
+        raise PermissionDenied(_("A station manager can only make or unmake social workers of "
+                                 "their station."))
+    if not _is_district(by) and user.id == by.id:
+        raise PermissionDenied(_("Ask another manager or a district administrator to change "
+                                 "your own roles."))
+    if Role.DISTRICT_ADMIN.value in held and Role.DISTRICT_ADMIN.value not in wanted:
+        _refuse_losing_last_district_admin(user)
+    if wanted & {Role.SOCIAL_WORKER.value, Role.STATION_MANAGER.value} \
+            and Role.DISTRICT_ADMIN.value not in wanted and _org().post_of(user) is None:
+        raise InvalidInput(fields={"roles": [_("Post them at a station first: social workers "
+                                               "and station managers work at one.")]})
+    if wanted == held:
+        return sorted(user.role_names)
+    others = [name for name in user.role_names if name not in held]
+    if not wanted and not others:
+        others = [Role.RESIDENT.value]
+    before = sorted(user.role_names)
+    user.roles = [UserRole(role=name) for name in dict.fromkeys(sorted(wanted) + others)]
+    db.session.flush()
+    audit.record("staff.roles", f"user:{user.id}", actor=by, reason=reason, old=before,
+                 new=sorted(user.role_names))
+    return sorted(user.role_names)
+
+
+def change_post(user: User, station_id: int | None, grid_team_id: int | None, *, by,
+                reason: str | None = None):
+    """Post `user` at `station_id` (and grid team). A station manager moves their social
+    workers between their own station's grid teams only. Their linked volunteers and
+    activities stay with them: hand them over first when they change station."""
+    org = _org()
+    staff_to_manage(by, user.id)
+    _require_manages_social_worker(by, user)
+    if station_id is None:
+        raise InvalidInput(fields={"station_id": [_("Choose the station of their post.")]})
+    if not _is_district(by) and station_id != org.station_id_of(by):
+        raise PermissionDenied(_("A station manager can post staff at their own station only."))
+    before = org.post_of(user)
+    old = (before.station_id, before.grid_team_id) if before else (None, None)
+    post = org.post_staff(user, station_id, grid_team_id)
+    if old != (post.station_id, post.grid_team_id):
+        audit.record("staff.post", f"user:{user.id}", actor=by, reason=(reason or "").strip()
+                     or None, old={"station_id": old[0], "grid_team_id": old[1]},
+                     new={"station_id": post.station_id, "grid_team_id": post.grid_team_id})
+    return post
+
+
+def _counts(results) -> dict:
+    """The receivers' counts of a hand-over, added up (each returns a dict of counts)."""
+    total = {"volunteers": 0, "activities": 0, "approvals": 0}
+    for _receiver, moved in results:
+        for key, count in (moved or {}).items():
+            total[key] = total.get(key, 0) + int(count)
+    return total
+
+
+def hand_over(user: User, to: User, *, by, reason: str | None) -> dict:
+    """Move `user`'s work to the colleague `to`: an active social worker or station manager of
+    the same station. The coordination layer's receivers of `signals.staff_handed_over` move
+    the linked volunteers, open activities and the check-ins waiting for approval on them, and
+    say how many; the counts are audited and returned."""
+    staff_to_manage(by, user.id)
+    _require_manages_social_worker(by, user)
+    reason = _require_reason(reason, _("Say why the work is handed over."))
+    org = _org()
+    station_id = org.station_id_of(user)
+    if to is None or to.id == user.id:
+        raise InvalidInput(fields={"to_user_id": [_("Choose a colleague to hand over to.")]})
+    if station_id is None or org.station_id_of(to) != station_id:
+        raise InvalidInput(fields={"to_user_id": [
+            _("Hand over only to a colleague of the same station.")]}, code="other_station")
+    if not to.active or not has_role(to, Role.SOCIAL_WORKER):
+        raise InvalidInput(fields={"to_user_id": [
+            _("Hand over to an active social worker or station manager of the station.")]})
+    moved = _counts(staff_handed_over.send(user, to=to, by=by))
+    db.session.flush()
+    audit.record("staff.hand_over", f"user:{user.id}", actor=by, reason=reason, to=to.id,
+                 **moved)
+    return moved
+
+
+def deactivate(user: User, *, by, reason: str | None, hand_over_to: User | None = None) -> dict:
+    """Refuse `user`'s logins from now on and revoke their API tokens; nothing is deleted.
+
+    With `hand_over_to`, their work goes to that colleague first (`hand_over`). The last active
+    district administrator cannot be deactivated, nor can anyone deactivate themselves."""
+    staff_to_manage(by, user.id)
+    _require_manages_social_worker(by, user)
+    reason = _require_reason(reason, _("Say why the account is deactivated."))
+    if not user.active:
+        raise Conflict(_("%(name)s is already deactivated.", name=user.name),
+                       code="already_inactive")
+    _refuse_losing_last_district_admin(user)
+    if user.id == by.id:
+        raise PermissionDenied(_("You cannot deactivate your own account."))
+    moved = {}
+    if hand_over_to is not None:
+        try:
+            moved = hand_over(user, hand_over_to, by=by, reason=reason)
+        except InvalidInput as error:  # the colleague is this form's hand_over_to_id
+            error.fields = {"hand_over_to_id" if name == "to_user_id" else name: messages
+                            for name, messages in error.fields.items()}
+            raise
+    user.active = False
+    user.security_stamp = _new_stamp()
+    db.session.flush()
+    audit.record("staff.deactivate", f"user:{user.id}", actor=by, reason=reason,
+                 handed_over_to=hand_over_to.id if hand_over_to else None)
+    return moved
+
+
+def reactivate(user: User, *, by, reason: str | None = None) -> User:
+    staff_to_manage(by, user.id)
+    _require_manages_social_worker(by, user)
+    if user.active:
+        raise Conflict(_("%(name)s is active already.", name=user.name), code="already_active")
+    user.active = True
+    db.session.flush()
+    audit.record("staff.reactivate", f"user:{user.id}", actor=by,
+                 reason=(reason or "").strip() or None)
+    return user
+
+
+def colleagues_for_hand_over(user: User) -> list[User]:
+    """Who may take over `user`'s work: the station's other active social workers and managers."""
+    org = _org()
+    station_id = org.station_id_of(user)
+    if station_id is None:
+        return []
+    return [worker for worker in org.social_workers_at(station_id) if worker.id != user.id]
+
+
+def stations_to_post_at(viewer) -> list:
+    """The stations `viewer` may post staff at (with their grid teams loaded): every station for
+    a district administrator, their own for a station manager."""
+    org = _org()
+    statement = select(org.Station).order_by(org.Station.id)
+    if not _is_district(viewer):
+        statement = statement.where(org.Station.id == (org.station_id_of(viewer) or -1))
+    return list(db.session.scalars(statement))
+
+
+def roles_viewer_may_give(viewer) -> list[Role]:
+    """The staff roles `viewer` may give: any for the district, social worker for a manager."""
+    return list(STAFF_ROLES) if _is_district(viewer) else [Role.SOCIAL_WORKER]

@@ -16,7 +16,7 @@ Rules kept here:
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -132,6 +132,21 @@ def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
                  fields=sorted(set(changes) & set(EDITABLE)))
     db.session.flush()
     return activity
+
+
+def hand_over_activities(social_worker: User, to: User, *, also=()) -> list[Activity]:
+    """The worker's open activities (draft or published, not over yet; and those of `also`,
+    ids of activities whose check-ins still wait for approval) now belong to `to`, who
+    organises them from here on. Closed, cancelled and settled past ones keep their organiser:
+    they are the record of who organised them."""
+    moved = list(db.session.scalars(select(Activity).where(
+        Activity.created_by_id == social_worker.id,
+        Activity.status.in_((ActivityStatus.DRAFT, ActivityStatus.PUBLISHED)),
+        or_(Activity.ends_at > now(), Activity.id.in_(list(also)))).order_by(Activity.id)))
+    for activity in moved:
+        activity.created_by_id = to.id
+    db.session.flush()
+    return moved
 
 
 def activities_by_start(activity_ids) -> list[Activity]:

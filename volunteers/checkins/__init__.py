@@ -2,7 +2,10 @@
 
 
 def init_app(app) -> None:
-    from volunteers.checkins import api, views
+    from timebank.signals import staff_handed_over
+    from volunteers.checkins import api, services, views
+
+    staff_handed_over.connect(services.hand_over_activities)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.staff_bp)

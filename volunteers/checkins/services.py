@@ -41,8 +41,10 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
 from timebank.org.models import Station
 from timebank.org.services import require_station_staff
+from timebank.settings import services as settings
 from timebank.web.inputs import INT_MAX
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
+from volunteers.activities.services import hand_over_activities as move_activities
 from volunteers.activities.services import live_sign_up
 from volunteers.checkins.models import (  # noqa: F401 (the models, for callers of this module)
     AWAITING_DECISION,
@@ -230,7 +232,7 @@ def credited_minutes(activity: Activity, checked_in_at: datetime, checked_out_at
     start = max(checked_in_at, activity.starts_at)
     end = min(checked_out_at, activity.ends_at)
     served = max(int((end - start).total_seconds() // 60), 0)
-    step = current_app.config["CHECKIN_ROUNDING_MINUTES"]
+    step = settings.value("CHECKIN_ROUNDING_MINUTES")
     return served - served % step if step > 1 else served
 
 
@@ -424,3 +426,17 @@ def approve_all(activity: Activity, *, by: User) -> int:
     for checkin in pending:
         approve(checkin, by=by)
     return len(pending)
+
+
+def hand_over_activities(social_worker: User, *, to: User, by: User | None = None, **_ignored
+                         ) -> dict:
+    """Receiver of `timebank.signals.staff_handed_over`: the worker's open activities go to the
+    colleague `to`, and so do the check-ins waiting for approval on the worker's activities
+    (a check-in follows its activity: its organiser approves it). Returns the counts moved."""
+    waiting = list(db.session.execute(
+        select(CheckIn.id, CheckIn.activity_id).join(Activity, Activity.id == CheckIn.activity_id)
+        .where(Activity.created_by_id == social_worker.id, CheckIn.status.in_(AWAITING_DECISION),
+               Activity.status.in_((ActivityStatus.DRAFT, ActivityStatus.PUBLISHED)))))
+    moved = move_activities(social_worker, to,
+                            also={activity_id for _id, activity_id in waiting})
+    return {"activities": len(moved), "approvals": len(waiting)}

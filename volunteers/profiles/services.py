@@ -213,3 +213,18 @@ def file_home_community(user, community_id=None, **extra):
         return
     community = referenced(org.get_community, community_id)
     update_profile(profile_for(user), {"community_id": community.id})
+
+
+def hand_over_volunteers(social_worker: User, *, to: User, by: User | None = None, **_ignored
+                         ) -> dict:
+    """Receiver of `timebank.signals.staff_handed_over`: the worker's linked volunteers (and the
+    volunteer teams they lead) go to the colleague `to`. Returns the counts moved."""
+    profiles = list(db.session.scalars(select(VolunteerProfile).where(
+        VolunteerProfile.linked_social_worker_id == social_worker.id)))
+    for profile in profiles:
+        profile.linked_social_worker_id = to.id
+    teams = teams_led_by(social_worker)
+    for team in teams:
+        team.leader_id = to.id
+    db.session.flush()
+    return {"volunteers": len(profiles), "teams": len(teams)}

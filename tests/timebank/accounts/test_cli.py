@@ -81,3 +81,13 @@ def test_bad_station_options_are_usage_errors(runner, extra):
     result = _create(runner, *extra)
     assert result.exit_code == 2
     assert _users() == before
+
+
+def test_an_operators_merchant_is_approved_at_once(runner):
+    from timebank.exchange.merchants import services as merchants
+
+    result = _create(runner, role="merchant", name="爱心超市")
+    assert result.exit_code == 0, result.output
+    merchant = get_by_phone("13800000091")
+    assert merchants.profile_of(merchant).status == "approved"
+    assert merchants.may_trade(merchant)

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import SHANGHAI, log_in
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
+from timebank.exchange.merchants import services as merchants
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
 from timebank.ledger import services as ledger
@@ -25,7 +26,13 @@ STAFF_API = {
     "volunteers_api.update_activity", "checkin_api.checkin_code", "checkin_api.approve",
     "checkin_api.reject", "matching_api.accept_proposal", "matching_api.swap_proposal",
     "matching_api.read_run", "pools_api.grant", "help_api.settle",
+    "api.read_staff", "api.change_roles", "api.change_post", "api.deactivate_staff",
+    "api.reactivate_staff", "api.hand_over", "merchant_api.read_merchant",
+    "merchant_api.approve_merchant", "merchant_api.suspend_merchant",
+    "merchant_api.reinstate_merchant",
 }
+#: Administration pages that a station manager may use for their own station only.
+ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
 # Not walked: GET /api/v1/volunteers/<id>/profile, which any staff may read (the ID number
 # masked outside the volunteer's station); its masking is tested in test_volunteers_api.
 #: What a request to each route would carry, so that it gets past validation to the check.
@@ -37,7 +44,7 @@ FORM = {"minutes": "30", "reason": "核对签到表", "nonce": "abcdefgh12", "at
 def staff_routes(app):
     """(endpoint, rule, method) of every staff route that names an object."""
     for rule in app.url_map.iter_rules():
-        staff_page = rule.rule.startswith(("/station/", "/staff/"))
+        staff_page = rule.rule.startswith(("/station/", "/staff/", *ADMIN_PAGES))
         if rule.arguments and (staff_page or rule.endpoint in STAFF_API):
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield rule.endpoint, rule, method
@@ -49,7 +56,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     checked-out check-in, a matching run with a proposal, and a help request."""
     station = make_station()
     worker = make_staff(station, name="乙站社工")
-    make_staff(station, Role.STATION_MANAGER, name="乙站主管")
+    manager = make_staff(station, Role.STATION_MANAGER, name="乙站主管")
     first, second = station.town.communities
     activity = make_activity(station, worker, title="乙站长者探访", slots=3)
     opening = matching.Opening(id=activity.id, starts_at=activity.starts_at, ends_at=activity.ends_at,
@@ -68,6 +75,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     help_request = mutual_aid.post_request(volunteer, {
         "title": "帮忙修风扇", "category": "appliance_repair", "minutes": 30, "place": "乙站社区",
         "starts_at": activity.starts_at})
+    merchant, _password = merchants.register_merchant({
+        "shop_name": "乙站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
+        "station_id": station.id}, by=manager)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -75,7 +85,8 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "activity_id": activity.id, "checkin_id": checkin.id, "sign_up_id": sign_up.id,
         "user_id": volunteer.id, "transfer_id": transfer.id, "proposal_id": proposal.id,
         "run_id": run.id, "community_id": first.id, "request_id": help_request.id,
-        "other_id": other.id, "staff_phone": worker.phone,
+        "other_id": other.id, "staff_phone": worker.phone, "staff_id": worker.id,
+        "merchant_id": merchant.id, "manager_phone": manager.phone,
     }
 
 
@@ -103,10 +114,12 @@ def test_every_staff_route_refuses_another_stations_objects(make_app, make_stati
         assert not missing, f"{rule.rule}: no object of the other station for {missing}"
         url = rule.build({name: elsewhere[name] for name in rule.arguments}, append_unknown=False)[1]
         if url.startswith("/api/"):
-            body = {**FORM, "minutes": 30, "user_id": elsewhere["other_id"]}
+            body = {**FORM, "minutes": 30, "user_id": elsewhere["other_id"], "roles": [],
+                    "to_user_id": my_worker.id, "station_id": station.id}
             response = api_client.open(url, method=method, json=body, headers=headers)
         else:
-            data = {**FORM, "user_id": str(elsewhere["other_id"]),
+            data = {**FORM, "user_id": str(elsewhere["other_id"]), "to_user_id": str(my_worker.id),
+                    "station_id": str(station.id),
                     "social_worker_id": str(my_worker.id)} if method == "POST" else None
             response = page_client.open(url, method=method, data=data)
         walked.append(endpoint)
@@ -128,13 +141,23 @@ def test_the_stations_own_staff_open_the_same_pages(make_app, elsewhere):
     token = api_client.post("/api/v1/auth/token",
                             json={"phone": elsewhere["staff_phone"], "password": "correct horse 9"})
     headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
+    # The administration is the station manager's: they open those pages for their station.
+    manager_pages, manager_api = app.test_client(), app.test_client()
+    manager_pages.post("/login", data={"phone": elsewhere["manager_phone"],
+                                       "password": "correct horse 9"})
+    token = manager_api.post("/api/v1/auth/token",
+                             json={"phone": elsewhere["manager_phone"], "password": "correct horse 9"})
+    manager_headers = {"Authorization": f"Bearer {token.get_json()['token']}"}
     refused, reached = [], 0
     for endpoint, rule, method in staff_routes(app):
         if method != "GET":
             continue
         reached += 1
         url = rule.build({name: elsewhere[name] for name in rule.arguments}, append_unknown=False)[1]
-        client, extra = (api_client, {"headers": headers}) if url.startswith("/api/") else (page_client, {})
+        admin = url.startswith((*ADMIN_PAGES, *(f"/api/v1{path}" for path in ADMIN_PAGES)))
+        pages, api, bearer = (manager_pages, manager_api, manager_headers) if admin \
+            else (page_client, api_client, headers)
+        client, extra = (api, {"headers": bearer}) if url.startswith("/api/") else (pages, {})
         response = client.get(url, **extra)
         # The volunteer has no certified service yet: their certificate is a 409, not a refusal.
         expected = 409 if endpoint == "certificates.for_volunteer" else 200

@@ -6,4 +6,5 @@ def init_app(app) -> None:
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.merchant_bp)
+    app.register_blueprint(views.admin_bp)
     app.register_blueprint(api.bp)

@@ -11,11 +11,17 @@ from marshmallow import fields, validate
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
 from timebank.exchange.merchants import services as merchants
+from timebank.exchange.merchants.schemas import (
+    MerchantDecisionSchema,
+    MerchantProfileSchema,
+    MerchantRegisteredSchema,
+    MerchantRegisterSchema,
+)
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.web.api import api_blueprint, json_body
+from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.openapi import doc
-from timebank.web.schemas import BaseSchema
+from timebank.web.schemas import PAGE_PARAMETERS, BaseSchema, page_of
 
 bp = api_blueprint("merchant_api", __name__)
 
@@ -174,3 +180,76 @@ def redeem():
 def statement():
     year, month = merchants.parse_month(request.args.get("month"))
     return jsonify(StatementSchema().dump(merchants.monthly_statement(current_user, year, month)))
+
+
+# --- the administration: /api/v1/admin/merchants ----------------------------------------------
+
+@bp.get("/admin/merchants")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Partner merchants (a station manager: their station's), newest first; q searches "
+             "shop, contact, phones and credit code", tags=["admin"],
+     response=page_of(MerchantProfileSchema, "MerchantPage"), errors=(403,),
+     parameters=(*PAGE_PARAMETERS,
+                 {"in": "query", "name": "q", "schema": {"type": "string", "maxLength": 40}},
+                 {"in": "query", "name": "status", "schema": {
+                     "type": "string", "enum": ["pending", "approved", "suspended"]}}))
+def list_merchants():
+    statement = merchants.merchants_statement(current_user, request.args.get("q", "")[:40],
+                                              request.args.get("status", ""))
+    return jsonify(paginated(statement, MerchantProfileSchema()))
+
+
+@bp.post("/admin/merchants")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Register a partner merchant (pending until a district administrator approves); "
+             "without a password one is generated and returned once", tags=["admin"],
+     body=MerchantRegisterSchema, response=MerchantRegisteredSchema, status=201,
+     errors=(403, 409))
+def register_merchant():
+    data = json_body(MerchantRegisterSchema())
+    user, generated = merchants.register_merchant(data, by=current_user)
+    db.session.commit()
+    return jsonify({**MerchantProfileSchema().dump(merchants.profile_of(user)),
+                    "password": generated}), 201
+
+
+@bp.get("/admin/merchants/<int:merchant_id>")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="One partner merchant", tags=["admin"], response=MerchantProfileSchema,
+     errors=(403, 404))
+def read_merchant(merchant_id: int):
+    return jsonify(MerchantProfileSchema().dump(merchants.visible_profile(current_user,
+                                                                          merchant_id)))
+
+
+def _decide(merchant_id: int, decision):
+    profile = merchants.visible_profile(current_user, merchant_id)
+    data = json_body(MerchantDecisionSchema())
+    decision(profile, by=current_user, reason=data["reason"])
+    db.session.commit()
+    return jsonify(MerchantProfileSchema().dump(profile))
+
+
+@bp.post("/admin/merchants/<int:merchant_id>/approve")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Approve a pending merchant (district administrators)", tags=["admin"],
+     body=MerchantDecisionSchema, response=MerchantProfileSchema, errors=(403, 404, 409))
+def approve_merchant(merchant_id: int):
+    return _decide(merchant_id, merchants.approve_merchant)
+
+
+@bp.post("/admin/merchants/<int:merchant_id>/suspend")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Suspend a merchant, with a reason: it cannot take payments and its items are "
+             "not offered (district administrators)", tags=["admin"],
+     body=MerchantDecisionSchema, response=MerchantProfileSchema, errors=(403, 404, 409))
+def suspend_merchant(merchant_id: int):
+    return _decide(merchant_id, merchants.suspend_merchant)
+
+
+@bp.post("/admin/merchants/<int:merchant_id>/reinstate")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Reinstate a suspended merchant (district administrators)", tags=["admin"],
+     body=MerchantDecisionSchema, response=MerchantProfileSchema, errors=(403, 404, 409))
+def reinstate_merchant(merchant_id: int):
+    return _decide(merchant_id, merchants.reinstate_merchant)

@@ -1,5 +1,6 @@
-"""A merchant's items and the redemptions paid with hours."""
+"""A merchant's profile, items and the redemptions paid with hours."""
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -46,3 +47,34 @@ class Redemption(db.Model):
 
     #: Set on a redemption returned for a repeated request (not stored).
     replayed = False
+
+
+class MerchantStatus(StrEnum):
+    PENDING = "pending"      # registered by a station or the district, waiting for approval
+    APPROVED = "approved"    # may take payments; its items are offered
+    SUSPENDED = "suspended"  # may not take payments until reinstated
+
+
+class MerchantProfile(db.Model):
+    """A partner merchant (爱心商家): the shop behind a user with the ``merchant`` role."""
+
+    __tablename__ = "merchant_profiles"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    shop_name: Mapped[str] = mapped_column(String(80))
+    contact_name: Mapped[str] = mapped_column(String(40), default="")
+    #: The shop's phone (the login is the user's phone).
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    address: Mapped[str] = mapped_column(String(200), default="")
+    #: 统一社会信用代码, when the shop gives one (18 characters).
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default=MerchantStatus.PENDING, index=True)
+    #: The station that looks after the merchant, if any.
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"), index=True)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    status_changed_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
+    station = relationship("Station")

@@ -16,23 +16,37 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
+from stdnum.cn import uscc
+from stdnum.exceptions import ValidationError as NumberInvalid
 
 from timebank import guesses
+from timebank.accounts import services as users
 from timebank.accounts.models import User
+from timebank.accounts.permissions import Role, has_role
 from timebank.accounts.services import mask_name
 from timebank.audit import services as audit
 from timebank.clock import MAX_YEAR, MIN_YEAR, month_bounds, now, this_month
-from timebank.errors import Conflict, InvalidInput, NotFound, ServiceError
+from timebank.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    referenced,
+)
 from timebank.exchange.merchants.models import (  # noqa: F401 (the models, for callers of this module)
     MerchantItem,
+    MerchantProfile,
+    MerchantStatus,
     Redemption,
 )
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import TransferKind
+from timebank.org import services as org
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -51,10 +65,19 @@ class SoldOut(Conflict):
     code = "sold_out"
 
 
+class MerchantNotTrading(Conflict):
+    """A merchant whose profile is pending approval or suspended: it cannot take payments."""
+
+    code = "merchant_suspended"
+
+
 # --- items ------------------------------------------------------------------------------------
 
 def items_of(merchant: User, *, active_only: bool = False) -> list[MerchantItem]:
+    """The merchant's items; with `active_only`, those on offer (none while it may not trade)."""
     statement = select(MerchantItem).where(MerchantItem.merchant_id == merchant.id)
+    if active_only and not may_trade(merchant):
+        return []
     if active_only:
         statement = statement.where(MerchantItem.active.is_(True))
     return list(db.session.scalars(statement.order_by(MerchantItem.active.desc(), MerchantItem.id)))
@@ -176,6 +199,7 @@ def read_payment_code(code: str, *, by: User) -> tuple[User, str]:
     Wrong typed codes count against the member and the merchant `by`; when either has used up
     its wrong tries, typed codes are refused with `guesses.TooManyWrongTries` (429).
     """
+    require_trading(by)
     code = (code or "").strip()
     typed = TYPED_CODE.match(code)
     if typed:
@@ -303,3 +327,184 @@ def monthly_statement(merchant: User, year: int, month: int) -> dict:
     return {"month": f"{year:04d}-{month:02d}", "received_minutes": received,
             "count": len(redemptions), "redemptions": redemptions,
             "months": ledger_queries.monthly_totals(account) if account is not None else []}
+
+
+# --- partner merchants' profiles: registration, approval, suspension --------------------------
+# A merchant is a user with the ``merchant`` role and a profile. A station or the district
+# registers it (pending); a district administrator approves it, suspends it (with a reason) and
+# reinstates it. Only an approved merchant takes payments and offers its items. The migration
+# gave every merchant of the time an approved profile, and so do the demo and ``flask users
+# create --role merchant`` (an operator's act); a merchant account without a profile (made in
+# code without one) trades as before.
+
+def profile_of(merchant: User) -> MerchantProfile | None:
+    return db.session.get(MerchantProfile, merchant.id)
+
+
+def may_trade(merchant: User) -> bool:
+    profile = profile_of(merchant)
+    return profile is None or profile.status == MerchantStatus.APPROVED
+
+
+def require_trading(merchant: User) -> None:
+    """`MerchantNotTrading` (409) unless the merchant may take payments."""
+    profile = profile_of(merchant)
+    if profile is None or profile.status == MerchantStatus.APPROVED:
+        return
+    if profile.status == MerchantStatus.SUSPENDED:
+        raise MerchantNotTrading(_("This merchant is suspended and cannot take payments. Ask "
+                                   "the district's civil-affairs bureau."))
+    raise MerchantNotTrading(_("This merchant has not been approved yet and cannot take "
+                               "payments."), code="merchant_not_approved")
+
+
+def _require_registrar(by: User, station_id: int | None) -> None:
+    if has_role(by, Role.DISTRICT_ADMIN):
+        return
+    if not has_role(by, Role.STATION_MANAGER):
+        raise PermissionDenied(_("Only a station manager or a district administrator can "
+                                 "register partner merchants."))
+    if station_id is None or station_id != org.station_id_of(by):
+        raise PermissionDenied(_("A station manager registers merchants for their own "
+                                 "station only."))
+
+
+def _require_district(by: User) -> None:
+    if not has_role(by, Role.DISTRICT_ADMIN):
+        raise PermissionDenied(_("Only a district administrator can approve, suspend or "
+                                 "reinstate partner merchants."))
+
+
+def _check_credit_code(code: str | None, profile: MerchantProfile | None = None) -> str | None:
+    code = (code or "").strip().upper()
+    if not code:
+        return None
+    try:
+        code = uscc.validate(code)
+    except NumberInvalid:
+        raise InvalidInput(fields={"credit_code": [
+            _("This is not a valid unified social credit code (18 characters).")]}) from None
+    same = db.session.scalar(select(MerchantProfile).where(MerchantProfile.credit_code == code))
+    if same is not None and same is not profile:
+        raise Conflict(fields={"credit_code": [
+            _("Another merchant has this unified social credit code.")]}, code="credit_code_taken")
+    return code
+
+
+def register_merchant(data: dict, *, by: User) -> tuple[User, str | None]:
+    """A new partner merchant, pending approval: its login (phone, password or a generated one)
+    and its profile. Returns the user and the generated password, shown once (or None)."""
+
+    station_id = data.get("station_id")
+    if station_id is None and not by_is_district(by):
+        station_id = org.station_id_of(by)
+    _require_registrar(by, station_id)
+    if station_id is not None:
+        referenced(org.get_station, station_id)
+    credit_code = _check_credit_code(data.get("credit_code"))
+    password = data.get("password") or None
+    generated = None if password else users.generate_password()
+    user = users.create_user(data["login_phone"], password or generated,
+                             data.get("contact_name") or data["shop_name"],
+                             roles=(Role.MERCHANT,))
+    profile = MerchantProfile(
+        user_id=user.id, shop_name=data["shop_name"].strip(),
+        contact_name=(data.get("contact_name") or "").strip(), phone=data.get("phone") or "",
+        address=(data.get("address") or "").strip(), credit_code=credit_code,
+        status=MerchantStatus.PENDING, station_id=station_id, registered_by_id=by.id,
+        status_changed_at=now())
+    db.session.add(profile)
+    db.session.flush()
+    audit.record("merchant.register", f"user:{user.id}", actor=by, shop_name=profile.shop_name,
+                 station_id=station_id, credit_code=credit_code)
+    return user, generated
+
+
+def by_is_district(by: User) -> bool:
+    return has_role(by, Role.DISTRICT_ADMIN)
+
+
+def ensure_profile(merchant: User, shop_name: str | None = None) -> MerchantProfile:
+    """An approved profile for a merchant that has none (the demo, older accounts)."""
+    profile = profile_of(merchant)
+    if profile is None:
+        profile = MerchantProfile(user_id=merchant.id, shop_name=shop_name or merchant.name,
+                                  contact_name=merchant.name, status=MerchantStatus.APPROVED,
+                                  status_changed_at=now())
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def get_profile(user_id: int) -> MerchantProfile:
+    profile = db.session.get(MerchantProfile, user_id)
+    if profile is None:
+        raise NotFound(_("There is no such partner merchant."), code="merchant_not_found")
+    return profile
+
+
+def visible_profile(viewer: User, user_id: int) -> MerchantProfile:
+    """A merchant's profile for the district, or for its station's manager (404, 403 else)."""
+    profile = get_profile(user_id)
+    if not by_is_district(viewer) and (profile.station_id is None
+                                       or profile.station_id != org.station_id_of(viewer)):
+        raise PermissionDenied(_("This merchant belongs to another station."))
+    return profile
+
+
+def merchants_statement(viewer: User, query: str = "", status: str = ""):
+    """Partner merchants, newest first, matching `query` (shop, contact, phones, credit code)
+    and `status`; a station manager sees their own station's only."""
+    statement = (select(MerchantProfile).join(User, User.id == MerchantProfile.user_id)
+                 .order_by(MerchantProfile.created_at.desc(), MerchantProfile.user_id.desc()))
+    if not by_is_district(viewer):
+        statement = statement.where(MerchantProfile.station_id == org.station_id_of(viewer))
+    query = (query or "").strip()
+    if query:
+        like = f"%{query}%"
+        statement = statement.where(or_(
+            MerchantProfile.shop_name.like(like), MerchantProfile.contact_name.like(like),
+            MerchantProfile.phone.like(like), User.phone.like(like),
+            MerchantProfile.credit_code.like(like), MerchantProfile.address.like(like)))
+    if status in set(MerchantStatus):
+        statement = statement.where(MerchantProfile.status == status)
+    return statement
+
+
+def _move(profile: MerchantProfile, to: MerchantStatus, *, by: User, reason: str | None,
+          allowed_from, action: str) -> MerchantProfile:
+    _require_district(by)
+    if profile.status not in allowed_from:
+        raise Conflict(_("This merchant is %(status)s: nothing to do.",
+                         status=str(STATUS_LABELS[profile.status])), code="merchant_state")
+    old = profile.status
+    profile.status, profile.status_changed_at = to, now()
+    db.session.flush()
+    audit.record(action, f"user:{profile.user_id}", actor=by, reason=reason, old=old, new=str(to))
+    return profile
+
+
+def approve_merchant(profile: MerchantProfile, *, by: User, reason: str | None = None):
+    return _move(profile, MerchantStatus.APPROVED, by=by, reason=reason,
+                 allowed_from=(MerchantStatus.PENDING,), action="merchant.approve")
+
+
+def suspend_merchant(profile: MerchantProfile, *, by: User, reason: str | None):
+    if not (reason or "").strip():
+        _require_district(by)
+        raise InvalidInput(fields={"reason": [_("Say why the merchant is suspended.")]})
+    return _move(profile, MerchantStatus.SUSPENDED, by=by, reason=reason.strip(),
+                 allowed_from=(MerchantStatus.PENDING, MerchantStatus.APPROVED),
+                 action="merchant.suspend")
+
+
+def reinstate_merchant(profile: MerchantProfile, *, by: User, reason: str | None = None):
+    return _move(profile, MerchantStatus.APPROVED, by=by, reason=reason,
+                 allowed_from=(MerchantStatus.SUSPENDED,), action="merchant.reinstate")
+
+
+STATUS_LABELS = {
+    MerchantStatus.PENDING: _l("pending approval"),
+    MerchantStatus.APPROVED: _l("approved"),
+    MerchantStatus.SUSPENDED: _l("suspended"),
+}

@@ -7,16 +7,19 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import fields, validate
 
+from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.errors import InvalidInput, ServiceError
 from timebank.exchange.merchants import services as merchants
+from timebank.exchange.merchants.schemas import MerchantDecisionSchema, MerchantRegisterSchema
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.web import qrcodes
-from timebank.web.actions import attempt
+from timebank.web.actions import attempt, form_errors, messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
+from timebank.web.pagination import paginate
 from timebank.web.schemas import BaseSchema
 
 bp = Blueprint("pay", __name__)
@@ -145,3 +148,78 @@ def statement():
         year, month = merchants.parse_month(None)
     return render_template("merchant/statement.html",
                            statement=merchants.monthly_statement(current_user, year, month))
+
+
+# --- the administration: /admin/merchants ------------------------------------------------------
+
+admin_bp = Blueprint("merchant_admin", __name__, url_prefix="/admin/merchants")
+
+ADMIN_PER_PAGE = 30
+
+
+def _admin_page(errors=None, form=None, status=200):
+    filters = {key: value for key, value in (("q", request.args.get("q", "")[:40]),
+                                             ("status", request.args.get("status", ""))) if value}
+    page = paginate(merchants.merchants_statement(current_user, filters.get("q", ""),
+                                                  filters.get("status", "")), ADMIN_PER_PAGE)
+    return render_template("admin/merchants.html", page=page, filters=filters,
+                           errors=errors or {}, form=form or {},
+                           statuses=merchants.STATUS_LABELS,
+                           stations=users.stations_to_post_at(current_user)), status
+
+
+@admin_bp.get("/")
+@role_required(Role.STATION_MANAGER)
+def admin_index():
+    return _admin_page()
+
+
+@admin_bp.post("/")
+@role_required(Role.STATION_MANAGER)
+def register():
+    data, errors = load_form(MerchantRegisterSchema())
+    if data is None:
+        return _admin_page(errors, request.form, 422)
+    outcome = attempt(lambda: merchants.register_merchant(data, by=current_user))
+    if outcome.error is not None:
+        return _admin_page(form_errors(outcome.error), request.form, outcome.error.status)
+    user, generated = outcome.result
+    flash(_("Registered %(shop)s; it can take payments once a district administrator approves "
+            "it.", shop=data["shop_name"]), "success")
+    if generated is None:
+        return redirect(url_for("merchant_admin.admin_index"))
+    # Shown this once, on this page (never in a flash: the session cookie is only signed).
+    return render_template("admin/staff/created.html", user=user, password=generated,
+                           next_url=url_for("merchant_admin.admin_index"),
+                           next_label=_("Partner merchants"))
+
+
+def _decision(merchant_id: int, decide, success):
+    profile = merchants.visible_profile(current_user, merchant_id)
+    data, errors = load_form(MerchantDecisionSchema())
+    reason = (data or {}).get("reason")
+    return perform(lambda: decide(profile, by=current_user, reason=reason),
+                   success=success(profile),
+                   back_to=url_for("merchant_admin.admin_index", **request.args),
+                   say=messages_of)
+
+
+@admin_bp.post("/<int:merchant_id>/approve")
+@role_required(Role.STATION_MANAGER)
+def approve(merchant_id: int):
+    return _decision(merchant_id, merchants.approve_merchant,
+                     lambda profile: _("Approved %(shop)s.", shop=profile.shop_name))
+
+
+@admin_bp.post("/<int:merchant_id>/suspend")
+@role_required(Role.STATION_MANAGER)
+def suspend(merchant_id: int):
+    return _decision(merchant_id, merchants.suspend_merchant,
+                     lambda profile: _("Suspended %(shop)s.", shop=profile.shop_name))
+
+
+@admin_bp.post("/<int:merchant_id>/reinstate")
+@role_required(Role.STATION_MANAGER)
+def reinstate(merchant_id: int):
+    return _decision(merchant_id, merchants.reinstate_merchant,
+                     lambda profile: _("Reinstated %(shop)s.", shop=profile.shop_name))

@@ -1,11 +1,11 @@
 """Community pools: residents donate hours to their community's pool; social workers of the
 station grant pool hours to people in difficulty (困境群体, elderly living alone), so they can
 receive help without having earned hours. Every grant has a reason, and a station's grants in
-a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``).
+a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``, a district setting:
+`timebank.settings`).
 """
 
 
-from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
@@ -26,6 +26,7 @@ from timebank.ledger.models import AccountKind, TransferKind
 from timebank.notifications.services import notify
 from timebank.org.models import Community, Station
 from timebank.org.services import require_station_staff
+from timebank.settings import services as settings
 
 #: Why someone receives a grant.
 # --- services ---------------------------------------------------------------------------------
@@ -61,7 +62,7 @@ def donate(user: User, community: Community, minutes: int, memo: str, *, idempot
 
 
 def monthly_cap() -> int:
-    return int(current_app.config["POOL_GRANT_MONTHLY_CAP_MINUTES"])
+    return settings.value("POOL_GRANT_MONTHLY_CAP_MINUTES")
 
 
 def granted_this_month(station: Station) -> int:

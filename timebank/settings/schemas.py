@@ -1,0 +1,69 @@
+"""The district settings' shapes: the API's and the page's form alike (lower-case names)."""
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import fields, validate
+
+from timebank.web.schemas import BaseSchema
+
+#: API and form field → the setting's name (`timebank.settings.services.SETTINGS`).
+FIELDS = {
+    "checkin_rounding_minutes": "CHECKIN_ROUNDING_MINUTES",
+    "pool_grant_monthly_cap_minutes": "POOL_GRANT_MONTHLY_CAP_MINUTES",
+}
+
+
+def _reason():
+    return fields.String(required=True, validate=validate.Length(
+        min=1, max=500, error=_l("Say why (up to 500 characters).")))
+
+
+class SettingSchema(BaseSchema):
+    name = fields.Function(lambda row: next(key for key, name in FIELDS.items()
+                                            if name == row["name"]))
+    value = fields.Integer()
+    default = fields.Integer(metadata={"description": "The app's value, used when none is stored"})
+    stored = fields.Boolean(metadata={"description": "Whether the district has set it"})
+    choices = fields.List(fields.Integer())
+    minimum = fields.Integer()
+    maximum = fields.Integer()
+    updated_by_id = fields.Function(lambda row: row["updated_by"].id if row["updated_by"] else None,
+                                    allow_none=True)
+    updated_at = fields.AwareDateTime(allow_none=True)
+
+
+class SettingsSchema(BaseSchema):
+    checkin_rounding_minutes = fields.Integer()
+    pool_grant_monthly_cap_minutes = fields.Integer()
+    settings = fields.List(fields.Nested(SettingSchema))
+
+
+class SettingsChangeSchema(BaseSchema):
+    """Any of the settings, and why. Ranges are the service's (one rule for page and API)."""
+
+    checkin_rounding_minutes = fields.Integer(strict=True)
+    pool_grant_monthly_cap_minutes = fields.Integer(strict=True)
+    reason = _reason()
+
+
+class SettingsFormSchema(BaseSchema):
+    checkin_rounding_minutes = fields.Integer(required=True)
+    pool_grant_monthly_cap_minutes = fields.Integer(required=True)
+    reason = _reason()
+
+
+def settings_json(rows: list[dict]) -> dict:
+    body = {key: next(row["value"] for row in rows if row["name"] == name)
+            for key, name in FIELDS.items()}
+    return SettingsSchema().dump({**body, "settings": rows})
+
+
+def as_changes(data: dict) -> tuple[dict, str]:
+    """(setting name → value, reason) from a loaded change."""
+    return ({name: data[key] for key, name in FIELDS.items() if key in data}, data["reason"])
+
+
+def renamed(error):
+    """The service's refusal with its fields named as in the API and the form."""
+    names = {name: key for key, name in FIELDS.items()}
+    error.fields = {names.get(name, name): messages for name, messages in error.fields.items()}
+    return error

@@ -1,0 +1,116 @@
+"""The rules that belong to the district rather than to the code or the environment.
+
+`value(name)` is how every feature reads one: the value a district administrator stored on the
+settings page, or else the app's configuration (``CHECKIN_ROUNDING_MINUTES`` from the
+environment, ``POOL_GRANT_MONTHLY_CAP_MINUTES`` from the defaults, or a test's mapping). So a
+district changes its rules without a developer, and nothing changes until it does.
+
+Secrets, database URLs and rate limits are not district settings: they stay in the environment.
+"""
+
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from timebank.accounts.permissions import Role, has_role
+from timebank.audit import services as audit
+from timebank.clock import now
+from timebank.errors import InvalidInput, PermissionDenied
+from timebank.extensions import db
+from timebank.settings.models import DistrictSetting  # noqa: F401 (the model, for callers)
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A district setting: a whole number, one of `choices` or between `minimum` and `maximum`."""
+
+    name: str
+    label: object
+    hint: object
+    choices: tuple[int, ...] = ()
+    minimum: int = 0
+    maximum: int = 0
+
+    def problem(self, value) -> str | None:
+        if not isinstance(value, int) or isinstance(value, bool):
+            return _("Enter a whole number.")
+        if self.choices and value not in self.choices:
+            return _("Choose one of %(choices)s.", choices="、".join(map(str, self.choices)))
+        if not self.choices and not self.minimum <= value <= self.maximum:
+            return _("Enter a number from %(min)d to %(max)d.", min=self.minimum, max=self.maximum)
+        return None
+
+
+#: The district's settings, in the order the page shows them.
+SETTINGS = {setting.name: setting for setting in (
+    Setting("CHECKIN_ROUNDING_MINUTES", _l("Check-in rounding (minutes)"),
+            _l("Minutes served are rounded down to a multiple of this: 15 makes 52 minutes "
+               "count as 45."), choices=(1, 5, 10, 15, 30, 60)),
+    Setting("POOL_GRANT_MONTHLY_CAP_MINUTES", _l("Monthly pool grant cap per station (minutes)"),
+            _l("How many minutes a station's social workers may grant from community pools "
+               "in a month, all together."), minimum=0, maximum=100_000),
+)}
+
+
+def _stored(name: str) -> DistrictSetting | None:
+    return db.session.get(DistrictSetting, name)
+
+
+def value(name: str) -> int:
+    """The district's value of the setting `name`: stored, or else the app's configuration."""
+    if name not in SETTINGS:
+        raise KeyError(name)
+    row = _stored(name)
+    return int(row.value) if row is not None else int(current_app.config[name])
+
+
+def current() -> list[dict]:
+    """Every setting with its value, where that comes from and who last changed it."""
+    rows = {row.key: row for row in db.session.scalars(
+        select(DistrictSetting).where(DistrictSetting.key.in_(SETTINGS)))}
+    return [{"name": name, "label": str(setting.label), "hint": str(setting.hint),
+             "choices": list(setting.choices), "minimum": setting.minimum,
+             "maximum": setting.maximum, "value": value(name),
+             "stored": name in rows, "default": int(current_app.config[name]),
+             "updated_by": rows[name].updated_by if name in rows else None,
+             "updated_at": rows[name].updated_at if name in rows else None}
+            for name, setting in SETTINGS.items()]
+
+
+def update(changes: dict, *, by, reason: str | None) -> dict:
+    """Store the settings in `changes` (name → value); audited old → new, with the reason.
+
+    Only district administrators; every value checked first, so a bad one changes nothing.
+    Returns what changed: name → [old, new].
+    """
+    if not has_role(by, Role.DISTRICT_ADMIN):
+        raise PermissionDenied(_("Only a district administrator can change district settings."))
+    problems = {}
+    for name, new in changes.items():
+        setting = SETTINGS.get(name)
+        problem = _("There is no such setting.") if setting is None else setting.problem(new)
+        if problem:
+            problems[name] = [problem]
+    if not (reason or "").strip():
+        problems["reason"] = [_("Say why the settings change.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    changed = {}
+    for name, new in changes.items():
+        old = value(name)
+        if old == new:
+            continue
+        row = _stored(name)
+        if row is None:
+            row = DistrictSetting(key=name)
+            db.session.add(row)
+        row.value, row.updated_by_id, row.updated_at = new, by.id, now()
+        changed[name] = [old, new]
+    db.session.flush()
+    if changed:
+        audit.record("settings.update", "district_settings", actor=by, reason=reason.strip(),
+                     changes=changed)
+    return changed
