@@ -13,6 +13,7 @@ EXTRAS = {
     "timebank/accounts/permissions.py",      # roles and the decorators every route uses
     "timebank/ledger/keys.py",               # every persisted account-key format
     "timebank/ledger/queries.py",            # statements, totals and verify: the readings
+    "volunteers/profiles/imports.py",        # the volunteer roster importer (timebank.imports)
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
     "volunteers/reporting/filters.py",       # the filters every report shares
@@ -25,7 +26,8 @@ VOLUNTEERS_ROOT = {"__init__.py", "vocabulary.py", "jobs.py", "pages.py"}
 #: Feature folders, by package.
 FEATURES = {
     "timebank": {"accounts", "org", "ledger", "exchange/gifts", "exchange/merchants",
-                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications"},
+                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications",
+                 "imports"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting"},
 }

@@ -24,6 +24,7 @@ def init_app(app) -> None:
         errors,
         exchange,
         guesses,
+        imports,
         ledger,
         notifications,
         scheduler,
@@ -51,5 +52,5 @@ def init_app(app) -> None:
     app.extensions.setdefault("timebank.demo_seeders", []).append(demo.seed)
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
-    for package in (web, accounts, ledger, exchange, notifications, audit):
+    for package in (web, accounts, ledger, exchange, notifications, audit, imports):
         package.init_app(app)

@@ -4,7 +4,8 @@
 def init_app(app) -> None:
     from timebank.org.services import HOME_FINDER
     from timebank.signals import user_registered
-    from volunteers.profiles import api, services, station, views  # noqa: F401 (routes)
+    from volunteers.profiles import api, imports, services, station, views  # noqa: F401 (routes)
 
     app.extensions[HOME_FINDER] = services.home_of
     user_registered.connect(services.file_home_community)
+    imports.init_app(app)
