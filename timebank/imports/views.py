@@ -24,12 +24,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms import ValidationError
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.extensions import csrf, db
+from timebank.extensions import db
 from timebank.imports import services as imports
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
@@ -46,9 +44,10 @@ def _folder() -> Path:
 
 def _page(status: int = 200, **context):
     kinds = imports.kinds_for(current_user)
-    context.setdefault("chosen", request.values.get("kind") or (kinds[0].kind if kinds else ""))
-    return render_template("admin/imports.html", kinds=kinds, result=None, token=None,
-                           error=None, **context), status
+    context.setdefault("chosen", request.args.get("kind") or (kinds[0].kind if kinds else ""))
+    for name in ("result", "token", "error", "problems"):
+        context.setdefault(name, None)
+    return render_template("admin/imports.html", kinds=kinds, **context), status
 
 
 @bp.get("/")
@@ -68,27 +67,26 @@ def template(kind, fmt):
         "Content-Disposition": f"attachment; filename={kind}-template.{fmt}"})
 
 
-def _checked_csrf() -> None:
-    try:
-        validate_csrf(request.form.get("csrf_token"))
-    except ValidationError as error:
-        raise CSRFError(str(error)) from None
+def allow_large_uploads() -> None:
+    """``before_request``, run before every other hook (they read the form, CSRF and the check
+    for NUL bytes): the upload alone may be as large as ``IMPORT_MAX_UPLOAD_BYTES``."""
+    if request.endpoint == "imports.check":
+        request.max_content_length = current_app.config["IMPORT_MAX_UPLOAD_BYTES"]
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    limit = current_app.config["IMPORT_MAX_UPLOAD_BYTES"]
+    return _page(413, error=_(
+        "The file is larger than %(size)d MB, so it was not read and nothing was written. "
+        "Split it into several files.", size=limit // (1024 * 1024)))
 
 
 @bp.post("/check")
-@csrf.exempt  # checked below, once the larger limit of this page applies to the body
 @role_required(Role.STATION_MANAGER)
 def check():
     """Store the upload and show its dry run."""
-    limit = current_app.config["IMPORT_MAX_UPLOAD_BYTES"]
-    request.max_content_length = limit
-    try:
-        upload = request.files.get("file")
-    except RequestEntityTooLarge:
-        return _page(413, error=_(
-            "The file is larger than %(size)d MB, so it was not read and nothing was written. "
-            "Split it into several files.", size=limit // (1024 * 1024)))
-    _checked_csrf()
+    upload = request.files.get("file")
     kind = request.form.get("kind", "")
     if kind not in {importer.kind for importer in imports.kinds_for(current_user)}:
         return _page(422, error=_("Choose what to import."))
