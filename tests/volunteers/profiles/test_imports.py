@@ -217,3 +217,17 @@ def test_a_certificate_does_not_present_opening_balances_as_service(app, importe
 
     record = certificates.service_record(imported)
     assert record.lines == []
+
+
+def test_reports_count_opening_balances_apart_from_hours_issued(app, imported, station):
+    from timebank.clock import local, now
+    from volunteers.reporting import services as reports
+    from volunteers.reporting.filters import ReportFilters
+
+    today = local(now())
+    month = (today.year, today.month)
+    district = reports.ledger_figures(ReportFilters(first_month=month, last_month=month))
+    assert (district.total.issued, district.total.opening) == (0, 240)
+    own = reports.ledger_figures(ReportFilters(first_month=month, last_month=month,
+                                               station_id=station.id))
+    assert own.total.opening == 240
