@@ -376,7 +376,8 @@ def run(kind: str, path, *, filename: str | None = None, dry_run: bool = False, 
         return result
 
     written, chunk = 0, []
-    for number, row, _formulas in table.rows():
+    rows = table.rows() if result.created or result.updated else iter(())
+    for number, row, _formulas in rows:
         chunk.append((number, row))
         if len(chunk) >= CHUNK:
             importer.apply(context, chunk, by)

@@ -79,6 +79,16 @@ class _Row:
     minutes: int | None
 
 
+@dataclass(frozen=True)
+class _Held:
+    """The parts of a profile an import may fill in."""
+
+    community_id: int | None
+    id_number: str | None
+    skills: list
+    skills_other: str
+
+
 @dataclass
 class _Roster:
     #: community name → ids; (town, name) and "townname" → id
@@ -91,6 +101,8 @@ class _Roster:
     #: phone → (user id, name) of registered people
     people: dict[str, tuple[int, str]]
     openings: dict[int, int]
+    #: user id → what their profile holds, for everyone with a profile
+    profiles: dict[int, "_Held"]
     phones: dict[str, int] = field(default_factory=dict)
     #: community id → [[linked count, worker id], ...] of the grid team covering it
     workers: dict[int, list[list[int]]] = field(default_factory=dict)
@@ -132,9 +144,15 @@ class VolunteerImporter(Importer):
             allowed = org.station_id_of(by)
         people = {phone: (user_id, name) for user_id, phone, name in db.session.execute(
             select(users.User.id, users.User.phone, users.User.name))}
+        held = {row.user_id: _Held(row.community_id, row.id_number, row.skills or [],
+                                   row.skills_other or "")
+                for row in db.session.execute(select(
+                    VolunteerProfile.user_id, VolunteerProfile.community_id,
+                    VolunteerProfile.id_number, VolunteerProfile.skills,
+                    VolunteerProfile.skills_other))}
         return _Roster(by_name=by_name, by_town=by_town, by_full=by_full, station_of=station_of,
                        allowed_station=allowed, skills=_skill_codes(), people=people,
-                       openings=_opening_balances())
+                       openings=_opening_balances(), profiles=held)
 
     # --- one row ---------------------------------------------------------------------------
 
@@ -215,7 +233,7 @@ class VolunteerImporter(Importer):
         return _Row(name=name, phone=phone, id_number=id_number, community_id=community_id,
                     skills=skills, skills_other=skills_other, minutes=minutes or None)
 
-    def _profile_changes(self, profile: VolunteerProfile | None, parsed: _Row) -> dict:
+    def _profile_changes(self, profile: "VolunteerProfile | _Held | None", parsed: _Row) -> dict:
         """What the row adds to an existing profile: only what it lacks."""
         changes = {}
         if profile is None or profile.community_id is None:
@@ -247,7 +265,7 @@ class VolunteerImporter(Importer):
                 "This member already has an opening balance of %(minutes)d minutes; it is "
                 "posted only once.", minutes=opening)))
         changed = bool(parsed.minutes and opening is None) or bool(
-            self._profile_changes(db.session.get(VolunteerProfile, user_id), parsed))
+            self._profile_changes(context.profiles.get(user_id), parsed))
         return "updated" if changed else "unchanged"
 
     # --- writing ---------------------------------------------------------------------------
@@ -267,11 +285,10 @@ class VolunteerImporter(Importer):
         return chosen[1]
 
     def apply(self, context: _Roster, rows, by):
+        context.phones.clear()  # only the first pass needs them: the file has no duplicates
         parsed = [self._parse(context, number, row) for number, row in rows]
         new = [row for row in parsed if row.phone not in context.people]
         created = users.create_imported([(row.phone, row.name) for row in new])
-        for row in new:
-            context.people[row.phone] = (created[row.phone], row.name)
         moment = now()
         if new:
             db.session.execute(insert(VolunteerProfile), [{
@@ -281,22 +298,22 @@ class VolunteerImporter(Importer):
                 "skills_other": row.skills_other, "interest_groups": [], "interest_themes": [],
                 "availability": [], "monthly_limit": DEFAULT_MONTHLY_LIMIT, "updated_at": moment,
             } for row in new])
+        owed = [(created[row.phone], row.minutes) for row in new if row.minutes]
         for row in parsed:
             if row.phone in created:
                 continue
             user_id = context.people[row.phone][0]
-            profile = db.session.get(VolunteerProfile, user_id)
-            changes = self._profile_changes(profile, row)
+            changes = self._profile_changes(context.profiles.get(user_id), row)
             if changes:
-                profile = profile or profiles.profile_for(users.get_user(user_id))
+                profile = profiles.profile_for(users.get_user(user_id))
                 if "community_id" in changes:
                     profile.linked_social_worker_id = self._linked_worker(
                         context, changes["community_id"])
                 for name, value in changes.items():
                     setattr(profile, name, value)
+            if row.minutes and user_id not in context.openings:
+                owed.append((user_id, row.minutes))
         db.session.flush()
-        owed = [(context.people[row.phone][0], row.minutes) for row in parsed
-                if row.minutes and context.people[row.phone][0] not in context.openings]
         if owed:
             accounts = ledger.member_account_ids(user_id for user_id, _minutes in owed)
             ledger.post_batch(
@@ -304,7 +321,6 @@ class VolunteerImporter(Importer):
                 [(accounts[user_id], minutes, f"opening_balance:{user_id}")
                  for user_id, minutes in owed],
                 memo=OPENING_MEMO, posted_by=by, reference="import:volunteers")
-            context.openings.update(owed)
 
 
 def init_app(app) -> None:
