@@ -72,7 +72,7 @@ def test_a_town_has_one_station(app, tmp_path):
     result = imports.run("geography", _geography(tmp_path, rows))
     assert not result.applied
     assert [(p.row, p.column) for p in result.problems] == [(6, "社工站")]
-    assert "row 2" in result.problems[0].reason or "2" in result.problems[0].reason
+    assert "第 2 行" in result.problems[0].reason
     assert table_counts() == before
 
 
@@ -115,10 +115,10 @@ def test_staff_rows_name_unknown_stations_grid_teams_roles_and_other_names(app, 
 
 
 @pytest.mark.parametrize("content, message", [
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", "not a CSV or XLSX"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel", "old Excel"),
-    (b"PK\x03\x04 not really a zip", "not an Excel workbook"),
-    (b"\xff\xfe\xfa\xfb\x81\x30", "not text"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00binary", "不是 CSV 或 XLSX"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old excel", "旧版 Excel"),
+    (b"PK\x03\x04 not really a zip", "不是可以读取的 Excel"),
+    (b"\xff\xfe\xfa\xfb\x81\x30", "不是 UTF-8 或 GB18030"),
 ])
 def test_a_file_in_the_wrong_format_is_refused_clearly(app, tmp_path, content, message):
     path = tmp_path / "people.csv"
@@ -133,7 +133,7 @@ def test_a_file_in_the_wrong_format_is_refused_clearly(app, tmp_path, content, m
 def test_a_file_of_another_kind_is_refused(app, tmp_path):
     path = tmp_path / "notes.pdf"
     path.write_bytes(b"%PDF-1.4 ...")
-    with pytest.raises(imports.ImportFileError, match="not a CSV or XLSX"):
+    with pytest.raises(imports.ImportFileError, match="不是 CSV 或 XLSX"):
         imports.run("geography", path, filename="notes.pdf")
 
 
@@ -154,7 +154,7 @@ def test_a_formula_is_refused_naming_row_and_column(app, tmp_path, fmt):
     before = table_counts()
     result = imports.run("geography", path)
     assert [(p.row, p.column) for p in result.problems] == [(3, "村居"), (4, "镇街")]
-    assert "formula" in result.problems[0].reason
+    assert "公式" in result.problems[0].reason
     assert table_counts() == before
 
 
@@ -196,7 +196,7 @@ def test_the_cli_imports_and_exits_1_naming_each_bad_row(runner, tmp_path):
                                            ["新镇", "甲村", ""]])
     refused = runner.invoke(args=["import", "geography", str(bad)])
     assert refused.exit_code == 1
-    assert "row 2, column 村居" in refused.output and "row 3, column 社工站" in refused.output
+    assert "第 2 行, 村居列" in refused.output and "第 3 行, 社工站列" in refused.output
     assert db.session.scalar(select(org.Town).where(org.Town.name == "新镇")) is None
     missing = runner.invoke(args=["import", "geography",
                                   str(write_csv(tmp_path / "m.csv", [["村居"], ["x"]]))])
