@@ -588,7 +588,7 @@ class StaffImporter(Importer):
     role added, the post moved); to another name, it is a bad row."""
 
     kind = "staff"
-    label = _l("Staff")
+    label = _l("Staff accounts")
     columns = (Column("姓名", example="李志华"), Column("手机号", example="13800000010"),
                Column("角色", example="社工"), Column("社工站", example="南沙街道社工服务站"),
                Column("片区", required=False, example="第一片区"))
