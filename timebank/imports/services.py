@@ -95,6 +95,11 @@ class ImportResult:
     def ok(self) -> bool:
         return self.problem_count == 0
 
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportResult":
+        fields_ = {key: value for key, value in data.items() if key != "problems"}
+        return cls(**fields_, problems=[Problem(**problem) for problem in data["problems"]])
+
     def as_dict(self) -> dict:
         return {"kind": self.kind, "filename": self.filename, "dry_run": self.dry_run,
                 "rows": self.rows, "created": self.created, "updated": self.updated,
