@@ -27,6 +27,7 @@ import csv
 import io
 import re
 import zipfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -146,6 +147,7 @@ class Importer:
     * ``check(context, number, row)`` → ``"created"``, ``"updated"`` or ``"unchanged"``, or raise
       `RowProblems`; it records in the context what later rows and `apply` need.
     * ``apply(context, rows, by)``: write a chunk of checked ``(number, row)``; flush, no commit.
+    * ``checked(context)`` (optional): problems seen only after the last row (duplicates).
     * ``finish(context, by)`` (optional).
     """
 
@@ -163,6 +165,10 @@ class Importer:
 
     def apply(self, context, rows: list[tuple[int, dict]], by) -> None:  # pragma: no cover
         raise NotImplementedError
+
+    def checked(self, context) -> Iterator[Problem]:
+        """Problems found only once every row was checked (duplicates): none by default."""
+        return iter(())
 
     def finish(self, context, by) -> None:
         pass
@@ -375,6 +381,9 @@ def run(kind: str, path, *, filename: str | None = None, dry_run: bool = False, 
                 result.add(problem)
             continue
         setattr(result, outcome, getattr(result, outcome) + 1)
+    for problem in importer.checked(context):
+        result.add(problem)
+    result.problems.sort(key=lambda problem: problem.row or 0)
     if result.rows == 0:
         result.add(Problem(None, None, _("The file has no rows below the column names.")))
     if dry_run or not result.ok:
@@ -447,12 +456,37 @@ def phone_cell(number: int, row: dict, column: str = "手机号") -> str:
     return phone
 
 
-def duplicate_phone(seen: dict[str, int], number: int, phone: str, column: str = "手机号") -> None:
-    first = seen.setdefault(phone, number)
-    if first != number:
-        raise RowProblems(Problem(number, column, _(
-            "The phone %(phone)s is also on row %(first)d of this file.", phone=phone,
-            first=first)))
+class SeenPhones:
+    """The phones of a file with the row of each, in 8 bytes a row (an array, not a dict of
+    strings), so that the first pass stays small however long the file; the duplicates are
+    found once the pass has ended (`problems`), each naming both rows."""
+
+    ROW_BITS = 24
+
+    def __init__(self, column: str = "手机号"):
+        self.column = column
+        self._packed = array("Q")
+
+    def add(self, number: int, phone: str) -> None:
+        if number >= 1 << self.ROW_BITS:
+            raise ImportFileError([Problem(number, None, _(
+                "The file has too many rows: split it into several files."))])
+        self._packed.append(int(phone) << self.ROW_BITS | number)
+
+    def clear(self) -> None:
+        self._packed = array("Q")
+
+    def problems(self) -> Iterator[Problem]:
+        mask = (1 << self.ROW_BITS) - 1
+        first_phone = first_row = None
+        for packed in sorted(self._packed):
+            phone, number = packed >> self.ROW_BITS, packed & mask
+            if phone == first_phone:
+                yield Problem(number, self.column, _(
+                    "The phone %(phone)s is also on row %(first)d of this file.",
+                    phone=str(phone), first=first_row))
+            else:
+                first_phone, first_row = phone, number
 
 
 # --- geography ---------------------------------------------------------------------------------
@@ -583,7 +617,7 @@ STAFF_ROLES = {"社工": Role.SOCIAL_WORKER, "项目主管": Role.STATION_MANAGE
 class _Staff:
     stations: dict[str, int]
     grid_teams: dict[tuple[int, str], int]
-    phones: dict[str, int] = field(default_factory=dict)
+    phones: SeenPhones = field(default_factory=SeenPhones)
 
 
 class StaffImporter(Importer):
@@ -630,7 +664,7 @@ class StaffImporter(Importer):
 
     def check(self, context, number, row):
         name, phone, role, station_id, team_id = self._parse(context, number, row)
-        duplicate_phone(context.phones, number, phone)
+        context.phones.add(number, phone)
         existing = users.get_by_phone(phone)
         if existing is None:
             return "created"
@@ -642,6 +676,9 @@ class StaffImporter(Importer):
                 and (post.station_id, post.grid_team_id) == (station_id, team_id):
             return "unchanged"
         return "updated"
+
+    def checked(self, context):
+        return context.phones.problems()
 
     def apply(self, context, rows, by):
         for number, row in rows:

@@ -40,7 +40,7 @@ from timebank.imports.services import (
     Importer,
     Problem,
     RowProblems,
-    duplicate_phone,
+    SeenPhones,
     phone_cell,
     required_text,
 )
@@ -103,7 +103,7 @@ class _Roster:
     openings: dict[int, int]
     #: user id → what their profile holds, for everyone with a profile
     profiles: dict[int, "_Held"]
-    phones: dict[str, int] = field(default_factory=dict)
+    phones: SeenPhones = field(default_factory=SeenPhones)
     #: community id → [[linked count, worker id], ...] of the grid team covering it
     workers: dict[int, list[list[int]]] = field(default_factory=dict)
 
@@ -250,7 +250,7 @@ class VolunteerImporter(Importer):
 
     def check(self, context: _Roster, number, row):
         parsed = self._parse(context, number, row)
-        duplicate_phone(context.phones, number, parsed.phone)
+        context.phones.add(number, parsed.phone)
         known = context.people.get(parsed.phone)
         if known is None:
             return "created"
@@ -267,6 +267,9 @@ class VolunteerImporter(Importer):
         changed = bool(parsed.minutes and opening is None) or bool(
             self._profile_changes(context.profiles.get(user_id), parsed))
         return "updated" if changed else "unchanged"
+
+    def checked(self, context: _Roster):
+        return context.phones.problems()
 
     # --- writing ---------------------------------------------------------------------------
 
