@@ -231,3 +231,26 @@ def test_reports_count_opening_balances_apart_from_hours_issued(app, imported, s
     own = reports.ledger_figures(ReportFilters(first_month=month, last_month=month,
                                                station_id=station.id))
     assert own.total.opening == 240
+
+
+def test_a_station_manager_imports_only_their_stations_volunteers(app, tmp_path, station,
+                                                                   make_station, make_staff):
+    from timebank.accounts.permissions import Role
+
+    manager = make_staff(station, Role.STATION_MANAGER, name="项目主管")
+    other = make_station()
+    rows = [HEADER, ["甲", "13700000001", "", f"{station.town.name}第1社区", "", ""],
+            ["乙", "13700000002", "", f"{other.town.name}第1社区", "", ""]]
+    result = imports.run("volunteers", write_csv(tmp_path / "r.csv", rows), by=manager)
+    assert [(p.row, p.column) for p in result.problems] == [(3, "村居")]
+    with pytest.raises(imports.PermissionDenied):
+        imports.run("staff", tmp_path / "r.csv", by=manager)
+
+
+def test_a_claim_is_audited(client, imported):
+    from timebank.audit.models import AuditEntry
+
+    client.post("/api/v1/auth/register", json={"phone": "13700000001", "password": PASSWORD,
+                                               "name": "陈晓敏"})
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.claim"))
+    assert entry is not None and entry.subject == f"user:{imported.id}"
