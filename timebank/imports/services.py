@@ -617,6 +617,8 @@ STAFF_ROLES = {"社工": Role.SOCIAL_WORKER, "项目主管": Role.STATION_MANAGE
 class _Staff:
     stations: dict[str, int]
     grid_teams: dict[tuple[int, str], int]
+    #: A station manager's own station: they import only its social workers.
+    allowed_station: int | None = None
     phones: SeenPhones = field(default_factory=SeenPhones)
 
 
@@ -624,9 +626,11 @@ class StaffImporter(Importer):
     """Rows ``姓名, 手机号, 角色, 社工站, 片区``: staff accounts with that role, posted at the
     station (and grid team) named. They get no usable password: a district administrator gives
     each a one-time reset code. A phone already registered to the same name is updated (the
-    role added, the post moved); to another name, it is a bad row."""
+    role added, the post moved); to another name, it is a bad row. A station manager may import
+    social workers of their own station; a district administrator any role anywhere."""
 
     kind = "staff"
+    role = Role.STATION_MANAGER
     label = _l("Staff accounts")
     columns = (Column("姓名", example="李志华"), Column("手机号", example="13800000010"),
                Column("角色", example="社工"), Column("社工站", example="南沙街道社工服务站"),
@@ -636,7 +640,10 @@ class StaffImporter(Importer):
         stations = {station.name: station.id for station in db.session.scalars(select(org.Station))}
         teams = {(team.station_id, team.name): team.id
                  for team in db.session.scalars(select(org.GridTeam))}
-        return _Staff(stations=stations, grid_teams=teams)
+        allowed = None
+        if by is not None and not has_role(by, Role.DISTRICT_ADMIN):
+            allowed = org.station_id_of(by) or 0
+        return _Staff(stations=stations, grid_teams=teams, allowed_station=allowed)
 
     def _parse(self, context, number, row):
         name = required_text(number, row, "姓名", 40)
@@ -652,6 +659,13 @@ class StaffImporter(Importer):
             raise RowProblems(Problem(number, "社工站", _(
                 "There is no station %(station)s: import the geography first.",
                 station=station_name)))
+        if context.allowed_station is not None:
+            if station_id != context.allowed_station:
+                raise RowProblems(Problem(number, "社工站", _(
+                    "You may import staff of your own station only.")))
+            if role != Role.SOCIAL_WORKER:
+                raise RowProblems(Problem(number, "角色", _(
+                    "A station manager may import social workers only.")))
         team_name = row.get("片区", "").strip()
         team_id = None
         if team_name:
@@ -672,6 +686,12 @@ class StaffImporter(Importer):
             raise RowProblems(Problem(number, "手机号", _(
                 "This phone belongs to a member with another name.")))
         post = org.post_of(existing)
+        if context.allowed_station is not None and (
+                (post is not None and post.station_id != context.allowed_station)
+                or has_role(existing, Role.STATION_MANAGER)):
+            raise RowProblems(Problem(number, "手机号", _(
+                "This person works at another station or holds a higher role: a district "
+                "administrator changes their post.")))
         if role.value in existing.role_names and post is not None \
                 and (post.station_id, post.grid_team_id) == (station_id, team_id):
             return "unchanged"

@@ -203,3 +203,22 @@ def test_the_cli_imports_and_exits_1_naming_each_bad_row(runner, tmp_path):
     assert missing.exit_code == 1 and "镇街" in missing.output
     unknown = runner.invoke(args=["import", "houses", str(good)])
     assert unknown.exit_code == 2
+
+
+def test_a_station_manager_imports_social_workers_of_their_own_station_only(
+        app, tmp_path, make_station, make_staff):
+    station, other = make_station(), make_station()
+    manager = make_staff(station, Role.STATION_MANAGER, name="项目主管")
+    colleague = make_staff(other, Role.SOCIAL_WORKER, name="别站社工")
+    rows = [["姓名", "手机号", "角色", "社工站"],
+            ["新社工", "13800000030", "社工", station.name],
+            ["新主管", "13800000031", "项目主管", station.name],
+            ["外站社工", "13800000032", "社工", other.name],
+            ["别站社工", colleague.phone, "社工", station.name]]
+    result = imports.run("staff", write_csv(tmp_path / "s.csv", rows), by=manager)
+    assert [(p.row, p.column) for p in result.problems] == [(3, "角色"), (4, "社工站"),
+                                                            (5, "手机号")]
+    fine = imports.run("staff", write_csv(tmp_path / "ok.csv", rows[:2]), by=manager)
+    db.session.commit()
+    assert fine.applied
+    assert org.post_of(users.get_by_phone("13800000030")).station_id == station.id

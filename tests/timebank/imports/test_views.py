@@ -128,12 +128,13 @@ def test_templates_download_with_the_exact_header(client, login, make_user):
     assert client.get("/admin/imports/template/staff.pdf").status_code == 404
 
 
-def test_station_managers_import_volunteers_only_and_residents_nothing(client, login, make_user,
+def test_station_managers_import_staff_and_volunteers_only_and_residents_nothing(client, login, make_user,
                                                                         manager_for):
     manager = manager_for()
     login(manager)
     html = page(client, "/admin/imports/")
-    assert 'value="volunteers"' in html and 'value="geography"' not in html
+    assert 'value="volunteers"' in html and 'value="staff"' in html
+    assert 'value="geography"' not in html
     assert _upload(client, GEOGRAPHY, "g.csv", "geography").status_code == 422
     client.post("/logout", data={"csrf_token": csrf_token(client, "/admin/imports/")})
     login(make_user(Role.RESIDENT))

@@ -244,7 +244,7 @@ def test_a_station_manager_imports_only_their_stations_volunteers(app, tmp_path,
     result = imports.run("volunteers", write_csv(tmp_path / "r.csv", rows), by=manager)
     assert [(p.row, p.column) for p in result.problems] == [(3, "村居")]
     with pytest.raises(imports.PermissionDenied):
-        imports.run("staff", tmp_path / "r.csv", by=manager)
+        imports.run("geography", tmp_path / "r.csv", by=manager)
 
 
 def test_a_claim_is_audited(client, imported):
