@@ -226,6 +226,9 @@ def apply_password_change(user: User, change: PasswordChange) -> None:
         raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
     user.password_hash = change.new_hash
     user.security_stamp = _new_stamp()
+    # A password set any way (a reset code included) ends an imported account's claim: nobody
+    # else may take it over by registering with the same name.
+    user.claimable = False
     audit.record("user.password_change", f"user:{user.id}", actor=user)
 
 

@@ -254,3 +254,14 @@ def test_a_claim_is_audited(client, imported):
                                                "name": "陈晓敏"})
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.claim"))
     assert entry is not None and entry.subject == f"user:{imported.id}"
+
+
+def test_a_password_set_any_other_way_ends_the_claim(client, imported):
+    change = users.PasswordChange(checked_hash=imported.password_hash,
+                                  new_hash=users.generate_password_hash(PASSWORD))
+    users.apply_password_change(imported, change)  # as a reset code does
+    db.session.commit()
+    response = client.post("/api/v1/auth/register", json={
+        "phone": "13700000001", "password": "someone-else-1", "name": "陈晓敏"})
+    assert response.status_code == 409
+    assert users.authenticate("13700000001", PASSWORD) is not None
