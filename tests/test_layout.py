@@ -15,6 +15,7 @@ EXTRAS = {
     "timebank/ledger/queries.py",            # statements, totals and verify: the readings
     "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
+    "volunteers/profiles/imports.py",        # the volunteer roster importer (timebank.imports)
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
     "volunteers/reporting/filters.py",       # the filters every report shares
@@ -27,7 +28,8 @@ VOLUNTEERS_ROOT = {"__init__.py", "vocabulary.py", "jobs.py", "pages.py"}
 #: Feature folders, by package.
 FEATURES = {
     "timebank": {"accounts", "org", "ledger", "exchange/gifts", "exchange/merchants",
-                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings"},
+                 "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
+                 "imports"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting"},
 }

@@ -24,6 +24,7 @@ def init_app(app) -> None:
         errors,
         exchange,
         guesses,
+        imports,
         ledger,
         notifications,
         org,
@@ -53,5 +54,6 @@ def init_app(app) -> None:
     app.extensions.setdefault("timebank.demo_seeders", []).append(demo.seed)
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
-    for package in (web, accounts, org, ledger, exchange, notifications, audit, settings):
+    for package in (web, accounts, org, ledger, exchange, notifications, audit, settings,
+                    imports):
         package.init_app(app)

@@ -82,6 +82,11 @@ DEFAULTS = {
     "WTF_CSRF_TIME_LIMIT": None,  # tied to the session instead: a form left open still works
     #: Larger request bodies are refused with 413 before they are read.
     "MAX_CONTENT_LENGTH": 1024 * 1024,
+    #: The import upload page (`/admin/imports/`) alone takes files up to this size.
+    "IMPORT_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    #: Where uploaded import files wait between the dry run and the confirmation; None is
+    #: ``<instance>/imports``.
+    "IMPORT_UPLOAD_FOLDER": None,
 }
 
 

@@ -4,7 +4,7 @@ import secrets
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -36,6 +36,9 @@ class User(UserMixin, db.Model):
     #: Renewed on password change; signed API tokens carry it, so old tokens stop working.
     security_stamp: Mapped[str] = mapped_column(String(32), default=_new_stamp)
     active: Mapped[bool] = mapped_column(default=True)
+    #: Imported by a station (`flask import volunteers`) and not yet claimed: the account has
+    #: no usable password, and registering with this phone and the same real name claims it.
+    claimable: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
 
     roles: Mapped[list[UserRole]] = relationship(

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, insert, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
@@ -32,6 +32,10 @@ from timebank.web.inputs import INT_MAX
 
 PHONE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 PASSWORD_MIN_LENGTH = 8
+#: The password hash of an account made by an import: no password matches it
+#: (`check_password_hash` refuses a hash without a method), so nobody logs in until the
+#: member claims the account by registering, or staff give them a reset code.
+UNUSABLE_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
 #: A real hash to check against when the phone is unknown, so both paths cost the same.
 _DUMMY_HASH = generate_password_hash("not-a-real-password")
 
@@ -98,11 +102,19 @@ def create_user(phone: str, password: str, name: str, roles=(Role.RESIDENT,)) ->
     password_hash = generate_password_hash(password)
     phone = normalise_phone(phone)
     if get_by_phone(phone) is not None:
-        raise Conflict(
-            _("This phone number is already registered. Log in instead."),
-            code="phone_taken",
-            fields={"phone": [_("This phone number is already registered.")]},
-        )
+        raise _phone_taken()
+    return _new_user(phone, password_hash, name, roles)
+
+
+def _phone_taken() -> Conflict:
+    return Conflict(
+        _("This phone number is already registered. Log in instead."),
+        code="phone_taken",
+        fields={"phone": [_("This phone number is already registered.")]},
+    )
+
+
+def _new_user(phone: str, password_hash: str, name: str, roles) -> User:
     user = User(phone=phone, name=name.strip(), password_hash=password_hash)
     user.roles = [UserRole(role=Role(role).value) for role in dict.fromkeys(roles)]
     db.session.add(user)
@@ -115,11 +127,68 @@ def register_resident(phone: str, password: str, name: str, community_id: int | 
 
     `community_id` is handed to the receivers of `signals.user_registered` (the coordination
     layer files it in the volunteer profile); a receiver may refuse it by raising.
+
+    A station may have imported the resident already (`claimable`): registering with that
+    phone and the same real name claims the account, which keeps its profile and balance (the
+    password is set, `community_id` is ignored: the profile has its home); a different name is
+    refused as any taken phone is, and changes nothing.
     """
-    user = create_user(phone, password, name, roles=(Role.RESIDENT,))
+    password_hash = generate_password_hash(password)
+    phone = normalise_phone(phone)
+    existing = get_by_phone(phone)
+    if existing is not None:
+        if not (existing.claimable and same_name(existing.name, name)):
+            raise _phone_taken()
+        return claim(existing, password_hash)
+    user = _new_user(phone, password_hash, name, (Role.RESIDENT,))
     audit.record("user.register", f"user:{user.id}", actor=user)
     user_registered.send(user, community_id=community_id)
     return user
+
+
+def same_name(a: str, b: str) -> bool:
+    """Whether two real names are the same, ignoring spaces (``陈 晓敏`` is ``陈晓敏``)."""
+    return "".join((a or "").split()) == "".join((b or "").split())
+
+
+def claim(user: User, password_hash: str) -> User:
+    """An imported member takes over their account: it gets its first password."""
+    user.password_hash = password_hash
+    user.security_stamp = _new_stamp()
+    user.claimable = False
+    db.session.flush()
+    audit.record("user.claim", f"user:{user.id}", actor=user)
+    return user
+
+
+def create_imported(people, roles=(Role.RESIDENT,), *, claimable: bool = True) -> dict[str, int]:
+    """Create many users at once, as an import does: ``people`` is ``[(phone, name), ...]``
+    (checked and new); returns phone → user id.
+
+    They get no usable password (`UNUSABLE_PASSWORD`): imported residents are `claimable` (they
+    claim the account by registering with the same name); imported staff get a one-time reset
+    code from a district administrator. One insert per table, not a flush per person."""
+    people = list(people)
+    if not people:
+        return {}
+    moment = now()
+    created = db.session.execute(
+        insert(User).returning(User.id, User.phone, sort_by_parameter_order=True),
+        [{"phone": phone, "name": name.strip(), "password_hash": UNUSABLE_PASSWORD,
+          "security_stamp": _new_stamp(), "active": True, "claimable": claimable,
+          "created_at": moment} for phone, name in people])
+    ids = {phone: user_id for user_id, phone in created}
+    db.session.execute(insert(UserRole), [{"user_id": user_id, "role": Role(role).value}
+                                          for user_id in ids.values()
+                                          for role in dict.fromkeys(roles)])
+    return ids
+
+
+def people_by_phone(phones) -> dict[str, User]:
+    """Phone → user, for those of `phones` that are registered, in one query."""
+    phones = list(phones)
+    return {user.phone: user for user in db.session.scalars(
+        select(User).where(User.phone.in_(phones)))} if phones else {}
 
 
 def authenticate(phone: str, password: str) -> User | None:
@@ -157,6 +226,9 @@ def apply_password_change(user: User, change: PasswordChange) -> None:
         raise InvalidInput(fields={"current_password": [_("The current password is wrong.")]})
     user.password_hash = change.new_hash
     user.security_stamp = _new_stamp()
+    # A password set any way (a reset code included) ends an imported account's claim: nobody
+    # else may take it over by registering with the same name.
+    user.claimable = False
     audit.record("user.password_change", f"user:{user.id}", actor=user)
 
 

@@ -11,6 +11,8 @@ never rewritten, so each format below must stay byte for byte what it is:
 * ``pool:community:<community id>``: a community's mutual-aid pool (`community_pool`);
 * ``district:adjustments``: the district's account that balances staff adjustments
   (`DISTRICT_ADJUSTMENTS`);
+* ``district:legacy-hours``: the district's account that balances the opening balances of
+  imported volunteers, the hours they served before the platform (`DISTRICT_LEGACY_HOURS`);
 * ``pool:district``: the district's pool in the core demo (`DEMO_DISTRICT_POOL`);
 * ``demo:issuer``: the issuer of the core demo's service hours (`DEMO_ISSUER`).
 
@@ -23,6 +25,7 @@ from sqlalchemy import String, cast, literal
 from sqlalchemy.sql.elements import ColumnElement
 
 DISTRICT_ADJUSTMENTS = "district:adjustments"
+DISTRICT_LEGACY_HOURS = "district:legacy-hours"
 DEMO_DISTRICT_POOL = "pool:district"
 DEMO_ISSUER = "demo:issuer"
 

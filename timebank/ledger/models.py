@@ -29,6 +29,9 @@ class TransferKind(StrEnum):
     REDEEM = "redeem"
     ADJUST = "adjust"
     REVERSAL = "reversal"
+    #: Hours served before the platform, posted once per person by an import: neither service
+    #: on the platform (`earn`) nor a staff correction (`adjust`).
+    OPENING_BALANCE = "opening_balance"
 
 
 TRANSFER_LABELS = {
@@ -38,10 +41,13 @@ TRANSFER_LABELS = {
     TransferKind.REDEEM: _l("Redemption"),
     TransferKind.ADJUST: _l("Adjustment"),
     TransferKind.REVERSAL: _l("Reversal"),
+    TransferKind.OPENING_BALANCE: _l("Hours before the platform"),
 }
 
 #: Key of the district's account that balances manual adjustments (it may run negative).
 ADJUSTMENTS_KEY = keys.DISTRICT_ADJUSTMENTS
+#: Key of the district's account that balances imported opening balances (it runs negative).
+LEGACY_HOURS_KEY = keys.DISTRICT_LEGACY_HOURS
 
 
 # --- errors -----------------------------------------------------------------------------------

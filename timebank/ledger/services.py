@@ -28,7 +28,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
@@ -39,6 +39,7 @@ from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger.models import (  # noqa: F401 (the models, for callers of this module)
     ADJUSTMENTS_KEY,
+    LEGACY_HOURS_KEY,
     TRANSFER_LABELS,
     Account,
     AccountKind,
@@ -103,6 +104,34 @@ def find_member_account(user) -> Account | None:
 def adjustments_account() -> Account:
     return open_account(ADJUSTMENTS_KEY, AccountKind.ISSUER, name=str(_l("District adjustments")),
                         min_balance=None)
+
+
+def legacy_hours_account() -> Account:
+    """The district's issuer of opening balances (hours served before the platform); it runs
+    negative by exactly what imported members were credited."""
+    return open_account(LEGACY_HOURS_KEY, AccountKind.ISSUER,
+                        name=str(_l("Hours before the platform")), min_balance=None)
+
+
+def member_account_ids(user_ids) -> dict[int, int]:
+    """User id → id of their member account, opening the missing ones in one insert.
+
+    For many residents at once (an import); merchants' accounts are not opened here."""
+    user_ids = list(dict.fromkeys(user_ids))
+    if not user_ids:
+        return {}
+    wanted = {keys.member(user_id): user_id for user_id in user_ids}
+    found = {wanted[key]: account_id for account_id, key in db.session.execute(
+        select(Account.id, Account.key).where(Account.key.in_(list(wanted))))}
+    missing = [user_id for user_id in user_ids if user_id not in found]
+    if missing:
+        created = db.session.execute(
+            insert(Account).returning(Account.id, Account.owner_id, sort_by_parameter_order=True),
+            [{"key": keys.member(user_id), "kind": AccountKind.MEMBER.value, "owner_id": user_id,
+              "name": "", "min_balance": 0, "balance": 0, "created_at": now()}
+             for user_id in missing])
+        found.update({owner_id: account_id for account_id, owner_id in created})
+    return found
 
 
 
@@ -188,6 +217,77 @@ def post_transfer(kind: TransferKind | str, legs, *, idempotency_key: str, memo:
     audit.record("ledger.transfer", f"transfer:{transfer.id}", actor=posted_by, reason=memo or None,
                  kind=kind, legs={str(k): v for k, v in totals.items()}, reference=reference)
     return transfer
+
+
+def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str = "",
+               posted_by=None, reference: str | None = None) -> int:
+    """Post many two-legged transfers from `source` at once: ``credits`` is
+    ``[(target account id, minutes > 0, idempotency key), ...]``.
+
+    The same rules as `post_transfer`, for imports where posting row by row is too slow: every
+    transfer has two entries summing to zero; the accounts are locked in id order; a key posted
+    before is skipped if it moved the same minutes and refused (`IdempotencyKeyReused`) if not;
+    no account goes below its minimum; entries carry the running balance and each account's
+    cached balance moves by the sum of its entries. Returns the number of transfers posted.
+    One audit row records the batch (`ledger.transfer_batch`).
+    """
+    kind = TransferKind(kind).value
+    credits = list(credits)
+    for _target, minutes, _key in credits:
+        if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
+            raise UnbalancedTransfer("minutes must be whole numbers above zero")
+    if not credits:
+        return 0
+    earlier = {transfer.idempotency_key: transfer for transfer in db.session.scalars(
+        select(Transfer).where(Transfer.idempotency_key.in_([key for *_rest, key in credits])))}
+    fresh = []
+    for target, minutes, key in credits:
+        if key in earlier:
+            if not _same_transfer(earlier[key], kind, {source.id: -minutes, target: minutes}):
+                raise IdempotencyKeyReused(
+                    _("This request key was already used for a different transfer."))
+            continue
+        if target == source.id:
+            raise UnbalancedTransfer("a transfer needs two different accounts")
+        fresh.append((target, minutes, key))
+    if len({key for *_rest, key in fresh}) != len(fresh):
+        raise IdempotencyKeyReused(_("This request key was already used for a different transfer."))
+    if not fresh:
+        return 0
+    accounts = _lock({source.id, *(target for target, _m, _k in fresh)})
+    if len(accounts) != len({source.id, *(target for target, _m, _k in fresh)}):
+        raise NotFound(_("There is no such account."), code="account_not_found")
+    source = accounts[source.id]
+    total = sum(minutes for _t, minutes, _k in fresh)
+    if source.min_balance is not None and source.balance - total < source.min_balance:
+        raise InsufficientBalance(
+            _("Not enough hours: %(label)s has %(have)s, and this needs %(need)s.",
+              label=source.label, have=format_minutes(source.balance),
+              need=format_minutes(total)),
+            fields={"minutes": [_("Not enough hours in the account.")]})
+
+    moment = now()
+    posted_by_id = posted_by.id if posted_by is not None else None
+    transfer_ids = list(db.session.scalars(
+        insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True),
+        [{"kind": kind, "memo": memo[:500], "idempotency_key": key, "reference": reference,
+          "posted_by_id": posted_by_id, "posted_at": moment, "reverses_id": None}
+         for _target, _minutes, key in fresh]))
+    # Entry ids grow in list order, so each account's running balance follows them.
+    rows = []
+    for transfer_id, (target, minutes, _key) in zip(transfer_ids, fresh, strict=True):
+        for account_id, signed in sorted(((source.id, -minutes), (target, minutes))):
+            account = accounts[account_id]
+            account.balance += signed
+            rows.append({"transfer_id": transfer_id, "account_id": account_id, "minutes": signed,
+                         "balance_after": account.balance})
+    db.session.execute(insert(Entry), rows)
+    db.session.flush()
+    audit.record("ledger.transfer_batch", f"account:{source.id}", actor=posted_by,
+                 reason=memo or None, kind=kind, transfers=len(fresh), minutes=total,
+                 first_transfer_id=transfer_ids[0], last_transfer_id=transfer_ids[-1],
+                 reference=reference)
+    return len(fresh)
 
 
 def transfer_between(source: Account, target: Account, minutes: int, kind, **kwargs) -> Transfer:

@@ -361,8 +361,10 @@ class LedgerFigures:
     granted: int = 0
     adjusted: int = 0
     in_pools: int = 0
+    opening: int = 0
 
-    NAMES = ("issued", "spent", "redeemed", "donated", "granted", "adjusted", "in_pools")
+    NAMES = ("issued", "spent", "redeemed", "donated", "granted", "adjusted", "in_pools",
+             "opening")
 
     def __add__(self, other: "LedgerFigures") -> "LedgerFigures":
         return LedgerFigures(*(getattr(self, name) + getattr(other, name) for name in self.NAMES))
@@ -429,6 +431,9 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
       a station's: credited to its members.
     * in pools: the balance of pool accounts at the end of the period (entries posted before
       it); a station's: of the pools ``pool:community:<id>`` of its communities.
+    * opening: minutes credited to members by ``opening_balance`` transfers (hours served
+      before the platform, brought in by an import), net of reversals; never part of issued
+      or of hours served; a station's: credited to its members.
 
     With no station chosen (the district), nothing is left out: issued, spent and redeemed are
     the ledger's whole ``earn``, ``spend`` and ``redeem`` totals, donated + granted its whole
@@ -468,6 +473,8 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
             figures["granted" if account_kind == AccountKind.POOL else "donated"] += paid
         elif kind == TransferKind.ADJUST and account_kind != AccountKind.ISSUER:
             figures["adjusted"] += minutes
+        elif kind == TransferKind.OPENING_BALANCE and account_kind == AccountKind.MEMBER:
+            figures["opening"] += minutes
 
     pools = (select(owners.c.station_id, func.sum(Entry.minutes))
              .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)

@@ -37,6 +37,7 @@ LEDGER_LABELS = {
     "granted": _l("Granted from pools"),
     "adjusted": _l("Adjusted"),
     "in_pools": _l("In pools"),
+    "opening": _l("Hours before the platform"),
 }
 
 
@@ -207,6 +208,8 @@ class LedgerFiguresSchema(BaseSchema):
     granted = fields.Integer()
     adjusted = fields.Integer()
     in_pools = fields.Integer()
+    opening = fields.Integer(metadata={"description": "opening balances of imported volunteers: "
+                                                      "hours served before the platform"})
 
 
 class LedgerStationSchema(LedgerFiguresSchema):

@@ -290,3 +290,37 @@ def test_accounts_are_opened_once_per_key(member, make_user):
     merchant = make_user(Role.MERCHANT)
     assert ledger.member_account(merchant).kind == AccountKind.MERCHANT
     assert count(Account) == 2
+
+
+# --- posting many at once (imports) --------------------------------------------------------------
+
+def test_a_batch_keeps_every_invariant_and_replays_its_keys(app, make_user, member, issuer):
+    legacy = ledger.legacy_hours_account()
+    earlier = member(minutes=30, issuer=issuer)
+    people = [make_user(name=f"居民{n}") for n in range(3)]
+    accounts = ledger.member_account_ids([person.id for person in people])
+    credits = [(earlier.id, 15, "opening_balance:a")] + [
+        (accounts[person.id], 10 * (n + 1), f"opening_balance:{person.id}")
+        for n, person in enumerate(people)]
+    assert ledger.post_batch(TransferKind.OPENING_BALANCE, legacy, credits, memo="原有时长") == 4
+    db.session.commit()
+    assert ledger_queries.verify() == []
+    assert ledger_queries.balance(earlier) == 45
+    assert ledger_queries.balance(legacy) == -(15 + 10 + 20 + 30)
+    assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+        AuditEntry.action == "ledger.transfer_batch")) == 1
+    # The same batch again posts nothing; a key with other minutes is refused.
+    assert ledger.post_batch(TransferKind.OPENING_BALANCE, legacy, credits) == 0
+    with pytest.raises(ledger.IdempotencyKeyReused):
+        ledger.post_batch(TransferKind.OPENING_BALANCE, legacy, [(earlier.id, 99, "opening_balance:a")])
+    with pytest.raises(ledger.UnbalancedTransfer):
+        ledger.post_batch(TransferKind.OPENING_BALANCE, legacy, [(earlier.id, 0, "x")])
+    assert ledger.member_account_ids([people[0].id]) == {people[0].id: accounts[people[0].id]}
+
+
+def test_a_batch_never_takes_a_floored_source_below_its_minimum(app, member, issuer):
+    source, target = member(minutes=20, issuer=issuer), member()
+    with pytest.raises(ledger.InsufficientBalance):
+        ledger.post_batch(TransferKind.DONATE, source, [(target.id, 15, "b:1"), (target.id, 10, "b:2")])
+    db.session.rollback()
+    assert ledger_queries.balance(source) == 20

@@ -353,11 +353,11 @@ def test_a_station_manager_sees_only_their_station(client, login, known):
     html = page(client, "/reports/")
     assert k.a.name in html and k.b.name not in html
     assert 'name="station_id"' not in html  # no station menu
-    assert row_minutes(html, "station", k.a.id) == [360, 45, 15, 30, 20, 30, 10]
+    assert row_minutes(html, "station", k.a.id) == [360, 45, 15, 30, 20, 30, 10, 0]
     assert f'data-community="{k.b1.id}"' not in html
     page(client, f"/reports/?station_id={k.b.id}", 403)
     html = page(client, f"/reports/?station_id={k.a.id}")
-    assert row_minutes(html, "station", k.a.id) == [360, 45, 15, 30, 20, 30, 10]
+    assert row_minutes(html, "station", k.a.id) == [360, 45, 15, 30, 20, 30, 10, 0]
 
 
 def test_social_workers_residents_and_strangers_are_kept_out(app, known, make_user):
@@ -375,9 +375,9 @@ def test_the_district_dashboard_shows_every_station_and_the_same_numbers_as_its_
     login(k.admin)
     html = page(client, "/reports/")
     assert k.a.name in html and k.b.name in html
-    assert row_minutes(html, "station", k.b.id) == [120, 0, 0, 25, 0, 0, 0]
-    assert row_minutes(html, "station", "") == [50, 0, 0, 10, 0, 0, 0]  # no station
-    assert row_minutes(html, "station", "total") == [530, 45, 15, 65, 20, 30, 10]
+    assert row_minutes(html, "station", k.b.id) == [120, 0, 0, 25, 0, 0, 0, 0]
+    assert row_minutes(html, "station", "") == [50, 0, 0, 10, 0, 0, 0, 0]  # no station
+    assert row_minutes(html, "station", "total") == [530, 45, 15, 65, 20, 30, 10, 0]
     assert row_minutes(html, "month", key(k.m1)) == [240, 0, 240]
     assert row_cells(html, "month", key(k.m2))[:3] == ["3.0", "1.0", "4.0"]
     assert row_cells(html, "community", k.a1.id) == ["甲街道社工服务站", "2", "2", "100.0%"]
@@ -390,12 +390,12 @@ def test_the_district_dashboard_shows_every_station_and_the_same_numbers_as_its_
     months = [row for row in figures_for(k.admin).hours_by_month]
     assert data["hours_by_month"]["datasets"][0]["data"] == \
         [reports.hours(row.served.scanned) for row in months]
-    assert data["ledger"]["datasets"][0]["data"] == [8.8, 0.8, 0.3, 1.1, 0.3, 0.5, 0.2]
+    assert data["ledger"]["datasets"][0]["data"] == [8.8, 0.8, 0.3, 1.1, 0.3, 0.5, 0.2, 0.0]
     assert data["coverage"]["datasets"][0]["data"] == [2, 2, 1, 1]
     assert "/static/vendor/chartjs/chart.umd.min.js" in html and "/static/js/dashboard.js" in html
 
     html = page(client, f"/reports/?station_id={k.b.id}")
-    assert row_minutes(html, "station", k.b.id) == [120, 0, 0, 25, 0, 0, 0]
+    assert row_minutes(html, "station", k.b.id) == [120, 0, 0, 25, 0, 0, 0, 0]
     assert f'data-station="{k.a.id}"' not in html
 
 
@@ -451,7 +451,8 @@ def test_the_summary_api_gives_the_same_figures_in_minutes(api_client, known):
     assert body["filters"] == {"from": key(shift(k.this, -5)), "to": key(k.this),
                                "station_id": None, "theme_id": None}
     assert body["ledger"] == {"issued": 530, "spent": 45, "redeemed": 15, "donated": 65,
-                              "granted": 20, "adjusted": 30, "in_pools": 10}
+                              "granted": 20, "adjusted": 30, "in_pools": 10,
+                              "opening": 0}
     assert [row["station_id"] for row in body["ledger_by_station"]] == [k.a.id, k.b.id, None]
     months = {row["month"]: row["served"] for row in body["hours_by_month"]}
     assert months[key(k.m2)] == {"scanned": 180, "honour": 60, "total": 240}
