@@ -7,6 +7,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from timebank.accounts import recovery
 from timebank.accounts import services as users
 from timebank.accounts.permissions import ROLE_LABELS, Role, role_required
 from timebank.accounts.schemas import (
@@ -88,6 +89,7 @@ def _show_page(user, errors=None, form=None, status=200, moved=None):
         form=form or {}, stations=users.stations_to_post_at(current_user),
         roles=users.roles_viewer_may_give(current_user), role_labels=ROLE_LABELS,
         colleagues=users.colleagues_for_hand_over(user), moved=moved,
+        can_reset=recovery.may_issue(current_user, user),
         active=request.path.rsplit("/", 1)[-1] if request.method == "POST" else None), status
 
 

@@ -364,3 +364,20 @@ def test_the_api_moves_a_post_within_the_station(client, api_token, two_stations
     assert response.status_code == 200 and response.get_json()["station_id"] == b.id
     [entry] = audits("staff.post")
     assert entry.details["new"]["station_id"] == b.id
+
+
+def test_a_staff_members_page_gives_them_a_reset_code(client, two_stations, district_admin):
+    """Imported staff have no password: the administrator gives them a one-time code from their
+    page. A station manager may give one to their social workers, not to another manager."""
+    worker, manager = two_stations["worker_a"], two_stations["manager_a"]
+    log_in(client, district_admin)
+    staff_page = page(client, f"/admin/staff/{worker.id}")
+    assert f"/staff/members/{worker.id}/password-reset" in staff_page
+    issued = post_form(client, f"/staff/members/{worker.id}/password-reset",
+                       {"reason": "导入的账号"}, page=f"/admin/staff/{worker.id}")
+    assert issued.status_code == 200 and "24" in issued.get_data(as_text=True)
+    assert audits("user.password_reset_code")[-1].subject == f"user:{worker.id}"
+    manager_client = client.application.test_client()
+    log_in(manager_client, manager)
+    assert "password-reset" in page(manager_client, f"/admin/staff/{worker.id}")
+    assert "password-reset" not in page(manager_client, f"/admin/staff/{manager.id}")
