@@ -111,3 +111,66 @@ def start_writing():
     """
     db.session.rollback()
     deferred_begin.set(False)
+
+
+# --- after the commit -------------------------------------------------------------------------
+# Side effects (texts, WeChat messages) leave only once what they tell of has committed:
+#
+# - `after_commit` keeps the action in the session's outbox (``session.info``) with the
+#   transaction or savepoint that asked for it;
+# - a rollback of that transaction or savepoint drops it, and so does a session closed without
+#   committing;
+# - the commit of the outermost transaction runs each action, in order. An action that fails is
+#   logged and the next one runs: what it tells of has committed, and stands.
+#
+# The listeners are bound to Flask-SQLAlchemy's session (`db.session`), not to every session
+# of the process.
+
+#: The key in ``session.info`` of the actions waiting for the commit, as (transaction or
+#: savepoint that asked, action, what the log says if it fails) triples.
+OUTBOX = "timebank.outbox"
+
+
+def after_commit(action, failure: str) -> None:
+    """Run ``action()`` once the current transaction has committed; never if it rolls back.
+    If it raises, the log says `failure` ("the SMS to 139****0001 could not be sent").
+
+    The action runs after the commit, when the session may no longer query: give it what it
+    needs (detached copies, plain values), not rows to load."""
+    session = db.session()
+    written_in = session.get_nested_transaction() or session.get_transaction()
+    session.info.setdefault(OUTBOX, []).append((written_in, action, failure))
+
+
+def _inside(transaction, outer) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
+
+
+@event.listens_for(db.session, "after_soft_rollback")
+def _drop_rolled_back(session, previous_transaction) -> None:
+    """What a rolled-back transaction or savepoint asked for never happens."""
+    waiting = session.info.get(OUTBOX)
+    if waiting:
+        waiting[:] = [item for item in waiting if not _inside(item[0], previous_transaction)]
+
+
+@event.listens_for(db.session, "after_transaction_end")
+def _drop_uncommitted(session, transaction) -> None:
+    """The outermost transaction is over (committed and run, or closed without a commit)."""
+    if transaction.parent is None:
+        session.info.pop(OUTBOX, None)
+
+
+@event.listens_for(db.session, "after_commit")
+def _run_committed(session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released: what it asked for waits for the outermost commit
+    for _written_in, action, failure in session.info.pop(OUTBOX, None) or ():
+        try:
+            action()
+        except Exception:  # what it tells of has committed: a lost message must not be a 500
+            current_app.logger.exception(failure)

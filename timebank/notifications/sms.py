@@ -19,25 +19,20 @@ an example. Without ``SMS_GATEWAY``, development and tests get `ConsoleGateway` 
 goes to the log) and production gets `MissingGateway`, which says so in the log at start and
 refuses every message, loudly, instead of pretending to send.
 
-`send_after_commit` is how a service asks for a text: the message waits in the session's outbox
-(``session.info``) with the transaction or savepoint that asked for it, is dropped if that rolls
-back, and goes to the gateway when the outermost transaction commits, as notifications do
-(`timebank.notifications.services`). A gateway that fails is logged: the action has committed
-and stands. Messages may hold secrets (a one-time code): they are never written to the database.
+`send_after_commit` is how a service asks for a text: it goes to the gateway once the outermost
+transaction commits and never if the transaction or savepoint that asked rolls back
+(`timebank.database.after_commit`, as for notifications). A gateway that fails is logged: the
+action has committed and stands. Messages may hold secrets (a one-time code): they are never
+written to the database.
 """
 
 from importlib import import_module
 
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction
 
-from timebank.extensions import db
+from timebank.database import after_commit
 
 EXTENSION = "timebank.sms"
-#: The key in ``session.info`` of the texts waiting for the commit:
-#: (transaction, phone, text, template, params).
-OUTBOX = "timebank.sms.outbox"
 
 
 class SmsError(Exception):
@@ -110,39 +105,7 @@ def gateway():
 
 def send_after_commit(phone: str, text: str, template: str, params: dict) -> None:
     """Send `text` (or `template` with `params`) to `phone` once the current transaction
-    commits; never if it rolls back."""
-    session = db.session()
-    written_in = session.get_nested_transaction() or session.get_transaction()
-    session.info.setdefault(OUTBOX, []).append((written_in, phone, text, template, params))
-
-
-def _inside(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
-    while transaction is not None:
-        if transaction is outer:
-            return True
-        transaction = transaction.parent
-    return False
-
-
-@event.listens_for(db.session, "after_soft_rollback")
-def _drop_rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
-    waiting = session.info.get(OUTBOX)
-    if waiting:
-        waiting[:] = [item for item in waiting if not _inside(item[0], previous_transaction)]
-
-
-@event.listens_for(db.session, "after_transaction_end")
-def _drop_uncommitted(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(OUTBOX, None)
-
-
-@event.listens_for(db.session, "after_commit")
-def _send_committed(session: Session) -> None:
-    if session.in_nested_transaction():
-        return  # a savepoint released: its texts wait for the outermost commit
-    for _written_in, phone, text, template, params in session.info.pop(OUTBOX, None) or ():
-        try:
-            gateway().send(phone, text, template=template, params=params)
-        except Exception:  # the action has committed: a lost text must not turn it into a 500
-            current_app.logger.exception("SMS to %s****%s could not be sent", phone[:3], phone[-4:])
+    commits; never if it rolls back (`timebank.database.after_commit`)."""
+    masked = f"{phone[:3]}****{phone[-4:]}"
+    after_commit(lambda: gateway().send(phone, text, template=template, params=params),
+                 f"the SMS to {masked} could not be sent")
