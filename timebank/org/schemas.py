@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 from stdnum.cn import uscc
 
-from timebank.web.schemas import BaseSchema, OptionalInteger
+from timebank.web.schemas import BaseSchema, OptionalDate, OptionalInteger
 
 
 def _text(most: int, *, required: bool = True, message=None):
@@ -30,18 +30,6 @@ class CreditCode(Trimmed):
             raise ValidationError(str(_l(
                 "Enter the 18-character unified social credit code exactly as on the licence.")))
         return code
-
-
-class OptionalDate(fields.Date):
-    """A date where an empty input means none."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_none=True, load_default=None, **kwargs)
-
-    def deserialize(self, value, attr=None, data=None, **kwargs):
-        if isinstance(value, str) and not value.strip():
-            value = None
-        return super().deserialize(value, attr, data, **kwargs)
 
 
 class Reasoned(BaseSchema):

@@ -70,8 +70,8 @@ class BaseSchema(Schema):
         return data
 
 
-class OptionalInteger(fields.Integer):
-    """An integer where an empty input means none."""
+class _BlankMeansNone:
+    """A field that may be left empty: an empty form input (or a missing one) is None."""
 
     def __init__(self, **kwargs):
         super().__init__(allow_none=True, load_default=None, **kwargs)
@@ -80,6 +80,14 @@ class OptionalInteger(fields.Integer):
         if isinstance(value, str) and not value.strip():
             value = None
         return super().deserialize(value, attr, data, **kwargs)
+
+
+class OptionalInteger(_BlankMeansNone, fields.Integer):
+    """An integer where an empty input means none."""
+
+
+class OptionalDate(_BlankMeansNone, fields.Date):
+    """A date (``YYYY-MM-DD``) where an empty input means none."""
 
 
 class LocalDateTime(fields.AwareDateTime):
