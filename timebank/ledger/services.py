@@ -238,6 +238,15 @@ def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str 
             raise UnbalancedTransfer("minutes must be whole numbers above zero")
     if not credits:
         return 0
+    if any(target == source.id for target, _m, _k in credits):
+        raise UnbalancedTransfer("a transfer needs two different accounts")
+    # Lock first, then look for the keys: a batch committed meanwhile by another transaction
+    # (the same file confirmed twice at once) is seen here, and skipped, not posted again.
+    wanted = {source.id, *(target for target, _m, _k in credits)}
+    accounts = _lock(wanted)
+    if len(accounts) != len(wanted):
+        raise NotFound(_("There is no such account."), code="account_not_found")
+    source = accounts[source.id]
     earlier = {transfer.idempotency_key: transfer for transfer in db.session.scalars(
         select(Transfer).where(Transfer.idempotency_key.in_([key for *_rest, key in credits])))}
     fresh = []
@@ -247,17 +256,11 @@ def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str 
                 raise IdempotencyKeyReused(
                     _("This request key was already used for a different transfer."))
             continue
-        if target == source.id:
-            raise UnbalancedTransfer("a transfer needs two different accounts")
         fresh.append((target, minutes, key))
     if len({key for *_rest, key in fresh}) != len(fresh):
         raise IdempotencyKeyReused(_("This request key was already used for a different transfer."))
     if not fresh:
         return 0
-    accounts = _lock({source.id, *(target for target, _m, _k in fresh)})
-    if len(accounts) != len({source.id, *(target for target, _m, _k in fresh)}):
-        raise NotFound(_("There is no such account."), code="account_not_found")
-    source = accounts[source.id]
     total = sum(minutes for _t, minutes, _k in fresh)
     if source.min_balance is not None and source.balance - total < source.min_balance:
         raise InsufficientBalance(

@@ -73,3 +73,23 @@ def test_opposite_transfers_at_once_do_not_deadlock(app, accounts):
     assert ledger_queries.balance(db.session.get(Account, alice_id)) == 90
     assert ledger_queries.balance(db.session.get(Account, bob_id)) == 10
     assert ledger_queries.verify() == []
+
+
+def test_the_same_opening_balances_from_many_threads_are_posted_once(app, accounts):
+    """Two imports of one file confirmed at once: each person's opening balance once."""
+    alice_id, bob_id = accounts
+    legacy_id = ledger.legacy_hours_account().id
+    db.session.commit()
+
+    def post_openings(i):
+        legacy = db.session.get(Account, legacy_id)
+        return ledger.post_batch(TransferKind.OPENING_BALANCE, legacy,
+                                 [(alice_id, 30, "opening_balance:alice"),
+                                  (bob_id, 45, "opening_balance:bob")])
+
+    results = run_at_once(app, post_openings, threads=8)
+    assert sorted(results) == [0] * 7 + [2], results
+    assert ledger_queries.balance(db.session.get(Account, alice_id)) == 130
+    assert ledger_queries.balance(db.session.get(Account, bob_id)) == 45
+    assert ledger_queries.balance(db.session.get(Account, legacy_id)) == -75
+    assert ledger_queries.verify() == []

@@ -121,3 +121,59 @@ def test_random_sequences_keep_every_invariant(app, sequence):
         2 * db.session.scalar(select(func.count(Transfer.id)))
     floors_held = [model[a] >= f for a, f in floors.items() if f is not None]
     assert all(floors_held)
+
+
+#: A batch: credits of (member, minutes, key number) from the legacy issuer or from the pool;
+#: keys come from a small set, so batches replay and collide with earlier ones.
+batches = st.lists(
+    st.tuples(st.sampled_from(["legacy", "pool"]),
+              st.lists(st.tuples(st.integers(0, MEMBERS - 1), st.integers(1, 300),
+                                 st.integers(0, 8)), min_size=1, max_size=6)),
+    max_size=12)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(batches)
+def test_batches_post_each_key_once_and_all_or_nothing(app, sequence):
+    """`post_batch` (imports' opening balances) keeps the invariants `post_transfer` keeps: a
+    key posted before is skipped when it moved the same minutes to the same account, and the
+    whole batch is refused when it did not, when a key repeats inside the batch, or when the
+    source would go below its minimum."""
+    issuer, holders = _fresh_ledger()
+    members, pool = holders[:MEMBERS], holders[MEMBERS]
+    ledger.post_transfer(TransferKind.EARN, [(issuer, -500), (pool, 500)], idempotency_key="fill")
+    db.session.commit()
+    sources = {"legacy": issuer, "pool": pool}
+    model = {account.id: 0 for account in [issuer, *holders]}
+    model[issuer.id], model[pool.id] = -500, 500
+    done: dict[str, tuple[int, int, int]] = {}  # key → (source id, target id, minutes)
+
+    for source_name, credits in sequence:
+        source = sources[source_name]
+        rows = [(members[who].id, amount, f"k:{key}") for who, amount, key in credits]
+        clash = any(key in done and done[key] != (source.id, target, amount)
+                    for target, amount, key in rows)
+        fresh = [(target, amount, key) for target, amount, key in rows if key not in done]
+        short = source.min_balance is not None and \
+            model[source.id] - sum(amount for _t, amount, _k in fresh) < source.min_balance
+        repeated = len({key for *_rest, key in fresh}) != len(fresh)
+        refused = clash or repeated or short
+        try:
+            count = ledger.post_batch(TransferKind.OPENING_BALANCE, source, rows)
+            db.session.commit()
+        except (ledger.IdempotencyKeyReused, ledger.InsufficientBalance):
+            db.session.rollback()
+            assert refused, (source_name, rows)
+            continue
+        assert not refused, (source_name, rows)
+        assert count == len(fresh)
+        for target, amount, key in fresh:
+            done[key] = (source.id, target, amount)
+            model[source.id] -= amount
+            model[target] += amount
+
+    assert ledger_queries.verify() == []
+    for account_id, expected in model.items():
+        assert ledger_queries.balance(db.session.get(Account, account_id)) == expected
+    assert db.session.scalar(select(func.count(Transfer.id))) == len(done) + 1
