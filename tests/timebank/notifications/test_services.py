@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from timebank import database
 from timebank.errors import Conflict
 from timebank.extensions import db
 from timebank.notifications import services as notifications
@@ -129,9 +130,10 @@ def test_a_sender_cannot_query_the_committed_session_and_is_logged(senders, user
 
 
 def test_the_listeners_are_bound_to_the_apps_session_only():
-    for name, listener in (("after_commit", notifications._send_committed),
-                           ("after_soft_rollback", notifications._drop_rolled_back),
-                           ("after_transaction_end", notifications._drop_uncommitted)):
+    """The outbox that sends notifications after the commit (`timebank.database.after_commit`)."""
+    for name, listener in (("after_commit", database._run_committed),
+                           ("after_soft_rollback", database._drop_rolled_back),
+                           ("after_transaction_end", database._drop_uncommitted)):
         assert event.contains(db.session, name, listener)
         assert not event.contains(Session, name, listener)
 
