@@ -17,6 +17,7 @@ the page with a clear message (413) and nothing is read or written.
 """
 
 import json
+import os
 import secrets
 import threading
 import time
@@ -50,6 +51,8 @@ _TOKEN_LENGTH = 24
 PROGRESS_EVERY = 1000
 #: A running job whose status has not moved for this long has stopped (its worker died).
 STALE_SECONDS = 600
+#: Uploads and job files older than this are removed when the next file is uploaded.
+KEEP_SECONDS = 7 * 24 * 3600
 
 
 def _folder() -> Path:
@@ -106,7 +109,28 @@ def _paths(token: str) -> dict[str, Path]:
         abort(404)
     folder = _folder()
     return {"meta": folder / f"{token}.json", "upload": folder / f"{token}.upload",
-            "status": folder / f"{token}.status.json"}
+            "status": folder / f"{token}.status.json", "confirmed": folder / f"{token}.confirmed"}
+
+
+def _confirm_once(path: Path) -> bool:
+    """Mark the dry run confirmed; False if it already was. Creating the file is atomic, so of
+    two confirmations sent at once (a double click, two tabs) only one starts the import."""
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def _remove_old_files(folder: Path) -> None:
+    """Uploads never confirmed and the files of jobs long ended: gone after `KEEP_SECONDS`."""
+    oldest = time.time() - KEEP_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
 
 
 def _meta(token: str) -> dict:
@@ -189,6 +213,7 @@ def check():
         return _page(422, error=_("Choose what to import."))
     if upload is None or not upload.filename:
         return _page(422, error=_("Choose a file to upload."))
+    _remove_old_files(_folder())
     token = secrets.token_urlsafe(_TOKEN_LENGTH)
     paths = _paths(token)
     upload.save(paths["upload"])
@@ -209,7 +234,7 @@ def apply():
         paths["upload"].unlink(missing_ok=True)
         return redirect(url_for("imports.index"))
     if not (status["state"] == "done" and status.get("dry_run") and status.get("result")
-            and paths["upload"].exists()):
+            and paths["upload"].exists()) or not _confirm_once(paths["confirmed"]):
         abort(409)  # not checked, still running, already applied or dropped
     _start(token, meta, dry_run=False)
     return redirect(url_for("imports.run", token=token))

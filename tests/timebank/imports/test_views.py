@@ -146,3 +146,39 @@ def test_an_upload_without_the_csrf_token_is_refused(client, login, make_user):
     response = client.post("/admin/imports/check", content_type="multipart/form-data", data={
         "kind": "geography", "file": (io.BytesIO(GEOGRAPHY), "g.csv")})
     assert response.status_code == 400
+
+
+def test_a_confirmation_starts_the_import_once_even_when_sent_twice_at_once(
+        app, client, login, make_user, monkeypatch):
+    from timebank.imports import views
+
+    login(make_user(Role.DISTRICT_ADMIN))
+    html = _check(client, GEOGRAPHY, "geography.csv", "geography").get_data(as_text=True)
+    started = []
+    # As if the second click arrives before the first one's job has said it is running.
+    monkeypatch.setattr(views, "_start", lambda token, meta, dry_run: started.append(token))
+    token = html.split('name="token" value="')[1].split('"')[0]
+    answers = [client.post("/admin/imports/apply", data={
+        "token": token, "csrf_token": csrf_token(client, "/admin/imports/")}).status_code
+        for _click in range(2)]
+    assert answers == [302, 409] and len(started) == 1
+
+
+def test_old_uploads_and_job_files_are_removed_by_the_next_upload(client, login, make_user,
+                                                                  uploads):
+    import os
+
+    from timebank.imports import views
+
+    login(make_user(Role.DISTRICT_ADMIN))
+    _check(client, GEOGRAPHY, "geography.csv", "geography")
+    uploads.mkdir(exist_ok=True)
+    old, recent = uploads / "forgotten.upload", uploads / "recent.status.json"
+    old.write_text("x")
+    recent.write_text("{}")
+    # File times against the test's clock (pinned), as the page compares them.
+    long_ago, lately = time.time() - views.KEEP_SECONDS - 60, time.time() - 60
+    os.utime(old, (long_ago, long_ago))
+    os.utime(recent, (lately, lately))
+    _check(client, GEOGRAPHY, "geography.csv", "geography")
+    assert not old.exists() and recent.exists()
