@@ -66,6 +66,8 @@ class Section:
     fields: list[Field]
     #: Station managers work here too, on their own station's rows only.
     managers: bool = False
+    #: What to set up first when the form's first choice has no options.
+    needs: str = ""
     label: Callable[[object], str] = field(default=lambda row: row.name)
 
 
@@ -133,6 +135,7 @@ SECTIONS = {section.name: section for section in (
         fields=[Field("town_id", _l("Town or street"), "select", True, _town_choices,
                       fixed=True),
                 Field("name", NAME, required=True)],
+        needs=_l("Add a town or street first."),
         label=lambda community: community.full_name),
     Section(
         "agencies", _l("Agencies"), _l("agency"), AgencyFormSchema,
@@ -170,7 +173,8 @@ SECTIONS = {section.name: section for section in (
                 Field("phone", _l("Phone")),
                 Field("opening_hours", _l("Opening hours"),
                       hint=_l("As on the door, for example 周一至周五 9:00-18:00")),
-                Field("agency_id", _l("Run by agency"), "select", False, _agency_choices)]),
+                Field("agency_id", _l("Run by agency"), "select", False, _agency_choices)],
+        needs=_l("Every town or street has its station. Add the town or street first.")),
     Section(
         "service-points", _l("Service points"), _l("service point"), ServicePointFormSchema,
         listing=lambda query: org.service_points_statement(_my_station_id(), query),
@@ -182,7 +186,8 @@ SECTIONS = {section.name: section for section in (
         fields=[Field("community_id", _l("Village or community"), "select", True,
                       _community_choices, grouped=True, fixed=True),
                 Field("name", NAME, required=True),
-                Field("address", _l("Address"))]),
+                Field("address", _l("Address"))],
+        needs=_l("Add the station's villages and communities first.")),
     Section(
         "grid-teams", _l("Grid teams"), _l("grid team"), GridTeamFormSchema,
         listing=lambda query: org.grid_teams_statement(_my_station_id(), query),
@@ -198,7 +203,8 @@ SECTIONS = {section.name: section for section in (
                       fixed=True),
                 Field("name", NAME, required=True),
                 Field("community_ids", _l("Villages and communities it covers"), "checkboxes",
-                      False, _community_choices, grouped=True)]),
+                      False, _community_choices, grouped=True)],
+        needs=_l("Add a station first.")),
 )}
 
 

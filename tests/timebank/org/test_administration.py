@@ -311,3 +311,13 @@ def test_the_api_keeps_station_managers_to_their_own_station(client, make_statio
     worker = make_staff(station, Role.SOCIAL_WORKER, name="社工丙")
     assert client.get("/api/v1/admin/stations",
                       headers=api_token(worker)).status_code == 403
+
+
+def test_a_form_with_nothing_to_choose_says_what_to_set_up_first(client, admin):
+    log_in(client, admin)
+    communities = page(client, "/admin/communities")
+    assert "请先添加镇街。" in communities and 'name="town_id"' not in communities
+    assert "请先添加社工站。" in page(client, "/admin/grid-teams")
+    org.create_town({"name": "黄阁镇"}, by=admin)
+    db.session.commit()
+    assert 'name="town_id"' in page(client, "/admin/communities")
