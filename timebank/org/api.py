@@ -6,7 +6,7 @@ Each kind of thing has a list (``?q=`` searches, paginated), a create (201) and 
 from flask import jsonify, request
 from flask_login import current_user
 
-from timebank.accounts.permissions import Role, has_role, role_required
+from timebank.accounts.permissions import Role, role_required
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.schemas import (
@@ -35,7 +35,7 @@ SEARCH = ({"in": "query", "name": "q", "schema": {"type": "string"}}, *PAGE_PARA
 
 def _own_station() -> int | None:
     """A station manager's station (their lists show only it); None for the district."""
-    return None if has_role(current_user, Role.DISTRICT_ADMIN) else org.station_id_of(current_user)
+    return org.managed_station_id(current_user)
 
 
 def _register(path: str, what: str, *, form, shape, listing, get, create, update,

@@ -231,6 +231,18 @@ def _audit(action: str, row, by, reason: str | None, **details) -> None:
                  **details)
 
 
+def managed_station_id(user) -> int | None:
+    """The station whose rows `user` administers: None for the district (every station), a
+    station manager's own; `PermissionDenied` for staff without a post."""
+    if has_role(user, Role.DISTRICT_ADMIN):
+        return None
+    station_id = station_id_of(user)
+    if station_id is None:
+        raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
+                                 "to add you."))
+    return station_id
+
+
 def _require_district(by) -> None:
     if not has_role(by, Role.DISTRICT_ADMIN):
         raise PermissionDenied(_("Only a district administrator can do this."))

@@ -68,6 +68,8 @@ class Section:
     managers: bool = False
     #: What to set up first when the form's first choice has no options.
     needs: str = ""
+    #: The station a row belongs to, for a station manager's sections.
+    station_id: Callable[[object], int | None] = field(default=lambda row: None)
     label: Callable[[object], str] = field(default=lambda row: row.name)
 
 
@@ -76,7 +78,8 @@ NAME = lazy_pgettext("thing", "Name")
 
 
 def _my_station_id() -> int | None:
-    return None if has_role(current_user, Role.DISTRICT_ADMIN) else org.station_id_of(current_user)
+    """The station a station manager works on; None for the district (every station)."""
+    return org.managed_station_id(current_user)
 
 
 def _town_choices(row=None):
@@ -160,6 +163,7 @@ SECTIONS = {section.name: section for section in (
         listing=lambda query: _own_only(org.stations_statement(query), org.Station.id),
         get=org.get_station,
         create=org.create_station, update=org.update_station, managers=True,
+        station_id=lambda station: station.id,
         columns=[(NAME, lambda station: station.name),
                  (_l("Town or street"), lambda station: station.town.name),
                  (_l("Address"), lambda station: station.address),
@@ -180,6 +184,7 @@ SECTIONS = {section.name: section for section in (
         listing=lambda query: org.service_points_statement(_my_station_id(), query),
         get=org.get_service_point,
         create=org.create_service_point, update=org.update_service_point, managers=True,
+        station_id=lambda point: point.community.station.id if point.community.station else None,
         columns=[(_l("Village or community"), lambda point: point.community.full_name),
                  (NAME, lambda point: point.name),
                  (_l("Address"), lambda point: point.address)],
@@ -193,6 +198,7 @@ SECTIONS = {section.name: section for section in (
         listing=lambda query: org.grid_teams_statement(_my_station_id(), query),
         get=org.get_grid_team,
         create=org.create_grid_team, update=org.update_grid_team, managers=True,
+        station_id=lambda team: team.station_id,
         columns=[(_l("Station"), lambda team: team.station.name),
                  (NAME, lambda team: team.name),
                  (_l("Covers"), lambda team: "、".join(
@@ -228,6 +234,7 @@ def _section(name: str) -> Section:
     if not (has_role(current_user, Role.DISTRICT_ADMIN)
             or (section.managers and has_role(current_user, Role.STATION_MANAGER))):
         abort(403)
+    org.managed_station_id(current_user)  # staff without a post administer nothing
     return section
 
 
@@ -268,6 +275,9 @@ def listing(name: str):
 def edit(name: str, row_id: int):
     section = _section(name)
     row = section.get(row_id)
+    mine = _my_station_id()
+    if mine is not None and section.station_id(row) != mine:
+        abort(403)  # a station manager opens only their own station's
     errors = {}
     if request.method == "POST":
         data, errors = load_form(section.schema(partial=_fixed_names(section)))
@@ -281,9 +291,9 @@ def edit(name: str, row_id: int):
                 return redirect(url_for(".listing", name=name))
             errors = form_errors(changed.error)
             row = section.get(row_id)
+    form = request.form if request.method == "POST" else None
     return render_template("admin/org_edit.html", section=section, row=row, errors=errors,
-                           form=request.form if request.method == "POST" else None,
-                           ), 422 if errors else 200
+                           form=form), 422 if errors else 200
 
 
 def _fixed_names(section: Section) -> tuple[str, ...]:

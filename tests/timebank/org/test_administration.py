@@ -242,6 +242,9 @@ def test_who_sees_which_administration_pages(client, make_station, make_staff):
     stations = page(client, "/admin/stations")
     assert station.name in stations and other.name not in stations
     page(client, f"/admin/stations/{station.id}")
+    page(client, f"/admin/stations/{other.id}", 403)
+    page(client, f"/admin/grid-teams/{other.grid_teams[0].id}", 403)
+    page(client, f"/admin/grid-teams/{station.grid_teams[0].id}")
     response = post_form(client, f"/admin/stations/{other.id}",
                          {"name": other.name, "phone": "1", "reason": "试"},
                          page=f"/admin/stations/{station.id}")
@@ -321,3 +324,14 @@ def test_a_form_with_nothing_to_choose_says_what_to_set_up_first(client, admin):
     org.create_town({"name": "黄阁镇"}, by=admin)
     db.session.commit()
     assert 'name="town_id"' in page(client, "/admin/communities")
+
+
+def test_a_station_manager_without_a_post_administers_nothing(client, make_user, make_station,
+                                                              api_token):
+    make_station()
+    manager = make_user(Role.STATION_MANAGER, name="未分配主管")
+    headers = api_token(manager)
+    assert client.get("/api/v1/admin/grid-teams", headers=headers).status_code == 403
+    log_in(client, manager)
+    refused = client.get("/admin/grid-teams")
+    assert refused.status_code == 403 and "您还没有分配到社工站" in refused.get_data(as_text=True)
