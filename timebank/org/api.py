@@ -1,6 +1,7 @@
-"""JSON API of the administration (``/api/v1/admin/...``): the same rules as its pages.
+"""JSON API of the organisation: its administration (``/api/v1/admin/...``, the same rules as
+its pages) and the public station directory (``/api/v1/stations``).
 
-Each kind of thing has a list (``?q=`` searches, paginated), a create (201) and a change
+Each kind of thing administered has a list (``?q=`` searches, paginated), a create (201) and a change
 (PATCH, with a ``reason``)."""
 
 from flask import jsonify, request
@@ -16,6 +17,7 @@ from timebank.org.schemas import (
     CommunityFormSchema,
     GridTeamFormSchema,
     GridTeamSchema,
+    PublicStationSchema,
     ServicePointFormSchema,
     ServicePointSchema,
     StationAdminSchema,
@@ -28,7 +30,7 @@ from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS, page_of
 
-bp = api_blueprint("admin_api", __name__)
+bp = api_blueprint("org_api", __name__)
 
 SEARCH = ({"in": "query", "name": "q", "schema": {"type": "string"}}, *PAGE_PARAMETERS)
 
@@ -106,3 +108,13 @@ _register("grid-teams", "grid teams (片区)", form=GridTeamFormSchema, shape=Gr
 def _own_only(statement):
     mine = _own_station()
     return statement if mine is None else statement.where(org.Station.id == mine)
+
+
+@bp.get("/stations")
+@doc(summary="The station directory: every station's address, phone, opening hours, agency "
+             "and service points (paginated)", tags=["stations"],
+     response=page_of(PublicStationSchema, "PublicStationPage"), auth=False,
+     parameters=PAGE_PARAMETERS)
+def station_directory():
+    return jsonify(paginated(org.station_directory_statement(), PublicStationSchema(),
+                             rows=org.directory_entries))

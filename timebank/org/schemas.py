@@ -142,3 +142,26 @@ class GridTeamSchema(BaseSchema):
     community_ids = fields.Function(
         lambda team: [community.id for community in team.communities],
         metadata={"type": "array", "items": {"type": "integer"}})
+
+
+# --- the public station directory -----------------------------------------------------------
+
+class StationServicePointSchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    community_id = fields.Integer()
+
+
+class PublicStationSchema(BaseSchema):
+    """A station as anyone may see it (`org.DirectoryEntry`): where it is and when it is open,
+    no personal data."""
+
+    id = fields.Integer(attribute="station.id")
+    name = fields.String(attribute="station.name")
+    town = fields.String(attribute="station.town.name")
+    address = fields.String(attribute="station.address")
+    phone = fields.String(attribute="station.phone")
+    opening_hours = fields.String(attribute="station.opening_hours")
+    agency = fields.Function(lambda entry: entry.station.agency.name if entry.station.agency
+                             else None, metadata={"type": "string", "nullable": True})
+    service_points = fields.List(fields.Nested(StationServicePointSchema))

@@ -49,6 +49,7 @@ def test_every_page_except_public_ones_requires_login(app, client):
               # The contract lets anyone read these.
               "volunteers_api.communities", "volunteers_api.list_themes",
               "volunteers_api.list_activities", "volunteers_api.get_activity",
+              "org_api.station_directory",
               # A scanned code is checked before asking to log in (a forged one says so at once).
               "checkin.scan",
               # Whoever forgot their password is not logged in (account recovery).

@@ -335,3 +335,31 @@ def test_a_station_manager_without_a_post_administers_nothing(client, make_user,
     log_in(client, manager)
     refused = client.get("/admin/grid-teams")
     assert refused.status_code == 403 and "您还没有分配到社工站" in refused.get_data(as_text=True)
+
+
+# --- the public station directory -------------------------------------------------------------
+
+def test_anyone_reads_the_station_directory_without_personal_data(client, admin, make_station,
+                                                                  make_staff):
+    station = make_station()
+    make_staff(station, name="李社工")
+    agency = org.create_agency({"name": "启明社工中心", "credit_code": CREDIT_CODE}, by=admin)
+    org.update_station(station, {"opening_hours": "周一至周五 9:00-18:00", "agency_id": agency.id,
+                                 "phone": "020-8888"}, by=admin, reason="登记")
+    make_station()
+    db.session.commit()
+    listing = client.get("/api/v1/stations?per_page=1")
+    assert listing.status_code == 200
+    body = listing.get_json()
+    assert body["total"] == 2 and body["per_page"] == 1
+    [first] = body["items"]
+    assert first == {
+        "id": station.id, "name": station.name, "town": station.town.name,
+        "address": "", "phone": "020-8888", "opening_hours": "周一至周五 9:00-18:00",
+        "agency": "启明社工中心",
+        "service_points": [{"id": community.service_point.id,
+                            "name": community.service_point.name, "community_id": community.id}
+                           for community in station.town.communities]}
+    second = client.get("/api/v1/stations?page=2&per_page=1").get_json()["items"][0]
+    assert second["agency"] is None and len(second["service_points"]) == 2
+    assert "李社工" not in listing.get_data(as_text=True)
