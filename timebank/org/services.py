@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, is_staff
@@ -74,7 +74,8 @@ def communities_statement(community_id: int | None = None):
 
 
 def towns() -> list[Town]:
-    return list(db.session.scalars(select(Town).order_by(Town.id)))
+    return list(db.session.scalars(select(Town).order_by(Town.id)
+                                   .options(selectinload(Town.station))))
 
 
 def post_of(user) -> StaffPost | None:
@@ -300,7 +301,9 @@ def get_town(town_id: int) -> Town:
 
 
 def towns_statement(query: str = ""):
-    return _matching(select(Town).order_by(Town.id), query, Town.name)
+    return _matching(select(Town).order_by(Town.id)
+                     .options(selectinload(Town.communities), selectinload(Town.station)),
+                     query, Town.name)
 
 
 def _check_town_name(name: str, town: Town | None = None) -> None:
@@ -332,7 +335,8 @@ def update_town(town: Town, changes: dict, *, by, reason: str | None) -> Town:
 
 
 def communities_of_town_statement(town_id: int | None = None, query: str = ""):
-    statement = select(Community).join(Community.town).order_by(Town.id, Community.name)
+    statement = (select(Community).join(Community.town).order_by(Town.id, Community.name)
+                 .options(joinedload(Community.town), selectinload(Community.service_point)))
     if town_id is not None:
         statement = statement.where(Community.town_id == town_id)
     return _matching(statement, query, Community.name, Town.name)
@@ -378,7 +382,8 @@ def get_agency(agency_id: int) -> Agency:
 
 
 def agencies_statement(query: str = ""):
-    return _matching(select(Agency).order_by(Agency.name), query, Agency.name,
+    return _matching(select(Agency).order_by(Agency.name)
+                     .options(selectinload(Agency.stations)), query, Agency.name,
                      Agency.credit_code, Agency.contact_name)
 
 
@@ -424,7 +429,8 @@ def update_agency(agency: Agency, changes: dict, *, by, reason: str | None) -> A
 
 
 def stations_statement(query: str = ""):
-    statement = select(Station).join(Station.town).order_by(Station.id)
+    statement = (select(Station).join(Station.town).order_by(Station.id)
+                 .options(joinedload(Station.town), joinedload(Station.agency)))
     return _matching(statement, query, Station.name, Town.name, Station.address)
 
 
@@ -504,6 +510,7 @@ def get_service_point(service_point_id: int) -> ServicePoint:
 
 def service_points_statement(station_id: int | None = None, query: str = ""):
     statement = (select(ServicePoint).join(ServicePoint.community).join(Community.town)
+                 .options(joinedload(ServicePoint.community).joinedload(Community.town))
                  .order_by(Town.id, Community.name))
     if station_id is not None:
         statement = statement.join(Station, Station.town_id == Town.id) \
@@ -544,7 +551,9 @@ def update_service_point(point: ServicePoint, changes: dict, *, by,
 
 
 def grid_teams_statement(station_id: int | None = None, query: str = ""):
-    statement = select(GridTeam).join(GridTeam.station).order_by(Station.id, GridTeam.name)
+    statement = (select(GridTeam).join(GridTeam.station).order_by(Station.id, GridTeam.name)
+                 .options(joinedload(GridTeam.station), selectinload(GridTeam.communities),
+                          selectinload(GridTeam.posts)))
     if station_id is not None:
         statement = statement.where(GridTeam.station_id == station_id)
     return _matching(statement, query, GridTeam.name, Station.name)

@@ -3,6 +3,7 @@ teams, through the services, the pages and the API, each change audited with who
 
 import pytest
 from sqlalchemy import func, select
+from stdnum.cn import uscc
 
 from tests.conftest import csrf_token, log_in, page, post_form
 from timebank.accounts.permissions import Role
@@ -363,3 +364,27 @@ def test_anyone_reads_the_station_directory_without_personal_data(client, admin,
     second = client.get("/api/v1/stations?page=2&per_page=1").get_json()["items"][0]
     assert second["agency"] is None and len(second["service_points"]) == 2
     assert "李社工" not in listing.get_data(as_text=True)
+
+
+def test_the_lists_need_no_query_per_row(client, admin, make_station, make_staff):
+    from tests.volunteers.activities.test_station import queries_for
+
+    lists = ["/admin/towns", "/admin/communities", "/admin/agencies", "/admin/stations",
+             "/admin/service-points", "/admin/grid-teams"]
+
+    def add_station():
+        station = make_station(communities=3)
+        make_staff(station, name="社工")
+        body = f"9144011560003{station.id:04d}"
+        agency = org.create_agency({"name": f"机构{station.id}",
+                                    "credit_code": body + uscc.calc_check_digit(body)}, by=admin)
+        org.update_station(station, {"agency_id": agency.id}, by=admin, reason="登记")
+        db.session.commit()
+
+    log_in(client, admin)
+    add_station()
+    few = {url: queries_for(client, url) for url in lists}
+    for _more in range(4):
+        add_station()
+    assert {url: queries_for(client, url) for url in lists} == few
+
