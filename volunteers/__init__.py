@@ -24,4 +24,7 @@ def init_app(app) -> None:
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp):
         app.register_blueprint(blueprint)
+    app.register_error_handler(pages.StationToChoose, pages.to_picker)
+    app.jinja_env.globals.update(can_choose_station=pages.can_choose_station,
+                                 approvals_waiting=checkins.approvals_waiting)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

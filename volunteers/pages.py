@@ -6,7 +6,7 @@ Features add routes to these blueprints from their own `views.py`, `station.py` 
 """
 
 from babel.dates import format_skeleton
-from flask import Blueprint, g, request
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,11 +14,14 @@ from marshmallow import fields
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Community, Station, Town
 from timebank.web.api import api_blueprint
+from timebank.web.forms import safe_next
+from timebank.web.inputs import db_int
 from timebank.web.schemas import BaseSchema, valid_month
 from volunteers import vocabulary
 from volunteers.activities.models import STATUS_LABELS
@@ -44,12 +47,66 @@ def _station_labels() -> dict:
 
 
 def my_station() -> Station:
-    """The station of the logged-in staff member; without a post there is nothing to show."""
+    """The station of the logged-in staff member; without a post there is nothing to show.
+
+    A district administrator without a post works on the station they chose
+    (`chosen_station`); until they choose one, `StationToChoose` sends them to the picker."""
     post = hold_post()
-    if post is None:
-        raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
-                                 "to add you."))
-    return post.station
+    if post is not None:
+        return post.station
+    if has_role(current_user, Role.DISTRICT_ADMIN):
+        station = chosen_station()
+        if station is None:
+            raise StationToChoose()
+        return station
+    raise PermissionDenied(_("You are not posted at a station yet. Ask your station manager "
+                             "to add you."))
+
+
+# --- the district administrator's station picker ----------------------------------------------
+# Station pages work on one station. A district administrator, posted nowhere, picks the
+# station to look at; the choice is kept in the session (``?station_id=`` on any station page
+# changes it), so every station page (activities, approvals, volunteers, matching, exports)
+# applies to the same station until they pick another.
+
+#: The session key of the station a district administrator chose.
+CHOSEN_STATION = "station_id"
+
+
+class StationToChoose(Exception):
+    """A station page opened by a district administrator who has not chosen a station."""
+
+
+def chosen_station() -> Station | None:
+    """The station a district administrator is looking at: ``?station_id=`` (kept for the
+    next pages) or the one kept in the session; None before they choose."""
+    asked = request.args.get("station_id", type=db_int)
+    if asked is not None and db.session.get(Station, asked) is not None:
+        session[CHOSEN_STATION] = asked
+    station_id = session.get(CHOSEN_STATION)
+    return db.session.get(Station, station_id) if station_id is not None else None
+
+
+def can_choose_station(user) -> bool:
+    """Whether station pages offer `user` the picker: a district administrator without a post."""
+    return has_role(user, Role.DISTRICT_ADMIN) and org.post_of(user) is None
+
+
+def to_picker(_error):
+    """The answer to `StationToChoose`: the picker, coming back to this page afterwards."""
+    return redirect(url_for("station.choose_station", next=request.full_path.rstrip("?")))
+
+
+@station_bp.get("/choose")
+@role_required(Role.DISTRICT_ADMIN)
+def choose_station():
+    """Pick the station the station pages apply to; ``?station_id=`` picks it and goes on."""
+    next_page = safe_next(request.args.get("next"), url_for("station.activities_list"))
+    if request.args.get("station_id") and chosen_station() is not None:
+        return redirect(next_page)
+    stations = [town.station for town in org.towns() if town.station is not None]
+    return render_template("station/choose.html", stations=stations, next_page=next_page,
+                           current=session.get(CHOSEN_STATION))
 
 
 def hold_post():

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from timebank.web.schemas import BaseSchema
+from timebank.web.schemas import BaseSchema, in_supported_years
 
 
 class CodeRequestSchema(BaseSchema):
@@ -46,3 +46,24 @@ class ApproveFormSchema(BaseSchema):
 class RejectFormSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(
         min=2, max=300, error=_l("Give a reason (2 to 300 characters).")))
+
+
+class InboxQuerySchema(BaseSchema):
+    """``/station/approvals?status=&activity_id=&worker_id=&since=&until=`` (dates of the
+    activity's start, both included)."""
+
+    status = fields.String(load_default="waiting", validate=validate.OneOf(
+        ("waiting", "flagged", "open", "approved", "rejected")))
+    activity_id = fields.Integer(load_default=None, allow_none=True)
+    worker_id = fields.Integer(load_default=None, allow_none=True)
+    since = fields.Date(load_default=None, allow_none=True, validate=in_supported_years)
+    until = fields.Date(load_default=None, allow_none=True, validate=in_supported_years)
+
+    def load(self, data, *args, **kwargs):
+        data = {key: _blank_is_none(value) for key, value in dict(data).items()}
+        return super().load(data, *args, **kwargs)
+
+
+class ApproveManyFormSchema(BaseSchema):
+    checkin_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(
+        min=1, max=500, error=_l("Choose at least one check-in.")))

@@ -428,6 +428,95 @@ def approve_all(activity: Activity, *, by: User) -> int:
     return len(pending)
 
 
+# --- the station's approval inbox -------------------------------------------------------------
+# Every check-in of a station waiting for a decision, whatever its activity or day, oldest
+# first: last month's forgotten check-outs are found here, not by typing a URL.
+
+#: The inbox's status filter: what each choice shows.
+INBOX_STATUSES = {
+    "waiting": AWAITING_DECISION,
+    "flagged": AWAITING_DECISION,
+    "open": (CheckInStatus.OPEN,),
+    "approved": (CheckInStatus.APPROVED,),
+    "rejected": (CheckInStatus.REJECTED,),
+}
+INBOX_STATUS_LABELS = {
+    "waiting": _l("Waiting for approval"),
+    "flagged": _l("Needs a closer look"),
+    "open": _l("Still checked in"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+#: The most rows the inbox shows at once (the count says how many there are in all).
+INBOX_PAGE = 200
+
+
+def _inbox_statement(station_id: int, *, status: str = "waiting", activity_id: int | None = None,
+                     since: datetime | None = None, until: datetime | None = None,
+                     organiser_id: int | None = None):
+    statement = select(CheckIn).join(Activity, Activity.id == CheckIn.activity_id).where(
+        Activity.station_id == station_id, CheckIn.status.in_(INBOX_STATUSES[status]))
+    if status == "flagged":
+        statement = statement.where(CheckIn.flagged.is_(True))
+    if activity_id is not None:
+        statement = statement.where(CheckIn.activity_id == activity_id)
+    if since is not None:
+        statement = statement.where(Activity.starts_at >= since)
+    if until is not None:
+        statement = statement.where(Activity.starts_at < until)
+    if organiser_id is not None:
+        statement = statement.where(Activity.created_by_id == organiser_id)
+    return statement
+
+
+def approval_inbox(station_id: int, *, by: User, limit: int = INBOX_PAGE, **filters
+                   ) -> tuple[list[CheckIn], int]:
+    """The station's check-ins matching `filters` (`status`, `activity_id`, `since`, `until`:
+    an activity's start, `organiser_id`: who created it), oldest activity first; returns
+    (the first `limit` of them, how many match in all). Staff of the station only."""
+    require_station_staff(by, station_id)
+    statement = _inbox_statement(station_id, **filters)
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = list(db.session.scalars(statement.order_by(
+        Activity.starts_at, Activity.id, CheckIn.checked_in_at, CheckIn.id).limit(limit)))
+    return rows, total
+
+
+def waiting_count(station_id: int) -> int:
+    """How many of the station's check-ins wait for a decision (the count in the navigation)."""
+    return db.session.scalar(select(func.count(CheckIn.id))
+                             .join(Activity, Activity.id == CheckIn.activity_id)
+                             .where(Activity.station_id == station_id,
+                                    CheckIn.status.in_(AWAITING_DECISION)))
+
+
+def approve_many(checkin_ids, *, by: User) -> dict:
+    """Approve the chosen check-ins with their scanned minutes, each in a savepoint.
+
+    One that cannot be approved this way (already decided, no minutes: a forgotten check-out
+    needs the minutes typed in) is left as it is and listed under ``skipped`` as (check-in,
+    refusal), so that a long selection is not lost for one bad row. Staff of each one's station only."""
+    approved, skipped = 0, []
+    ids = sorted({int(checkin_id) for checkin_id in checkin_ids})
+    rows = db.session.scalars(select(CheckIn).where(CheckIn.id.in_(ids)).order_by(CheckIn.id))
+    found = {checkin.id: checkin for checkin in rows}
+    if len(found) < len(ids):
+        raise NotFound(_("There is no such check-in."), code="checkin_not_found")
+    for checkin in found.values():
+        require_station_staff(by, checkin.activity.station_id)
+    for checkin in found.values():
+        if checkin.status == CheckInStatus.APPROVED:
+            continue
+        try:
+            with db.session.begin_nested():
+                approve(checkin, by=by)
+        except (Conflict, InvalidInput) as error:
+            skipped.append((checkin, error))
+        else:
+            approved += 1
+    return {"approved": approved, "skipped": skipped}
+
+
 def hand_over_activities(social_worker: User, *, to: User, by: User | None = None, **_ignored
                          ) -> dict:
     """Receiver of `timebank.signals.staff_handed_over`: the worker's open activities go to the

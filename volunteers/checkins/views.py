@@ -27,7 +27,7 @@ from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
 from timebank.web import qrcodes
 from timebank.web.actions import attempt, messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form, safe_next
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import Purpose
@@ -239,6 +239,10 @@ def approvals(activity_id: int):
 
 
 def _after_decision(checkin) -> str:
+    """Back to the activity's approvals, or to the station's inbox the form came from."""
+    back_to = safe_next(request.form.get("next"), "")
+    if back_to.startswith("/station/approvals"):
+        return back_to
     return url_for("checkin_staff.approvals", activity_id=checkin.activity_id)
 
 

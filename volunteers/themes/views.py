@@ -9,7 +9,7 @@ from timebank.clock import MAX_YEAR, MIN_YEAR, local, month_bounds, now
 from timebank.errors import InvalidInput
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
-from volunteers.pages import hold_post, month_label, my_station
+from volunteers.pages import chosen_station, hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.themes import services as themes
 from volunteers.themes.schemas import ThemeFormSchema
@@ -19,9 +19,9 @@ from volunteers.themes.schemas import ThemeFormSchema
 @role_required(Role.SOCIAL_WORKER)
 def theme_calendar():
     # A district administrator needs no post to set the district's themes: without one, the
-    # page shows the district's calendar alone.
+    # page shows the district's calendar alone, beside the station they chose if any.
     district = has_role(current_user, Role.DISTRICT_ADMIN)
-    station = my_station() if not district or hold_post() is not None else None
+    station = my_station() if not district or hold_post() is not None else chosen_station()
     year = request.values.get("year", type=int)
     if year is None or not MIN_YEAR <= year <= MAX_YEAR:
         year = local(now()).year

@@ -334,7 +334,10 @@ def test_a_district_administrator_without_a_post_sets_the_districts_themes(clien
                           "scope": "district"}, page="/station/themes?year=2030")
     assert response.status_code == 302
     assert themes.calendar(None, 2030)[3].title == "学雷锋志愿服务月"
-    assert client.get("/station/activities").status_code == 403  # the station pages need a post
+    # The station pages need a station: the district's administrator is asked to choose one.
+    response = client.get("/station/activities")
+    assert response.headers["Location"] == "/station/choose?next=/station/activities"
+    assert "还没有社工站" in page(client, response.headers["Location"])
 
 
 # --- lists cost the same number of queries however long they are ------------------------------

@@ -1,0 +1,95 @@
+"""The station's approval inbox (`/station/approvals`): every check-in waiting for a decision,
+across activities and days, oldest first, with filters and approval of many at once.
+
+Single decisions (with changed minutes, or a rejection) post to the per-check-in routes of
+`volunteers.checkins.views`, which come back here when the form says so."""
+
+from datetime import datetime, time, timedelta
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from sqlalchemy import select
+
+from timebank.accounts.permissions import Role, role_required
+from timebank.clock import zone
+from timebank.errors import NotFound, PermissionDenied
+from timebank.extensions import db
+from timebank.org import services as org
+from timebank.web.actions import messages_of, perform
+from timebank.web.forms import load_form, safe_next
+from volunteers.activities.models import Activity
+from volunteers.checkins import services as checkins
+from volunteers.checkins.models import AWAITING_DECISION, CheckIn
+from volunteers.checkins.schemas import ApproveManyFormSchema, InboxQuerySchema
+from volunteers.pages import my_station
+from volunteers.pages import station_bp as bp
+
+#: Where the inbox's forms may send the browser back to (its own filtered views).
+INBOX_PATH = "/station/approvals"
+
+
+def _day_start(day) -> datetime:
+    return datetime.combine(day, time(), tzinfo=zone())
+
+
+def _filters(query: dict) -> dict:
+    """The service's filters from the page's query (dates include their whole day)."""
+    return {"status": query["status"], "activity_id": query["activity_id"],
+            "organiser_id": query["worker_id"],
+            "since": _day_start(query["since"]) if query["since"] else None,
+            "until": _day_start(query["until"]) + timedelta(days=1) if query["until"] else None}
+
+
+def _activities_with_waiting(station_id: int) -> list[Activity]:
+    """The activities the activity filter offers: those with a check-in still to decide."""
+    return list(db.session.scalars(
+        select(Activity).where(Activity.station_id == station_id, Activity.id.in_(
+            select(CheckIn.activity_id).where(CheckIn.status.in_(AWAITING_DECISION))))
+        .order_by(Activity.starts_at, Activity.id)))
+
+
+@bp.get("/approvals")
+@role_required(Role.SOCIAL_WORKER)
+def approvals():
+    station = my_station()
+    query, errors = load_form(InboxQuerySchema(), request.args)
+    if query is None:
+        query = InboxQuerySchema().load({})
+    rows, total = checkins.approval_inbox(station.id, by=current_user, **_filters(query))
+    offered = _activities_with_waiting(station.id)
+    if query["activity_id"] and query["activity_id"] not in {a.id for a in offered}:
+        chosen = db.session.get(Activity, query["activity_id"])
+        if chosen is not None and chosen.station_id == station.id:
+            offered.insert(0, chosen)
+    return render_template(
+        "station/approvals.html", station=station, rows=rows, total=total, query=query,
+        errors=errors, activities=offered, workers=org.social_workers_at(station.id),
+        statuses=checkins.INBOX_STATUS_LABELS, labels=checkins.STATUS_LABELS,
+        here=request.full_path.rstrip("?")), 422 if errors else 200
+
+
+@bp.post("/approvals/approve")
+@role_required(Role.SOCIAL_WORKER)
+def approve_chosen():
+    back_to = safe_next(request.form.get("next"), url_for(".approvals"))
+    if not back_to.startswith(INBOX_PATH):
+        back_to = url_for(".approvals")
+    data, errors = load_form(ApproveManyFormSchema())
+    if data is None:
+        flash(_("Choose the check-ins to approve."), "error")
+        return redirect(back_to)
+
+    def said(outcome: dict) -> str:
+        message = ngettext("%(num)d check-in approved.", "%(num)d check-ins approved.",
+                           outcome["approved"])
+        for checkin, refusal in outcome["skipped"]:
+            message += " " + _("Not approved: %(name)s (%(activity)s): %(why)s",
+                               name=checkin.user.name, activity=checkin.activity.title,
+                               why=messages_of(refusal))
+        return message
+
+    return perform(lambda: checkins.approve_many(data["checkin_ids"], by=current_user),
+                   success=said, back_to=back_to, say=messages_of,
+                   let_through=(PermissionDenied, NotFound))
