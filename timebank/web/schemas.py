@@ -70,6 +70,18 @@ class BaseSchema(Schema):
         return data
 
 
+
+class FilterSchema(BaseSchema):
+    """The query of a filtered list page (``?q=&status=``): a blank or all-space value is the
+    filter left out."""
+
+    @pre_load
+    def _blank_is_left_out(self, data, **kwargs):
+        return {key: value.strip() if isinstance(value, str) else value
+                for key, value in dict(data).items()
+                if not (isinstance(value, str) and not value.strip())}
+
+
 class _BlankMeansNone:
     """A field that may be left empty: an empty form input (or a missing one) is None."""
 

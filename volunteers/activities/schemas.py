@@ -13,10 +13,12 @@ from marshmallow import fields, post_load, validate
 from timebank.clock import zone
 from timebank.web.schemas import (
     BaseSchema,
+    FilterSchema,
     LocalDateTime,
     OptionalInteger,
     in_supported_years,
     one_of,
+    valid_month,
 )
 from volunteers.activities.models import ActivityStatus, CreditMode
 from volunteers.vocabulary import SKILLS, TARGET_GROUPS
@@ -181,3 +183,14 @@ class MySignUpSchema(SignUpSchema):
     activity = fields.Nested(SignUpActivitySchema)
 
 
+
+
+class StationActivityQuerySchema(FilterSchema):
+    """``/station/activities?month=YYYY-MM&q=&theme_id=&status=&worker_id=``."""
+
+    month = fields.String(load_default=None, allow_none=True, validate=valid_month)
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=80))
+    theme_id = fields.Integer(load_default=None, allow_none=True)
+    status = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf([status.value for status in ActivityStatus]))
+    worker_id = fields.Integer(load_default=None, allow_none=True)

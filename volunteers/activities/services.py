@@ -16,7 +16,7 @@ Rules kept here:
 from datetime import timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -185,6 +185,44 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
     if community_first is not None:
         ordering.insert(0, (Activity.community_id != community_first))
     return list(db.session.scalars(statement.order_by(*ordering)))
+
+
+def of_station(station_id: int, activity_ids) -> list[Activity]:
+    """Those of `activity_ids` that are the station's activities, by start."""
+    return list(db.session.scalars(select(Activity).where(
+        Activity.station_id == station_id, Activity.id.in_(list(activity_ids)))
+        .order_by(Activity.starts_at, Activity.id)))
+
+
+#: The most activities one search of the station's list shows.
+SEARCH_LIMIT = 200
+
+
+def station_activities(station_id: int, *, by: User, months=(), title: str | None = None,
+                       theme_id: int | None = None, status: str | None = None,
+                       organiser_id: int | None = None) -> list[Activity]:
+    """The station's activities (drafts too) for its staff: those starting in any of `months`
+    ((year, month) pairs), or, with no months and a `title` to look for, of any month, newest
+    first (at most `SEARCH_LIMIT`); narrowed by words of the title, theme, status and who
+    created it."""
+    require_station_staff(by, station_id)
+    statement = select(Activity).where(Activity.station_id == station_id)
+    if months:
+        bounds = [month_bounds(year, month) for year, month in months]
+        statement = statement.where(or_(*(
+            and_(Activity.starts_at >= start, Activity.starts_at < end) for start, end in bounds)))
+    if title:
+        for word in title.split():
+            statement = statement.where(Activity.title.contains(word, autoescape=True))
+    if theme_id is not None:
+        statement = statement.where(Activity.theme_id == theme_id)
+    if status:
+        statement = statement.where(Activity.status == status)
+    if organiser_id is not None:
+        statement = statement.where(Activity.created_by_id == organiser_id)
+    order = (Activity.starts_at, Activity.id) if months else (Activity.starts_at.desc(),
+                                                              Activity.id.desc())
+    return list(db.session.scalars(statement.order_by(*order).limit(SEARCH_LIMIT)))
 
 
 # --- sign-ups ---------------------------------------------------------------------------------

@@ -23,7 +23,11 @@ from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
-from volunteers.activities.schemas import ActivityFormSchema, AttendanceFormSchema
+from volunteers.activities.schemas import (
+    ActivityFormSchema,
+    AttendanceFormSchema,
+    StationActivityQuerySchema,
+)
 from volunteers.matching import services as match_runs
 from volunteers.pages import hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
@@ -67,18 +71,42 @@ def index():
 @bp.get("/activities")
 @role_required(Role.SOCIAL_WORKER)
 def activities_list():
+    """This month's and next month's activities, or any month's (``?month=``), or a search of
+    every month by title; narrowed by theme, status and the social worker who created them."""
     station = my_station()
-    months = []
-    for year, month in _months_from_now(2):
-        listed = activities.browse(year=year, month=month, station_id=station.id,
-                                   include_drafts=True)
-        months.append({"label": month_label(activities.month_bounds(year, month)[0]),
-                       "activities": listed,
-                       "themes": themes.themes_for_month(year, month, station.id)})
-    shown = [activity for entry in months for activity in entry["activities"]]
-    places = org.communities(activity.community_id for activity in shown)
-    return render_template("station/activities.html", station=station, months=months, places=places,
-                           counts=_counts_by_status(activity.id for activity in shown))
+    query, errors = load_form(StationActivityQuerySchema(), request.args)
+    if query is None:
+        query = StationActivityQuerySchema().load({})
+    if query["month"]:
+        shown_months = [themes.parse_month(query["month"])]
+    elif query["q"]:
+        shown_months = []  # a search looks at every month
+    else:
+        shown_months = _months_from_now(2)
+    found = activities.station_activities(
+        station.id, by=current_user, months=shown_months, title=query["q"],
+        theme_id=query["theme_id"], status=query["status"], organiser_id=query["worker_id"])
+    by_month: dict[tuple[int, int], list[Activity]] = {key: [] for key in shown_months}
+    for activity in found:
+        start = local(activity.starts_at)
+        by_month.setdefault((start.year, start.month), []).append(activity)
+    months = [{"label": month_label(activities.month_bounds(year, month)[0]),
+               "activities": listed,
+               "themes": themes.themes_for_month(year, month, station.id)}
+              for (year, month), listed in by_month.items()]
+    places = org.communities(activity.community_id for activity in found)
+    year, month = shown_months[0] if shown_months else this_month()
+    return render_template(
+        "station/activities.html", station=station, months=months, places=places,
+        counts=_counts_by_status(activity.id for activity in found), query=query, errors=errors,
+        searching=not shown_months, limit=activities.SEARCH_LIMIT, found=len(found),
+        month_key=f"{year:04d}-{month:02d}",
+        earlier="{:04d}-{:02d}".format(*shift_month(year, month, -1)),
+        later="{:04d}-{:02d}".format(*shift_month(year, month, 1)),
+        theme_options=themes.themes_to_filter_by(station.id),
+        workers=org.social_workers_at(station.id),
+        status_options=[(status.value, activities.STATUS_LABELS[status])
+                        for status in ActivityStatus]), 422 if errors else 200
 
 
 def _theme_choices(station: "Station", activity: Activity | None = None) -> list[themes.Theme]:

@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from timebank.web.schemas import BaseSchema, in_supported_years
+from timebank.web.schemas import BaseSchema, FilterSchema, in_supported_years
 
 
 class CodeRequestSchema(BaseSchema):
@@ -48,7 +48,7 @@ class RejectFormSchema(BaseSchema):
         min=2, max=300, error=_l("Give a reason (2 to 300 characters).")))
 
 
-class InboxQuerySchema(BaseSchema):
+class InboxQuerySchema(FilterSchema):
     """``/station/approvals?status=&activity_id=&worker_id=&since=&until=`` (dates of the
     activity's start, both included)."""
 
@@ -58,10 +58,6 @@ class InboxQuerySchema(BaseSchema):
     worker_id = fields.Integer(load_default=None, allow_none=True)
     since = fields.Date(load_default=None, allow_none=True, validate=in_supported_years)
     until = fields.Date(load_default=None, allow_none=True, validate=in_supported_years)
-
-    def load(self, data, *args, **kwargs):
-        data = {key: _blank_is_none(value) for key, value in dict(data).items()}
-        return super().load(data, *args, **kwargs)
 
 
 class ApproveManyFormSchema(BaseSchema):

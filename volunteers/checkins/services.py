@@ -482,6 +482,14 @@ def approval_inbox(station_id: int, *, by: User, limit: int = INBOX_PAGE, **filt
     return rows, total
 
 
+def activities_with_waiting(station_id: int) -> list[Activity]:
+    """The station's activities with a check-in still to decide (the inbox's activity filter)."""
+    return list(db.session.scalars(
+        select(Activity).where(Activity.station_id == station_id, Activity.id.in_(
+            select(CheckIn.activity_id).where(CheckIn.status.in_(AWAITING_DECISION))))
+        .order_by(Activity.starts_at, Activity.id)))
+
+
 def waiting_count(station_id: int) -> int:
     """How many of the station's check-ins wait for a decision (the count in the navigation)."""
     return db.session.scalar(select(func.count(CheckIn.id))

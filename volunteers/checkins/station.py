@@ -10,18 +10,15 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
-from sqlalchemy import select
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import zone
 from timebank.errors import NotFound, PermissionDenied
-from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form, safe_next
-from volunteers.activities.models import Activity
+from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
-from volunteers.checkins.models import AWAITING_DECISION, CheckIn
 from volunteers.checkins.schemas import ApproveManyFormSchema, InboxQuerySchema
 from volunteers.pages import my_station
 from volunteers.pages import station_bp as bp
@@ -42,14 +39,6 @@ def _filters(query: dict) -> dict:
             "until": _day_start(query["until"]) + timedelta(days=1) if query["until"] else None}
 
 
-def _activities_with_waiting(station_id: int) -> list[Activity]:
-    """The activities the activity filter offers: those with a check-in still to decide."""
-    return list(db.session.scalars(
-        select(Activity).where(Activity.station_id == station_id, Activity.id.in_(
-            select(CheckIn.activity_id).where(CheckIn.status.in_(AWAITING_DECISION))))
-        .order_by(Activity.starts_at, Activity.id)))
-
-
 @bp.get("/approvals")
 @role_required(Role.SOCIAL_WORKER)
 def approvals():
@@ -58,11 +47,9 @@ def approvals():
     if query is None:
         query = InboxQuerySchema().load({})
     rows, total = checkins.approval_inbox(station.id, by=current_user, **_filters(query))
-    offered = _activities_with_waiting(station.id)
+    offered = checkins.activities_with_waiting(station.id)
     if query["activity_id"] and query["activity_id"] not in {a.id for a in offered}:
-        chosen = db.session.get(Activity, query["activity_id"])
-        if chosen is not None and chosen.station_id == station.id:
-            offered.insert(0, chosen)
+        offered[:0] = activities.of_station(station.id, [query["activity_id"]])
     return render_template(
         "station/approvals.html", station=station, rows=rows, total=total, query=query,
         errors=errors, activities=offered, workers=org.social_workers_at(station.id),

@@ -5,7 +5,14 @@ availability are kept only with the volunteer's consent; and a valid resident ID
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from timebank.web.schemas import BaseSchema, LocalDateTime, OptionalInteger, TagList, one_of
+from timebank.web.schemas import (
+    BaseSchema,
+    FilterSchema,
+    LocalDateTime,
+    OptionalInteger,
+    TagList,
+    one_of,
+)
 from volunteers.profiles.services import valid_id_number
 from volunteers.vocabulary import SKILLS, SLOTS, TARGET_GROUPS
 
@@ -118,3 +125,12 @@ class VolunteerProfileUpdateSchema(VolunteerProfileFormSchema):
         if isinstance(data, dict) and "consent" not in data:
             data = {**data, "consent": self.consented}
         return super().load(data, *args, **kwargs)
+
+
+class VolunteerQuerySchema(FilterSchema):
+    """``/station/volunteers?q=&skill=&community_id=``: name or phone, a skill, a community."""
+
+    q = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=60))
+    skill = fields.String(load_default=None, allow_none=True,
+                          validate=validate.OneOf(list(SKILLS)))
+    community_id = fields.Integer(load_default=None, allow_none=True)

@@ -9,7 +9,7 @@ changeable by staff (audited).
 
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from timebank.accounts.models import User
@@ -28,6 +28,7 @@ from volunteers.profiles.models import (  # noqa: F401 (the models, for callers 
     VolunteerTeam,
     team_members,
 )
+from volunteers.vocabulary import SKILLS
 
 ID_NUMBER_LENGTH = 18
 
@@ -171,11 +172,43 @@ def teams_led_by(social_worker: User) -> list[VolunteerTeam]:
         .options(selectinload(VolunteerTeam.members)).order_by(VolunteerTeam.name)))
 
 
+#: The most volunteers one search of a station's volunteers shows.
+SEARCH_LIMIT = 200
+
+
+def search_station_volunteers(station, *, by: User, words: str | None = None,
+                              skill: str | None = None, community_id: int | None = None
+                              ) -> list[VolunteerProfile]:
+    """The station's volunteers (those whose home community is in its town) whose name or phone
+    contains each of `words`, with `skill` (a skill code, or words of the skills they wrote in),
+    of `community_id`; by name, at most `SEARCH_LIMIT`. Staff of the station only."""
+    if not can_manage_station(by, station.id):
+        raise PermissionDenied(_("Only staff of this station can do this."))
+    statement = (select(VolunteerProfile).join(User, User.id == VolunteerProfile.user_id)
+                 .join(Community, Community.id == VolunteerProfile.community_id)
+                 .where(Community.town_id == station.town_id))
+    for word in (words or "").split():
+        statement = statement.where(or_(User.name.contains(word, autoescape=True),
+                                        User.phone.contains(word, autoescape=True)))
+    if skill:
+        statement = statement.where(or_(
+            cast(VolunteerProfile.skills, String).contains(f'"{skill}"', autoescape=True),
+            VolunteerProfile.skills_other.contains(str(SKILLS.get(skill, skill)),
+                                                   autoescape=True)))
+    if community_id is not None:
+        statement = statement.where(VolunteerProfile.community_id == community_id)
+    return list(db.session.scalars(statement.order_by(User.name, User.id).limit(SEARCH_LIMIT)))
+
+
 def linked_volunteer_rows(social_worker: User, year: int, month: int) -> list[dict]:
     """The social worker's linked volunteers with hours this month, last activity, attendance."""
+    return volunteer_rows(linked_volunteers(social_worker), year, month)
+
+
+def volunteer_rows(profiles: list[VolunteerProfile], year: int, month: int) -> list[dict]:
+    """Each volunteer with their hours in the month, last activity and attendance."""
     from volunteers.activities.services import Activity, SignUp, month_bounds
 
-    profiles = linked_volunteers(social_worker)
     ids = [profile.user_id for profile in profiles]
     start, end = month_bounds(year, month)
     minutes = ledger_queries.earned_by_owner(ids, start, end)

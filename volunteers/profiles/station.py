@@ -3,7 +3,7 @@ volunteer with another social worker of the station (audited)."""
 
 from typing import TYPE_CHECKING
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,11 +14,12 @@ from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
-from volunteers.pages import month_label, my_station, prime_places
+from volunteers.pages import can_choose_station, month_label, my_station, prime_places
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile
-from volunteers.profiles.schemas import RelinkFormSchema
+from volunteers.profiles.schemas import RelinkFormSchema, VolunteerQuerySchema
+from volunteers.vocabulary import SKILLS
 
 if TYPE_CHECKING:
     from timebank.accounts.models import User
@@ -31,17 +32,30 @@ def _station_social_workers(station_id: int) -> list["User"]:
 @bp.get("/volunteers")
 @role_required(Role.SOCIAL_WORKER)
 def volunteers():
+    """My linked volunteers; with ``?q=`` (name or phone), ``skill=`` or ``community_id=``, a
+    search of all the station's volunteers. A district administrator always searches."""
     station = my_station()
     today = local(now())
-    rows = profiles.linked_volunteer_rows(current_user, today.year, today.month)
+    query, errors = load_form(VolunteerQuerySchema(), request.args)
+    if query is None:
+        query = VolunteerQuerySchema().load({})
+    searching = any(query.values()) or can_choose_station(current_user)
+    if searching:
+        found = profiles.search_station_volunteers(
+            station, by=current_user, words=query["q"], skill=query["skill"],
+            community_id=query["community_id"])
+        rows = profiles.volunteer_rows(found, today.year, today.month)
+    else:
+        rows = profiles.linked_volunteer_rows(current_user, today.year, today.month)
     places = prime_places(row["profile"].community_id for row in rows)
     teams = profiles.teams_led_by(current_user)
     return render_template(
         "station/volunteers.html", station=station, rows=rows, teams=teams, places=places,
-        month=month_label(today),
+        month=month_label(today), query=query, errors=errors, searching=searching,
+        limit=profiles.SEARCH_LIMIT, skills=SKILLS, communities=station.town.communities,
         id_numbers={row["profile"].user_id: profiles.shown_id_number(current_user, row["profile"])
                     for row in rows},
-        workers=_station_social_workers(station.id))
+        workers=_station_social_workers(station.id)), 422 if errors else 200
 
 
 @bp.post("/volunteers/<int:user_id>/relink")
