@@ -44,3 +44,15 @@ def phone(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+#: A station's desktop: staff pages are tested at this size.
+DESK = {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"}
+
+
+@pytest.fixture
+def desk(browser, live_server):
+    """A new page on a staff desktop screen (1366×900), pointed at the live server."""
+    context = browser.new_context(base_url=live_server, **DESK)
+    page = context.new_page()
+    yield page
+    context.close()
