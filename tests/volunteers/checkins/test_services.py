@@ -429,7 +429,8 @@ def test_the_scheduler_registers_every_job_in_its_database_store(app):
     scheduler = build_scheduler(app, BackgroundScheduler)
     scheduler.start(paused=True)
     try:
-        assert {job.id for job in scheduler.get_jobs()} == set(jobs.JOBS)
+        assert {job.id for job in scheduler.get_jobs()} == set(app.extensions["timebank.jobs"])
+        assert set(jobs.JOBS) | {"deliver-notices"} == set(app.extensions["timebank.jobs"])
     finally:
         scheduler.shutdown(wait=False)
         scheduler._jobstores["default"].engine.dispose()
