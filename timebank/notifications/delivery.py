@@ -67,7 +67,7 @@ def sms_text(title: str, body: str) -> str:
     """The whole text of a message: its title, then its body."""
     if not body:
         return title
-    return f"{title}{'' if title[-1:] in '。！？：:!?' else '：'}{body}"
+    return f"{title}{'' if title[-1:] in '。！？!?' else '。'}{body}"
 
 
 def retry_minutes() -> tuple[int, ...]:

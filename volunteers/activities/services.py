@@ -23,6 +23,7 @@ from timebank.audit import services as audit
 from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
+from timebank.notifications.models import Notification
 from timebank.notifications.services import notify
 from timebank.org.models import Station
 from timebank.org.services import can_manage_station, require_station_staff
@@ -153,11 +154,14 @@ def _notice_params(activity: Activity) -> dict:
 
 def _tell_changed(activity: Activity, sign_ups: list[SignUp], was_starting) -> None:
     """Everyone signed up or waiting hears the new time and place; each change is a notice of
-    its own (the key holds the moment of the change), repeating the same values is none."""
+    its own (the key counts the changes the volunteer was told of), and saving the same values
+    again is no change at all. The activity's row is locked, so two edits count in turn."""
     params = _notice_params(activity)
-    version = int(now().timestamp() * 1000)
     for entry in sign_ups:
-        notify(entry.user_id, f"activity_changed:{activity.id}:{version}:{entry.user_id}",
+        prefix = f"activity_changed:{activity.id}:{entry.user_id}:"
+        told = db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.key.startswith(prefix, autoescape=True)))
+        notify(entry.user_id, f"{prefix}{told + 1}",
                _("Changed: %(title)s", title=activity.title),
                _("Now %(when)s at %(place)s.", when=params["when"], place=params["place"]),
                link=f"/volunteer/activities/{activity.id}", params=params,

@@ -78,7 +78,7 @@ def test_a_notice_is_written_with_its_delivery_and_sent_after_the_commit(sms, us
     db.session.commit()
     assert sms.sent == []  # nor at the commit: the worker sends
     assert delivery.deliver_due() == {"sent": 1, "retry": 0, "failed": 0, "deferred": 0}
-    assert sms.sent == [(user.phone, "明天：长者探访：12-17 09:00 在活动室。")]
+    assert sms.sent == [(user.phone, "明天：长者探访。12-17 09:00 在活动室。")]
     assert sms.templates[0][1:] == ("reminder", {"title": "明天：长者探访",
                                                   "body": "12-17 09:00 在活动室。",
                                                   "when": "12-17 09:00"})
@@ -275,7 +275,7 @@ def test_without_a_service_account_nothing_goes_by_wechat(app, make_user):
 
 def test_kinds_come_from_the_keys():
     assert notifications.kind_of("reminder:12") == "reminder"
-    assert notifications.kind_of("activity_changed:3:1700000:9") == "activity_changed"
+    assert notifications.kind_of("activity_changed:3:9:2") == "activity_changed"
     assert notifications.kind_of("help:3:chosen:9") == "help_chosen"
     assert notifications.kind_of("matching-unfilled:4") == "matching_unfilled"
 
