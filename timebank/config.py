@@ -1,5 +1,6 @@
 """Settings: the defaults, what the environment may change, and the checks made at start."""
 
+import json
 import os
 from datetime import timedelta
 
@@ -40,6 +41,12 @@ def settings_from_environment(instance_path: str) -> dict:
         #: The SMS gateway's factory, "module:callable" (`timebank.notifications.sms`); empty:
         #: the console in development, nothing sent (and an error in the log) in production.
         "SMS_GATEWAY": os.environ.get("SMS_GATEWAY", ""),
+        #: The district's WeChat service account (公众号) for template messages
+        #: (`timebank.notifications.wechat`); without an app id nothing goes by WeChat.
+        "WECHAT_APP_ID": os.environ.get("WECHAT_APP_ID", ""),
+        "WECHAT_APP_SECRET": os.environ.get("WECHAT_APP_SECRET", ""),
+        #: JSON: notice kind → template id, or → {"template_id", "fields": {field: parameter}}.
+        "WECHAT_TEMPLATE_IDS": json.loads(os.environ.get("WECHAT_TEMPLATE_IDS") or "{}"),
     }
 
 
@@ -69,9 +76,11 @@ DEFAULTS = {
     "PASSWORD_RESET_CODE_TRIES": 5,
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
-    #: Dotted paths ("module:function") called with each new notification (SMS, WeChat, ...)
-    #: once its transaction has committed; a sender that fails is logged.
-    "NOTIFICATION_SENDERS": (),
+    #: No SMS notices from the first hour to the second (the platform's zone), except a change
+    #: to an activity close at hand; deferred ones go at the second (`timebank.notifications`).
+    "NOTICE_QUIET_HOURS": (21, 8),
+    #: Minutes before each retry of a failed SMS or WeChat message; after the last, it fails.
+    "NOTICE_RETRY_MINUTES": (1, 5, 30, 120, 720),
     #: Points of the matching score (`volunteers.matching.Weights` fields); {} keeps the defaults.
     "MATCHING_WEIGHTS": {},
     "PERMANENT_SESSION_LIFETIME": timedelta(days=30),

@@ -4,7 +4,7 @@ import secrets
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, false
+from sqlalchemy import ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash
 
@@ -40,6 +40,12 @@ class User(UserMixin, db.Model):
     #: no usable password, and registering with this phone and the same real name claims it.
     claimable: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    #: The member's openid under the district's WeChat service account, for template messages
+    #: (`timebank.notifications.wechat`); none: no WeChat notices.
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: The member's choice of channels beside the in-app inbox (`timebank.notifications`).
+    notice_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
+    notice_wechat: Mapped[bool] = mapped_column(default=True, server_default=true())
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role

@@ -19,11 +19,15 @@ an example. Without ``SMS_GATEWAY``, development and tests get `ConsoleGateway` 
 goes to the log) and production gets `MissingGateway`, which says so in the log at start and
 refuses every message, loudly, instead of pretending to send.
 
-`send_after_commit` is how a service asks for a text: it goes to the gateway once the outermost
+Notices (an activity changed, tomorrow's reminder) reach the gateway through the outbox and
+its worker (`timebank.notifications.delivery`), with the notice's kind as the template name;
+they are retried when the gateway raises `SmsError`.
+
+`send_after_commit` is for texts that hold a secret (a one-time code), which are never written
+to the database and so never to the outbox: the text goes to the gateway once the outermost
 transaction commits and never if the transaction or savepoint that asked rolls back
-(`timebank.database.after_commit`, as for notifications). A gateway that fails is logged: the
-action has committed and stands. Messages may hold secrets (a one-time code): they are never
-written to the database.
+(`timebank.database.after_commit`). A gateway that fails is logged: the action has committed
+and stands, and the member can ask for another code.
 """
 
 from importlib import import_module

@@ -23,6 +23,7 @@ from timebank.audit import services as audit
 from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
+from timebank.notifications.models import Notification
 from timebank.notifications.services import notify
 from timebank.org.models import Station
 from timebank.org.services import can_manage_station, require_station_staff
@@ -117,6 +118,8 @@ def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
     """Edit an activity; more places promote waitlisted volunteers, cancelling cancels sign-ups."""
     require_station_staff(by, activity.station_id)
     activity = _lock_activity(activity.id)
+    was_cancelled = activity.status == ActivityStatus.CANCELLED
+    before = _time_and_place(activity)
     for field in EDITABLE:
         if field in changes:
             setattr(activity, field, changes[field])
@@ -124,14 +127,56 @@ def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
     db.session.refresh(activity, ["community", "theme"])
     _check(activity)
     if activity.status == ActivityStatus.CANCELLED:
-        for sign_up in live_sign_ups(activity):
+        told = live_sign_ups(activity)
+        for sign_up in told:
             sign_up.status = SignUpStatus.CANCELLED
+        if not was_cancelled:
+            _tell_cancelled(activity, told, before[0])
     else:
+        if _time_and_place(activity) != before:
+            _tell_changed(activity, live_sign_ups(activity), before[0])
         _promote(activity)
     audit.record("activity.update", f"activity:{activity.id}", actor=by,
                  fields=sorted(set(changes) & set(EDITABLE)))
     db.session.flush()
     return activity
+
+
+def _time_and_place(activity: Activity) -> tuple:
+    """What volunteers who signed up must hear about when it changes."""
+    return (activity.starts_at, activity.ends_at, activity.community_id, activity.place or "")
+
+
+def _notice_params(activity: Activity) -> dict:
+    return {"title": activity.title, "when": local(activity.starts_at).strftime("%m-%d %H:%M"),
+            "place": activity.place or activity.community.name}
+
+
+def _tell_changed(activity: Activity, sign_ups: list[SignUp], was_starting) -> None:
+    """Everyone signed up or waiting hears the new time and place; each change is a notice of
+    its own (the key counts the changes the volunteer was told of), and saving the same values
+    again is no change at all. The activity's row is locked, so two edits count in turn."""
+    params = _notice_params(activity)
+    for entry in sign_ups:
+        prefix = f"activity_changed:{activity.id}:{entry.user_id}:"
+        told = db.session.scalar(select(func.count(Notification.id)).where(
+            Notification.key.startswith(prefix, autoescape=True)))
+        notify(entry.user_id, f"{prefix}{told + 1}",
+               _("Changed: %(title)s", title=activity.title),
+               _("Now %(when)s at %(place)s.", when=params["when"], place=params["place"]),
+               link=f"/volunteer/activities/{activity.id}", params=params,
+               about=min(activity.starts_at, was_starting))
+
+
+def _tell_cancelled(activity: Activity, sign_ups: list[SignUp], was_starting) -> None:
+    params = _notice_params(activity)
+    for entry in sign_ups:
+        notify(entry.user_id, f"activity_cancelled:{activity.id}:{entry.user_id}",
+               _("Cancelled: %(title)s", title=activity.title),
+               _("The activity of %(when)s is cancelled. Sorry for the trouble.",
+                 when=params["when"]),
+               link=f"/volunteer/activities/{activity.id}", params=params,
+               about=min(activity.starts_at, was_starting))
 
 
 def hand_over_activities(social_worker: User, to: User, *, also=()) -> list[Activity]:
@@ -293,6 +338,13 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
     db.session.flush()
     audit.record("signup.create", f"signup:{entry.id}", actor=user, status=chosen,
                  activity_id=activity.id)
+    if chosen == SignUpStatus.CONFIRMED:
+        params = _notice_params(activity)
+        notify(user.id, f"signup_confirmed:{entry.id}",
+               _("Signed up: %(title)s", title=activity.title),
+               _("%(when)s at %(place)s. See you there!", when=params["when"],
+                 place=params["place"]),
+               link=f"/volunteer/activities/{activity.id}", params=params)
     return entry
 
 
@@ -306,6 +358,12 @@ def _promote(activity: Activity) -> list[SignUp]:
     for entry in waiting:
         entry.status = SignUpStatus.CONFIRMED
         audit.record("signup.promote", f"signup:{entry.id}", actor=None, activity_id=activity.id)
+        params = _notice_params(activity)
+        notify(entry.user_id, f"signup_promoted:{entry.id}",
+               _("You have a place: %(title)s", title=activity.title),
+               _("A place came free and your sign-up is confirmed: %(when)s at %(place)s.",
+                 when=params["when"], place=params["place"]),
+               link=f"/volunteer/activities/{activity.id}", params=params)
         promoted.append(entry)
     db.session.flush()
     return promoted
@@ -407,11 +465,11 @@ def remind_tomorrow() -> int:
     sent = 0
     for entry in sign_ups:
         activity = entry.activity
+        params = _notice_params(activity)
         if notify(entry.user_id, f"reminder:{entry.id}",
                   _("Tomorrow: %(title)s", title=activity.title),
                   _("%(when)s at %(place)s. Scan the QR code at the event to check in.",
-                    when=local(activity.starts_at).strftime("%m-%d %H:%M"),
-                    place=activity.place or activity.community.name),
-                  link=f"/volunteer/activities/{activity.id}"):
+                    when=params["when"], place=params["place"]),
+                  link=f"/volunteer/activities/{activity.id}", params=params):
             sent += 1
     return sent

@@ -39,6 +39,8 @@ from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, TransferKind
+from timebank.ledger.queries import format_minutes
+from timebank.notifications.services import notify
 from timebank.org.models import Station
 from timebank.org.services import require_station_staff
 from timebank.settings import services as settings
@@ -375,6 +377,7 @@ def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: s
     if checkin.status not in AWAITING_DECISION:
         raise Conflict(_("Only a checked-out or closed check-in can be approved."),
                        code="not_awaiting_approval")
+    scanned = checkin.minutes
     final = checkin.minutes if minutes is None else minutes
     if minutes is not None and minutes != checkin.minutes:
         if not (reason or "").strip():
@@ -399,7 +402,32 @@ def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: s
     audit.record("checkin.approve", f"checkin:{checkin.id}", actor=by, reason=reason or None,
                  minutes=final, adjusted=checkin.adjusted, transfer_id=transfer.id)
     db.session.flush()
+    _tell_decision(checkin, scanned=scanned)
     return checkin
+
+
+def _tell_decision(checkin: CheckIn, *, scanned: int | None = None) -> None:
+    """The volunteer hears how their hours were decided: approved, adjusted or rejected."""
+    title = checkin.activity.title
+    params = {"title": title, "hours": format_minutes(checkin.minutes or 0),
+              "reason": checkin.decision_reason or ""}
+    link = "/hours/"
+    if checkin.status == CheckInStatus.REJECTED:
+        notify(checkin.user_id, f"hours_rejected:{checkin.id}",
+               _("Hours not approved: %(title)s", title=title),
+               _("Reason: %(reason)s", reason=params["reason"]), link=link, params=params)
+    elif scanned is not None and scanned != checkin.minutes:
+        params["scanned"] = format_minutes(scanned)
+        notify(checkin.user_id, f"hours_adjusted:{checkin.id}",
+               _("Hours adjusted: %(title)s", title=title),
+               _("%(hours)s credited (scanned: %(scanned)s). Reason: %(reason)s",
+                 hours=params["hours"], scanned=params["scanned"], reason=params["reason"]),
+               link=link, params=params)
+    else:
+        notify(checkin.user_id, f"hours_approved:{checkin.id}",
+               _("Hours approved: %(title)s", title=title),
+               _("%(hours)s of service are in your account.", hours=params["hours"]),
+               link=link, params=params)
 
 
 def reject(checkin: CheckIn, *, by: User, reason: str) -> CheckIn:
@@ -416,6 +444,7 @@ def reject(checkin: CheckIn, *, by: User, reason: str) -> CheckIn:
     checkin.decision_reason = reason.strip()
     audit.record("checkin.reject", f"checkin:{checkin.id}", actor=by, reason=reason.strip())
     db.session.flush()
+    _tell_decision(checkin)
     return checkin
 
 

@@ -413,7 +413,7 @@ def test_reminders_are_sent_once_and_no_shows_are_marked(runner, make_station, m
     db.session.commit()
     assert jobs.remind_tomorrow() == 1
     assert jobs.remind_tomorrow() == 0
-    note = db.session.scalar(select(Notification))
+    note = db.session.scalar(select(Notification).where(Notification.kind == "reminder"))
     assert note.user_id == volunteer.id and "明天" in note.title and "禁毒宣传" in note.title
     result = runner.invoke(args=["scheduler", "run-once", "mark-no-shows"])
     assert result.exit_code == 0 and "mark-no-shows: 0" in result.output
@@ -429,7 +429,8 @@ def test_the_scheduler_registers_every_job_in_its_database_store(app):
     scheduler = build_scheduler(app, BackgroundScheduler)
     scheduler.start(paused=True)
     try:
-        assert {job.id for job in scheduler.get_jobs()} == set(jobs.JOBS)
+        assert {job.id for job in scheduler.get_jobs()} == set(app.extensions["timebank.jobs"])
+        assert set(jobs.JOBS) | {"deliver-notices"} == set(app.extensions["timebank.jobs"])
     finally:
         scheduler.shutdown(wait=False)
         scheduler._jobstores["default"].engine.dispose()

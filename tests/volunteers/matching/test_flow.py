@@ -106,7 +106,7 @@ def test_accepting_a_proposal_invites_and_notifies_the_volunteer(client, api_tok
     assert body["proposal"]["status"] == "invited"
     assert body["sign_up"]["status"] == "invited" and body["sign_up"]["user_id"] == people["best"].id
     [note] = notifications_for(people["best"])
-    assert note.key == f"invite:{body['sign_up']['id']}"
+    assert note.key == f"invite:{body['sign_up']['id']}" and note.kind == "invite"
     assert note.link == f"/volunteer/activities/{activity.id}"
     repeat = client.post(f"/api/v1/matching/proposals/{proposal['id']}/accept", headers=headers)
     assert repeat.status_code == 409

@@ -17,7 +17,7 @@ from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
-from timebank.notifications.models import Notification
+from timebank.notifications.models import Delivery, Notification
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -147,8 +147,11 @@ def test_both_confirm_moves_the_minutes_once_even_when_confirmed_twice(client, p
     assert body["status"] == "matched" and body["helper_id"] == bob.id
     statuses = {row["id"]: row["status"] for row in body["offers"]}
     assert statuses == {first.get_json()["id"]: "chosen", carol_offer["id"]: "not_chosen"}
-    assert db.session.scalar(select(Notification).where(
+    told = db.session.scalar(select(Notification).where(
         Notification.user_id == bob.id, Notification.key.like(f"help:{item['id']}:chosen:%")))
+    assert told.kind == "help_chosen"  # a notice that also goes out by SMS
+    assert [delivery.channel for delivery in db.session.scalars(
+        select(Delivery).where(Delivery.notification_id == told.id))] == ["sms"]
     assert act(client, tokens["carol"], item["id"], "confirm").status_code == 403
     early = act(client, tokens["bob"], item["id"], "confirm")  # the day before: not yet
     assert early.status_code == 409 and early.get_json()["error"]["code"] == "not_started"
