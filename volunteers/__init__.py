@@ -22,6 +22,6 @@ def init_app(app) -> None:
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, reporting, demo):
         package.init_app(app)
-    for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp):
+    for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

@@ -16,6 +16,10 @@ def _new_stamp() -> str:
     return secrets.token_hex(16)
 
 
+#: The text sizes a user may choose on their profile, smallest first.
+TEXT_SIZES = ("normal", "large", "xlarge")
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 
@@ -40,6 +44,8 @@ class User(UserMixin, db.Model):
     #: no usable password, and registering with this phone and the same real name claims it.
     claimable: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    #: How large the pages' text is for this user: one of `TEXT_SIZES` (a class on <html>).
+    text_size: Mapped[str] = mapped_column(String(12), default="normal", server_default="normal")
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role

@@ -3,6 +3,7 @@ The rules live in the services of `activities`, `profiles` and `themes`; these v
 request, call them, commit once and say what happened.
 """
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask import flash, redirect, render_template, request, url_for
@@ -18,6 +19,7 @@ from timebank.web.inputs import db_int
 from volunteers import vocabulary
 from volunteers.activities import services as activities
 from volunteers.activities.models import SignUpStatus
+from volunteers.checkins import services as checkins
 from volunteers.matching import services as match_runs
 from volunteers.pages import month_label
 from volunteers.pages import volunteer_bp as bp
@@ -51,7 +53,7 @@ def home():
         profile=profile, community=community, places=places,
         themes=themes.themes_for_month(today.year, today.month, station_id),
         upcoming=activities.next_sign_ups(current_user),
-        nearby=nearby,
+        nearby=nearby, contact=_contact(profile),
         taken=activities.places_taken(activity.id for activity in nearby),
     )
 
@@ -69,25 +71,58 @@ def _shift(year: int, month: int, by: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _day_in(value: str | None, year: int, month: int) -> date | None:
+    """A ``YYYY-MM-DD`` day of the month shown, or None."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if (day.year, day.month) == (year, month) else None
+
+
 @bp.get("/activities")
 @login_required
 def browse():
     year, month = _month_from(request.args.get("month"))
     theme_id = request.args.get("theme_id", type=db_int)
-    _, community, station_id = _my_place()
+    community_id = request.args.get("community_id", type=db_int)
+    day = _day_in(request.args.get("day"), year, month)
+    fitting = request.args.get("fits") == "1"
+    profile, community, station_id = _my_place()
     listed = activities.browse(year=year, month=month, station_id=station_id, theme_id=theme_id,
+                               community_id=community_id, day=day,
                                community_first=community.id if community else None)
+    if fitting:
+        listed = [activity for activity in listed if activities.fits(activity, profile)]
     places = org.communities(activity.community_id for activity in listed)
     month_themes = themes.themes_for_month(year, month, station_id)
+    month_key = f"{year:04d}-{month:02d}"
+    filters = {key: value for key, value in (
+        ("theme_id", theme_id), ("community_id", community_id),
+        ("day", day and day.isoformat()), ("fits", "1" if fitting else None)) if value}
     return render_template(
         "volunteer/activities.html",
         activities=listed, community=community, places=places, themes=month_themes, theme_id=theme_id,
-        month_key=f"{year:04d}-{month:02d}",
+        month_key=month_key, filters=filters,
+        chip_args={key: value for key, value in filters.items() if key != "theme_id"},
+        community_id=community_id, day=day, fitting=fitting,
+        home_communities=community.town.communities if community else [],
+        can_fit=bool(profile and profile.availability),
         month_label=month_label(activities.month_bounds(year, month)[0]),
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
         taken=activities.places_taken(activity.id for activity in listed),
         mine=activities.live_sign_ups_of(current_user, (activity.id for activity in listed)),
+        history=checkins.service_history(current_user),
+        contact=_contact(profile),
     )
+
+
+def _contact(profile) -> dict | None:
+    """The volunteer's linked social worker (name) and their station (name, phone)."""
+    if profile is None or (profile.linked_social_worker is None and profile.community is None):
+        return None
+    station = profile.community.station if profile.community else None
+    return {"worker": profile.linked_social_worker, "station": station}
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -130,6 +165,17 @@ def _answer(sign_up_id: int, change, message: str):
     entry = activities.own_sign_up(current_user, sign_up_id)  # staff use the station pages
     return perform(lambda: change(entry, by=current_user), success=message,
                    back_to=url_for(".activity", activity_id=entry.activity_id))
+
+
+@bp.get("/sign-ups/<int:sign_up_id>/cancel")
+@login_required
+def confirm_cancel(sign_up_id: int):
+    """Ask before cancelling: the activity page's button leads here (no script needed)."""
+    entry = activities.own_sign_up(current_user, sign_up_id)
+    if entry.status == SignUpStatus.CANCELLED:
+        return redirect(url_for(".activity", activity_id=entry.activity_id))
+    return render_template("volunteer/cancel.html", entry=entry, activity=entry.activity,
+                           waiting=activities.waiting_count(entry.activity))
 
 
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")
