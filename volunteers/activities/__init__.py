@@ -2,4 +2,4 @@
 
 
 def init_app(app) -> None:
-    from volunteers.activities import api, public, station, views  # noqa: F401 (routes on the shared blueprints)
+    from volunteers.activities import api, station, views  # noqa: F401 (routes on the shared blueprints)
