@@ -91,6 +91,7 @@ def test_an_anonymous_visitor_browses_activities_and_a_station_then_signs_up(
     phone.goto("/")
     phone.get_by_role("link", name="活动", exact=True).first.click()
     expect(phone.locator("h1")).to_have_text("志愿服务活动")
+    phone.get_by_text("按主题、地点和日期筛选").click()
     phone.get_by_label("镇街").select_option(str(station.town_id))
     phone.get_by_role("button", name="查看").click()
     expect(phone.locator(".activity-list")).to_contain_text("长者生日会")
@@ -125,11 +126,19 @@ def test_an_anonymous_visitor_browses_activities_and_a_station_then_signs_up(
     expect(phone.locator(".station-list")).to_contain_text("周一至周五 9:00-18:00")
 
 
+#: Pages whose screenshots are kept (resident pages on a phone, staff pages on a desktop).
+SHOWN = {(360, "/volunteer/"), (360, "/volunteer/activities"), (360, "/stations"),
+         (360, "/profile"), (1366, "/station/activities"), (1366, "/activities"),
+         (1366, "/staff/members"), (360, "/station/activities")}
+
+
 def _walk(page, urls, width) -> dict:
     problems = {}
     for url in urls:
         response = page.goto(url)
         assert response.status == 200, (url, response.status)
+        if (width, url) in SHOWN:
+            _shoot(page, f"{width}{url.rstrip('/').replace('/', '-') or '-home'}")
         wide = not page.evaluate(FITS_ACROSS)
         short = page.evaluate(SHORT_TARGETS)
         if wide or short:
