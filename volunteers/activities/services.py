@@ -196,68 +196,6 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
     return list(db.session.scalars(statement.order_by(*ordering)))
 
 
-# --- what anyone may see -----------------------------------------------------------------------
-# The public pages (``/activities``, ``/stations``) show published activities that are not over
-# yet, without logging in, and nothing about the people: no volunteer's name, no phone but the
-# station's. Drafts are not found; a cancelled or past activity's page still says what it was.
-
-def _public(statement):
-    return statement.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now())
-
-
-def public_activities_statement(*, station_id: int | None = None, town_id: int | None = None,
-                                community_id: int | None = None, theme_id: int | None = None,
-                                day_from: date | None = None, day_to: date | None = None):
-    """Published activities not over yet, soonest first, filtered by station, town, community,
-    theme and local days (`day_from` to `day_to`, both included)."""
-    statement = _public(select(Activity))
-    if station_id is not None:
-        statement = statement.where(Activity.station_id == station_id)
-    if town_id is not None:
-        statement = statement.where(Activity.community_id.in_(
-            select(Community.id).where(Community.town_id == town_id)))
-    if community_id is not None:
-        statement = statement.where(Activity.community_id == community_id)
-    if theme_id is not None:
-        statement = statement.where(Activity.theme_id == theme_id)
-    if day_from is not None:
-        statement = statement.where(Activity.starts_at >= _local_midnight(day_from))
-    if day_to is not None:
-        statement = statement.where(Activity.starts_at < _local_midnight(day_to + timedelta(days=1)))
-    return statement.order_by(Activity.starts_at, Activity.id)
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone())
-
-
-def public_themes() -> list[Theme]:
-    """The themes of the activities anyone may browse now, to filter them by."""
-    used = _public(select(Activity.theme_id)).where(Activity.theme_id.is_not(None))
-    return list(db.session.scalars(select(Theme).where(Theme.id.in_(used))
-                                   .order_by(Theme.year, Theme.month, Theme.station_id.is_not(None),
-                                             Theme.id)))
-
-
-def public_activity(activity_id: int) -> Activity:
-    """An activity's public page: anything but a draft (404, as if it did not exist)."""
-    activity = get_activity(activity_id)
-    if activity.status == ActivityStatus.DRAFT:
-        raise NotFound(_("There is no such activity."), code="activity_not_found")
-    return activity
-
-
-def fits(activity: Activity, profile) -> bool:
-    """Whether `activity` fits the volunteer's skills and time: their weekly availability covers
-    every part of the day it touches (as matching asks), and they have each skill it needs."""
-    if profile is None:
-        return False
-    slots = day_slots(Opening(id=activity.id, starts_at=activity.starts_at,
-                              ends_at=activity.ends_at, slots=activity.slots), zone())
-    return slots <= set(profile.availability or ()) \
-        and set(activity.required_skills or ()) <= set(profile.skills or ())
-
-
 # --- sign-ups ---------------------------------------------------------------------------------
 
 def _lock_activity(activity_id: int) -> Activity:
@@ -454,3 +392,65 @@ def remind_tomorrow() -> int:
                   link=f"/volunteer/activities/{activity.id}"):
             sent += 1
     return sent
+
+
+# --- what anyone may see -----------------------------------------------------------------------
+# The public pages (``/activities``, ``/stations``) show published activities that are not over
+# yet, without logging in, and nothing about the people: no volunteer's name, no phone but the
+# station's. Drafts are not found; a cancelled or past activity's page still says what it was.
+
+def _public(statement):
+    return statement.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now())
+
+
+def public_activities_statement(*, station_id: int | None = None, town_id: int | None = None,
+                                community_id: int | None = None, theme_id: int | None = None,
+                                day_from: date | None = None, day_to: date | None = None):
+    """Published activities not over yet, soonest first, filtered by station, town, community,
+    theme and local days (`day_from` to `day_to`, both included)."""
+    statement = _public(select(Activity))
+    if station_id is not None:
+        statement = statement.where(Activity.station_id == station_id)
+    if town_id is not None:
+        statement = statement.where(Activity.community_id.in_(
+            select(Community.id).where(Community.town_id == town_id)))
+    if community_id is not None:
+        statement = statement.where(Activity.community_id == community_id)
+    if theme_id is not None:
+        statement = statement.where(Activity.theme_id == theme_id)
+    if day_from is not None:
+        statement = statement.where(Activity.starts_at >= _local_midnight(day_from))
+    if day_to is not None:
+        statement = statement.where(Activity.starts_at < _local_midnight(day_to + timedelta(days=1)))
+    return statement.order_by(Activity.starts_at, Activity.id)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone())
+
+
+def public_themes() -> list[Theme]:
+    """The themes of the activities anyone may browse now, to filter them by."""
+    used = _public(select(Activity.theme_id)).where(Activity.theme_id.is_not(None))
+    return list(db.session.scalars(select(Theme).where(Theme.id.in_(used))
+                                   .order_by(Theme.year, Theme.month, Theme.station_id.is_not(None),
+                                             Theme.id)))
+
+
+def public_activity(activity_id: int) -> Activity:
+    """An activity's public page: anything but a draft (404, as if it did not exist)."""
+    activity = get_activity(activity_id)
+    if activity.status == ActivityStatus.DRAFT:
+        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    return activity
+
+
+def fits(activity: Activity, profile) -> bool:
+    """Whether `activity` fits the volunteer's skills and time: their weekly availability covers
+    every part of the day it touches (as matching asks), and they have each skill it needs."""
+    if profile is None:
+        return False
+    slots = day_slots(Opening(id=activity.id, starts_at=activity.starts_at,
+                              ends_at=activity.ends_at, slots=activity.slots), zone())
+    return slots <= set(profile.availability or ()) \
+        and set(activity.required_skills or ()) <= set(profile.skills or ())
