@@ -22,7 +22,7 @@ def init_app(app) -> None:
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, reporting, demo):
         package.init_app(app)
-    for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp):
+    for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(pages.StationToChoose, pages.to_picker)
     app.jinja_env.globals.update(can_choose_station=pages.can_choose_station,

@@ -31,12 +31,20 @@ from volunteers.themes import services as themes
 volunteer_bp = Blueprint("volunteer", __name__, url_prefix="/volunteer")
 #: The station staff's desktop pages (``/station``).
 station_bp = Blueprint("station", __name__, url_prefix="/station")
+#: What anyone may see without logging in: activities (``/activities``) and the station
+#: directory (``/stations``).
+public_bp = Blueprint("public", __name__)
 #: The JSON API of activities, sign-ups, themes, communities and volunteer profiles.
 api_bp = api_blueprint("volunteers_api", __name__)
 
 
 @volunteer_bp.context_processor
 def _volunteer_labels() -> dict:
+    return {"STATUS_LABELS": STATUS_LABELS}
+
+
+@public_bp.context_processor
+def _public_labels() -> dict:
     return {"STATUS_LABELS": STATUS_LABELS}
 
 

@@ -16,6 +16,10 @@ def _new_stamp() -> str:
     return secrets.token_hex(16)
 
 
+#: The text sizes a user may choose on their profile, smallest first.
+TEXT_SIZES = ("normal", "large", "xlarge")
+
+
 class UserRole(db.Model):
     __tablename__ = "user_roles"
 
@@ -46,6 +50,8 @@ class User(UserMixin, db.Model):
     #: The member's choice of channels beside the in-app inbox (`timebank.notifications`).
     notice_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
     notice_wechat: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: How large the pages' text is for this user: one of `TEXT_SIZES` (a class on <html>).
+    text_size: Mapped[str] = mapped_column(String(12), default="normal", server_default="normal")
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role

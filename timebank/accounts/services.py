@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, or_, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
+    TEXT_SIZES,
     User,
     UserRole,
     _new_stamp,
@@ -234,6 +235,15 @@ def apply_password_change(user: User, change: PasswordChange) -> None:
 
 def change_password(user: User, current: str, new: str) -> None:
     apply_password_change(user, prepare_password_change(user, current, new))
+
+
+def set_text_size(user: User, size: str) -> User:
+    """Remember how large `user` wants the pages' text (`TEXT_SIZES`); anything else is refused."""
+    if size not in TEXT_SIZES:
+        raise InvalidInput(fields={"text_size": [_("Choose one of the text sizes.")]})
+    user.text_size = size
+    db.session.flush()
+    return user
 
 
 def _token_serializer() -> URLSafeTimedSerializer:

@@ -148,6 +148,19 @@ def profile():
     return render_template("auth/profile.html", errors=errors, roles=roles)
 
 
+@bp.post("/profile/text-size")
+@login_required
+def text_size():
+    """The larger-text setting of the profile page, remembered for the user on every page."""
+    changed = attempt(lambda: users.set_text_size(current_user, request.form.get("text_size", "")),
+                      refused=InvalidInput)
+    if changed.error is not None:
+        flash(_("Choose one of the text sizes."), "error")
+    else:
+        flash(_("The text size is saved for every page."), "success")
+    return redirect(url_for("auth.profile") + "#text-size")
+
+
 
 # --- a forgotten password -------------------------------------------------------------------------
 

@@ -501,6 +501,27 @@ def directory_entries(stations) -> list[DirectoryEntry]:
     return [DirectoryEntry(station, points[station.id]) for station in stations]
 
 
+def directory_entry(station_id: int) -> DirectoryEntry:
+    """One station of the public directory (404 if there is none)."""
+    station = db.session.scalar(station_directory_statement().where(Station.id == station_id))
+    if station is None:
+        raise NotFound(_("There is no such station."), code="station_not_found")
+    return directory_entries([station])[0]
+
+
+def grid_team_social_workers(station: Station) -> list[tuple[GridTeam, list]]:
+    """The station's grid teams, each with its active social workers by name: what the public
+    directory says of who looks after an area (names only, never their phones)."""
+    posts = db.session.scalars(
+        select(StaffPost).join(StaffPost.grid_team).where(GridTeam.station_id == station.id)
+        .order_by(StaffPost.user_id))
+    workers: dict[int, list] = {team.id: [] for team in station.grid_teams}
+    for post in posts:
+        if post.user.is_active and has_role(post.user, Role.SOCIAL_WORKER):
+            workers.setdefault(post.grid_team_id, []).append(post.user)
+    return [(team, workers.get(team.id, [])) for team in station.grid_teams]
+
+
 def get_service_point(service_point_id: int) -> ServicePoint:
     point = db.session.get(ServicePoint, service_point_id)
     if point is None:

@@ -13,19 +13,19 @@ Rules kept here:
 """
 
 
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import local, month_bounds, now
+from timebank.clock import local, month_bounds, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.notifications.models import Notification
 from timebank.notifications.services import notify
-from timebank.org.models import Station
+from timebank.org.models import Community, Station
 from timebank.org.services import can_manage_station, require_station_staff
 from volunteers.activities.models import (  # noqa: F401 (the models, for callers of this module)
     HOLDING,
@@ -37,6 +37,8 @@ from volunteers.activities.models import (  # noqa: F401 (the models, for caller
     SignUp,
     SignUpStatus,
 )
+from volunteers.matching.scoring import Opening, day_slots
+from volunteers.themes.models import Theme
 from volunteers.vocabulary import SKILLS, TARGET_GROUPS
 
 # --- activities -------------------------------------------------------------------------------
@@ -215,10 +217,17 @@ def slots_left(activity: Activity) -> int:
 
 
 def browse(*, year: int, month: int, station_id: int | None = None, theme_id: int | None = None,
-           community_first: int | None = None, include_drafts: bool = False) -> list[Activity]:
-    """A month's activities, the volunteer's own community first, then by start."""
+           community_first: int | None = None, include_drafts: bool = False,
+           community_id: int | None = None, day: date | None = None) -> list[Activity]:
+    """A month's activities (only those of `community_id`, or starting on `day`, when given),
+    the volunteer's own community first, then by start."""
     start, end = month_bounds(year, month)
     statement = select(Activity).where(Activity.starts_at >= start, Activity.starts_at < end)
+    if community_id is not None:
+        statement = statement.where(Activity.community_id == community_id)
+    if day is not None:
+        statement = statement.where(Activity.starts_at >= _local_midnight(day),
+                                    Activity.starts_at < _local_midnight(day + timedelta(days=1)))
     if not include_drafts:
         statement = statement.where(Activity.status.in_((ActivityStatus.PUBLISHED,
                                                          ActivityStatus.CLOSED)))
@@ -398,6 +407,12 @@ def live_sign_ups_of(user: User, activity_ids) -> dict[int, SignUp]:
         SignUp.status != SignUpStatus.CANCELLED))}
 
 
+def waiting_count(activity: Activity) -> int:
+    """How many are on the activity's waiting list."""
+    return db.session.scalar(select(func.count(SignUp.id)).where(
+        SignUp.activity_id == activity.id, SignUp.status == SignUpStatus.WAITLISTED))
+
+
 def waitlist_position(entry: SignUp) -> int:
     """Where a waitlisted sign-up stands on its activity's waiting list (1 is next)."""
     return db.session.scalar(select(func.count(SignUp.id)).where(
@@ -473,3 +488,65 @@ def remind_tomorrow() -> int:
                   link=f"/volunteer/activities/{activity.id}", params=params):
             sent += 1
     return sent
+
+
+# --- what anyone may see -----------------------------------------------------------------------
+# The public pages (``/activities``, ``/stations``) show published activities that are not over
+# yet, without logging in, and nothing about the people: no volunteer's name, no phone but the
+# station's. Drafts are not found; a cancelled or past activity's page still says what it was.
+
+def _public(statement):
+    return statement.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now())
+
+
+def public_activities_statement(*, station_id: int | None = None, town_id: int | None = None,
+                                community_id: int | None = None, theme_id: int | None = None,
+                                day_from: date | None = None, day_to: date | None = None):
+    """Published activities not over yet, soonest first, filtered by station, town, community,
+    theme and local days (`day_from` to `day_to`, both included)."""
+    statement = _public(select(Activity))
+    if station_id is not None:
+        statement = statement.where(Activity.station_id == station_id)
+    if town_id is not None:
+        statement = statement.where(Activity.community_id.in_(
+            select(Community.id).where(Community.town_id == town_id)))
+    if community_id is not None:
+        statement = statement.where(Activity.community_id == community_id)
+    if theme_id is not None:
+        statement = statement.where(Activity.theme_id == theme_id)
+    if day_from is not None:
+        statement = statement.where(Activity.starts_at >= _local_midnight(day_from))
+    if day_to is not None:
+        statement = statement.where(Activity.starts_at < _local_midnight(day_to + timedelta(days=1)))
+    return statement.order_by(Activity.starts_at, Activity.id)
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone())
+
+
+def public_themes() -> list[Theme]:
+    """The themes of the activities anyone may browse now, to filter them by."""
+    used = _public(select(Activity.theme_id)).where(Activity.theme_id.is_not(None))
+    return list(db.session.scalars(select(Theme).where(Theme.id.in_(used))
+                                   .order_by(Theme.year, Theme.month, Theme.station_id.is_not(None),
+                                             Theme.id)))
+
+
+def public_activity(activity_id: int) -> Activity:
+    """An activity's public page: anything but a draft (404, as if it did not exist)."""
+    activity = get_activity(activity_id)
+    if activity.status == ActivityStatus.DRAFT:
+        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    return activity
+
+
+def fits(activity: Activity, profile) -> bool:
+    """Whether `activity` fits the volunteer's skills and time: their weekly availability covers
+    every part of the day it touches (as matching asks), and they have each skill it needs."""
+    if profile is None:
+        return False
+    slots = day_slots(Opening(id=activity.id, starts_at=activity.starts_at,
+                              ends_at=activity.ends_at, slots=activity.slots), zone())
+    return slots <= set(profile.availability or ()) \
+        and set(activity.required_skills or ()) <= set(profile.skills or ())

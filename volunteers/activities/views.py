@@ -1,8 +1,10 @@
-"""Pages for volunteers, on a phone: home, this month's activities, an activity with sign-up.
+"""Pages for volunteers, on a phone: home, this month's activities, an activity with sign-up;
+and the public pages anyone may open: coming activities and the station directory.
 The rules live in the services of `activities`, `profiles` and `themes`; these views read the
 request, call them, commit once and say what happened.
 """
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from flask import flash, redirect, render_template, request, url_for
@@ -10,16 +12,19 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import login_required
-from timebank.clock import local, now, shift_month
+from timebank.clock import local, now, shift_month, supported
 from timebank.errors import Conflict
+from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.actions import attempt, perform
 from timebank.web.inputs import db_int
+from timebank.web.pagination import paginate
 from volunteers import vocabulary
 from volunteers.activities import services as activities
 from volunteers.activities.models import SignUpStatus
+from volunteers.checkins import services as checkins
 from volunteers.matching import services as match_runs
-from volunteers.pages import month_label
+from volunteers.pages import month_label, public_bp
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
@@ -51,7 +56,7 @@ def home():
         profile=profile, community=community, places=places,
         themes=themes.themes_for_month(today.year, today.month, station_id),
         upcoming=activities.next_sign_ups(current_user),
-        nearby=nearby,
+        nearby=nearby, contact=_contact(profile),
         taken=activities.places_taken(activity.id for activity in nearby),
     )
 
@@ -69,25 +74,58 @@ def _shift(year: int, month: int, by: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
+def _day_in(value: str | None, year: int, month: int) -> date | None:
+    """A ``YYYY-MM-DD`` day of the month shown, or None."""
+    try:
+        day = date.fromisoformat(value or "")
+    except ValueError:
+        return None
+    return day if (day.year, day.month) == (year, month) else None
+
+
 @bp.get("/activities")
 @login_required
 def browse():
     year, month = _month_from(request.args.get("month"))
     theme_id = request.args.get("theme_id", type=db_int)
-    _, community, station_id = _my_place()
+    community_id = request.args.get("community_id", type=db_int)
+    day = _day_in(request.args.get("day"), year, month)
+    fitting = request.args.get("fits") == "1"
+    profile, community, station_id = _my_place()
     listed = activities.browse(year=year, month=month, station_id=station_id, theme_id=theme_id,
+                               community_id=community_id, day=day,
                                community_first=community.id if community else None)
+    if fitting:
+        listed = [activity for activity in listed if activities.fits(activity, profile)]
     places = org.communities(activity.community_id for activity in listed)
     month_themes = themes.themes_for_month(year, month, station_id)
+    month_key = f"{year:04d}-{month:02d}"
+    filters = {key: value for key, value in (
+        ("theme_id", theme_id), ("community_id", community_id),
+        ("day", day and day.isoformat()), ("fits", "1" if fitting else None)) if value}
     return render_template(
         "volunteer/activities.html",
         activities=listed, community=community, places=places, themes=month_themes, theme_id=theme_id,
-        month_key=f"{year:04d}-{month:02d}",
+        month_key=month_key, filters=filters,
+        chip_args={key: value for key, value in filters.items() if key != "theme_id"},
+        community_id=community_id, day=day, fitting=fitting,
+        home_communities=community.town.communities if community else [],
+        can_fit=bool(profile and profile.availability),
         month_label=month_label(activities.month_bounds(year, month)[0]),
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
         taken=activities.places_taken(activity.id for activity in listed),
         mine=activities.live_sign_ups_of(current_user, (activity.id for activity in listed)),
+        history=checkins.service_history(current_user),
+        contact=_contact(profile),
     )
+
+
+def _contact(profile) -> dict | None:
+    """The volunteer's linked social worker (name) and their station (name, phone)."""
+    if profile is None or (profile.linked_social_worker is None and profile.community is None):
+        return None
+    station = profile.community.station if profile.community else None
+    return {"worker": profile.linked_social_worker, "station": station}
 
 
 @bp.get("/activities/<int:activity_id>")
@@ -132,6 +170,17 @@ def _answer(sign_up_id: int, change, message: str):
                    back_to=url_for(".activity", activity_id=entry.activity_id))
 
 
+@bp.get("/sign-ups/<int:sign_up_id>/cancel")
+@login_required
+def confirm_cancel(sign_up_id: int):
+    """Ask before cancelling: the activity page's button leads here (no script needed)."""
+    entry = activities.own_sign_up(current_user, sign_up_id)
+    if entry.status == SignUpStatus.CANCELLED:
+        return redirect(url_for(".activity", activity_id=entry.activity_id))
+    return render_template("volunteer/cancel.html", entry=entry, activity=entry.activity,
+                           waiting=activities.waiting_count(entry.activity))
+
+
 @bp.post("/sign-ups/<int:sign_up_id>/cancel")
 @login_required
 def cancel(sign_up_id: int):
@@ -152,3 +201,78 @@ def decline(sign_up_id: int):
                    _("You declined the invitation; the place goes to someone else."))
 
 
+# --- what anyone may see, without logging in ------------------------------------------------------
+# The activities coming up (``/activities``), an activity's page with a way to sign up after
+# logging in, and the station directory (``/stations``) with each station's social workers by
+# name, this month's theme and its coming activities. Who may see what is decided in
+# `activities.services` (`public_activities_statement`, `public_activity`) and in the
+# organisation's directory (`timebank.org.services`).
+
+PER_PAGE = 20
+STATIONS_PER_PAGE = 30
+#: Coming activities shown on a station's page.
+STATION_ACTIVITIES = 10
+
+
+def _day(name: str) -> date | None:
+    """A ``YYYY-MM-DD`` query argument, or None when missing or unreadable."""
+    try:
+        day = date.fromisoformat(request.args.get(name) or "")
+    except ValueError:
+        return None
+    return day if supported(day) else None
+
+
+@public_bp.get("/activities", endpoint="activities")
+def public_activities():
+    filters = {"theme_id": request.args.get("theme_id", type=db_int),
+               "town_id": request.args.get("town_id", type=db_int),
+               "community_id": request.args.get("community_id", type=db_int),
+               "day_from": _day("from"), "day_to": _day("to")}
+    page = paginate(activities.public_activities_statement(**filters), PER_PAGE)
+    listed = list(page.items)
+    places = org.communities(activity.community_id for activity in listed)
+    args = {key: value for key, value in (
+        ("theme_id", filters["theme_id"]), ("town_id", filters["town_id"]),
+        ("community_id", filters["community_id"]),
+        ("from", filters["day_from"] and filters["day_from"].isoformat()),
+        ("to", filters["day_to"] and filters["day_to"].isoformat())) if value}
+    return render_template(
+        "public/activities.html", activities=listed, page=page, places=places, args=args,
+        filters=filters, themes=activities.public_themes(), towns=org.towns_with_communities(),
+        taken=activities.places_taken(activity.id for activity in listed))
+
+
+@public_bp.get("/activities/<int:activity_id>", endpoint="activity")
+def public_activity(activity_id: int):
+    shown = activities.public_activity(activity_id)
+    sign_up_page = url_for("volunteer.activity", activity_id=shown.id)
+    return render_template(
+        "public/activity.html", activity=shown, left=activities.slots_left(shown),
+        sign_up_page=sign_up_page,
+        login_url=url_for("auth.login", next=sign_up_page),
+        logged_in=current_user.is_authenticated,
+        skills=vocabulary.SKILLS, target_groups=vocabulary.TARGET_GROUPS)
+
+
+@public_bp.get("/stations", endpoint="stations")
+def public_stations():
+    page = paginate(org.station_directory_statement(), STATIONS_PER_PAGE)
+    return render_template("public/stations.html", entries=org.directory_entries(list(page.items)),
+                           page=page)
+
+
+@public_bp.get("/stations/<int:station_id>", endpoint="station")
+def public_station(station_id: int):
+    entry = org.directory_entry(station_id)
+    today = local(now())
+    coming = activities.public_activities_statement(station_id=entry.station.id) \
+        .limit(STATION_ACTIVITIES)
+    listed = list(db.session.scalars(coming))
+    places = org.communities(activity.community_id for activity in listed)
+    return render_template(
+        "public/station.html", entry=entry, station=entry.station,
+        teams=org.grid_team_social_workers(entry.station),
+        themes=themes.themes_for_month(today.year, today.month, entry.station.id),
+        activities=listed, places=places,
+        taken=activities.places_taken(activity.id for activity in listed))

@@ -356,6 +356,17 @@ def queue(activity: Activity) -> list[CheckIn]:
                                    .order_by(decided, CheckIn.checked_in_at, CheckIn.id)))
 
 
+def service_history(user: User, limit: int = 20) -> list[tuple[CheckIn, int | None]]:
+    """The volunteer's past activities, latest first, each with the minutes it counts as hours
+    served (approved and not reversed, as certificates count), or None while it waits for
+    approval or when it was rejected or reversed."""
+    rows = db.session.execute(
+        select(CheckIn, counted_as_hours()).join(CheckIn.activity)
+        .where(CheckIn.user_id == user.id, Activity.starts_at <= now())
+        .order_by(Activity.starts_at.desc(), CheckIn.id.desc()).limit(limit))
+    return [(checkin, checkin.minutes if counted else None) for checkin, counted in rows]
+
+
 def _lock_for_decision(checkin: CheckIn) -> None:
     """Hold `checkin`'s row and read its state afresh, so that of two staff deciding at once
     the second sees the first's decision (one approval, one audit row). SQLite's write

@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as NumberInvalid
@@ -300,6 +300,27 @@ def redeem(merchant: User, code: str, item: MerchantItem) -> Redemption:
 
 
 # --- the merchant's statement -----------------------------------------------------------------
+
+def last_payment_id(member: User) -> int:
+    """The id of the member's latest payment at a merchant (0 before the first): the payment
+    page remembers it, to tell when its code has paid."""
+    return db.session.scalar(select(func.max(Redemption.id))
+                             .where(Redemption.member_id == member.id)) or 0
+
+
+def payment_after(member: User, after_id: int) -> Redemption | None:
+    """The member's newest payment after the one numbered `after_id`, if any: what the payment
+    page shows once its code has been used."""
+    return db.session.scalar(
+        select(Redemption).where(Redemption.member_id == member.id, Redemption.id > after_id)
+        .order_by(Redemption.id.desc()).limit(1))
+
+
+def shop_name(merchant: User) -> str:
+    """The name a member knows the merchant by: the shop's, or the account's."""
+    profile = profile_of(merchant)
+    return profile.shop_name if profile is not None and profile.shop_name else merchant.name
+
 
 def parse_month(value: str | None) -> tuple[int, int]:
     """``"2026-03"`` → ``(2026, 3)``; this month (platform zone) when empty; InvalidInput else."""

@@ -52,7 +52,8 @@ def pay():
     account = ledger.find_member_account(current_user)
     return _no_store(Response(render_template(
         "merchant/pay.html", code=code, expires_at=expires_at,
-        balance=account.balance if account else 0)))
+        balance=account.balance if account else 0,
+        last_payment=merchants.last_payment_id(current_user))))
 
 
 @bp.get("/pay/code.svg")
@@ -69,6 +70,23 @@ def pay_code():
     account = ledger.find_member_account(current_user)
     return _no_store(jsonify(code=code, expires_at=expires_at.isoformat(),
                              balance=ledger_queries.format_minutes(account.balance if account else 0)))
+
+
+@bp.get("/pay/status.json")
+@login_required
+def pay_status():
+    """Whether a payment was made after the one numbered ``?after=`` (the payment page asks
+    every few seconds): once its code has paid, the page shows the payment and the new balance."""
+    paid = merchants.payment_after(current_user, request.args.get("after", 0, type=db_int) or 0)
+    if paid is None:
+        return _no_store(jsonify(paid=False))
+    account = ledger.find_member_account(current_user)
+    amount = ledger_queries.format_minutes(paid.minutes)
+    shop = merchants.shop_name(paid.merchant)
+    return _no_store(jsonify(
+        paid=True, id=paid.id, minutes=paid.minutes, amount=amount, merchant=shop,
+        item=paid.item.name, balance=ledger_queries.format_minutes(account.balance if account else 0),
+        message=_("Paid %(amount)s to %(merchant)s", amount=amount, merchant=shop)))
 
 
 # --- the merchant's pages ---------------------------------------------------------------------
