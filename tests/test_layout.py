@@ -15,6 +15,7 @@ EXTRAS = {
     "timebank/ledger/queries.py",            # statements, totals and verify: the readings
     "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
+    "timebank/audit/labels.py",              # the audit log in words: actions, fields, old → new
     "volunteers/profiles/imports.py",        # the volunteer roster importer (timebank.imports)
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
