@@ -162,6 +162,8 @@ class Entry(db.Model):
         kind, mine = self.transfer.kind, self.account.kind
         others = {entry.account.kind for entry in self.transfer.entries
                   if (entry.minutes > 0) != (self.minutes > 0)}
+        if kind == TransferKind.SPEND and AccountKind.MERCHANT in others | {mine}:
+            return str(_l("Payment received") if self.minutes > 0 else _l("Payment to a merchant"))
         if kind == TransferKind.SPEND and self.minutes > 0 and mine == AccountKind.MEMBER:
             return str(_l("Help given"))
         if kind == TransferKind.DONATE and mine == AccountKind.MEMBER:

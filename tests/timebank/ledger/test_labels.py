@@ -30,13 +30,16 @@ def test_each_side_of_a_transfer_reads_what_it_was_for_them(app, make_user, make
     pool = pools.pool_account(make_station().town.communities[0])
     ledger.transfer_between(ledger.member_account(requester), pool, 20, TransferKind.DONATE,
                             idempotency_key="gift:2")
+    shop = ledger.open_account("test:shop", AccountKind.MERCHANT, name="何记糖水")
+    ledger.transfer_between(ledger.member_account(requester), shop, 10, TransferKind.SPEND,
+                            idempotency_key="shop:1")
     db.session.commit()
 
     mine = hours_page(app, helper)
     assert "提供互助服务" in mine and "接受服务" not in mine, "the helper provided the service"
     assert "转赠" in mine and "捐赠" not in mine
     theirs = hours_page(app, requester)
-    assert "接受互助服务" in theirs and "捐入互助池" in theirs
+    assert "接受互助服务" in theirs and "捐入互助池" in theirs and "向商家付款" in theirs
     assert "受赠" in hours_page(app, friend)
 
 
