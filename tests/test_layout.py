@@ -17,6 +17,7 @@ EXTRAS = {
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
     "timebank/notifications/wechat.py",      # the WeChat template-message sender
     "timebank/notifications/delivery.py",    # the outbox's worker: claims, sends, retries
+    "timebank/audit/labels.py",              # the audit log in words: actions, fields, old → new
     "volunteers/profiles/imports.py",        # the volunteer roster importer (timebank.imports)
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
     "volunteers/matching/scoring.py",        # the pure scoring core, no database

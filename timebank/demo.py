@@ -29,12 +29,12 @@ DEMO_USERS = (
     ("13800000006", "梁伯", (Role.RESIDENT,)),
 )
 
-#: (days ago, minutes, memo) of volunteer service credited to the demo resident.
-DEMO_SERVICE = (
-    (330, 120, "学雷锋便民服务：义剪"), (300, 90, "清明文明祭扫宣传"), (250, 180, "助残日陪伴活动"),
-    (220, 120, "禁毒宣传进社区"), (160, 150, "暑期四点半课堂"), (100, 240, "重阳敬老探访"),
-    (70, 120, "长者生日会"), (40, 90, "垃圾分类督导"), (12, 180, "冬至送温暖"),
-)
+#: The demo resident's hours served before the platform, as an import would bring them: an
+#: opening balance (``opening_balance``), not service on the platform. Her service on the
+#: platform comes from check-ins only (the volunteers demo), so 我的时间's service hours and her
+#: certificate agree.
+DEMO_OPENING_MINUTES = 1290
+DEMO_OPENING_MEMO = "平台上线前在社工站纸质登记的志愿服务时长（演示）"
 
 
 def seed() -> int:
@@ -51,17 +51,16 @@ def seed() -> int:
 
 
 def _seed_hours() -> None:
-    issuer = ledger.open_account(keys.DEMO_ISSUER, AccountKind.ISSUER, name="南沙街道社工站（演示）",
-                                 min_balance=None)
     pool = ledger.open_account(keys.DEMO_DISTRICT_POOL, AccountKind.POOL, name="南沙区邻里互助池")
     resident = ledger.member_account(users.get_by_phone("13800000001"))
     elder = ledger.member_account(users.get_by_phone("13800000006"))
-    social_worker = users.get_by_phone("13800000002")
     today = now()
-    for number, (days_ago, minutes, memo) in enumerate(DEMO_SERVICE):
-        ledger.post_transfer(TransferKind.EARN, [(issuer, -minutes), (resident, minutes)],
-                             idempotency_key=f"demo:earn:{number}", memo=memo,
-                             posted_by=social_worker, posted_at=today - timedelta(days=days_ago))
+    # The key an import of the roster would use, so importing her again adds nothing.
+    ledger.post_transfer(TransferKind.OPENING_BALANCE,
+                         [(ledger.legacy_hours_account(), -DEMO_OPENING_MINUTES),
+                          (resident, DEMO_OPENING_MINUTES)],
+                         idempotency_key=f"opening_balance:{resident.owner_id}", memo=DEMO_OPENING_MEMO,
+                         posted_at=today - timedelta(days=400))
     ledger.post_transfer(TransferKind.DONATE, [(resident, -120), (pool, 120)],
                          idempotency_key="demo:donate:pool", memo="捐给社区互助池",
                          posted_by=resident.owner, posted_at=today - timedelta(days=30))

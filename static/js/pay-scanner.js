@@ -1,5 +1,6 @@
 // Merchants: read a member's payment QR with the camera (jsQR) and submit it to choose the item.
 (function () {
+  var box = document.getElementById("scanner");
   var video = document.getElementById("camera");
   var canvas = document.getElementById("frame");
   var result = document.getElementById("scan-result");
@@ -28,14 +29,6 @@
   }
 
   start.addEventListener("click", function () {
-    if (!navigator.mediaDevices) { result.textContent = start.dataset.nocamera || "—"; return; }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
-      .then(function (stream) {
-        video.srcObject = stream;
-        video.play();
-        start.hidden = true;
-        requestAnimationFrame(frame);
-      })
-      .catch(function (error) { result.textContent = error.message; });
+    window.startCamera(box, video, result, start, function () { requestAnimationFrame(frame); });
   });
 })();

@@ -36,14 +36,6 @@
   }
 
   start.addEventListener("click", function () {
-    if (!navigator.mediaDevices) { result.textContent = start.dataset.nocamera || "—"; return; }
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } })
-      .then(function (stream) {
-        video.srcObject = stream;
-        video.play();
-        start.hidden = true;
-        requestAnimationFrame(frame);
-      })
-      .catch(function (error) { result.textContent = error.message; });
+    window.startCamera(box, video, result, start, function () { requestAnimationFrame(frame); });
   });
 })();

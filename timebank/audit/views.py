@@ -3,6 +3,7 @@
 from flask import Blueprint, render_template, request
 
 from timebank.accounts.permissions import Role, role_required
+from timebank.audit import labels
 from timebank.audit import services as audit
 from timebank.web.forms import parse_day
 from timebank.web.pagination import paginate
@@ -27,4 +28,4 @@ def index():
                              first_day=days["from"], last_day=days["to"])
     page = paginate(statement, PER_PAGE)
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors,
-                           actions=audit.actions())
+                           actions=audit.actions(), labels=labels)

@@ -14,7 +14,8 @@ never rewritten, so each format below must stay byte for byte what it is:
 * ``district:legacy-hours``: the district's account that balances the opening balances of
   imported volunteers, the hours they served before the platform (`DISTRICT_LEGACY_HOURS`);
 * ``pool:district``: the district's pool in the core demo (`DEMO_DISTRICT_POOL`);
-* ``demo:issuer``: the issuer of the core demo's service hours (`DEMO_ISSUER`).
+* ``demo:issuer``: the issuer of service hours of demos seeded before they came from check-ins
+  (`DEMO_ISSUER`; kept for those databases).
 
 No rule looks inside a key: features open and find their accounts by them, and reports join
 accounts to stations and communities with the `*_sql` spellings, which build the same string

@@ -155,6 +155,24 @@ class Entry(db.Model):
     account: Mapped[Account] = relationship(lazy="joined")
 
     @property
+    def label(self) -> str:
+        """What this line is for its account's owner: the same transfer reads differently on
+        each side (the helper of a mutual-aid request provided the service; a gift is sent by
+        one member and received by the other; a pool gives a grant)."""
+        kind, mine = self.transfer.kind, self.account.kind
+        others = {entry.account.kind for entry in self.transfer.entries
+                  if (entry.minutes > 0) != (self.minutes > 0)}
+        if kind == TransferKind.SPEND and AccountKind.MERCHANT in others | {mine}:
+            return str(_l("Payment received") if self.minutes > 0 else _l("Payment to a merchant"))
+        if kind == TransferKind.SPEND and self.minutes > 0 and mine == AccountKind.MEMBER:
+            return str(_l("Help given"))
+        if kind == TransferKind.DONATE and mine == AccountKind.MEMBER:
+            if AccountKind.POOL in others:
+                return str(_l("Donated to a pool") if self.minutes < 0 else _l("Granted from a pool"))
+            return str(_l("Gift sent") if self.minutes < 0 else _l("Gift received"))
+        return self.transfer.label
+
+    @property
     def counterparty(self) -> str:
         """Who was on the other side, as a statement shows it (members' names masked)."""
         others = [entry.account for entry in self.transfer.entries

@@ -1,6 +1,9 @@
 """The home page and the language switch."""
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from functools import cache
+from pathlib import Path
+
+from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -16,6 +19,19 @@ bp = Blueprint("site", __name__)
 @bp.get("/")
 def home():
     return render_template("home.html")
+
+
+@cache
+def _favicon(static_folder: str) -> bytes:
+    return (Path(static_folder) / "favicon.ico").read_bytes()
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for it on every site whatever the page links: answer instead of a 404."""
+    response = Response(_favicon(current_app.static_folder), mimetype="image/vnd.microsoft.icon")
+    response.cache_control.public, response.cache_control.max_age = True, 7 * 24 * 3600
+    return response
 
 
 @bp.get("/lang/<code>")

@@ -29,8 +29,6 @@ from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -45,7 +43,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import Entry, Transfer, TransferKind
 from timebank.org import services as org
 from timebank.org.models import Station
-from timebank.web import qrcodes
+from timebank.web import pdf_fonts, qrcodes
 from timebank.web.forms import parse_day
 from volunteers.activities.models import Activity
 from volunteers.certificates.models import (  # noqa: F401 (the models, for callers of this module)
@@ -54,7 +52,6 @@ from volunteers.certificates.models import (  # noqa: F401 (the models, for call
 from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
 from volunteers.profiles import services as profiles
 
-FONT = "STSong-Light"
 #: Letters and digits that cannot be misread for each other (no 0/O, 1/I/L).
 NUMBER_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 NUMBER_PREFIX = "NSTB"
@@ -266,9 +263,7 @@ def hours_text(minutes: int) -> str:
 # --- the PDF ----------------------------------------------------------------------------------
 
 def _styles() -> dict[str, ParagraphStyle]:
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK")
+    base = ParagraphStyle("body", fontName=pdf_fonts.font_name(), fontSize=11, leading=17, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER,
                                 spaceAfter=6 * mm),
@@ -277,6 +272,11 @@ def _styles() -> dict[str, ParagraphStyle]:
         "small": ParagraphStyle("small", parent=base, fontSize=9, leading=13,
                                 textColor=colors.HexColor("#444444")),
     }
+
+
+def _text(text: str) -> str:
+    """Paragraph markup for plain text the font can draw (an emoji becomes one □)."""
+    return escape(pdf_fonts.printable(str(text)))
 
 
 def _date_text(day: date) -> str:
@@ -295,8 +295,8 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
     handler = (certificate.issued_by if certificate.issued_by_id != user.id else None) \
         or (profile.linked_social_worker if profile else None)
 
-    story = [Paragraph(escape(_("Volunteer Service Record Certificate")), styles["title"])]
-    story.append(Paragraph(escape(_(
+    story = [Paragraph(_text(_("Volunteer Service Record Certificate")), styles["title"])]
+    story.append(Paragraph(_text(_(
         "This is to certify that %(name)s (ID type: resident identity card; ID number: %(id)s; "
         "volunteer number: %(volunteer)s) took part in volunteer service organised through the "
         "Nansha Time Bank from %(start)s to %(end)s: %(count)d activities, %(hours)s hours in "
@@ -309,14 +309,14 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
     story.append(Spacer(1, 5 * mm))
 
     header = [_("Date"), _("Activity"), _("Place"), _("Content"), _("Hours served")]
-    rows = [[Paragraph(escape(str(text)), styles["cell"]) for text in header]]
+    rows = [[Paragraph(_text(str(text)), styles["cell"]) for text in header]]
     for line in record.lines:
         hours = hours_text(line.minutes) + (" " + _("(honour)") if line.honour else "")
         place = line.place
         if line.organiser_id not in (None, station.id):
             # "Whoever organises it records it": name the station that did, when not the issuer.
             place = _("%(place)s (organised by %(station)s)", place=place, station=line.organiser)
-        rows.append([Paragraph(escape(text), styles["cell"]) for text in (
+        rows.append([Paragraph(_text(text), styles["cell"]) for text in (
             line.day.isoformat(), line.title, place, line.content, hours)])
     table = Table(rows, colWidths=[24 * mm, 50 * mm, 38 * mm, 45 * mm, 23 * mm], repeatRows=1)
     table.setStyle(TableStyle([
@@ -334,11 +334,11 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
         _("Issued on: %(day)s", day=_date_text(local(certificate.issued_at).date())),
         _("Certificate number: %(number)s", number=certificate.number),
     ]
-    issuer = [Paragraph(escape(text), styles["body"]) for text in issuer_lines]
+    issuer = [Paragraph(_text(text), styles["body"]) for text in issuer_lines]
     qr = Image(io.BytesIO(qrcodes.png(verify_url, box_size=6)), width=32 * mm, height=32 * mm)
     block = Table([[issuer, qr]], colWidths=[140 * mm, 40 * mm])
     block.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
-    story += [block, Spacer(1, 4 * mm), Paragraph(escape(_(
+    story += [block, Spacer(1, 4 * mm), Paragraph(_text(_(
         "Notes: hours are actual service time, travel excluded. Scan the code or open %(url)s to "
         "check that this certificate is genuine.", url=verify_url)), styles["small"])]
 

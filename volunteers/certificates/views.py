@@ -10,7 +10,7 @@ from sqlalchemy import select
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.services import mask_name
-from timebank.errors import InvalidInput, NotFound
+from timebank.errors import Conflict, InvalidInput, NotFound
 from timebank.extensions import db, limiter
 from timebank.web.actions import attempt, form_errors
 from timebank.web.openapi import doc
@@ -89,8 +89,15 @@ def mine_pdf():
 @bp.get("/station/volunteers/<int:user_id>/certificate.pdf")
 @role_required(Role.SOCIAL_WORKER)
 def for_volunteer(user_id: int):
-    """Staff of the volunteer's station print the certificate for them (issued by that staff)."""
-    return _pdf_response(users.get_user(user_id), current_user)
+    """Staff of the volunteer's station print the certificate for them (issued by that staff);
+    for a volunteer without approved hours, a page saying so instead of an error."""
+    volunteer = users.get_user(user_id)
+    try:
+        return _pdf_response(volunteer, current_user)
+    except Conflict as error:
+        if error.code != "no_service_record":
+            raise
+        return render_template("station/certificate_none.html", volunteer=volunteer), 409
 
 
 @bp.get("/api/v1/accounts/me/certificate")

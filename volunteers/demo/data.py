@@ -131,6 +131,9 @@ class Kind:
     place: str  # {c} community, {b} community without 社区/村, {t} town
     walk_ins: bool
     description: str
+    #: Volunteers are trained, not serving: attendance is recorded, no hours are credited
+    #: (records cover training apart from service, 《志愿服务记录与证明出具办法》).
+    training: bool = False
 
 
 K = Kind
@@ -179,7 +182,8 @@ KINDS = {
                        "{c}公园", True, "在社区绿地补种花木、清理杂草，向居民宣传爱绿护绿。"),
     "volunteer_training": K("新志愿者入门培训", "community", ("counselling",), "weekend", ("14:30",), (2,),
                             (5, 8), "{c}党群服务中心", False,
-                            "由社工讲解志愿服务条例、服务礼仪和时间银行记时规则，老志愿者分享经验。"),
+                            "由社工讲解志愿服务条例、服务礼仪和时间银行记时规则，老志愿者分享经验。",
+                            training=True),
     # 4 清明·平安
     "qingming": K("清明文明祭扫宣传", "community", (), "weekend", ("08:30",), (3,), (8, 15),
                   "{t}公墓入口", True, "在祭扫高峰日派发文明祭扫倡议书，劝导鲜花祭扫、不燃放鞭炮。"),
@@ -216,10 +220,20 @@ KINDS = {
                        "{c}党群服务中心", False, "用案例和情景演练教孩子“六不”防溺水守则，讲解自救方法。"),
     "first_aid_class": K("家庭急救技能培训", "families", ("first_aid",), "weekend", ("14:30",), (3,),
                          (5, 10), "{c}党群服务中心", False,
-                         "由红十字会导师教授心肺复苏和海姆立克急救法，志愿者协助分组练习。"),
+                         "由红十字会导师教授心肺复苏和海姆立克急救法，志愿者在导师指导下分组练习。",
+                         training=True),
     "river_patrol": K("河涌防溺水巡查", "community", (), "any", ("17:00",), (2,), (6, 12), "{b}河涌沿线",
                       True, "傍晚巡查河涌、鱼塘等危险水域，劝离下水游泳的儿童，检查警示牌和救生圈。"),
-    # 9 敬老月
+    # 9 中秋·中华慈善日
+    "mooncakes": K("中秋送月饼慰问", "elderly", ("elderly_companionship",), "weekday", ("09:30",), (3,),
+                   (6, 12), "{c}社工服务点（集合后入户）", False,
+                   "中秋前为独居、空巢长者和困境家庭送上月饼和节日问候，陪伴聊天。"),
+    "mid_autumn_fair": K("中秋邻里游园会", "families", ("photography",), "weekend", ("19:00",), (2, 2.5),
+                         (10, 20), "{c}文化广场", True,
+                         "布置灯笼和亲子游戏摊位，志愿者负责摊位讲解、兑奖和安全巡查。"),
+    "charity_sale": K("9·5中华慈善日爱心义卖", "community", (), "weekend", ("09:30",), (3,), (8, 15),
+                      "{c}文化广场", True, "义卖居民捐赠的手作和闲置物品，所得善款用于社区困境家庭帮扶。"),
+    # 10 敬老月·重阳
     "health_check": K("长者健康义诊", "elderly", ("first_aid",), "weekday", ("09:00",), (3,), (6, 12),
                       "{c}党群服务中心", True,
                       "联合社区卫生服务站为长者测量血压血糖，志愿者协助登记和引导。"),
@@ -227,7 +241,6 @@ KINDS = {
                     "{c}党群服务中心", False, "一对一教长者使用健康码、视频通话和手机挂号，跨越数字鸿沟。"),
     "portraits": K("长者免费形象照拍摄", "elderly", ("photography",), "weekend", ("09:00",), (3,), (4, 8),
                    "{c}党群服务中心", False, "为长者化淡妆、拍摄形象照并冲印相框送上门。"),
-    # 10 重阳
     "chongyang_tea": K("重阳敬老茶话会", "elderly", ("photography",), "weekday", ("09:30",), (3,), (8, 15),
                        "{c}党群服务中心", False,
                        "与长者共叙家常、欣赏粤曲表演，志愿者负责接送行动不便的长者。"),
@@ -288,10 +301,11 @@ DISTRICT_THEMES = {
         ["青少年", "亲子", "学业辅导"], ("summer_camp", "parent_child", "summer_reading")),
     8: ("防溺水与安全教育", "暑期是溺水事故高发期。联合村居开展防溺水宣讲、河涌巡查和家庭急救培训。",
         ["防溺水", "安全教育", "亲子"], ("drowning_talk", "first_aid_class", "river_patrol")),
-    9: ("敬老月·尊老爱老", "以广东敬老月为契机，为长者提供健康义诊、智能手机教学等服务，弘扬尊老爱老风尚。",
-        ["敬老", "长者健康"], ("health_check", "smartphone", "portraits", "visit")),
-    10: ("重阳敬老", "重阳佳节走访慰问长者，举办敬老茶话会和登高活动，关注独居、空巢长者的身心需要。",
-         ["敬老", "重阳", "孝亲"], ("chongyang_tea", "chongyang_visit", "hike")),
+    9: ("中秋团圆·中华慈善日", "中秋佳节为独居长者和困境家庭送上节日问候；9·5中华慈善日开展爱心义卖，"
+        "凝聚邻里互助力量。", ["邻里互助", "慈善", "敬老"], ("mooncakes", "mid_autumn_fair", "charity_sale")),
+    10: ("敬老月·重阳敬老", "广东敬老月与重阳佳节，走访慰问长者，举办敬老茶话会、登高和健康义诊，"
+         "教长者用智能手机，关注独居、空巢长者的身心需要。", ["敬老", "重阳", "长者健康"],
+         ("chongyang_tea", "chongyang_visit", "hike", "health_check", "smartphone", "portraits")),
     11: ("消防安全月", "围绕11·9全国消防日，开展消防疏散演练、长者家居消防隐患排查和用电安全宣传。",
          ["消防安全", "平安建设", "敬老"], ("fire_drill", "fire_check", "fire_booth")),
     12: ("冬至送温暖·国际志愿者日",

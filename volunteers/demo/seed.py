@@ -20,7 +20,8 @@ What the demo holds:
   lists for coming ones, and a few drafts. The window is counted in days from today, so the
   demo looks alike on the 1st of a month and on the 31st.
   南沙街道 always has coming activities in 金洲社区 with places left, and 陈晓敏 has coming
-  sign-ups and an attended one.
+  sign-ups and attended ones, approved into the ledger (her hours before the platform are an
+  opening balance of the core demo, so her service hours and her certificate agree).
 * What happened at the activities that ended before today: check-ins (QR or card) approved by
   the station's social workers into the ledger (``checkin:<id>``, dated a day or two after the
   activity), a few with minutes set by hand and a reason (荣誉时), a few rejected, forgotten
@@ -702,8 +703,13 @@ def _sign_ups(rng: random.Random, activity: Activity, volunteers: list, bookings
         taken += 1
 
 
+#: Past activities 陈晓敏 attended in 金洲社区 (her service on the platform).
+RESIDENT_ATTENDED = 3
+
+
 def seed_resident_sign_ups() -> None:
-    """陈晓敏 has coming sign-ups in 金洲社区 and an attended activity there (added only if missing)."""
+    """陈晓敏 has coming sign-ups in 金洲社区 and attended activities there, before the last week
+    (added only if missing)."""
     resident = users.get_by_phone(RESIDENT_PHONE)
     station = _stations().get(DEMO_TOWN)
     community = _community(DEMO_TOWN, DEMO_COMMUNITY)
@@ -731,15 +737,21 @@ def seed_resident_sign_ups() -> None:
             if joined == 2:
                 break
     if not any(entry.attendance == "attended" for entry in mine):
-        bookings = Bookings()
-        for activity in reversed([activity for activity in in_community if activity.ends_at <= moment]):
-            if activities.slots_left(activity) > 0 \
+        # Served before the last week, so a social worker has approved it (`seed_check_ins`):
+        # her certificate always has lines, and 我的时间 counts the same hours.
+        reviewed = moment - timedelta(days=REVIEW_DAYS + 1)
+        bookings, attended = Bookings(), 0
+        for activity in reversed([activity for activity in in_community if activity.ends_at <= reviewed]):
+            if activities.slots_left(activity) > 0 and not is_training(activity) \
                     and bookings.free(resident.id, activity.starts_at, activity.ends_at):
                 db.session.add(SignUp(activity_id=activity.id, user_id=resident.id,
                                       status=SignUpStatus.CONFIRMED, attendance="attended",
                                       created_at=activity.starts_at - timedelta(days=3),
                                       updated_at=activity.ends_at + timedelta(hours=1)))
-                break
+                bookings.add(resident.id, activity.starts_at, activity.ends_at)
+                attended += 1
+                if attended == RESIDENT_ATTENDED:
+                    break
     db.session.flush()
 
 
@@ -747,12 +759,20 @@ def seed_resident_sign_ups() -> None:
 
 #: Check-ins of activities that ended in the last days may still wait for a social worker.
 REVIEW_DAYS = 7
+#: Titles of the kinds where volunteers are trained rather than serve (`Kind.training`).
+TRAINING_TITLES = tuple(kind.title for kind in KINDS.values() if kind.training)
+
+
+def is_training(activity: Activity) -> bool:
+    """A training session: who came is recorded, but nobody checks in for service hours."""
+    return any(title in activity.title for title in TRAINING_TITLES)
 
 
 def seed_check_ins() -> None:
     """What happened at the past activities (those that ended before today): most confirmed
     volunteers checked in and out (by QR, some by card) and a social worker of the station
-    approved their minutes into the ledger (`checkins.approve`, key ``checkin:<id>``); a few
+    approved their minutes into the ledger (`checkins.approve`, key ``checkin:<id>``), except at
+    training sessions, where staff only mark who came (training is not service); a few
     approvals set the minutes by hand with a reason (荣誉时); a few volunteers forgot to check out
     (closed with 0 minutes and flagged, then approved by hand); a few were rejected; about one in
     eleven never came (marked no-show by staff); a few sign-ups are not recorded yet; and of the
@@ -789,6 +809,10 @@ def seed_check_ins() -> None:
             continue
         if entry.attendance is None and draw < 0.11:
             continue  # nobody has recorded this one yet
+        if is_training(activity):
+            if entry.attendance is None:  # trained, not serving: no check-in, no hours
+                activities.mark_attendance(entry, "attended", by=activity.created_by)
+            continue
         arrived = activity.starts_at + timedelta(minutes=rng.randint(-25, 15))
         checkin = CheckIn(activity_id=activity.id, user_id=user.id, checked_in_at=arrived,
                           method=rng.choice(("qr", "qr", "qr", "card")))

@@ -77,13 +77,14 @@ def _chunks(ids: list) -> list[list]:
 
 def _openings(year: int, month: int, station_id: int | None, *, activity_ids=None,
               keep_full: bool = False) -> tuple[list[matching.Opening], dict[int, Activity]]:
-    """Published activities starting in the month, not ended, with places left."""
+    """Published activities starting in the month, not yet started, with places left: nobody
+    is invited to an activity already under way."""
     start, end = activities.month_bounds(year, month)
     statement = (select(Activity, Community.town_id, Theme.tags)
                  .join(Community, Community.id == Activity.community_id)
                  .outerjoin(Theme, Theme.id == Activity.theme_id)
                  .where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at >= start,
-                        Activity.starts_at < end, Activity.ends_at > now())
+                        Activity.starts_at < end, Activity.starts_at > now())
                  .order_by(Activity.starts_at, Activity.id))
     if station_id is not None:
         statement = statement.where(Activity.station_id == station_id)
@@ -270,6 +271,9 @@ def accept(proposal: MatchProposal, by: User) -> MatchProposal:
     require_station_staff(by, proposal.activity.station_id)
     if proposal.status != ProposalStatus.PROPOSED:
         raise Conflict(_("This proposal has already been acted on."), code="proposal_not_open")
+    if proposal.activity.starts_at <= now():
+        raise Conflict(_("This activity has already started: nobody can be invited to it now."),
+                       code="activity_started")
     user = db.session.get(User, proposal.user_id)
     if user is None or not user.is_active:
         raise Conflict(_("This volunteer can no longer be invited."), code="volunteer_inactive")

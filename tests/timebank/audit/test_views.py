@@ -87,3 +87,25 @@ def test_only_district_administrators_may_read_it(app, client, log, make_user):
         log_in(other, make_user(role))
         assert other.get("/admin/audit/").status_code == 403
     assert client.get("/admin/audit/").status_code == 302
+
+
+def test_actions_read_as_words_and_details_as_old_to_new_lines(client, make_user):
+    admin = make_user(Role.DISTRICT_ADMIN, name="黄建国")
+    audit.record("org.station.update", "stations:3", actor=admin, reason="搬迁",
+                 changes={"address": ["黄阁大道 1 号", "黄阁大道 9 号"], "phone": [None, "020-1234"]})
+    audit.record("checkin.approve", "checkin:7", actor=admin, minutes=90, adjusted=True)
+    audit.record("activity.update", "activity:5", actor=admin, fields=["place", "starts_at"])
+    audit.record("merchant.approve", "user:9", actor=admin, old="pending", new="approved")
+    audit.record("something.new", None, actor=admin, note="x")
+    db.session.commit()
+    log_in(client, admin)
+    html = client.get("/admin/audit/").get_data(as_text=True)
+    assert "修改社工站" in html and "审核通过时长" in html and "商家审核通过" in html
+    assert "<code>something.new</code>" in html, "an unknown code is shown as it is"
+    assert "<span>地址: 黄阁大道 1 号 → 黄阁大道 9 号</span>" in html
+    assert "<span>电话: — → 020-1234</span>" in html
+    assert "<span>分钟: 90</span>" in html and "<span>修改的字段: 地点、开始时间</span>" in html
+    assert "<span>状态: pending → approved</span>" in html
+    assert "签到记录 #7" in html and "活动 #5" in html and "社工站 #3" in html
+    assert "<span>人工调整: 是</span>" in html
+    assert "{&#39;" not in html and "[&#39;" not in html, "no Python dicts or lists"

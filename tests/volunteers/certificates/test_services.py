@@ -225,3 +225,14 @@ def test_service_at_another_station_names_that_station(client, served, make_stat
     assert "湿地公园（榄核镇社工服务站主办）" in text
     assert "出具单位：黄阁镇社工服务站" in text  # still issued by the home station
     assert "黄阁广场（" not in text  # the home station's own activities need no note
+
+
+def test_staff_asking_for_a_volunteer_without_hours_get_a_page_saying_so(client, served,
+                                                                        make_volunteer):
+    newcomer = make_volunteer(served["station"].town.communities[0], name="新志愿者")
+    log_in(client, served["worker"])
+    response = client.get(f"/station/volunteers/{newcomer.id}/certificate.pdf")
+    assert response.status_code == 409 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "新志愿者还没有已审核的志愿服务时长" in html and 'href="/station/volunteers"' in html
+    assert db.session.scalar(select(func.count(Certificate.id))) == 0

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.extensions import db
 from volunteers.activities import services as activities
@@ -60,3 +61,25 @@ def test_from_the_scanned_url_to_checked_out(phone, running_event):
     db.session.rollback()
     checkin = checkins.find(activity, volunteer)
     assert (checkin.status, checkin.minutes) == ("closed", 45)
+
+
+@pytest.mark.parametrize("kind", ["card", "payment"])
+def test_without_a_camera_the_scanner_explains_in_chinese_and_offers_the_typed_code(
+        phone, running_event, make_staff, make_user, kind):
+    """Headless Chromium has no camera: getUserMedia fails as on a phone without one."""
+    activity, _volunteer = running_event
+    if kind == "card":
+        user, url = make_staff(activity.station), f"/station/activities/{activity.id}/scan"
+    else:
+        user, url = make_user(Role.MERCHANT, name="何记糖水"), "/merchant/scan"
+    phone.goto("/login")
+    log_in_on(phone, user)
+    phone.goto(url)
+    phone.get_by_role("button", name="打开摄像头").click()
+    result = phone.locator("#scan-result")
+    expect(result).to_contain_text("手动输入号码")
+    text = result.inner_text()
+    assert "摄像头" in text and not any(word in text for word in ("Requested", "Error", "device"))
+    expect(phone.locator("#camera")).to_be_hidden()
+    expect(phone.locator("#code")).to_be_visible()
+    expect(phone.locator("#code")).to_be_focused()

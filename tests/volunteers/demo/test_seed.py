@@ -1,12 +1,13 @@
 """The demo data: `flask seed-demo` loads a varied, consistent coordination demo, once."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
-from tests.conftest import EDGE_INSTANTS, instant_id
+from tests.conftest import EDGE_INSTANTS, SHANGHAI, instant_id
+from timebank import demo as core_demo
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.accounts.services import get_by_phone
@@ -14,11 +15,14 @@ from timebank.clock import local, now
 from timebank.exchange.mutual_aid.models import HelpRequest
 from timebank.exchange.pools.models import PoolGrant
 from timebank.extensions import db
-from timebank.ledger.models import Account, Entry, Transfer
+from timebank.ledger import queries as ledger_queries
+from timebank.ledger import services as ledger
+from timebank.ledger.models import Account, Entry, Transfer, TransferKind
 from timebank.org.models import Community, GridTeam, StaffPost, Station
 from volunteers import vocabulary
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, SignUp
+from volunteers.certificates import services as certificates
 from volunteers.checkins.models import CheckIn
 from volunteers.demo import seed as volunteers_demo
 from volunteers.profiles import services as profiles
@@ -84,6 +88,12 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     assert len(themes.calendar(None, today.year)) == 12
     assert all(2 <= len(theme.tags) <= 4 for theme in themes.calendar(None, today.year).values())
     assert db.session.scalar(select(func.count(Theme.id)).where(Theme.station_id.is_not(None))) >= 3
+    # Guangdong's 敬老月 is October (重阳), 清明 is in April and 冬至 in December (FIELD.md).
+    calendar = themes.calendar(None, today.year)
+    assert "敬老月" in calendar[10].title and "重阳" in calendar[10].title
+    assert "清明" in calendar[4].title and "冬至" in calendar[12].title
+    for word, month in (("敬老月", 10), ("清明", 4), ("冬至", 12)):
+        assert not any(word in theme.title for number, theme in calendar.items() if number != month)
 
     # Activities this month at every station, all under a theme, none over its places.
     start, end = activities.month_bounds(today.year, today.month)
@@ -166,5 +176,41 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     assert db.session.scalar(select(func.count(PoolGrant.id))) == 1
     assert db.session.scalar(select(HelpRequest.status)) == "done"
 
+    assert_every_hour_has_its_record(resident)
+
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def assert_every_hour_has_its_record(resident):
+    """Service hours come from check-ins only: 我的时间's service figure is the certificate's,
+    and the hours before the platform are an opening balance; training earns nothing."""
+    assert all(key.startswith("checkin:") for key in db.session.scalars(
+        select(Transfer.idempotency_key).where(Transfer.kind == TransferKind.EARN)))
+    account = ledger.member_account(resident)
+    record = certificates.service_record(resident)
+    assert record.lines and ledger_queries.minutes_served(account) == record.total_minutes
+    opening = db.session.scalar(select(Transfer).where(
+        Transfer.kind == TransferKind.OPENING_BALANCE,
+        Transfer.idempotency_key == f"opening_balance:{resident.id}"))
+    assert opening is not None
+    assert [entry.minutes for entry in opening.entries if entry.account_id == account.id] == [
+        core_demo.DEMO_OPENING_MINUTES]
+    trained = db.session.scalar(select(func.count(CheckIn.id)).join(CheckIn.activity).where(
+        or_(*(Activity.title.contains(title) for title in volunteers_demo.TRAINING_TITLES))))
+    assert trained == 0, "nobody checks in for hours at a training session"
+
+
+@pytest.mark.frozen_clock
+@pytest.mark.parametrize("instant", [datetime(2027, 4, 10, 10, tzinfo=SHANGHAI),
+                                     datetime(2027, 9, 4, 10, tzinfo=SHANGHAI)], ids=instant_id)
+def test_training_sessions_in_the_past_record_attendance_but_no_hours(runner, instant):
+    """In April the March 新志愿者入门培训 are past, in September the August 家庭急救技能培训."""
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    past_training = [activity for activity in db.session.scalars(select(Activity).where(
+        Activity.ends_at < now())) if volunteers_demo.is_training(activity)]
+    assert past_training, "the demo's history holds a training session"
+    attended = db.session.scalar(select(func.count(SignUp.id)).where(
+        SignUp.activity_id.in_([activity.id for activity in past_training]), SignUp.attendance == "attended"))
+    assert attended > 0
+    assert_every_hour_has_its_record(get_by_phone("13800000001"))

@@ -300,3 +300,30 @@ def test_the_monthly_job_proposes_next_month_once_per_station(station, worker, m
     ours = next(run for run in runs if run.station_id == station.id)
     assert ours.proposal_count == 1
     assert [n.key for n in notifications_for(worker)] == [f"matching:{ours.id}:{worker.id}"]
+
+
+def test_an_activity_already_under_way_is_never_proposed(client, api_token, worker, station,
+                                                         make_activity, make_volunteer):
+    """It started 30 minutes ago, has places left and a volunteer free at that time; one starting
+    in an hour is proposed to her instead."""
+    start = now().replace(second=0, microsecond=0)
+    started = make_activity(station, worker, title="进行中的活动", slots=5,
+                            start=start - timedelta(minutes=30))
+    coming = make_activity(station, worker, title="稍后开始的活动", slots=5,
+                           start=start + timedelta(hours=1))
+    make_volunteer(station.town.communities[0], name="陈有空", consent=True,
+                   availability=sorted(set(slots_for(started)) | set(slots_for(coming))))
+    proposed = set()
+    for month in {month_of(started), month_of(coming)}:
+        proposed |= {p["activity_id"] for p in run_by_api(client, api_token(worker), month)["proposals"]}
+    assert started.id not in proposed and coming.id in proposed
+
+
+def test_a_proposal_is_not_accepted_once_its_activity_has_started(client, api_token, worker, activity,
+                                                                  people, pinned_clock):
+    headers = api_token(worker)
+    proposal = run_by_api(client, headers, month_of(activity))["proposals"][0]
+    pinned_clock.move_to(activity.starts_at + timedelta(minutes=5))
+    response = client.post(f"/api/v1/matching/proposals/{proposal['id']}/accept", headers=headers)
+    assert response.status_code == 409 and response.get_json()["error"]["code"] == "activity_started"
+    assert notifications_for(people["best"]) == []
