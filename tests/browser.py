@@ -6,6 +6,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from timebank.extensions import db
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2,
          "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
@@ -28,13 +30,18 @@ def browser():
 
 @pytest.fixture
 def live_server(make_app):
-    """The app served over HTTP in a thread, with CSRF and everything else switched on."""
-    server = make_server("127.0.0.1", 0, make_app(), threaded=True)
+    """The app served over HTTP in a thread, with CSRF and everything else switched on. What the
+    browser wrote is removed afterwards, as the `app` fixture does, even for a test without it."""
+    served = make_app()
+    server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
+    with served.app_context(), db.engine.begin() as connection:
+        for table in reversed(db.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_my_past_activities_show_the_hours_approved_for_each(
     html = page(client, "/volunteer/activities")
     history = html[html.index("我参加过的活动"):]
     assert history.index("社区清洁日") < history.index("重阳敬老探访")  # latest first
-    assert "2小时" in history and "等待审核" in history
+    assert "2小时" in history and "待审核" in history
 
 
 def test_my_social_worker_and_station_phone_are_shown(client, login, station, worker,
