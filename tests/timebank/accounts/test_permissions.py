@@ -55,7 +55,11 @@ def test_every_page_except_public_ones_requires_login(app, client):
               # Whoever forgot their password is not logged in (account recovery).
               "auth.forgot_password", "auth.reset_password",
               # Anyone holding a certificate may check it (the API contract's /verify/{no}).
-              "certificates.verify"}
+              "certificates.verify",
+              # Browsers ask for it on every page.
+              "site.favicon",
+              # Coming activities and the station directory, without personal data (#15).
+              "public.activities", "public.activity", "public.stations", "public.station"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

@@ -76,7 +76,7 @@ def test_upload_shows_the_dry_run_then_confirming_imports(client, login, make_us
     again = _apply(client, html)
     assert again.status_code == 409  # a confirmation applies once
     audit = client.get("/admin/audit/?action=import.geography").get_data(as_text=True)
-    assert "filename=geography.csv" in audit and "created=2" in audit
+    assert "文件: geography.csv" in audit and "created: 2" in audit
 
 
 def test_bad_rows_are_listed_with_row_and_column_and_nothing_is_written(client, login, make_user):
