@@ -4,7 +4,7 @@ SQLite keeps no zone with a timestamp, so `UTCDateTime` stores naive UTC and han
 aware UTC datetimes on every database alike.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -57,6 +57,11 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
     start = datetime(year, month, 1, tzinfo=zone())
     following_year, following_month = shift_month(year, month, 1)
     return start, start.replace(year=following_year, month=following_month)
+
+
+def day_start(day: date) -> datetime:
+    """The first moment of `day` in the platform's zone (a day filter's lower bound)."""
+    return datetime.combine(day, time.min, tzinfo=zone())
 
 
 def shift_month(year: int, month: int, by: int) -> tuple[int, int]:

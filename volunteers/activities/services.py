@@ -13,14 +13,14 @@ Rules kept here:
 """
 
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, func, or_, select
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
-from timebank.clock import local, month_bounds, now, zone
+from timebank.clock import day_start, local, month_bounds, now, zone
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.notifications.models import Notification
@@ -226,8 +226,8 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
     if community_id is not None:
         statement = statement.where(Activity.community_id == community_id)
     if day is not None:
-        statement = statement.where(Activity.starts_at >= _local_midnight(day),
-                                    Activity.starts_at < _local_midnight(day + timedelta(days=1)))
+        statement = statement.where(Activity.starts_at >= day_start(day),
+                                    Activity.starts_at < day_start(day + timedelta(days=1)))
     if not include_drafts:
         statement = statement.where(Activity.status.in_((ActivityStatus.PUBLISHED,
                                                          ActivityStatus.CLOSED)))
@@ -515,14 +515,10 @@ def public_activities_statement(*, station_id: int | None = None, town_id: int |
     if theme_id is not None:
         statement = statement.where(Activity.theme_id == theme_id)
     if day_from is not None:
-        statement = statement.where(Activity.starts_at >= _local_midnight(day_from))
+        statement = statement.where(Activity.starts_at >= day_start(day_from))
     if day_to is not None:
-        statement = statement.where(Activity.starts_at < _local_midnight(day_to + timedelta(days=1)))
+        statement = statement.where(Activity.starts_at < day_start(day_to + timedelta(days=1)))
     return statement.order_by(Activity.starts_at, Activity.id)
-
-
-def _local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=zone())
 
 
 def public_themes() -> list[Theme]:

@@ -4,7 +4,7 @@ across activities and days, oldest first, with filters and approval of many at o
 Single decisions (with changed minutes, or a rejection) post to the per-check-in routes of
 `volunteers.checkins.views`, which come back here when the form says so."""
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -12,7 +12,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.clock import zone
+from timebank.clock import day_start
 from timebank.errors import NotFound, PermissionDenied
 from timebank.org import services as org
 from timebank.web.actions import messages_of, perform
@@ -27,16 +27,12 @@ from volunteers.pages import station_bp as bp
 INBOX_PATH = "/station/approvals"
 
 
-def _day_start(day) -> datetime:
-    return datetime.combine(day, time(), tzinfo=zone())
-
-
 def _filters(query: dict) -> dict:
     """The service's filters from the page's query (dates include their whole day)."""
     return {"status": query["status"], "activity_id": query["activity_id"],
             "organiser_id": query["worker_id"],
-            "since": _day_start(query["since"]) if query["since"] else None,
-            "until": _day_start(query["until"]) + timedelta(days=1) if query["until"] else None}
+            "since": day_start(query["since"]) if query["since"] else None,
+            "until": day_start(query["until"]) + timedelta(days=1) if query["until"] else None}
 
 
 @bp.get("/approvals")
