@@ -40,3 +40,27 @@ DAY_PARTS = {"am": (8, 12), "pm": (12, 18), "eve": (18, 22)}
 DAY_PART_LABELS = {"am": _l("Morning"), "pm": _l("Afternoon"), "eve": _l("Evening")}
 #: Every weekly availability slot, such as ``sat-am``.
 SLOTS = tuple(f"{day}-{part}" for day in WEEKDAYS for part in DAY_PARTS)
+
+#: Service categories of a record (志愿服务类别), as the national and Guangdong systems list them.
+SERVICE_CATEGORIES = {
+    "community": _l("Community service"),
+    "poverty_relief": _l("Poverty relief and help for people in need"),
+    "elderly_disabled": _l("Help for the elderly and people with disabilities"),
+    "education": _l("Education and tutoring"),
+    "environment": _l("Environmental protection"),
+    "culture": _l("Cultural service"),
+    "health": _l("Health care"),
+    "emergency": _l("Emergency rescue"),
+    "legal": _l("Legal service"),
+    "public_safety": _l("Public safety"),
+    "large_events": _l("Large events"),
+    "other": _l("Other"),
+}
+
+#: The quality evaluation recorded with each approved service record (服务质量评价).
+EVALUATIONS = {
+    "excellent": _l("Excellent"),
+    "good": _l("Good"),
+    "pass": _l("Pass"),
+    "fail": _l("Fail"),
+}

@@ -72,6 +72,14 @@ class Activity(db.Model):
     #: Minutes credited per attendance when `credit_mode` is fixed.
     fixed_minutes: Mapped[int | None]
     allow_walk_ins: Mapped[bool] = mapped_column(default=False)
+    #: A code from `SERVICE_CATEGORIES`: the record's 服务类别 (None on activities made before it).
+    service_category: Mapped[str | None] = mapped_column(String(20))
+    #: What the volunteers did (服务内容), printed on every record line; not the theme's title.
+    service_content: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    #: How many people the activity served (服务对象人数), filled in at or after the activity.
+    people_served: Mapped[int | None]
+    #: The person in charge of the activity (活动负责人), by name: not always a platform user.
+    person_in_charge: Mapped[str] = mapped_column(String(40), default="", server_default="")
     status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)

@@ -72,6 +72,14 @@ class CheckIn(db.Model):
     flagged: Mapped[bool] = mapped_column(default=False)
     #: Minutes changed by hand at approval (荣誉时 rather than 信用时), with the reason.
     adjusted: Mapped[bool] = mapped_column(default=False)
+    #: Of `minutes`, those added by hand above the scanned time (荣誉时). A reduction of scanned
+    #: time stays scanned time (信用时) with its reason, so this is never negative.
+    honour_minutes: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: The quality evaluation recorded at approval: a code from `EVALUATIONS`, with a comment.
+    evaluation: Mapped[str | None] = mapped_column(String(12))
+    evaluation_comment: Mapped[str | None] = mapped_column(String(300))
+    #: Who recorded the evaluation (记录人): the staff member who approved, or who set it later.
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
     decision_reason: Mapped[str | None] = mapped_column(String(300))
@@ -80,6 +88,12 @@ class CheckIn(db.Model):
     activity: Mapped[Activity] = relationship(lazy="joined")
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def scanned_minutes(self) -> int:
+        """Of `minutes`, those that count as scanned time (信用时)."""
+        return (self.minutes or 0) - self.honour_minutes
 
     @property
     def is_open(self) -> bool:
