@@ -88,7 +88,9 @@ def ask_correction():
         return redirect(url_for("volunteer.correction", correction_id=existing.id))
     errors, reason = {}, ""
     if request.method == "POST":
-        data, errors = load_form(CorrectionAskSchema())
+        form = request.form.copy()
+        form.update({key: str(value) for key, value in asked.items()})  # the record is in the URL
+        data, errors = load_form(CorrectionAskSchema(), form)
         reason = request.form.get("reason", "")
         if data is not None:
             outcome = attempt(lambda: corrections.ask(current_user, **data))
