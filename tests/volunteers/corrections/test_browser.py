@@ -76,3 +76,18 @@ def test_the_station_list_marks_an_overdue_request(desk, served, make_volunteer)
     desk.locator(f"#correction-{ticket.id} a").click()
     expect(desk.get_by_role("heading", name="答复")).to_be_visible()
     shot(desk, "answer-1366")
+
+
+def test_the_dashboard_lists_overdue_requests(desk, served, make_user):
+    ticket = corrections.ask(served["volunteer"], checkin_id=served["checkin"].id,
+                             reason="签退时间记错了。")
+    ticket.due_at = now() - timedelta(days=2)
+    admin = make_user(Role.DISTRICT_ADMIN, name="区管理员")
+    db.session.commit()
+    log_in_on(desk, admin)
+    desk.goto("/reports/")
+    section = desk.locator("#overdue-corrections")
+    expect(section.locator(f"#overdue-{ticket.id}")).to_contain_text(served["station"].name)
+    expect(section.locator(".badge")).to_have_text("1")
+    if SHOTS:
+        section.screenshot(path=f"{SHOTS}/corrections-dashboard-1366.png")
