@@ -1,8 +1,9 @@
 """marshmallow schemas of correction requests (the API and the forms alike)."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate, validates_schema, ValidationError
+from marshmallow import ValidationError, fields, validate, validates_schema
 
+from timebank.clock import now
 from timebank.web.schemas import BaseSchema, page_of
 from volunteers.corrections.models import CorrectionStatus
 from volunteers.corrections.services import ACTIONS, REASON_MAX
@@ -74,7 +75,9 @@ class CorrectionSchema(BaseSchema):
     asked_at = fields.AwareDateTime()
     due_at = fields.AwareDateTime(metadata={
         "description": "end of the last working day the station has to answer"})
-    overdue = fields.Function(lambda correction: correction.is_open and _past(correction.due_at))
+    overdue = fields.Function(lambda correction: correction.is_open and _past(correction.due_at),
+                              metadata={"type": "boolean",
+                                        "description": "open and past its due date"})
     resolved_at = fields.AwareDateTime(allow_none=True)
     resolved_by_id = fields.Integer(allow_none=True)
     resolution = fields.String(allow_none=True, metadata={"description": "the station's reason"})
@@ -84,8 +87,6 @@ class CorrectionSchema(BaseSchema):
 
 
 def _past(moment) -> bool:
-    from timebank.clock import now
-
     return moment < now()
 
 

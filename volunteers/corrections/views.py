@@ -13,10 +13,12 @@ volunteers' name into the core's template; the hook keeps the template generic.
 """
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import login_required
+from timebank.clock import local
 from timebank.errors import NotFound
 from timebank.exchange.gifts.views import STATEMENT_LINE_LINKS
 from timebank.web.actions import attempt, form_errors
@@ -107,10 +109,6 @@ def ask_correction():
 
 
 def _due_text(correction) -> str:
-    from flask_babel import format_date
-
-    from timebank.clock import local
-
     return format_date(local(correction.due_at).date(), "medium")
 
 
