@@ -59,6 +59,11 @@ def test_a_volunteer_asks_for_a_correction_on_a_phone(phone, served):
     expect(phone.get_by_role("heading", name="更正申请")).to_be_visible()
     expect(phone.get_by_text("核实中")).to_be_visible()
     shot(phone, "sent-390")
+    # 我的时间: the service line now shows the request and its status.
+    phone.goto("/hours/")
+    expect(phone.locator(".statement .line-link").first).to_have_text("更正：核实中")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "statement-390")
 
 
 def test_the_station_list_marks_an_overdue_request(desk, served, make_volunteer):

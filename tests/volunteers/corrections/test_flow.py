@@ -135,6 +135,19 @@ def test_an_adjustment_adds_hand_entered_hours_with_the_reason(client, api_token
     assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
 
 
+def test_a_reversal_already_posted_is_not_posted_twice(client, api_token, runner, served,
+                                                      make_user):
+    volunteer, checkin = served["volunteer"], served["checkin"]
+    ticket = ask(client, api_token, volunteer, checkin_id=checkin.id)
+    admin = make_user(Role.DISTRICT_ADMIN, name="区管理员")
+    earlier = ledger.reverse(db.session.get(Transfer, checkin.transfer_id), "重复记录",
+                             posted_by=admin)
+    db.session.commit()
+    answer = resolve(client, api_token, admin, ticket["id"], action="reverse", reason="已撤回")
+    assert answer["result_transfer_id"] == earlier.id and balance(volunteer) == 0
+    assert runner.invoke(args=["ledger", "verify"]).exit_code == 0
+
+
 def test_a_social_worker_may_refuse_with_a_reason(client, api_token, served):
     volunteer = served["volunteer"]
     ticket = ask(client, api_token, volunteer, checkin_id=served["checkin"].id)
