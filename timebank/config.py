@@ -76,6 +76,8 @@ DEFAULTS = {
     "PASSWORD_RESET_CODE_TRIES": 5,
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
+    #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.
+    "CORRECTION_DUE_WORKING_DAYS": 5,
     #: No SMS notices from the first hour to the second (the platform's zone), except a change
     #: to an activity close at hand; deferred ones go at the second (`timebank.notifications`).
     "NOTICE_QUIET_HOURS": (21, 8),

@@ -1,5 +1,5 @@
 """Volunteer service on top of the time bank: profiles and linkage, themes, activities and
-sign-ups, check-in, matching, certificates, reports.
+sign-ups, check-in, matching, certificates, corrections of records, reports.
 
 This package imports `timebank`; the reverse never happens.
 """
@@ -10,6 +10,7 @@ def init_app(app) -> None:
         activities,
         certificates,
         checkins,
+        corrections,
         demo,
         jobs,
         matching,
@@ -20,11 +21,13 @@ def init_app(app) -> None:
     )
 
     # Features add their routes to the shared blueprints first; then they are registered once.
-    for package in (profiles, themes, checkins, activities, matching, certificates, reporting, demo):
+    for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
+                    reporting, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
     app.register_error_handler(pages.StationToChoose, pages.to_picker)
     app.jinja_env.globals.update(can_choose_station=pages.can_choose_station,
-                                 approvals_waiting=checkins.approvals_waiting)
+                                 approvals_waiting=checkins.approvals_waiting,
+                                 open_corrections=corrections.open_corrections)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

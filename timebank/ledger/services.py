@@ -302,12 +302,15 @@ def transfer_between(source: Account, target: Account, minutes: int, kind, **kwa
     return post_transfer(kind, [(source, -minutes), (target, minutes)], **kwargs)
 
 
-def reverse(transfer: Transfer, reason: str, *, posted_by=None) -> Transfer:
+def reverse(transfer: Transfer, reason: str, *, posted_by=None, authorised: bool = False
+            ) -> Transfer:
     """Undo `transfer` by posting its opposite; the original stays on every statement.
 
     A person reversing must be staff of the station of every member in it (district
-    administrators anywhere); `posted_by=None` is the platform itself."""
-    if posted_by is not None:
+    administrators anywhere); `posted_by=None` is the platform itself. `authorised=True` says the
+    caller has already checked `posted_by`'s right by a rule of its own (a correction is decided
+    by the station that organised the service, which need not be the member's home station)."""
+    if posted_by is not None and not authorised:
         require_acting_for(posted_by, [entry.account.owner for entry in transfer.entries
                                        if entry.account.kind == AccountKind.MEMBER])
     if not reason.strip():
@@ -327,15 +330,15 @@ def reverse(transfer: Transfer, reason: str, *, posted_by=None) -> Transfer:
     return reversal
 
 
-def adjust(account: Account, minutes: int, reason: str, *, posted_by, idempotency_key: str
-           ) -> Transfer:
+def adjust(account: Account, minutes: int, reason: str, *, posted_by, idempotency_key: str,
+           authorised: bool = False) -> Transfer:
     """Staff correction: add (or with negative `minutes`, remove) hours, always with a reason.
 
     These are "honour hours" (荣誉时) on reports, kept apart from scanned service time. Only
     staff of the member's station (district administrators anywhere) may post one;
-    `posted_by=None` is the platform itself.
+    `posted_by=None` is the platform itself; `authorised=True` as for `reverse`.
     """
-    if posted_by is not None:
+    if posted_by is not None and not authorised:
         require_acting_for(posted_by, [account.owner] if account.kind == AccountKind.MEMBER else [])
     if not reason.strip():
         raise InvalidInput(fields={"reason": [_("Give a reason.")]})

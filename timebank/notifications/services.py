@@ -38,7 +38,7 @@ SMS_KINDS = frozenset({"activity_changed", "activity_cancelled", "reminder", "si
                        "invite", "help_chosen"})
 #: Notices that go out as WeChat template messages as well.
 WECHAT_KINDS = SMS_KINDS | {"signup_confirmed", "hours_approved", "hours_adjusted",
-                            "hours_rejected"}
+                            "hours_rejected", "correction_resolved"}
 #: Changes that may be texted in quiet hours when the activity is that close.
 URGENT_KINDS = frozenset({"activity_changed", "activity_cancelled"})
 CHANNELS = ("sms", "wechat")

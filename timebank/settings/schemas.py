@@ -9,6 +9,7 @@ from timebank.web.schemas import BaseSchema
 FIELDS = {
     "checkin_rounding_minutes": "CHECKIN_ROUNDING_MINUTES",
     "pool_grant_monthly_cap_minutes": "POOL_GRANT_MONTHLY_CAP_MINUTES",
+    "correction_due_working_days": "CORRECTION_DUE_WORKING_DAYS",
 }
 
 
@@ -34,6 +35,7 @@ class SettingSchema(BaseSchema):
 class SettingsSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer()
     pool_grant_monthly_cap_minutes = fields.Integer()
+    correction_due_working_days = fields.Integer()
     settings = fields.List(fields.Nested(SettingSchema))
 
 
@@ -42,12 +44,15 @@ class SettingsChangeSchema(BaseSchema):
 
     checkin_rounding_minutes = fields.Integer(strict=True)
     pool_grant_monthly_cap_minutes = fields.Integer(strict=True)
+    correction_due_working_days = fields.Integer(strict=True)
     reason = _reason()
 
 
 class SettingsFormSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer(required=True)
     pool_grant_monthly_cap_minutes = fields.Integer(required=True)
+    #: Not required: a form from before this setting existed still saves the others.
+    correction_due_working_days = fields.Integer()
     reason = _reason()
 
 

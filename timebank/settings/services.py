@@ -52,6 +52,9 @@ SETTINGS = {setting.name: setting for setting in (
     Setting("POOL_GRANT_MONTHLY_CAP_MINUTES", _l("Monthly pool grant cap per station (minutes)"),
             _l("How many minutes a station's social workers may grant from community pools "
                "in a month, all together."), minimum=0, maximum=100_000),
+    Setting("CORRECTION_DUE_WORKING_DAYS", _l("Days to answer a correction request"),
+            _l("Working days (Monday to Friday) a station has to check a record a volunteer "
+               "asked to correct; public holidays are not counted out."), minimum=1, maximum=30),
 )}
 
 

@@ -22,6 +22,7 @@ from timebank.errors import InvalidInput
 from timebank.web.api import api_blueprint
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema
+from volunteers.corrections import services as corrections
 from volunteers.reporting import filters as report_filters
 from volunteers.reporting import services as reports
 
@@ -127,7 +128,9 @@ def dashboard():
     context = {"stations": stations, "every_station": every_station, "errors": {},
                "figures": None, "LEDGER_LABELS": LEDGER_LABELS, "hours": reports.hours_text,
                "percent": reports.percent_text, "month_name": month_name,
-               "has_exports": "exports.index" in current_app.view_functions}
+               "has_exports": "exports.index" in current_app.view_functions,
+               # Correction requests past their due date, of the stations this person sees.
+               "overdue": corrections.overdue(None if every_station else station_names)}
     try:
         filters = reports.resolve_period(report_filters.filters_for(current_user, request.args))
     except InvalidInput as error:

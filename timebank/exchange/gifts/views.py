@@ -1,6 +1,6 @@
 """Pages for one's own hours: balance and statement, and giving hours to someone else."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -17,6 +17,20 @@ from timebank.web.pagination import paginate
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
 STATEMENT_PER_PAGE = 20
+#: Where other packages add links to the lines of a member's own statement: callables in
+#: ``app.extensions[STATEMENT_LINE_LINKS]``, each ``(entry) -> [(label, url), ...]``. The core
+#: cannot know which lines others may act on (a volunteer asks for a service record to be
+#: corrected): they say so here, and the statement shows what they give.
+STATEMENT_LINE_LINKS = "timebank.statement_line_links"
+
+
+@bp.app_context_processor
+def _statement_links() -> dict:
+    def statement_line_links(entry) -> list[tuple[str, str]]:
+        return [link for provider in current_app.extensions.get(STATEMENT_LINE_LINKS, ())
+                for link in provider(entry)]
+
+    return {"statement_line_links": statement_line_links}
 
 
 @bp.get("/")
