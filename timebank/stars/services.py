@@ -248,7 +248,7 @@ def may_decide(user, station_id: int | None) -> bool:
 
 def require_decider(user, station_id: int | None) -> None:
     if not may_decide(user, station_id):
-        raise PermissionDenied(_("Only the manager of the volunteer's station (项目主管) or a "
+        raise PermissionDenied(_("Only the station manager of the volunteer's station or a "
                                  "district administrator can award star levels."))
 
 
