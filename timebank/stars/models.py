@@ -24,7 +24,7 @@ class StarStatus(StrEnum):
 STATUS_LABELS = {
     StarStatus.PENDING: _l("Waiting for the station manager"),
     StarStatus.AWARDED: _l("Awarded"),
-    StarStatus.DECLINED: _l("Declined"),
+    StarStatus.DECLINED: _l("Not awarded"),
 }
 
 

@@ -159,3 +159,25 @@ def test_the_station_volunteers_page_shows_the_awarded_level(client, login, volu
     login(manager)
     listed = page(client, "/station/volunteers?q=陈晓敏")
     assert "★★</span> 二星志愿者" in listed
+
+
+def test_the_station_page_declines_with_a_reason_and_not_without(client, login, volunteer,
+                                                                 manager, serve, api_token):
+    serve(volunteer, 100)
+    applied = client.post("/api/v1/me/star-applications", headers=api_token(volunteer)).get_json()
+    login(manager)
+    url = f"/station/stars/{applied['id']}/decline"
+    post_form(client, url, {"reason": ""}, page="/station/stars/")
+    assert db.session.scalar(select(StarApplication.status)) == "pending"
+    post_form(client, url, {"reason": "服务记录待核实"}, page="/station/stars/")
+    db.session.expire_all()
+    assert db.session.scalar(select(StarApplication.status)) == "declined"
+    shown = page(client, "/station/stars/")
+    assert "暂无待评定的申请" in shown and "未通过" in shown and "服务记录待核实" in shown
+
+
+def test_a_social_worker_has_no_star_levels_page_nor_link(client, login, station, make_staff):
+    worker = make_staff(station, Role.SOCIAL_WORKER)
+    login(worker)
+    assert client.get("/station/stars/").status_code == 403
+    assert "星级评定" not in page(client, "/pools/grants")
