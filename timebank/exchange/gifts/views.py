@@ -30,7 +30,7 @@ def mine():
         "hours/mine.html",
         totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         standing=standing, served=standing.served_minutes, months=months,
-        level_name=stars.level_name, star_thresholds=stars.STAR_LEVELS,
+        level_name=stars.level_name,
         page=paginate(ledger_queries.statement(account), STATEMENT_PER_PAGE),
     )
 
