@@ -30,6 +30,7 @@ def init_app(app) -> None:
         org,
         scheduler,
         settings,
+        stars,
         web,
     )
 
@@ -55,5 +56,5 @@ def init_app(app) -> None:
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
     for package in (web, accounts, org, ledger, exchange, notifications, audit, settings,
-                    imports):
+                    imports, stars):
         package.init_app(app)

@@ -19,6 +19,7 @@ from timebank.ledger.schemas import (
     TransferRequestSchema,
     TransferSchema,
 )
+from timebank.stars import services as stars
 from timebank.web.api import api_blueprint, json_body, paginated
 from timebank.web.openapi import doc
 from timebank.web.schemas import PAGE_PARAMETERS
@@ -29,12 +30,17 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 def account_summary(account: ledger.Account | None) -> dict:
-    """Balance, minutes in and out, service and stars; zeros for an account not yet opened."""
+    """Balance, minutes in and out, service and the star level awarded; zeros for an account
+    not yet opened."""
     if account is None:
         return {"account_id": None, "balance_minutes": 0, "earned_minutes": 0,
-                "spent_minutes": 0, "min_balance_minutes": 0, "served_minutes": 0, "stars": 0}
+                "spent_minutes": 0, "min_balance_minutes": 0, "served_minutes": 0, "stars": 0,
+                "star_awarded_at": None, "star_level_eligible": 0}
     sums = ledger_queries.totals(account)
     served = ledger_queries.minutes_served(account)
+    award = stars.award_of(account.owner) if account.owner is not None else None
+    held = award.level if award is not None else 0
+    reached = stars.level_reached(served)
     return {
         "account_id": account.id,
         "balance_minutes": sums["balance"],
@@ -42,7 +48,9 @@ def account_summary(account: ledger.Account | None) -> dict:
         "spent_minutes": sums["spent"],
         "min_balance_minutes": account.min_balance,
         "served_minutes": served,
-        "stars": ledger_queries.star_level(served)[0],
+        "stars": held,
+        "star_awarded_at": award.awarded_at if award is not None else None,
+        "star_level_eligible": reached if reached > held else 0,
     }
 
 

@@ -1,5 +1,6 @@
-"""Reading the ledger: balances as people see them, statements, monthly totals, star levels,
-and the verification that every invariant holds (`flask ledger verify`)."""
+"""Reading the ledger: balances as people see them, statements, monthly totals, minutes of
+service (what star levels are applied for against, in `timebank.stars`), and the verification
+that every invariant holds (`flask ledger verify`)."""
 
 from datetime import datetime
 
@@ -68,17 +69,6 @@ def monthly_totals(account: Account, months: int = 12, today: datetime | None = 
         if bucket is not None:
             bucket["in" if minutes > 0 else "out"] += abs(minutes)
     return [{"year": y, "month": m, **buckets[(y, m)]} for y, m in labels]
-
-
-STAR_LEVELS = (100, 300, 600, 1000, 1500)
-
-
-def star_level(minutes_served: int) -> tuple[int, int | None]:
-    """(stars reached, hours needed for the next star or None) for hours of service."""
-    hours = minutes_served // 60
-    stars = sum(1 for level in STAR_LEVELS if hours >= level)
-    following = next((level for level in STAR_LEVELS if hours < level), None)
-    return stars, following
 
 
 def minutes_served(account: Account) -> int:

@@ -14,7 +14,13 @@ class AccountSummarySchema(BaseSchema):
     spent_minutes = fields.Integer(metadata={"description": "All minutes ever debited"})
     min_balance_minutes = fields.Integer(allow_none=True)
     served_minutes = fields.Integer(metadata={"description": "Minutes earned by service"})
-    stars = fields.Integer(metadata={"description": "Star level (100/300/600/1000/1500 h)"})
+    stars = fields.Integer(metadata={
+        "description": "The star level awarded on application (0: none); not computed from hours"})
+    star_awarded_at = fields.AwareDateTime(allow_none=True,
+                                           metadata={"description": "When it was awarded"})
+    star_level_eligible = fields.Integer(metadata={
+        "description": "The level the hours of service reach above the one awarded, which "
+                       "may be applied for (0: none)"})
 
 
 class EntrySchema(BaseSchema):

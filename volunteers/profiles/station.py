@@ -12,6 +12,7 @@ from timebank.clock import local, now
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org import services as org
+from timebank.stars import services as stars
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
 from volunteers.pages import can_choose_station, month_label, my_station, prime_places
@@ -55,6 +56,7 @@ def volunteers():
         limit=profiles.SEARCH_LIMIT, skills=SKILLS, communities=station.town.communities,
         id_numbers={row["profile"].user_id: profiles.shown_id_number(current_user, row["profile"])
                     for row in rows},
+        awards=stars.awards_of(row["profile"].user_id for row in rows),
         workers=_station_social_workers(station.id)), 422 if errors else 200
 
 

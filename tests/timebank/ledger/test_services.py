@@ -215,12 +215,6 @@ def test_monthly_totals_use_the_platforms_time_zone(issuer, member):
                       {"year": 2026, "month": 2, "in": 60, "out": 0}]
 
 
-@pytest.mark.parametrize(("hours", "stars", "following"),
-                         [(0, 0, 100), (99, 0, 100), (100, 1, 300), (1499, 4, 1500), (1500, 5, None)])
-def test_star_levels(hours, stars, following):
-    assert ledger_queries.star_level(hours * 60) == (stars, following)
-
-
 def test_minutes_served_counts_service_less_its_reversals(issuer, member):
     alice, bob = member(), member()
     kept, undone = earn(issuer, alice, 60), earn(issuer, alice, 30)

@@ -15,6 +15,7 @@ from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
+from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.matching import scoring as matching
@@ -29,7 +30,7 @@ STAFF_API = {
     "api.read_staff", "api.change_roles", "api.change_post", "api.deactivate_staff",
     "api.reactivate_staff", "api.hand_over", "merchant_api.read_merchant",
     "merchant_api.approve_merchant", "merchant_api.suspend_merchant",
-    "merchant_api.reinstate_merchant",
+    "merchant_api.reinstate_merchant", "stars_api.award", "stars_api.decline",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -78,6 +79,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     merchant, _password = merchants.register_merchant({
         "shop_name": "乙站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "station_id": station.id}, by=manager)
+    star_application = StarApplication(user_id=volunteer.id, level=1, station_id=station.id,
+                                       served_minutes=100 * 60)
+    db.session.add(star_application)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -87,13 +91,15 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "run_id": run.id, "community_id": first.id, "request_id": help_request.id,
         "other_id": other.id, "staff_phone": worker.phone, "staff_id": worker.id,
         "merchant_id": merchant.id, "manager_phone": manager.phone,
+        "application_id": star_application.id,
     }
 
 
 def counts() -> tuple:
     db.session.rollback()
     return tuple(db.session.scalar(select(func.count()).select_from(model))
-                 for model in (AuditEntry, Transfer, MatchProposal, MatchRun, activities.SignUp))
+                 for model in (AuditEntry, Transfer, MatchProposal, MatchRun, activities.SignUp)) \
+        + (db.session.scalar(select(func.count()).where(StarApplication.status == "pending")),)
 
 
 @pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.STATION_MANAGER])

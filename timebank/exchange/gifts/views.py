@@ -9,6 +9,7 @@ from timebank.exchange.gifts import services as exchange
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
 from timebank.ledger.schemas import GiveFormSchema
+from timebank.stars import services as stars
 from timebank.web import confirmations
 from timebank.web.actions import attempt, form_errors, perform
 from timebank.web.forms import load_form
@@ -38,11 +39,12 @@ def _statement_links() -> dict:
 def mine():
     account = ledger.find_member_account(current_user)
     months = ledger_queries.monthly_totals(account) if account else []
-    served = ledger_queries.minutes_served(account) if account else 0
+    standing = stars.standing(current_user)
     return render_template(
         "hours/mine.html",
         totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
-        stars=ledger_queries.star_level(served), served=served, months=months,
+        standing=standing, served=standing.served_minutes, months=months,
+        level_name=stars.level_name,
         page=paginate(ledger_queries.statement(account), STATEMENT_PER_PAGE),
     )
 

@@ -55,7 +55,7 @@ def test_my_hours_shows_balance_statement_and_months(client, make_user, login, f
     assert "2小时30分钟" in page
     assert "重阳敬老探访" in page and "南沙街道社工站" in page
     assert "<svg" in page and "近 12 个月时间收支" in page
-    assert "满 100 小时升下一星级" in page
+    assert "再服务 98 小时可申请一星志愿者" in page and "0 星" not in page
 
 
 def test_a_new_member_sees_an_empty_statement(client, make_user, login):
