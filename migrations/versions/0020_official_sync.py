@@ -10,7 +10,6 @@ from alembic import op
 import sqlalchemy as sa
 
 
-
 # revision identifiers, used by Alembic.
 revision = '0020_official_sync'
 down_revision = '0016_record_fields'

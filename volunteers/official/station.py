@@ -168,7 +168,8 @@ def _paths(token: str) -> dict[str, Path]:
     if not (0 < len(token) <= 64) or not token.replace("-", "").replace("_", "").isalnum():
         abort(404)
     folder = _folder()
-    return {"meta": folder / f"{token}.json", "upload": folder / f"{token}.upload.xlsx",  # openpyxl reads only .xlsx names
+    # openpyxl opens only files named .xlsx; a CSV is told apart by its content and its name
+    return {"meta": folder / f"{token}.json", "upload": folder / f"{token}.upload.xlsx",
             "confirmed": folder / f"{token}.confirmed"}
 
 
