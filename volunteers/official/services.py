@@ -44,7 +44,7 @@ from timebank.audit import services as audit
 from timebank.clock import local, month_bounds, now
 from timebank.errors import Conflict, InvalidInput, PermissionDenied
 from timebank.extensions import db
-from timebank.imports.services import Column, ImportFileError, Problem, open_table
+from timebank.imports.services import Column, Problem, open_table
 from timebank.org import services as org
 from timebank.org.models import Agency, Station
 from volunteers.activities.models import Activity
@@ -325,7 +325,6 @@ def write_export(scope: Scope, target: str | IO[bytes], *, by=None) -> Summary:
         cell.font = bold
         header.append(cell)
     sheet.append(header)
-    summary = Summary()
     text_columns = {ID_NUMBER, PHONE, PROJECT_ID, NAME, ACTIVITY, ORGANISER, BATCH}
 
     def cell(name: str, value):
@@ -582,5 +581,3 @@ def sync_state(checkin: CheckIn, syncs: list[OfficialSync] | None = None) -> dic
             "systems": [{"system": sync.system, "synced_on": sync.synced_on.isoformat(),
                          "batch": sync.batch} for sync in syncs]}
 
-
-__all__ = ["ImportFileError"]

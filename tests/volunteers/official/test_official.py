@@ -100,6 +100,9 @@ def test_the_page_counts_what_the_file_holds_and_names_the_records_without_id(
 
 def test_the_district_exports_every_station_or_one(client, login, world):
     login(world["admin"])
+    html = client.get("/station/official/?month=2026-11").get_data(as_text=True)
+    assert "长者探访" in html and "垃圾分类宣传" in html  # every station's activities
+    assert f'<option value="{world["b"].id}"' in html
     every = record_rows(download(client))
     assert [row[0] for row in every] == [official.record_id(world[name].id) for name in (
         "clipped", "reduced", "other_station", "honour")]
