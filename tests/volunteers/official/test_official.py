@@ -17,6 +17,7 @@ The data, in November 2026 at station A (run by an agency) unless said otherwise
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -147,8 +148,6 @@ def upload(client, data: bytes, name="result.xlsx", batch="2026-12-批次1", day
 
 
 def confirm(client, html: str):
-    import re
-
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     return client.post("/station/official/import/confirm", data={
         "token": token, "csrf_token": csrf_token(client, "/station/official/")})
@@ -199,11 +198,15 @@ def test_a_result_file_imported_back_marks_records_and_twice_changes_nothing(
         ("已补录", datetime(2026, 12, 10), "2026-12-批次1")]
     pending = record_rows(download(client, pending="1"))
     assert [row[0] for row in pending] == [official.record_id(world["reduced"].id)]
+    page = client.get("/station/official/?month=2026-11").get_data(as_text=True)
+    link = re.search(r'href="(/station/official/export\.xlsx\?[^"]+)"', page).group(1)
+    assert "pending" not in link  # the page's own link exports every record
+    page = client.get("/station/official/?month=2026-11&pending=1").get_data(as_text=True)
+    assert "pending=1" in re.search(r'href="(/station/official/export\.xlsx\?[^"]+)"',
+                                    page).group(1)
 
 
 def _counts(html: str) -> list[int]:
-    import re
-
     block = html.split('class="import-counts"', 1)[1].split("</dl>", 1)[0]
     return [int(value) for value in re.findall(r"<dd>(\d+)</dd>", block)]
 
