@@ -5,12 +5,14 @@ list back (upload, preview with the counts, confirm).
 
 The uploaded result list is kept under the instance folder between the preview and the
 confirmation, so the confirmation applies exactly the file that was previewed (checked again,
-all rows or none). A result list is small (a month's records), so both run in the request.
+all rows or none); a preview never confirmed is removed a day later. A result list is small
+(a month's records, within the app's 1 MiB body limit), so both run in the request.
 """
 
 import json
 import os
 import secrets
+import time
 from pathlib import Path
 
 from flask import (
@@ -43,12 +45,24 @@ bp = Blueprint("official", __name__, url_prefix="/station/official")
 
 #: Bytes sent at a time from the workbook.
 CHUNK = 64 * 1024
+#: Previews never confirmed (their uploads hold ID numbers) are removed after this long.
+KEEP_SECONDS = 24 * 3600
 
 
 def _folder() -> Path:
     folder = Path(current_app.instance_path) / "official-imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _remove_old_files(folder: Path) -> None:
+    oldest = time.time() - KEEP_SECONDS
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mtime < oldest:
+                path.unlink()
+        except FileNotFoundError:  # another worker removed it first
+            pass
 
 
 def _query() -> tuple[dict, dict]:
@@ -194,6 +208,7 @@ def upload():
         errors = {**errors, "file": [_("Choose a file to upload.")]}
     if errors:
         return _page(query, {}, 422, import_errors=errors)
+    _remove_old_files(_folder())
     token = secrets.token_urlsafe(24)
     paths = _paths(token)
     upload.save(paths["upload"])
