@@ -42,6 +42,11 @@ def test_the_official_page_at_the_desk_and_the_volunteers_phone(browser, live_se
     assert no_sideways_scroll(page)
     page.screenshot(path=str(ARTIFACTS / "official-desk.png"), full_page=True)
 
+    page.goto(f"/station/activities/{world['a1'].id}")
+    assert page.get_by_label("i志愿（广东）").input_value() == "IZY-2026-001"
+    page.locator("section.card").first.screenshot(path=str(ARTIFACTS / "official-activity.png"))
+    page.goto("/station/official/?month=2026-11")
+
     page.get_by_label("项目编号").nth(1).fill("IZY-2026-002")  # 河涌清洁, the second activity
     page.get_by_label("项目编号").nth(1).press("Enter")
     page.wait_for_load_state()
