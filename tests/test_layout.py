@@ -34,7 +34,7 @@ FEATURES = {
                  "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
                  "imports", "stars"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
-                   "reporting"},
+                   "reporting", "official", "corrections"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}
 

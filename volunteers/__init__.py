@@ -14,6 +14,7 @@ def init_app(app) -> None:
         demo,
         jobs,
         matching,
+        official,
         pages,
         profiles,
         reporting,
@@ -22,7 +23,7 @@ def init_app(app) -> None:
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
-                    reporting, demo):
+                    reporting, official, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)

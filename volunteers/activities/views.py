@@ -24,6 +24,7 @@ from volunteers.activities import services as activities
 from volunteers.activities.models import SignUpStatus
 from volunteers.checkins import services as checkins
 from volunteers.matching import services as match_runs
+from volunteers.official import services as official
 from volunteers.pages import month_label, public_bp
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
@@ -100,6 +101,7 @@ def browse():
     places = org.communities(activity.community_id for activity in listed)
     month_themes = themes.themes_for_month(year, month, station_id)
     month_key = f"{year:04d}-{month:02d}"
+    history = checkins.service_history(current_user)
     filters = {key: value for key, value in (
         ("theme_id", theme_id), ("community_id", community_id),
         ("day", day and day.isoformat()), ("fits", "1" if fitting else None)) if value}
@@ -115,7 +117,7 @@ def browse():
         previous_month=_shift(year, month, -1), next_month=_shift(year, month, 1),
         taken=activities.places_taken(activity.id for activity in listed),
         mine=activities.live_sign_ups_of(current_user, (activity.id for activity in listed)),
-        history=checkins.service_history(current_user),
+        history=history, synced=official.syncs_of(checkin.id for checkin, _m in history),
         contact=_contact(profile),
     )
 

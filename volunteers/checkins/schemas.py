@@ -27,6 +27,16 @@ class CheckInSchema(BaseSchema):
     checked_out_at = fields.AwareDateTime(allow_none=True)
     minutes = fields.Integer(allow_none=True)
     flagged = fields.Boolean()
+    #: Extension: whether an approved record is on an official system (已补录) or still 待补录;
+    #: null until approved (`volunteers.official.services.sync_state`).
+    official_sync = fields.Method("_official_sync", allow_none=True, metadata={
+        "description": "null until approved; then {status: synced | pending, systems: "
+                       "[{system: izy | national, synced_on, batch}]}"})
+
+    def _official_sync(self, checkin):
+        from volunteers.official.services import sync_state
+
+        return sync_state(checkin)
 
 
 def _blank_is_none(value):
