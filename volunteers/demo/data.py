@@ -281,6 +281,30 @@ del K
 FILLERS = ("visit", "visit", "homework", "haircut", "repair", "canteen", "cleanup", "birthday", "sorting")
 SCHOOL_HOLIDAYS = (1, 2, 7, 8)
 
+#: The service category (服务类别) of a kind of activity on its records: the kinds named here,
+#: else by whom it serves.
+KIND_CATEGORIES = {
+    "homework": "education", "summer_reading": "education", "summer_camp": "education",
+    "sign_class": "education", "smartphone": "education", "volunteer_training": "education",
+    "cleanup": "environment", "sorting": "environment", "tree_planting": "environment",
+    "river_patrol": "environment", "river_clean": "environment",
+    "couplets": "culture", "lantern": "culture", "mid_autumn_fair": "culture", "kylin": "culture",
+    "portraits": "culture", "new_year_fair": "culture",
+    "new_year_visit": "poverty_relief", "charity_sale": "poverty_relief",
+    "winter_visit": "poverty_relief",
+    "health_check": "health", "first_aid_class": "health", "drowning_talk": "health",
+    "fire_drill": "emergency", "fire_check": "emergency", "fire_booth": "emergency",
+    "anti_fraud": "public_safety", "patrol": "public_safety", "drug_booth": "public_safety",
+    "drug_quiz": "public_safety", "drug_school": "public_safety",
+}
+TARGET_CATEGORIES = {"elderly": "elderly_disabled", "disabled": "elderly_disabled",
+                     "children": "education", "youth": "education"}
+
+
+def kind_category(key: str) -> str:
+    return KIND_CATEGORIES.get(key) or TARGET_CATEGORIES.get(KINDS[key].target, "community")
+
+
 #: Month → (title, description, tags, kinds) of the district's calendar.
 DISTRICT_THEMES = {
     1: ("迎春送福",

@@ -96,6 +96,7 @@ from volunteers.demo.data import (
     VOLUNTEER_TEAMS,
     WORKERS_PER_GRID,
     Kind,
+    kind_category,
 )
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
@@ -496,7 +497,14 @@ def _activity_data(rng: random.Random, key: str, town: str, community: Community
         "slots": rng.randint(*kind.slots), "required_skills": list(kind.skills),
         "allow_walk_ins": kind.walk_ins or rng.random() < 0.1,
         "credit_mode": CreditMode.SCANNED, "status": ActivityStatus.PUBLISHED,
+        # The record fields: what volunteers did is the kind's description (not the theme).
+        "service_category": kind_category(key), "service_content": kind.description,
     }
+    if data["ends_at"] <= now():
+        # Filled in by the station after the activity: a few residents per volunteer place.
+        # (A generator of its own, so the other choices stay as they were before the field.)
+        served = random.Random(f"{SEED}:served:{title}:{day.isoformat()}")  # noqa: S311
+        data["people_served"] = data["slots"] * served.randint(2, 5)
     if rng.random() < 0.1:
         data.update(credit_mode=CreditMode.FIXED, fixed_minutes=int(rng.choice(kind.hours) * 60))
     return data
