@@ -356,7 +356,12 @@ def agency_seal(agency_id: int):
     errors = {}
     if request.method == "POST":
         upload = request.files.get("seal")
-        data = upload.read() if upload is not None else b""
+        data = b""
+        if upload is not None:
+            try:
+                data = upload.read()
+            finally:
+                upload.close()  # a large one is spooled to a temporary file
         saved = attempt(lambda: org.set_agency_seal(agency, data, by=current_user))
         if saved.error is None:
             flash(_("The seal of %(agency)s is saved.", agency=agency.name), "success")

@@ -9,7 +9,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from tests.conftest import log_in
-from tests.volunteers.certificates.test_services import serve
+from tests.volunteers.certificates.records import serve
 from timebank.web import pdf_fonts
 from volunteers.certificates import services as certificates
 from volunteers.checkins import posters

@@ -3,92 +3,28 @@ certificate per organiser issued by its agency, numbers tied to the record, veri
 
 import io
 import re
-from datetime import date, timedelta
+from datetime import date
 
-import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from tests.conftest import log_in
+from tests.volunteers.certificates.records import (
+    AGENCY,
+    AGENCY_CODE,
+    ID_NUMBER,
+    OTHER_AGENCY,
+    OTHER_CODE,
+    agency,
+    serve,
+)
 from timebank.accounts.permissions import Role
 from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.ledger import services as ledger
-from timebank.org.models import Agency
 from volunteers.certificates import services as certificates
 from volunteers.certificates.models import Certificate
-from volunteers.checkins import services as checkins
 from volunteers.checkins.models import CheckIn
-from volunteers.themes import services as themes
-
-ID_NUMBER = "440115199001011236"
-AGENCY = "广州市南沙区启航社会工作服务中心"
-AGENCY_CODE = "91440115MA5AXXXX1A"
-OTHER_AGENCY = "广州市益友社会工作服务中心"
-OTHER_CODE = "52440115MJL0000002"
-
-
-def serve(activity, volunteer, worker, *, minutes=None, reason=None, out_after=None,
-          evaluation=None, comment=None) -> CheckIn:
-    """The volunteer scans in at the start (a walk-in: the activity is over, so signing up first
-    is closed) and out at the end (or `out_after` the start), and the hours are approved, with
-    `minutes` set by hand. Minutes added above the scanned time are honour minutes, and the
-    evaluation is recorded by the approver, as the approval records them."""
-    checkin, _created = checkins.check_in(activity, volunteer, at=activity.starts_at)
-    checkins.check_out(checkin, activity, at=(activity.starts_at + out_after) if out_after
-                       else activity.ends_at)
-    scanned = checkin.minutes
-    checkins.approve(checkin, by=worker, minutes=minutes, reason=reason)
-    if minutes is not None and minutes > scanned and not checkin.honour_minutes:
-        checkin.honour_minutes = minutes - scanned
-    if evaluation is not None:
-        checkin.evaluation, checkin.evaluation_comment = evaluation, comment
-        checkin.recorded_by_id = worker.id
-    db.session.commit()
-    return checkin
-
-
-def agency(name=AGENCY, code=AGENCY_CODE, **fields) -> Agency:
-    made = Agency(name=name, credit_code=code, contact_name="何主任",
-                  contact_phone=fields.pop("phone", "020-8498 0000"), **fields)
-    db.session.add(made)
-    db.session.flush()
-    return made
-
-
-@pytest.fixture
-def served(make_station, make_staff, make_volunteer, make_activity):
-    """A volunteer with three approved activities in October and November 2026 at 黄阁镇, a
-    station run by an agency, with a manager: one evaluated, one whose minutes were reduced
-    (still scanned), one with minutes added by hand (honour)."""
-    station = make_station(name="黄阁镇")
-    station.phone, station.address = "020-3900 1234", "黄阁大道 1 号"
-    station.agency_id = agency().id
-    manager = make_staff(station, Role.STATION_MANAGER, name="王主管")
-    worker = make_staff(station, name="李社工")
-    volunteer = make_volunteer(station.town.communities[0], name="陈晓敏", id_number=ID_NUMBER,
-                               gender="female")
-    theme = themes.set_theme(station.id, 2026, 11, title="平安黄阁主题月", by=manager)
-    made = [
-        make_activity(station, worker, title="重阳敬老探访", start="2026-10-20 09:00", hours=2,
-                      place="大井村长者饭堂", allow_walk_ins=True,
-                      service_content="两人一组上门探访独居长者，检查家居安全", people_served=25),
-        make_activity(station, worker, title="社区垃圾分类宣传", start="2026-11-02 14:00", hours=3,
-                      place="黄阁广场", allow_walk_ins=True, theme_id=theme.id,
-                      description="在投放点指导居民分类投放"),
-        make_activity(station, worker, title="禁毒知识小课堂", start="2026-11-10 19:00", hours=1.5,
-                      allow_walk_ins=True, service_content="讲解禁毒知识"),
-    ]
-    serve(made[0], volunteer, worker, evaluation="excellent", comment="耐心细致")
-    # Checked out after 2 h of 3; an extra half hour of clearing up is added by hand (荣誉时).
-    serve(made[1], volunteer, worker, out_after=timedelta(hours=2),
-          minutes=150, reason="协助收尾")
-    # Left early: reduced to 60 minutes, which stay scanned time.
-    serve(made[2], volunteer, worker, minutes=60, reason="提前离场，按实际时长认定",
-          evaluation="good")
-    db.session.commit()
-    return {"station": station, "manager": manager, "worker": worker, "volunteer": volunteer,
-            "activities": made}
 
 
 def pdf_text(data: bytes) -> str:
