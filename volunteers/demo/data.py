@@ -22,6 +22,18 @@ NANSHA = {
     "榄核镇": ["榄核社区", "人绿村", "九比村", "湴湄村"],
 }
 
+#: The agencies (承办机构) that run the stations under contract, the issuers of their
+#: certificates: (name, 统一社会信用代码, contact, phone, towns). Made-up names with valid codes;
+#: 榄核镇's station has none, so the demo shows a station issuing in its own name too.
+AGENCIES = (
+    ("南沙区启航社会工作服务中心（演示）", "52440115MJL0000160", "何主任", "020-3468 0001",
+     ("南沙街道", "珠江街道", "龙穴街道")),
+    ("南沙区同心社会工作服务中心（演示）", "52440115MJL000024T", "梁主任", "020-3468 0002",
+     ("黄阁镇", "横沥镇", "万顷沙镇")),
+    ("南沙区益邻社会工作服务中心（演示）", "52440115MJL000032M", "罗主任", "020-3468 0003",
+     ("东涌镇", "大岗镇")),
+)
+
 # --- the people ---------------------------------------------------------------------------------
 
 RESIDENT_PHONE = "13800000001"  # 陈晓敏, timebank.demo
