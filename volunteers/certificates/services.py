@@ -329,10 +329,9 @@ def issue(user: User, start: date | None = None, end: date | None = None, *, by:
         station_id = (org.station_id_of(by) if by.id != user.id else None) \
             or default_organiser(user, service_record(user, start, end))
     station = db.session.get(Station, station_id) if station_id is not None else None
-    if by.id != user.id or station_id is not None:
-        if station_id is not None and station is None:
-            raise NotFound(_("There is no such station."))
-        require_may_issue(by, user, station_id)
+    if station_id is not None and station is None:
+        raise NotFound(_("There is no such station."))
+    require_may_issue(by, user, station_id)
     full_id = full_id and by.id == user.id  # only the volunteer may choose to show it
     record = service_record(user, start, end, station_id=station_id) if station else None
     if record is None or not record.lines:
