@@ -139,6 +139,7 @@ def test_a_district_sets_itself_up_through_pages_from_an_empty_database(app, bro
     worker.get_by_label("标题", exact=True).fill("长者探访")
     worker.get_by_label("主题").select_option(label=f"{day.year}年{day.month}月 · 邻里守望月 · 全区")
     worker.get_by_label("村居", exact=True).select_option(label="冯马三村")
+    worker.get_by_label("服务类别").select_option(label="扶老助残")
     worker.get_by_label("日期", exact=True).fill(day.isoformat())
     worker.get_by_label("开始时间").fill("09:00")
     worker.get_by_label("结束时间").fill("11:00")

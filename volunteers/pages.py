@@ -40,18 +40,18 @@ api_bp = api_blueprint("volunteers_api", __name__)
 
 @volunteer_bp.context_processor
 def _volunteer_labels() -> dict:
-    return {"STATUS_LABELS": STATUS_LABELS}
+    return {"STATUS_LABELS": STATUS_LABELS, "SERVICE_CATEGORIES": vocabulary.SERVICE_CATEGORIES}
 
 
 @public_bp.context_processor
 def _public_labels() -> dict:
-    return {"STATUS_LABELS": STATUS_LABELS}
+    return {"STATUS_LABELS": STATUS_LABELS, "SERVICE_CATEGORIES": vocabulary.SERVICE_CATEGORIES}
 
 
 @station_bp.context_processor
 def _station_labels() -> dict:
     return {"STATUS_LABELS": STATUS_LABELS, "TARGET_GROUPS": vocabulary.TARGET_GROUPS,
-            "SKILLS": vocabulary.SKILLS}
+            "SKILLS": vocabulary.SKILLS, "SERVICE_CATEGORIES": vocabulary.SERVICE_CATEGORIES}
 
 
 def my_station() -> Station:

@@ -1,10 +1,12 @@
 """Towns, communities, agencies, stations, service points, grid teams and staff posts."""
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, String, Table, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, LargeBinary, String, Table, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from timebank.clock import UTCDateTime, now
 from timebank.extensions import db
 
 
@@ -60,6 +62,21 @@ class Agency(db.Model):
 
     stations: Mapped[list["Station"]] = relationship(back_populates="agency",
                                                      order_by="Station.id")
+
+
+class AgencySeal(db.Model):
+    """The image of an agency's official seal (公章), drawn in the seal box of the certificates it
+    issues. Kept apart from `Agency` so that listing agencies never loads the picture."""
+
+    __tablename__ = "agency_seals"
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    #: ``image/png`` or ``image/jpeg``, as Pillow read the bytes (never the file's name).
+    content_type: Mapped[str] = mapped_column(String(20))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
 
 class Station(db.Model):

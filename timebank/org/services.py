@@ -6,6 +6,7 @@ Staff belong to one station through `StaffPost`; that is also how a page or API 
 which station's work a social worker may touch.
 """
 
+import io
 from dataclasses import dataclass
 
 from flask import current_app
@@ -16,10 +17,12 @@ from sqlalchemy.orm import joinedload, selectinload
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.audit import services as audit
+from timebank.clock import now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.org.models import (  # noqa: F401 (the models, for callers of this module)
     Agency,
+    AgencySeal,
     Community,
     GridTeam,
     ServicePoint,
@@ -426,6 +429,73 @@ def update_agency(agency: Agency, changes: dict, *, by, reason: str | None) -> A
     db.session.flush()
     _audit("org.agency.update", agency, by, reason, changes=changed)
     return agency
+
+
+# --- the agency's seal (公章) ------------------------------------------------------------------
+
+#: The largest seal image accepted, in bytes.
+SEAL_MAX_BYTES = 1024 * 1024
+#: What Pillow calls the formats accepted → the content type stored.
+SEAL_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+def may_manage_seal(user, agency: Agency) -> bool:
+    """District administrators, and the station manager of a station the agency runs."""
+    if has_role(user, Role.DISTRICT_ADMIN):
+        return True
+    station_id = station_id_of(user)
+    return has_role(user, Role.STATION_MANAGER) and station_id is not None \
+        and any(station.id == station_id for station in agency.stations)
+
+
+def require_may_manage_seal(user, agency: Agency) -> None:
+    if not may_manage_seal(user, agency):
+        raise PermissionDenied(_("Only the district or a station manager of a station this "
+                                 "agency runs can change its seal."))
+
+
+def seal_content_type(data: bytes) -> str:
+    """``image/png`` or ``image/jpeg`` for the bytes of a PNG or JPEG image under 1 MB, read by
+    Pillow (the file's name says nothing); `InvalidInput` on the ``seal`` field otherwise."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not data:
+        raise InvalidInput(fields={"seal": [_("Choose the image of the seal to upload.")]})
+    if len(data) > SEAL_MAX_BYTES:
+        raise InvalidInput(fields={"seal": [_(
+            "The image is %(size)s KB; the seal must be under 1 MB.",
+            size=f"{len(data) / 1024:,.0f}")]})
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind = image.format
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        kind = None
+    if kind not in SEAL_FORMATS:
+        raise InvalidInput(fields={"seal": [_(
+            "The seal must be a PNG or JPEG image; this file is not one.")]})
+    return SEAL_FORMATS[kind]
+
+
+def agency_seal(agency_id: int) -> AgencySeal | None:
+    return db.session.get(AgencySeal, agency_id)
+
+
+def set_agency_seal(agency: Agency, data: bytes, *, by) -> AgencySeal:
+    """Store (or replace) the agency's seal image after checking who may and what it is."""
+    require_may_manage_seal(by, agency)
+    content_type = seal_content_type(data)
+    seal = agency_seal(agency.id)
+    replaced = seal is not None
+    if seal is None:
+        seal = AgencySeal(agency_id=agency.id)
+        db.session.add(seal)
+    seal.content_type, seal.data, seal.uploaded_by_id = content_type, data, by.id
+    seal.uploaded_at = now()
+    db.session.flush()
+    audit.record("org.agency.seal", f"agency:{agency.id}", actor=by, name=agency.name,
+                 content_type=content_type, bytes=len(data), replaced=replaced)
+    return seal
 
 
 def stations_statement(query: str = ""):

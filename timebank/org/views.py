@@ -9,7 +9,17 @@ the rules (who may, what must be unique, what is audited) are the services'.
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
@@ -313,3 +323,63 @@ def value_of(row, one: Field, form):
 
 
 bp.add_app_template_global(value_of, "admin_value_of")
+
+
+# --- the agency's seal ------------------------------------------------------------------------
+# On a page of its own: the district administrator reaches it from the agency's page, a station
+# manager from their station's (they may change the seal of the agency that runs their station).
+
+#: The seal upload takes request bodies up to this size, so that a file just over the 1 MB
+#: limit is answered by the page (422, saying why) rather than a bare 413.
+SEAL_UPLOAD_BODY_BYTES = 4 * 1024 * 1024
+
+
+def allow_seal_uploads() -> None:
+    """``before_request``, run before the hooks that read the body (CSRF)."""
+    if request.endpoint == "admin.agency_seal" and request.method == "POST":
+        request.max_content_length = max(SEAL_UPLOAD_BODY_BYTES,
+                                         current_app.config.get("MAX_CONTENT_LENGTH") or 0)
+
+
+def _seal_agency(agency_id: int) -> org.Agency:
+    agency = org.get_agency(agency_id)
+    org.managed_station_id(current_user)  # staff without a post administer nothing
+    org.require_may_manage_seal(current_user, agency)
+    return agency
+
+
+@bp.route("/agencies/<int:agency_id>/seal", methods=["GET", "POST"])
+@role_required(Role.STATION_MANAGER)
+def agency_seal(agency_id: int):
+    """See and upload the agency's seal (PNG or JPEG under 1 MB), drawn on its certificates."""
+    agency = _seal_agency(agency_id)
+    errors = {}
+    if request.method == "POST":
+        upload = request.files.get("seal")
+        data = b""
+        if upload is not None:
+            try:
+                data = upload.read()
+            finally:
+                upload.close()  # a large one is spooled to a temporary file
+        saved = attempt(lambda: org.set_agency_seal(agency, data, by=current_user))
+        if saved.error is None:
+            flash(_("The seal of %(agency)s is saved.", agency=agency.name), "success")
+            return redirect(url_for(".agency_seal", agency_id=agency.id))
+        errors = form_errors(saved.error)
+    return render_template("admin/agency_seal.html", agency=agency,
+                           seal=org.agency_seal(agency.id), errors=errors,
+                           district=has_role(current_user, Role.DISTRICT_ADMIN),
+                           max_bytes=org.SEAL_MAX_BYTES), 422 if errors else 200
+
+
+@bp.get("/agencies/<int:agency_id>/seal/image")
+@role_required(Role.STATION_MANAGER)
+def agency_seal_image(agency_id: int):
+    agency = _seal_agency(agency_id)
+    seal = org.agency_seal(agency.id)
+    if seal is None:
+        abort(404)
+    return Response(seal.data, mimetype=seal.content_type,
+                    headers={"Cache-Control": "private, no-store",
+                             "X-Content-Type-Options": "nosniff"})

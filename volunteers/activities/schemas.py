@@ -21,7 +21,7 @@ from timebank.web.schemas import (
     valid_month,
 )
 from volunteers.activities.models import ActivityStatus, CreditMode
-from volunteers.vocabulary import SKILLS, TARGET_GROUPS
+from volunteers.vocabulary import SERVICE_CATEGORIES, SKILLS, TARGET_GROUPS
 
 
 class ActivityFormSchema(BaseSchema):
@@ -51,6 +51,15 @@ class ActivityFormSchema(BaseSchema):
     allow_walk_ins = fields.Boolean(load_default=False)
     status = fields.String(load_default=ActivityStatus.DRAFT, validate=one_of(
         list(ActivityStatus), _l("Choose a status from the list.")))
+    #: Required: an empty choice is refused by the list's own message.
+    service_category = fields.String(load_default="", validate=one_of(
+        SERVICE_CATEGORIES, _l("Choose a service category from the list.")))
+    service_content = fields.String(load_default="", validate=validate.Length(
+        max=500, error=_l("Describe the service in at most 500 characters.")))
+    people_served = OptionalInteger(validate=validate.Range(
+        min=0, max=1_000_000, error=_l("Enter a whole number of people, 0 or more.")))
+    person_in_charge = fields.String(load_default="", validate=validate.Length(
+        max=40, error=_l("Enter a name of at most 40 characters.")))
 
     def load(self, data, *args, **kwargs):
         if isinstance(data, dict) and data.get("end_date") == "":
@@ -106,6 +115,11 @@ class ActivitySchema(BaseSchema):
     place = fields.String()
     credit_mode = fields.String(metadata={"enum": list(CreditMode)})
     fixed_minutes = fields.Integer(allow_none=True)
+    #: The record fields (服务类别, 服务内容, 服务对象人数, 活动负责人).
+    service_category = fields.String(allow_none=True, metadata={"enum": list(SERVICE_CATEGORIES)})
+    service_content = fields.String()
+    people_served = fields.Integer(allow_none=True)
+    person_in_charge = fields.String()
 
     def __init__(self, *args, taken: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -140,6 +154,15 @@ class ActivityChangesSchema(BaseSchema):
     allow_walk_ins = fields.Boolean()
     status = fields.String(validate=one_of(list(ActivityStatus),
                                             _l("Choose a status from the list.")))
+    service_category = fields.String(validate=one_of(
+        SERVICE_CATEGORIES, _l("Choose a service category from the list.")),
+        metadata={"enum": list(SERVICE_CATEGORIES)})
+    service_content = fields.String(validate=validate.Length(
+        max=500, error=_l("Describe the service in at most 500 characters.")))
+    people_served = fields.Integer(allow_none=True, strict=True, validate=validate.Range(
+        min=0, max=1_000_000, error=_l("Enter a whole number of people, 0 or more.")))
+    person_in_charge = fields.String(validate=validate.Length(
+        max=40, error=_l("Enter a name of at most 40 characters.")))
 
 
 class ActivityCreateSchema(ActivityChangesSchema):
@@ -157,6 +180,10 @@ class ActivityCreateSchema(ActivityChangesSchema):
     status = fields.String(load_default=ActivityStatus.DRAFT, validate=one_of(
         (ActivityStatus.PUBLISHED, ActivityStatus.DRAFT),
         _l("A new activity is either published or a draft.")))
+    service_category = fields.String(load_default="community", validate=one_of(
+        SERVICE_CATEGORIES, _l("Choose a service category from the list.")), metadata={
+        "enum": list(SERVICE_CATEGORIES),
+        "description": "服务类别; `community` when omitted (clients written before it)"})
 
 
 class SignUpSchema(BaseSchema):

@@ -39,7 +39,7 @@ from volunteers.activities.models import (  # noqa: F401 (the models, for caller
 )
 from volunteers.matching.scoring import Opening, day_slots
 from volunteers.themes.models import Theme
-from volunteers.vocabulary import SKILLS, TARGET_GROUPS
+from volunteers.vocabulary import SERVICE_CATEGORIES, SKILLS, TARGET_GROUPS
 
 # --- activities -------------------------------------------------------------------------------
 
@@ -76,6 +76,11 @@ def _check(activity: Activity) -> None:
         problems["slots"] = [_("An activity needs at least one place.")]
     if activity.target_group not in TARGET_GROUPS:
         problems["target_group"] = [_("Choose a target group from the list.")]
+    if activity.service_category is not None \
+            and activity.service_category not in SERVICE_CATEGORIES:
+        problems["service_category"] = [_("Choose a service category from the list.")]
+    if activity.people_served is not None and activity.people_served < 0:
+        problems["people_served"] = [_("Enter a whole number of people, 0 or more.")]
     unknown = [skill for skill in activity.required_skills if skill not in SKILLS]
     if unknown:
         problems["required_skills"] = [_("Unknown skills: %(skills)s", skills=", ".join(unknown))]
@@ -96,7 +101,11 @@ def _check(activity: Activity) -> None:
 
 EDITABLE = ("title", "description", "theme_id", "community_id", "place", "target_group",
             "starts_at", "ends_at", "slots", "required_skills", "credit_mode", "fixed_minutes",
-            "allow_walk_ins", "status")
+            "allow_walk_ins", "status", "service_category", "service_content", "people_served",
+            "person_in_charge")
+
+#: The service category of an activity created without one (API clients older than the field).
+DEFAULT_SERVICE_CATEGORY = "community"
 
 
 def create_activity(by: User, station: Station, data: dict) -> Activity:
@@ -104,10 +113,13 @@ def create_activity(by: User, station: Station, data: dict) -> Activity:
     activity = Activity(station_id=station.id, created_by_id=by.id,
                         status=data.get("status", ActivityStatus.DRAFT),
                         required_skills=[], description="", place="", allow_walk_ins=False,
-                        credit_mode=CreditMode.SCANNED)
+                        credit_mode=CreditMode.SCANNED, service_category=DEFAULT_SERVICE_CATEGORY,
+                        service_content="", person_in_charge="")
     for field in EDITABLE:
         if field in data:
             setattr(activity, field, data[field])
+    # The person in charge is the social worker who creates it unless someone else is named.
+    activity.person_in_charge = (activity.person_in_charge or "").strip() or by.name[:40]
     db.session.add(activity)
     db.session.flush()
     db.session.refresh(activity, ["community", "theme"])

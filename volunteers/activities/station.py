@@ -140,7 +140,8 @@ def _form_values(activity: Activity | None) -> dict:
     if activity is None:
         start = local(now()).replace(minute=0, second=0, microsecond=0)
         return {"slots": "10", "status": ActivityStatus.DRAFT, "credit_mode": CreditMode.SCANNED,
-                "target_group": "community", "required_skills": [],
+                "target_group": "community", "required_skills": [], "service_category": "",
+                "person_in_charge": current_user.name,
                 "start_time": "09:00", "end_time": "11:00", "start_date": start.date().isoformat()}
     starts, ends = local(activity.starts_at), local(activity.ends_at)
     return {"title": activity.title, "description": activity.description,
@@ -151,7 +152,11 @@ def _form_values(activity: Activity | None) -> dict:
             "end_time": ends.strftime("%H:%M"), "slots": str(activity.slots),
             "required_skills": activity.required_skills, "credit_mode": activity.credit_mode,
             "fixed_minutes": str(activity.fixed_minutes or ""),
-            "allow_walk_ins": activity.allow_walk_ins, "status": activity.status}
+            "allow_walk_ins": activity.allow_walk_ins, "status": activity.status,
+            "service_category": activity.service_category or "",
+            "service_content": activity.service_content,
+            "people_served": "" if activity.people_served is None else str(activity.people_served),
+            "person_in_charge": activity.person_in_charge}
 
 
 def _activity_form(station: "Station", activity: Activity | None, errors: dict):

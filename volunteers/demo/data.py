@@ -22,6 +22,18 @@ NANSHA = {
     "榄核镇": ["榄核社区", "人绿村", "九比村", "湴湄村"],
 }
 
+#: The agencies (承办机构) that run the stations under contract, the issuers of their
+#: certificates: (name, 统一社会信用代码, contact, phone, towns). Made-up names with valid codes;
+#: 榄核镇's station has none, so the demo shows a station issuing in its own name too.
+AGENCIES = (
+    ("南沙区启航社会工作服务中心（演示）", "52440115MJL0000160", "何主任", "020-3468 0001",
+     ("南沙街道", "珠江街道", "龙穴街道")),
+    ("南沙区同心社会工作服务中心（演示）", "52440115MJL000024T", "梁主任", "020-3468 0002",
+     ("黄阁镇", "横沥镇", "万顷沙镇")),
+    ("南沙区益邻社会工作服务中心（演示）", "52440115MJL000032M", "罗主任", "020-3468 0003",
+     ("东涌镇", "大岗镇")),
+)
+
 # --- the people ---------------------------------------------------------------------------------
 
 RESIDENT_PHONE = "13800000001"  # 陈晓敏, timebank.demo
@@ -280,6 +292,30 @@ del K
 #: Kinds that fill a month besides its theme's own.
 FILLERS = ("visit", "visit", "homework", "haircut", "repair", "canteen", "cleanup", "birthday", "sorting")
 SCHOOL_HOLIDAYS = (1, 2, 7, 8)
+
+#: The service category (服务类别) of a kind of activity on its records: the kinds named here,
+#: else by whom it serves.
+KIND_CATEGORIES = {
+    "homework": "education", "summer_reading": "education", "summer_camp": "education",
+    "sign_class": "education", "smartphone": "education", "volunteer_training": "education",
+    "cleanup": "environment", "sorting": "environment", "tree_planting": "environment",
+    "river_patrol": "environment", "river_clean": "environment",
+    "couplets": "culture", "lantern": "culture", "mid_autumn_fair": "culture", "kylin": "culture",
+    "portraits": "culture", "new_year_fair": "culture",
+    "new_year_visit": "poverty_relief", "charity_sale": "poverty_relief",
+    "winter_visit": "poverty_relief",
+    "health_check": "health", "first_aid_class": "health", "drowning_talk": "health",
+    "fire_drill": "emergency", "fire_check": "emergency", "fire_booth": "emergency",
+    "anti_fraud": "public_safety", "patrol": "public_safety", "drug_booth": "public_safety",
+    "drug_quiz": "public_safety", "drug_school": "public_safety",
+}
+TARGET_CATEGORIES = {"elderly": "elderly_disabled", "disabled": "elderly_disabled",
+                     "children": "education", "youth": "education"}
+
+
+def kind_category(key: str) -> str:
+    return KIND_CATEGORIES.get(key) or TARGET_CATEGORIES.get(KINDS[key].target, "community")
+
 
 #: Month → (title, description, tags, kinds) of the district's calendar.
 DISTRICT_THEMES = {

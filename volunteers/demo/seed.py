@@ -58,13 +58,14 @@ from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger.models import Account, AccountKind, Transfer
 from timebank.org import services as org
-from timebank.org.models import Community, GridTeam, ServicePoint, StaffPost, Station, Town
+from timebank.org.models import Agency, Community, GridTeam, ServicePoint, StaffPost, Station, Town
 from volunteers import vocabulary
 from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import CheckIn, CheckInStatus
 from volunteers.demo.data import (
+    AGENCIES,
     DEMO_COMMUNITY,
     DEMO_TOWN,
     DISTRICT_ADMIN_PHONE,
@@ -96,6 +97,7 @@ from volunteers.demo.data import (
     VOLUNTEER_TEAMS,
     WORKERS_PER_GRID,
     Kind,
+    kind_category,
 )
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
@@ -225,6 +227,7 @@ def volunteer_specs() -> list[VolunteerSpec]:
 
 def seed() -> None:
     seed_geography()
+    seed_agencies()
     password_hash = generate_password_hash(DEMO_PASSWORD)
     seed_staff(password_hash)
     seed_named_residents()
@@ -257,6 +260,22 @@ def seed_geography() -> None:
             db.session.add(community)
             db.session.flush()
             db.session.add(ServicePoint(community_id=community.id, name=f"{name}社工服务点"))
+    db.session.flush()
+
+
+def seed_agencies() -> None:
+    """The agencies that run the stations (a station already given one keeps it)."""
+    stations = _stations()
+    for name, credit_code, contact, phone, towns in AGENCIES:
+        agency = db.session.scalar(select(Agency).where(Agency.name == name))
+        if agency is None:
+            agency = Agency(name=name, credit_code=credit_code, contact_name=contact,
+                            contact_phone=phone)
+            db.session.add(agency)
+            db.session.flush()
+        for town in towns:
+            if town in stations and stations[town].agency_id is None:
+                stations[town].agency_id = agency.id
     db.session.flush()
 
 
@@ -496,7 +515,14 @@ def _activity_data(rng: random.Random, key: str, town: str, community: Community
         "slots": rng.randint(*kind.slots), "required_skills": list(kind.skills),
         "allow_walk_ins": kind.walk_ins or rng.random() < 0.1,
         "credit_mode": CreditMode.SCANNED, "status": ActivityStatus.PUBLISHED,
+        # The record fields: what volunteers did is the kind's description (not the theme).
+        "service_category": kind_category(key), "service_content": kind.description,
     }
+    if data["ends_at"] <= now():
+        # Filled in by the station after the activity: a few residents per volunteer place.
+        # (A generator of its own, so the other choices stay as they were before the field.)
+        served = random.Random(f"{SEED}:served:{title}:{day.isoformat()}")  # noqa: S311
+        data["people_served"] = data["slots"] * served.randint(2, 5)
     if rng.random() < 0.1:
         data.update(credit_mode=CreditMode.FIXED, fixed_minutes=int(rng.choice(kind.hours) * 60))
     return data

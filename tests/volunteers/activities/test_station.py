@@ -30,7 +30,9 @@ def activity_form(activity_id=None, **changes) -> dict:
             "target_group": "elderly", "community_id": "", "place": "服务点活动室",
             "start_date": "2030-10-11", "start_time": "09:00", "end_date": "", "end_time": "11:30",
             "slots": "8", "required_skills": ["first_aid", "elderly_companionship"],
-            "credit_mode": "scanned", "fixed_minutes": "", "status": "published"}
+            "credit_mode": "scanned", "fixed_minutes": "", "status": "published",
+            "service_category": "elderly_disabled", "service_content": "陪长者聊天、量血压",
+            "people_served": "", "person_in_charge": ""}
     return {**form, **changes}
 
 

@@ -9,8 +9,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 
 from tests.conftest import log_in
-from tests.volunteers.certificates.test_services import serve
+from tests.volunteers.certificates.records import serve
 from timebank.web import pdf_fonts
+from volunteers.certificates import services as certificates
 from volunteers.checkins import posters
 
 #: 80 characters: an emoji, a family emoji (three people joined) and Chinese with Latin words.
@@ -82,16 +83,19 @@ def test_the_certificate_embeds_its_font_and_keeps_an_emoji_title_in_its_column(
     assert pdf_fonts.printable(LONG_TITLE).replace(" ", "") in text
     assert "\ufffd" not in text and "🎉" not in text
 
-    # The table's columns start 15 mm from the left: date 24 mm, activity 50 mm, place 38 mm.
-    activity_left, place_left = (15 + 24) * mm, (15 + 24 + 50) * mm
+    # The table's columns start at the left margin: date, activity, service content, place, ...
+    widths = certificates.COLUMNS_MM
+    activity_left = (certificates.LEFT_MARGIN_MM + widths["date"]) * mm
+    content_left = activity_left + widths["activity"] * mm
+    place_left = content_left + widths["content"] * mm
     title_chars = set(pdf_fonts.printable(LONG_TITLE)) - set(PLACE) - {" "}
     cells = [fragment for fragment in fragments(response.data) if fragment[3] == 9]  # the table
-    pieces = [(x, y, piece, size) for x, y, piece, size in cells if activity_left <= x < place_left]
+    pieces = [(x, y, piece, size) for x, y, piece, size in cells if activity_left <= x < content_left]
     assert len({y for _x, y, _piece, _size in pieces}) >= 3, "the 80-character title wraps"
     for x, _y, piece, size in pieces:
-        assert x + pdf_fonts.width(piece, size) <= place_left, f"{piece!r} spills into the place column"
+        assert x + pdf_fonts.width(piece, size) <= content_left, f"{piece!r} spills over"
     for x, _y, piece, _size in cells:
-        if place_left <= x < place_left + 38 * mm:
+        if place_left <= x < place_left + widths["place"] * mm:
             assert not set(piece) & title_chars - set("老长者饭堂"), f"{piece!r} in the place column"
 
 

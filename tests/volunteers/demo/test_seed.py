@@ -177,9 +177,29 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     assert db.session.scalar(select(HelpRequest.status)) == "done"
 
     assert_every_hour_has_its_record(resident)
+    assert_records_are_complete(resident)
 
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
+
+
+def assert_records_are_complete(resident):
+    """Every activity carries its record fields (past ones the people served), the stations
+    but one are run by agencies, and the resident's certificate is issued by her station's."""
+    made = list(db.session.scalars(select(Activity)))
+    assert all(activity.service_category in vocabulary.SERVICE_CATEGORIES for activity in made)
+    assert all(activity.service_content and activity.person_in_charge for activity in made)
+    assert all(activity.people_served for activity in made if activity.ends_at <= now())
+    assert len({activity.service_category for activity in made}) >= 6
+    stations = list(db.session.scalars(select(Station)))
+    assert sum(1 for station in stations if station.agency is not None) == 8
+    record = certificates.service_record(resident)
+    assert all(line.content and line.place for line in record.lines)
+    station_id = certificates.default_organiser(resident, record)
+    certificate, _record = certificates.issue(resident, by=resident, station_id=station_id)
+    assert certificate.agency is not None and certificate.agency.credit_code
+    assert certificate.agency.name == certificates.issuer_name(certificate)
+    db.session.rollback()
 
 
 def assert_every_hour_has_its_record(resident):
