@@ -92,12 +92,15 @@ def _awarded():
     return select(StarApplication).where(StarApplication.status == StarStatus.AWARDED)
 
 
-def award_of(user) -> Award | None:
-    """The level `user` was awarded (the highest) and when; None when none was."""
+def award_of(user, *, at=None) -> Award | None:
+    """The level `user` was awarded (the highest) and when; None when none was. With `at`, the
+    level they held at that moment (what a certificate issued then prints)."""
     if user is None:
         return None
-    row = db.session.scalar(_awarded().where(StarApplication.user_id == user.id)
-                            .order_by(StarApplication.level.desc()).limit(1))
+    statement = _awarded().where(StarApplication.user_id == user.id)
+    if at is not None:
+        statement = statement.where(StarApplication.decided_at <= at)
+    row = db.session.scalar(statement.order_by(StarApplication.level.desc()).limit(1))
     return Award(row.level, row.decided_at) if row is not None else None
 
 

@@ -66,6 +66,7 @@ from timebank.ledger import services as ledger
 from timebank.ledger.models import Entry, Transfer, TransferKind
 from timebank.org import services as org
 from timebank.org.models import Agency, StaffPost, Station
+from timebank.stars import services as stars
 from timebank.web import pdf_fonts, qrcodes
 from timebank.web.forms import parse_day
 from volunteers.activities.models import Activity
@@ -468,14 +469,18 @@ def _grid(rows, widths) -> Table:
     return table
 
 
-def _identity(user: User, full_id: bool, styles) -> Table:
-    """一、志愿者基本信息: name, ID type and number, volunteer number."""
+def _identity(user: User, full_id: bool, styles, *, at: datetime | None = None) -> Table:
+    """一、志愿者基本信息: name, ID type and number, volunteer number, and the star level awarded
+    (as held at `at`, the issue date, so reprinting the paper later prints the same)."""
     profile = db.session.get(profiles.VolunteerProfile, user.id)
     raw = profile.id_number if profile else None
     id_number = (raw if full_id else profiles.mask_id_number(raw)) or _("not given")
+    award = stars.award_of(user, at=at)
     cells = [
         [_("Name"), user.name, _("ID type"), _("Resident identity card")],
         [_("ID number"), id_number, _("Volunteer number"), profiles.volunteer_number(user.id)],
+        [_("Star level"), award.name if award else _("None awarded"),
+         _("Awarded on"), _date_text(local(award.awarded_at).date()) if award else "—"],
     ]
     table = Table([[Paragraph(_text(text), styles["identity"]) for text in row] for row in cells],
                   colWidths=[26 * mm, 64 * mm, 26 * mm, 64 * mm])
@@ -559,7 +564,7 @@ def pdf(certificate: Certificate, record: ServiceRecord, verify_url: str) -> byt
                        styles["number"]),
              Paragraph(_text(_("Volunteer Service Record Certificate")), styles["title"]),
              Paragraph(_text(_("1. The volunteer")), styles["heading"]),
-             _identity(user, certificate.id_shown_in_full, styles),
+             _identity(user, certificate.id_shown_in_full, styles, at=certificate.issued_at),
              Paragraph(_text(_("2. The service")), styles["heading"]),
              Paragraph(_text(_(
                  "This is to certify that %(name)s took part in volunteer service organised by "

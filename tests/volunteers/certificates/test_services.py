@@ -50,6 +50,7 @@ def test_the_certificate_carries_every_field_of_the_national_layout(client, serv
     assert "姓名陈晓敏" in text and "证件类型居民身份证" in text
     assert "4401**********1236" in text and ID_NUMBER not in text
     assert "志愿者编号NS" in text
+    assert "星级未评定" in text  # no level awarded: none is computed from the hours
     # Service: the total, credit and honour hours apart (2 h + 2.5 h + 1 h; 0.5 h by hand).
     assert "累计志愿服务时长5.5小时，其中信用时（扫码记录）5小时，荣誉时（人工认定）0.5小时" in text
     for header in ("日期", "活动名称", "服务内容", "地点", "服务对象人数", "时长", "服务评价"):
@@ -80,6 +81,32 @@ def test_the_certificate_carries_every_field_of_the_national_layout(client, serv
     assert (certificate.scanned_minutes, certificate.honour_minutes) == (300, 30)
     assert certificate.line_count == 3 and certificate.station_id == served["station"].id
     assert certificate.agency.name == AGENCY and certificate.id_shown_in_full is False
+
+
+def test_the_certificate_prints_the_star_level_held_when_it_was_issued(client, served):
+    from datetime import timedelta
+
+    from timebank.stars.models import StarApplication
+
+    volunteer = served["volunteer"]
+    db.session.add(StarApplication(user_id=volunteer.id, level=1, status="awarded",
+                                   station_id=served["station"].id, served_minutes=6000,
+                                   decided_by_id=served["manager"].id,
+                                   decided_at=now() - timedelta(days=3)))
+    db.session.commit()
+    log_in(client, volunteer)
+    response = client.get("/api/v1/accounts/me/certificate")
+    text = pdf_text(response.data)
+    assert "星级一星志愿者" in text and "评定日期2026年12月13日" in text
+    # A level awarded after the paper was issued does not change the paper when reprinted.
+    db.session.add(StarApplication(user_id=volunteer.id, level=2, status="awarded",
+                                   station_id=served["station"].id, served_minutes=18000,
+                                   decided_by_id=served["manager"].id,
+                                   decided_at=now() + timedelta(minutes=5)))
+    db.session.commit()
+    again = client.get("/api/v1/accounts/me/certificate")
+    assert again.headers["X-Certificate-Number"] == response.headers["X-Certificate-Number"]
+    assert "星级一星志愿者" in pdf_text(again.data)
 
 
 def test_the_volunteer_may_show_the_id_number_in_full_on_one_certificate(client, served):
