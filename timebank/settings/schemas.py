@@ -9,6 +9,9 @@ from timebank.web.schemas import BaseSchema
 FIELDS = {
     "checkin_rounding_minutes": "CHECKIN_ROUNDING_MINUTES",
     "pool_grant_monthly_cap_minutes": "POOL_GRANT_MONTHLY_CAP_MINUTES",
+    "approval_auto_daily_minutes": "APPROVAL_AUTO_DAILY_MINUTES",
+    "approval_manager_daily_minutes": "APPROVAL_MANAGER_DAILY_MINUTES",
+    "approve_at_checkout": "APPROVE_AT_CHECKOUT",
 }
 
 
@@ -34,6 +37,9 @@ class SettingSchema(BaseSchema):
 class SettingsSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer()
     pool_grant_monthly_cap_minutes = fields.Integer()
+    approval_auto_daily_minutes = fields.Integer()
+    approval_manager_daily_minutes = fields.Integer()
+    approve_at_checkout = fields.Integer(metadata={"description": "1 yes, 0 no"})
     settings = fields.List(fields.Nested(SettingSchema))
 
 
@@ -42,12 +48,18 @@ class SettingsChangeSchema(BaseSchema):
 
     checkin_rounding_minutes = fields.Integer(strict=True)
     pool_grant_monthly_cap_minutes = fields.Integer(strict=True)
+    approval_auto_daily_minutes = fields.Integer(strict=True)
+    approval_manager_daily_minutes = fields.Integer(strict=True)
+    approve_at_checkout = fields.Integer(strict=True)
     reason = _reason()
 
 
 class SettingsFormSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer(required=True)
     pool_grant_monthly_cap_minutes = fields.Integer(required=True)
+    approval_auto_daily_minutes = fields.Integer()
+    approval_manager_daily_minutes = fields.Integer()
+    approve_at_checkout = fields.Integer()
     reason = _reason()
 
 
