@@ -396,3 +396,18 @@ def test_the_station_manager_changes_the_rules_on_the_policy_page(client, login,
     policy = checkins.policy_of(tiers["station"].id)
     assert (policy.auto_approve_daily_minutes, policy.manager_limit_daily_minutes,
             policy.approve_at_checkout) == (240, 600, False)  # the box was left unticked
+
+
+def test_the_volunteer_sees_the_hours_approved_when_checking_out(client, login, tiers,
+                                                                 make_activity):
+    from volunteers.checkins.services import make_code
+
+    activity = make_activity(tiers["station"], tiers["worker"], start=f"{DAY}T08:30", hours=2,
+                             allow_walk_ins=True)
+    checkins.check_in(activity, tiers["volunteer"], at=activity.starts_at)
+    db.session.commit()
+    login(tiers["volunteer"])
+    token = make_code(activity, Purpose.CHECKOUT)
+    response = post_form(client, f"/c/{token}", {}, page=f"/c/{token}")
+    assert response.status_code == 200
+    assert "已审核通过，时长已计入您的账户。" in response.data.decode()
