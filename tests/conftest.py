@@ -96,6 +96,8 @@ def _config(url: str, **overrides) -> dict:
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": url,
         "RATELIMIT_ENABLED": False,
+        # Check-ins wait for staff in tests of other features; the tiered-approval tests turn it on.
+        "APPROVE_AT_CHECKOUT": False,
         **overrides,
     }
 

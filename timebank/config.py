@@ -78,6 +78,13 @@ DEFAULTS = {
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.
     "CORRECTION_DUE_WORKING_DAYS": 5,
+    #: Tiered approval of check-ins, for stations without rules of their own: a volunteer's
+    #: scanned minutes in a day up to the first are approved at check-out with no one's click
+    #: (if APPROVE_AT_CHECKOUT), up to the second a station manager approves, above it a
+    #: district administrator (i志愿's 8 h / 12 h).
+    "APPROVAL_AUTO_DAILY_MINUTES": 480,
+    "APPROVAL_MANAGER_DAILY_MINUTES": 720,
+    "APPROVE_AT_CHECKOUT": True,
     #: No SMS notices from the first hour to the second (the platform's zone), except a change
     #: to an activity close at hand; deferred ones go at the second (`timebank.notifications`).
     "NOTICE_QUIET_HOURS": (21, 8),

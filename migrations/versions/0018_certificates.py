@@ -2,7 +2,7 @@
 agencies' seal images
 
 Revision ID: 0018_certificates
-Revises: 0020_official_sync
+Revises: 0017_approval_policy
 Create Date: 2026-12-07 01:40:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018_certificates'
-down_revision = '0020_official_sync'
+down_revision = '0017_approval_policy'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 answer, and staff notes on it
 
 Revision ID: 0019_corrections
-Revises: 0016_record_fields
+Revises: 0018_certificates
 Create Date: 2026-12-07 01:17:13
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0019_corrections'
-down_revision = '0016_record_fields'
+down_revision = '0018_certificates'
 branch_labels = None
 depends_on = None
 

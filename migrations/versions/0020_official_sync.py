@@ -2,7 +2,7 @@
 i志愿 and the national volunteer information system
 
 Revision ID: 0020_official_sync
-Revises: 0021_star_levels
+Revises: 0019_corrections
 Create Date: 2026-12-07 01:40:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020_official_sync'
-down_revision = '0021_star_levels'
+down_revision = '0019_corrections'
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 a station manager awards or declines it (one pending application per member)
 
 Revision ID: 0021_star_levels
-Revises: 0019_corrections
+Revises: 0020_official_sync
 Create Date: 2026-12-07 01:40:00
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0021_star_levels'
-down_revision = '0019_corrections'
+down_revision = '0020_official_sync'
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,9 @@ FIELDS = {
     "checkin_rounding_minutes": "CHECKIN_ROUNDING_MINUTES",
     "pool_grant_monthly_cap_minutes": "POOL_GRANT_MONTHLY_CAP_MINUTES",
     "correction_due_working_days": "CORRECTION_DUE_WORKING_DAYS",
+    "approval_auto_daily_minutes": "APPROVAL_AUTO_DAILY_MINUTES",
+    "approval_manager_daily_minutes": "APPROVAL_MANAGER_DAILY_MINUTES",
+    "approve_at_checkout": "APPROVE_AT_CHECKOUT",
 }
 
 
@@ -36,6 +39,9 @@ class SettingsSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer()
     pool_grant_monthly_cap_minutes = fields.Integer()
     correction_due_working_days = fields.Integer()
+    approval_auto_daily_minutes = fields.Integer()
+    approval_manager_daily_minutes = fields.Integer()
+    approve_at_checkout = fields.Integer(metadata={"description": "1 yes, 0 no"})
     settings = fields.List(fields.Nested(SettingSchema))
 
 
@@ -45,6 +51,9 @@ class SettingsChangeSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer(strict=True)
     pool_grant_monthly_cap_minutes = fields.Integer(strict=True)
     correction_due_working_days = fields.Integer(strict=True)
+    approval_auto_daily_minutes = fields.Integer(strict=True)
+    approval_manager_daily_minutes = fields.Integer(strict=True)
+    approve_at_checkout = fields.Integer(strict=True)
     reason = _reason()
 
 
@@ -53,6 +62,9 @@ class SettingsFormSchema(BaseSchema):
     pool_grant_monthly_cap_minutes = fields.Integer(required=True)
     #: Not required: a form from before this setting existed still saves the others.
     correction_due_working_days = fields.Integer()
+    approval_auto_daily_minutes = fields.Integer()
+    approval_manager_daily_minutes = fields.Integer()
+    approve_at_checkout = fields.Integer()
     reason = _reason()
 
 

@@ -33,6 +33,8 @@ class Setting:
     choices: tuple[int, ...] = ()
     minimum: int = 0
     maximum: int = 0
+    #: What the page shows for each of `choices` (a yes/no setting), where a number says little.
+    choice_labels: tuple = ()
 
     def problem(self, value) -> str | None:
         if not isinstance(value, int) or isinstance(value, bool):
@@ -55,6 +57,19 @@ SETTINGS = {setting.name: setting for setting in (
     Setting("CORRECTION_DUE_WORKING_DAYS", _l("Days to answer a correction request"),
             _l("Working days (Monday to Friday) a station has to check a record a volunteer "
                "asked to correct; public holidays are not counted out."), minimum=1, maximum=30),
+    Setting("APPROVAL_AUTO_DAILY_MINUTES",
+            _l("Approved at check-out, per person per day (minutes)"),
+            _l("A volunteer's scanned minutes in a day up to this are approved when they check "
+               "out; above it a station manager approves. For stations without rules of their "
+               "own."), minimum=0, maximum=1440),
+    Setting("APPROVAL_MANAGER_DAILY_MINUTES",
+            _l("Approved by a station manager, per person per day (minutes)"),
+            _l("Above this a district administrator approves. For stations without rules of "
+               "their own."), minimum=0, maximum=1440),
+    Setting("APPROVE_AT_CHECKOUT", _l("Approve at check-out"),
+            _l("Whether check-outs within the first limit are approved with no one's click. "
+               "For stations without rules of their own."), choices=(1, 0),
+            choice_labels=(_l("Yes"), _l("No"))),
 )}
 
 
@@ -77,6 +92,8 @@ def current() -> list[dict]:
     return [{"name": name, "label": str(setting.label), "hint": str(setting.hint),
              "choices": list(setting.choices), "minimum": setting.minimum,
              "maximum": setting.maximum, "value": value(name),
+             "choice_labels": {choice: str(label) for choice, label
+                               in zip(setting.choices, setting.choice_labels, strict=False)},
              "stored": name in rows, "default": int(current_app.config[name]),
              "updated_by": rows[name].updated_by if name in rows else None,
              "updated_at": rows[name].updated_at if name in rows else None}
@@ -97,6 +114,13 @@ def update(changes: dict, *, by, reason: str | None) -> dict:
         problem = _("There is no such setting.") if setting is None else setting.problem(new)
         if problem:
             problems[name] = [problem]
+    if not problems:
+        auto = changes.get("APPROVAL_AUTO_DAILY_MINUTES", value("APPROVAL_AUTO_DAILY_MINUTES"))
+        limit = changes.get("APPROVAL_MANAGER_DAILY_MINUTES",
+                            value("APPROVAL_MANAGER_DAILY_MINUTES"))
+        if auto > limit:
+            problems["APPROVAL_AUTO_DAILY_MINUTES"] = [_(
+                "Approval at check-out cannot go beyond the station manager's limit.")]
     if not (reason or "").strip():
         problems["reason"] = [_("Say why the settings change.")]
     if problems:

@@ -12,6 +12,8 @@ from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import Purpose
 from volunteers.checkins.schemas import (
+    ApprovalPolicyChangeSchema,
+    ApprovalPolicySchema,
     ApproveFormSchema,
     CheckInCodeSchema,
     CheckInSchema,
@@ -81,12 +83,17 @@ def checkout(checkin_id: int):
 
 @bp.post("/checkins/<int:checkin_id>/approve")
 @role_required(Role.SOCIAL_WORKER)
-@doc(summary="Approve: posts the minutes to the volunteer's account once", tags=["check-in"],
-     body=ApproveFormSchema, response=CheckInSchema, errors=(403, 404, 409))
+@doc(summary="Approve: posts the minutes to the volunteer's account once. Above the approver's "
+             "tier (the volunteer's scanned minutes that day; minutes added by hand) 403 "
+             "approval_tier names who may approve",
+     tags=["check-in"], body=ApproveFormSchema, response=CheckInSchema,
+     errors=(403, 404, 409, 422))
 def approve(checkin_id: int):
     data = json_body(ApproveFormSchema())
     checkin = checkins.approve(checkins.get_checkin(checkin_id), by=current_user,
-                               minutes=data["minutes"], reason=data["reason"])
+                               minutes=data["minutes"], reason=data["reason"],
+                               evaluation=data["evaluation"],
+                               evaluation_comment=data["evaluation_comment"])
     body = CheckInSchema().dump(checkin)
     db.session.commit()
     return jsonify(body)
@@ -101,5 +108,31 @@ def reject(checkin_id: int):
     checkin = checkins.reject(checkins.get_checkin(checkin_id), by=current_user,
                               reason=data["reason"])
     body = CheckInSchema().dump(checkin)
+    db.session.commit()
+    return jsonify(body)
+
+
+def _policy_json(policy) -> dict:
+    return ApprovalPolicySchema().dump(policy)
+
+
+@bp.get("/stations/<int:station_id>/approval-policy")
+@role_required(Role.SOCIAL_WORKER)
+@doc(summary="The station's approval tiers (its staff and district administrators)",
+     tags=["check-in"], response=ApprovalPolicySchema, errors=(403, 404))
+def read_approval_policy(station_id: int):
+    return jsonify(_policy_json(checkins.read_policy(station_id, by=current_user)))
+
+
+@bp.put("/stations/<int:station_id>/approval-policy")
+@role_required(Role.STATION_MANAGER)
+@doc(summary="Set the station's approval tiers (its station manager or a district "
+             "administrator): whole minutes 0–1440, automatic ≤ manager's limit; audited",
+     tags=["check-in"], body=ApprovalPolicyChangeSchema, response=ApprovalPolicySchema,
+     errors=(403, 404, 422))
+def change_approval_policy(station_id: int):
+    data = json_body(ApprovalPolicyChangeSchema())
+    policy = checkins.set_policy(station_id, by=current_user, **data)
+    body = _policy_json(policy)
     db.session.commit()
     return jsonify(body)

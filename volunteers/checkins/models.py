@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, and_, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, and_, select
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from timebank.accounts.models import User
@@ -108,3 +108,29 @@ def counted_as_hours():
     reversal = aliased(ledger.Transfer)
     return and_(CheckIn.status == CheckInStatus.APPROVED,
                 ~select(reversal.id).where(reversal.reverses_id == CheckIn.transfer_id).exists())
+
+
+class ApprovalPolicy(db.Model):
+    """A station's own approval tiers; a station without one follows the district's
+    (`volunteers.checkins.services.policy_of`)."""
+
+    __tablename__ = "approval_policies"
+    __table_args__ = (
+        CheckConstraint("auto_approve_daily_minutes BETWEEN 0 AND 1440",
+                        name="auto_minutes_in_a_day"),
+        CheckConstraint("manager_limit_daily_minutes BETWEEN 0 AND 1440",
+                        name="manager_minutes_in_a_day"),
+        CheckConstraint("auto_approve_daily_minutes <= manager_limit_daily_minutes",
+                        name="auto_within_manager_limit"),
+    )
+
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), primary_key=True)
+    #: A volunteer's scanned minutes in a day (all stations) up to this are approved at
+    #: check-out with no one's click, and any staff of the station may approve them.
+    auto_approve_daily_minutes: Mapped[int]
+    #: Up to this a station manager approves; above it a district administrator.
+    manager_limit_daily_minutes: Mapped[int]
+    #: Whether check-outs within the first tier are approved at once (else they wait for staff).
+    approve_at_checkout: Mapped[bool] = mapped_column(default=True)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    updated_at: Mapped[Any | None] = mapped_column(UTCDateTime)

@@ -15,25 +15,33 @@ Rules kept here (DESIGN.md, "Check-in rules"):
   activity credited at a fixed rate gives its fixed minutes instead.
 * A forgotten check-out is closed by the scheduler after the activity with 0 minutes and a
   flag: it waits for a social worker's review, never default hours.
-* Hours reach the ledger only when staff of the station approve: one transfer from the
-  station's issuing account, idempotency key ``checkin:<id>``, so approving twice posts once.
+* Hours reach the ledger only when approved: one transfer from the station's issuing account,
+  idempotency key ``checkin:<id>``, so approving twice posts once.
+* Tiered approval (`ApprovalPolicy`, else the district's settings): a volunteer's day total (the
+  scanned minutes of their approved or waiting check-ins at activities starting that local day,
+  any station) up to the automatic limit is approved at check-out with no one's click and may be
+  approved by any staff of the station; up to the manager's limit by a station manager; above
+  it by a district administrator. Minutes added by hand above the scanned time are honour hours
+  (荣誉时) and always need a station manager; a reduction stays scanned time (信用时).
 """
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from timebank import guesses
 from timebank.accounts.models import User
+from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
-from timebank.clock import now
+from timebank.clock import day_start, local, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -42,7 +50,7 @@ from timebank.ledger.models import AccountKind, TransferKind
 from timebank.ledger.queries import format_minutes
 from timebank.notifications.services import notify
 from timebank.org.models import Station
-from timebank.org.services import require_station_staff
+from timebank.org.services import require_station_staff, station_id_of
 from timebank.settings import services as settings
 from timebank.web.inputs import INT_MAX
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
@@ -55,11 +63,13 @@ from volunteers.checkins.models import (  # noqa: F401 (the models, for callers 
     METHOD_LABELS,
     ROTATING_CODE_LIFETIME,
     STATUS_LABELS,
+    ApprovalPolicy,
     CheckIn,
     CheckInStatus,
     Purpose,
     counted_as_hours,
 )
+from volunteers.vocabulary import EVALUATIONS
 
 # --- errors -----------------------------------------------------------------------------------
 
@@ -256,6 +266,7 @@ def check_out(checkin: CheckIn, activity: Activity, *, at: datetime | None = Non
     audit.record("checkin.out", f"checkin:{checkin.id}", actor=checkin.user,
                  minutes=checkin.minutes)
     db.session.flush()
+    _approve_at_checkout(checkin)
     return checkin
 
 
@@ -349,6 +360,230 @@ def issuer_account(station: Station) -> ledger.Account:
                                name=station.name, min_balance=None)
 
 
+# --- approval tiers ---------------------------------------------------------------------------
+# Who may approve depends on the volunteer's day total: the scanned minutes of their check-ins
+# at activities starting that local day, at any station, approved (not reversed) or waiting.
+
+TIER_STAFF, TIER_MANAGER, TIER_DISTRICT = "staff", "manager", "district"
+
+#: Who approves at each tier above the social worker's (the inbox names them on a row).
+TIER_LABELS = {
+    TIER_MANAGER: _l("Station manager to approve (%(hours)s that day)"),
+    TIER_DISTRICT: _l("District administrator to approve (%(hours)s that day)"),
+}
+
+
+class ApprovalTierRefused(PermissionDenied):
+    """An approval above the approver's tier; the message names who may approve."""
+
+    code = "approval_tier"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A station's approval tiers, its own (`stored`) or the district's."""
+
+    station_id: int
+    auto_approve_daily_minutes: int
+    manager_limit_daily_minutes: int
+    approve_at_checkout: bool
+    stored: bool = False
+
+
+@dataclass(frozen=True)
+class Need:
+    """Who must approve a check-in: the tier, the day total it was read from, the rules."""
+
+    tier: str
+    day_minutes: int
+    policy: Policy
+
+    @property
+    def label(self) -> str | None:
+        """Who must approve, for the inbox; None when any staff of the station may."""
+        if self.tier == TIER_STAFF:
+            return None
+        return str(TIER_LABELS[self.tier]) % {"hours": format_minutes(self.day_minutes)}
+
+
+def policy_of(station_id: int) -> Policy:
+    """The station's approval rules: its own, or else the district's settings."""
+    row = db.session.get(ApprovalPolicy, station_id)
+    if row is not None:
+        return Policy(station_id, row.auto_approve_daily_minutes,
+                      row.manager_limit_daily_minutes, row.approve_at_checkout, stored=True)
+    return Policy(station_id, settings.value("APPROVAL_AUTO_DAILY_MINUTES"),
+                  settings.value("APPROVAL_MANAGER_DAILY_MINUTES"),
+                  bool(settings.value("APPROVE_AT_CHECKOUT")))
+
+
+def _station(station_id: int) -> Station:
+    station = db.session.get(Station, station_id)
+    if station is None:
+        raise NotFound(_("There is no such station."), code="station_not_found")
+    return station
+
+
+def read_policy(station_id: int, *, by: User) -> Policy:
+    """The station's approval rules, for its staff and district administrators."""
+    _station(station_id)
+    require_station_staff(by, station_id)
+    return policy_of(station_id)
+
+
+def _is_station_manager(user: User, station_id: int) -> bool:
+    return has_role(user, Role.DISTRICT_ADMIN) or (
+        has_role(user, Role.STATION_MANAGER) and station_id_of(user) == station_id)
+
+
+def may_change_policy(user: User, station_id: int) -> bool:
+    return _is_station_manager(user, station_id)
+
+
+def set_policy(station_id: int, *, by: User, auto_approve_daily_minutes, manager_limit_daily_minutes,
+               approve_at_checkout: bool | None = None) -> Policy:
+    """Store the station's approval rules (its station manager or a district administrator):
+    whole minutes 0 to 1440, the automatic limit within the manager's. Audited old → new."""
+    station = _station(station_id)
+    if not _is_station_manager(by, station_id):
+        raise PermissionDenied(_("Only this station's manager or a district administrator can "
+                                 "change its approval rules."))
+    problems = {}
+    limits = {"auto_approve_daily_minutes": auto_approve_daily_minutes,
+              "manager_limit_daily_minutes": manager_limit_daily_minutes}
+    for name, minutes in limits.items():
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 0 <= minutes <= 1440:
+            problems[name] = [_("Enter whole minutes from 0 to 1440 (a day).")]
+    if not problems and auto_approve_daily_minutes > manager_limit_daily_minutes:
+        problems["auto_approve_daily_minutes"] = [_(
+            "Approval at check-out cannot go beyond the station manager's limit.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    # One writer at a time per station: the first save creates the row.
+    db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
+    old = policy_of(station_id)
+    new = Policy(station_id, auto_approve_daily_minutes, manager_limit_daily_minutes,
+                 old.approve_at_checkout if approve_at_checkout is None
+                 else bool(approve_at_checkout), stored=True)
+    changes = {name: [getattr(old, name), getattr(new, name)] for name in (
+        "auto_approve_daily_minutes", "manager_limit_daily_minutes", "approve_at_checkout")
+        if getattr(old, name) != getattr(new, name)}
+    row = db.session.get(ApprovalPolicy, station_id)
+    if row is None:
+        row = ApprovalPolicy(station_id=station_id)
+        db.session.add(row)
+    row.auto_approve_daily_minutes = new.auto_approve_daily_minutes
+    row.manager_limit_daily_minutes = new.manager_limit_daily_minutes
+    row.approve_at_checkout = new.approve_at_checkout
+    row.updated_by_id, row.updated_at = by.id, now()
+    if changes:
+        audit.record("approval_policy.update", f"approval_policy:{station_id}", actor=by,
+                     changes=changes)
+    db.session.flush()
+    return new
+
+
+def _counted_or_waiting():
+    return or_(CheckIn.status.in_(AWAITING_DECISION), counted_as_hours())
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    start = day_start(day)
+    return start, start + timedelta(days=1)
+
+
+def day_minutes(user_id: int, day: date, *, leave_out: int | None = None) -> int:
+    """The volunteer's scanned minutes at activities starting on `day` (local), at any station:
+    approved and not reversed, or waiting. `leave_out` is a check-in not to count."""
+    start, end = _day_bounds(day)
+    statement = (select(func.coalesce(func.sum(func.coalesce(CheckIn.minutes, 0)
+                                               - CheckIn.honour_minutes), 0))
+                 .join(Activity, Activity.id == CheckIn.activity_id)
+                 .where(CheckIn.user_id == user_id, Activity.starts_at >= start,
+                        Activity.starts_at < end, _counted_or_waiting()))
+    if leave_out is not None:
+        statement = statement.where(CheckIn.id != leave_out)
+    return int(db.session.scalar(statement))
+
+
+def _tier(day_total: int, policy: Policy) -> str:
+    if day_total <= policy.auto_approve_daily_minutes:
+        return TIER_STAFF
+    if day_total <= policy.manager_limit_daily_minutes:
+        return TIER_MANAGER
+    return TIER_DISTRICT
+
+
+def approval_need(checkin: CheckIn, *, scanned_minutes: int | None = None) -> Need:
+    """Who must approve `checkin`, counting it with `scanned_minutes` (its own unless given)."""
+    day = local(checkin.activity.starts_at).date()
+    this = (checkin.minutes or 0) if scanned_minutes is None else scanned_minutes
+    total = day_minutes(checkin.user_id, day, leave_out=checkin.id) + this
+    policy = policy_of(checkin.activity.station_id)
+    return Need(_tier(total, policy), total, policy)
+
+
+def approval_needs(rows) -> dict[int, Need]:
+    """`approval_need` of each waiting check-in among `rows`, read in one query (the inbox)."""
+    waiting = [checkin for checkin in rows if checkin.status in AWAITING_DECISION]
+    if not waiting:
+        return {}
+    days = {checkin.id: local(checkin.activity.starts_at).date() for checkin in waiting}
+    start, end = _day_bounds(min(days.values()))[0], _day_bounds(max(days.values()))[1]
+    totals: dict[tuple[int, date], int] = {}
+    for user_id, starts_at, minutes, honour in db.session.execute(
+            select(CheckIn.user_id, Activity.starts_at, CheckIn.minutes, CheckIn.honour_minutes)
+            .join(Activity, Activity.id == CheckIn.activity_id)
+            .where(CheckIn.user_id.in_({checkin.user_id for checkin in waiting}),
+                   Activity.starts_at >= start, Activity.starts_at < end,
+                   _counted_or_waiting())):
+        key = (user_id, local(starts_at).date())
+        totals[key] = totals.get(key, 0) + (minutes or 0) - honour
+    policies = {station_id: policy_of(station_id)
+                for station_id in {checkin.activity.station_id for checkin in waiting}}
+    needs = {}
+    for checkin in waiting:
+        total = totals.get((checkin.user_id, days[checkin.id]), 0)
+        policy = policies[checkin.activity.station_id]
+        needs[checkin.id] = Need(_tier(total, policy), total, policy)
+    return needs
+
+
+def may_approve(user: User, station_id: int, tier: str) -> bool:
+    if tier == TIER_DISTRICT:
+        return has_role(user, Role.DISTRICT_ADMIN)
+    if tier == TIER_MANAGER:
+        return _is_station_manager(user, station_id)
+    return True
+
+
+def _require_tier(by: User, checkin: CheckIn, need: Need, *, honour: bool) -> None:
+    tier = TIER_MANAGER if honour and need.tier == TIER_STAFF else need.tier
+    if may_approve(by, checkin.activity.station_id, tier):
+        return
+    if tier == TIER_DISTRICT:
+        message = _("The day's total is over %(hours)s, so a district administrator must "
+                    "approve it.", hours=format_minutes(need.policy.manager_limit_daily_minutes))
+    elif need.tier == TIER_MANAGER:
+        message = _("The day's total is over %(hours)s, so the station manager must approve it.",
+                    hours=format_minutes(need.policy.auto_approve_daily_minutes))
+    else:
+        message = _("Minutes added by hand are honour hours: the station manager must approve "
+                    "them.")
+    raise ApprovalTierRefused(message)
+
+
+def _approve_at_checkout(checkin: CheckIn) -> None:
+    """Approve a fresh check-out with no one's click when the station's rules say so and the
+    volunteer's day total stays within the automatic limit. The caller holds the volunteer's
+    lock (`_lock`), so a second check-out of theirs reads this one's minutes."""
+    if checkin.status != CheckInStatus.CLOSED or not checkin.minutes:
+        return
+    need = approval_need(checkin)
+    if need.policy.approve_at_checkout and need.tier == TIER_STAFF:
+        _post_approval(checkin, by=None, final=checkin.minutes)
+
+
 def queue(activity: Activity) -> list[CheckIn]:
     """Check-ins of an activity in the order staff review them: undecided first."""
     decided = CheckIn.status.in_((CheckInStatus.APPROVED, CheckInStatus.REJECTED))
@@ -375,45 +610,115 @@ def _lock_for_decision(checkin: CheckIn) -> None:
                        .execution_options(populate_existing=True)).one()
 
 
+def _check_evaluation(evaluation: str | None, comment: str | None) -> tuple[str | None, str | None]:
+    """(code, comment) of a quality evaluation, or `InvalidInput` naming the bad field."""
+    comment = (comment or "").strip() or None
+    problems = {}
+    if evaluation is not None and evaluation not in EVALUATIONS:
+        problems["evaluation"] = [_("Choose one of %(choices)s.", choices="、".join(
+            f"{code} ({label})" for code, label in EVALUATIONS.items()))]
+    if comment is not None and len(comment) > 300:
+        problems["evaluation_comment"] = [_("Up to 300 characters.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    return evaluation, comment
+
+
 def approve(checkin: CheckIn, *, by: User, minutes: int | None = None, reason: str | None = None,
+            evaluation: str | None = None, evaluation_comment: str | None = None,
             at: datetime | None = None) -> CheckIn:
     """Post the hours to the volunteer's account; approving again posts nothing more.
+
+    `by` must hold the tier the volunteer's day total needs (`required_tier`), and a station
+    manager's at least when `minutes` adds to the scanned time (the difference is honour hours,
+    荣誉时); a reduction stays scanned time. `evaluation` is a code of `EVALUATIONS`, recorded
+    with `evaluation_comment` and `by` as its recorder.
 
     `at` is when the decision and its transfer are dated (now unless given); only the demo gives
     it, so that its past check-ins are approved in the months they happened."""
     require_station_staff(by, checkin.activity.station_id)
+    evaluation, evaluation_comment = _check_evaluation(evaluation, evaluation_comment)
     _lock_for_decision(checkin)
     if checkin.status == CheckInStatus.APPROVED:
         return checkin
     if checkin.status not in AWAITING_DECISION:
         raise Conflict(_("Only a checked-out or closed check-in can be approved."),
                        code="not_awaiting_approval")
-    scanned = checkin.minutes
-    final = checkin.minutes if minutes is None else minutes
-    if minutes is not None and minutes != checkin.minutes:
+    scanned = checkin.minutes or 0
+    final = scanned if minutes is None else minutes
+    if minutes is not None and minutes != scanned:
         if not (reason or "").strip():
             raise InvalidInput(fields={"reason": [_("Say why the minutes were changed.")]})
         if not 0 < minutes <= checkin.activity.minutes_long:
             raise InvalidInput(fields={"minutes": [_(
                 "Enter between 1 and %(most)d minutes (the activity's length).",
                 most=checkin.activity.minutes_long)]})
-        checkin.adjusted = True
     if not final:
         raise InvalidInput(fields={"minutes": [_("There are no minutes to approve; enter the "
                                                  "minutes served, or reject.")]})
+    honour = max(final - scanned, 0)
+    _require_tier(by, checkin, approval_need(checkin, scanned_minutes=final - honour),
+                  honour=bool(honour))
+    return _post_approval(checkin, by=by, final=final, honour=honour, reason=reason,
+                          evaluation=evaluation, evaluation_comment=evaluation_comment, at=at)
+
+
+def _post_approval(checkin: CheckIn, *, by: User | None, final: int, honour: int = 0,
+                   reason: str | None = None, evaluation: str | None = None,
+                   evaluation_comment: str | None = None, at: datetime | None = None) -> CheckIn:
+    """The one way hours of a check-in reach the ledger: by a person (`by`) or, with `by`
+    None, automatically at check-out."""
+    scanned = checkin.minutes or 0
     at = at or now()
     issuer = issuer_account(checkin.activity.station)
     transfer = ledger.post_transfer(
         TransferKind.EARN, [(issuer, -final), (ledger.member_account(checkin.user), final)],
         idempotency_key=f"checkin:{checkin.id}", memo=checkin.activity.title, posted_by=by,
         reference=f"checkin:{checkin.id}", posted_at=at)
-    checkin.minutes, checkin.status = final, CheckInStatus.APPROVED
-    checkin.transfer_id, checkin.decided_by_id, checkin.decided_at = transfer.id, by.id, at
+    if final != scanned:
+        checkin.adjusted = True
+    checkin.minutes, checkin.honour_minutes, checkin.status = final, honour, CheckInStatus.APPROVED
+    checkin.transfer_id, checkin.decided_at = transfer.id, at
+    checkin.decided_by_id = by.id if by is not None else None
     checkin.decision_reason = reason or None
-    audit.record("checkin.approve", f"checkin:{checkin.id}", actor=by, reason=reason or None,
-                 minutes=final, adjusted=checkin.adjusted, transfer_id=transfer.id)
+    if by is not None:
+        checkin.evaluation, checkin.evaluation_comment = evaluation, evaluation_comment
+        checkin.recorded_by_id = by.id
+    details = {"reason": reason or None, "minutes": final, "adjusted": checkin.adjusted,
+               "transfer_id": transfer.id}
+    if honour:
+        details["honour_minutes"] = honour
+    if evaluation:
+        details["evaluation"] = evaluation
+    if by is None:
+        details["auto"] = True
+    entry = audit.record("checkin.approve", f"checkin:{checkin.id}", actor=by, **details)
+    if by is None:  # no one's click: not the volunteer's or the scanning staff member's
+        entry.actor_id = None
     db.session.flush()
     _tell_decision(checkin, scanned=scanned)
+    return checkin
+
+
+def record_evaluation(checkin: CheckIn, *, by: User, evaluation: str | None,
+                      comment: str | None = None) -> CheckIn:
+    """Record or change the quality evaluation of an approved check-in (staff of its station);
+    `by` becomes its recorder. Audited old → new."""
+    require_station_staff(by, checkin.activity.station_id)
+    evaluation, comment = _check_evaluation(evaluation, comment)
+    if evaluation is None:
+        raise InvalidInput(fields={"evaluation": [_("Choose an evaluation.")]})
+    _lock_for_decision(checkin)
+    if checkin.status != CheckInStatus.APPROVED:
+        raise Conflict(_("Only approved hours are evaluated."), code="not_approved")
+    old = [checkin.evaluation, checkin.evaluation_comment]
+    if old == [evaluation, comment]:
+        return checkin
+    checkin.evaluation, checkin.evaluation_comment = evaluation, comment
+    checkin.recorded_by_id = by.id
+    audit.record("checkin.evaluate", f"checkin:{checkin.id}", actor=by,
+                 evaluation=[old[0], evaluation], evaluation_comment=[old[1], comment])
+    db.session.flush()
     return checkin
 
 
@@ -459,13 +764,23 @@ def reject(checkin: CheckIn, *, by: User, reason: str) -> CheckIn:
     return checkin
 
 
-def approve_all(activity: Activity, *, by: User) -> int:
-    """Approve every checked-out check-in with its scanned minutes (flagged ones stay)."""
+def approve_all(activity: Activity, *, by: User, evaluation: str | None = None,
+                evaluation_comment: str | None = None) -> int:
+    """Approve every checked-out check-in with its scanned minutes (flagged ones stay, and so
+    do those above `by`'s tier). Returns how many were approved."""
     require_station_staff(by, activity.station_id)
+    _check_evaluation(evaluation, evaluation_comment)
     pending = [c for c in queue(activity) if c.status == CheckInStatus.CLOSED and c.minutes]
+    approved = 0
     for checkin in pending:
-        approve(checkin, by=by)
-    return len(pending)
+        try:
+            with db.session.begin_nested():
+                approve(checkin, by=by, evaluation=evaluation,
+                        evaluation_comment=evaluation_comment)
+        except ApprovalTierRefused:
+            continue
+        approved += 1
+    return approved
 
 
 # --- the station's approval inbox -------------------------------------------------------------
@@ -538,12 +853,15 @@ def waiting_count(station_id: int) -> int:
                                     CheckIn.status.in_(AWAITING_DECISION)))
 
 
-def approve_many(checkin_ids, *, by: User) -> dict:
+def approve_many(checkin_ids, *, by: User, evaluation: str | None = None,
+                 evaluation_comment: str | None = None) -> dict:
     """Approve the chosen check-ins with their scanned minutes, each in a savepoint.
 
     One that cannot be approved this way (already decided, no minutes: a forgotten check-out
     needs the minutes typed in) is left as it is and listed under ``skipped`` as (check-in,
-    refusal), so that a long selection is not lost for one bad row. Staff of each one's station only."""
+    refusal), so that a long selection is not lost for one bad row; so is one above `by`'s
+    approval tier. Staff of each one's station only."""
+    _check_evaluation(evaluation, evaluation_comment)
     approved, skipped = 0, []
     ids = sorted({int(checkin_id) for checkin_id in checkin_ids})
     rows = db.session.scalars(select(CheckIn).where(CheckIn.id.in_(ids)).order_by(CheckIn.id))
@@ -557,8 +875,9 @@ def approve_many(checkin_ids, *, by: User) -> dict:
             continue
         try:
             with db.session.begin_nested():
-                approve(checkin, by=by)
-        except (Conflict, InvalidInput) as error:
+                approve(checkin, by=by, evaluation=evaluation,
+                        evaluation_comment=evaluation_comment)
+        except (Conflict, InvalidInput, ApprovalTierRefused) as error:
             skipped.append((checkin, error))
         else:
             approved += 1

@@ -15,13 +15,18 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.clock import day_start
 from timebank.errors import NotFound, PermissionDenied
 from timebank.org import services as org
-from timebank.web.actions import messages_of, perform
+from timebank.web.actions import attempt, form_errors, messages_of, perform
 from timebank.web.forms import load_form, safe_next
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
-from volunteers.checkins.schemas import ApproveManyFormSchema, InboxQuerySchema
+from volunteers.checkins.schemas import (
+    ApprovalPolicyFormSchema,
+    ApproveChosenFormSchema,
+    InboxQuerySchema,
+)
 from volunteers.pages import my_station
 from volunteers.pages import station_bp as bp
+from volunteers.vocabulary import EVALUATIONS
 
 #: Where the inbox's forms may send the browser back to (its own filtered views).
 INBOX_PATH = "/station/approvals"
@@ -50,6 +55,7 @@ def approvals():
         "station/approvals.html", station=station, rows=rows, total=total, query=query,
         errors=errors, activities=offered, workers=org.social_workers_at(station.id),
         statuses=checkins.INBOX_STATUS_LABELS, labels=checkins.STATUS_LABELS,
+        needs=checkins.approval_needs(rows), evaluations=EVALUATIONS,
         here=request.full_path.rstrip("?")), 422 if errors else 200
 
 
@@ -59,9 +65,11 @@ def approve_chosen():
     back_to = safe_next(request.form.get("next"), url_for(".approvals"))
     if not back_to.startswith(INBOX_PATH):
         back_to = url_for(".approvals")
-    data, errors = load_form(ApproveManyFormSchema())
+    data, errors = load_form(ApproveChosenFormSchema())
     if data is None:
-        flash(_("Choose the check-ins to approve."), "error")
+        flash(" ".join(str(message) for field in ("evaluation", "evaluation_comment")
+                       for message in errors.get(field, []))
+              or _("Choose the check-ins to approve."), "error")
         return redirect(back_to)
 
     def said(outcome: dict) -> str:
@@ -73,6 +81,41 @@ def approve_chosen():
                                why=messages_of(refusal))
         return message
 
-    return perform(lambda: checkins.approve_many(data["checkin_ids"], by=current_user),
+    return perform(lambda: checkins.approve_many(
+                       data["checkin_ids"], by=current_user, evaluation=data["evaluation"],
+                       evaluation_comment=data["evaluation_comment"]),
                    success=said, back_to=back_to, say=messages_of,
                    let_through=(PermissionDenied, NotFound))
+
+
+# --- the station's approval rules (审核规则) ----------------------------------------------------
+
+def _policy_page(station, *, errors=None, form=None, status=200):
+    return render_template(
+        "station/approval_policy.html", station=station,
+        policy=checkins.policy_of(station.id), errors=errors or {}, form=form or {},
+        editable=checkins.may_change_policy(current_user, station.id)), status
+
+
+@bp.get("/approval-policy")
+@role_required(Role.SOCIAL_WORKER)
+def approval_policy():
+    station = my_station()
+    checkins.read_policy(station.id, by=current_user)
+    return _policy_page(station)
+
+
+@bp.post("/approval-policy")
+@role_required(Role.STATION_MANAGER)
+def change_approval_policy():
+    station = my_station()
+    data, errors = load_form(ApprovalPolicyFormSchema())
+    if data is None:
+        return _policy_page(station, errors=errors, form=request.form, status=422)
+    outcome = attempt(lambda: checkins.set_policy(station.id, by=current_user, **data),
+                      let_through=(PermissionDenied,))
+    if outcome.error is not None:
+        return _policy_page(station, errors=form_errors(outcome.error), form=request.form,
+                            status=outcome.error.status)
+    flash(_("Approval rules saved."), "success")
+    return redirect(url_for(".approval_policy"))

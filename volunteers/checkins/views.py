@@ -31,7 +31,13 @@ from timebank.web.forms import load_form, safe_next
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import Purpose
-from volunteers.checkins.schemas import ApproveFormSchema, RejectFormSchema
+from volunteers.checkins.schemas import (
+    ApproveAllFormSchema,
+    ApproveFormSchema,
+    EvaluationFormSchema,
+    RejectFormSchema,
+)
+from volunteers.vocabulary import EVALUATIONS
 
 bp = Blueprint("checkin", __name__)
 staff_bp = Blueprint("checkin_staff", __name__, url_prefix="/station")
@@ -234,8 +240,10 @@ def scan_cards(activity_id: int):
 @role_required(Role.SOCIAL_WORKER)
 def approvals(activity_id: int):
     activity = _staff_activity(activity_id)
-    return render_template("checkin/approvals.html", activity=activity,
-                           queue=checkins.queue(activity), labels=checkins.STATUS_LABELS)
+    queue = checkins.queue(activity)
+    return render_template("checkin/approvals.html", activity=activity, queue=queue,
+                           labels=checkins.STATUS_LABELS, needs=checkins.approval_needs(queue),
+                           evaluations=EVALUATIONS)
 
 
 def _after_decision(checkin) -> str:
@@ -256,7 +264,8 @@ def approve(checkin_id: int):
         return redirect(_after_decision(checkin))
     return perform(
         lambda: checkins.approve(checkin, by=current_user, minutes=data["minutes"],
-                                 reason=data["reason"]),
+                                 reason=data["reason"], evaluation=data["evaluation"],
+                                 evaluation_comment=data["evaluation_comment"]),
         success=lambda _approved: _("Approved: %(name)s, %(minutes)d minutes.",
                                     name=checkin.user.name, minutes=checkin.minutes),
         back_to=_after_decision(checkin), say=messages_of)
@@ -281,7 +290,29 @@ def reject(checkin_id: int):
 @role_required(Role.SOCIAL_WORKER)
 def approve_all(activity_id: int):
     activity = _staff_activity(activity_id)
-    approved = checkins.approve_all(activity, by=current_user)
+    data, errors = load_form(ApproveAllFormSchema())
+    if data is None:
+        data = {"evaluation": None, "evaluation_comment": None}
+    approved = checkins.approve_all(activity, by=current_user, **data)
     db.session.commit()
     flash(_("%(count)d check-ins approved.", count=approved), "success")
     return redirect(url_for("checkin_staff.approvals", activity_id=activity.id))
+
+
+@staff_bp.post("/checkins/<int:checkin_id>/evaluation")
+@role_required(Role.SOCIAL_WORKER)
+def evaluate(checkin_id: int):
+    """Record or change the quality evaluation of approved hours."""
+    checkin = checkins.get_checkin_to_decide(checkin_id, current_user)
+    data, errors = load_form(EvaluationFormSchema())
+
+    def evaluate():
+        if data is None:
+            raise InvalidInput(fields=errors)
+        return checkins.record_evaluation(checkin, by=current_user,
+                                          evaluation=data["evaluation"],
+                                          comment=data["evaluation_comment"])
+
+    return perform(evaluate, success=lambda _done: _("Evaluation saved: %(name)s.",
+                                                     name=checkin.user.name),
+                   back_to=_after_decision(checkin), say=messages_of)

@@ -874,8 +874,15 @@ def seed_check_ins() -> None:
 def _approve(checkin: CheckIn, by: User, rng: random.Random, *, minutes: int | None = None,
              reason: str | None = None) -> None:
     """Approve through `checkins.approve`, dated a few hours to days after the activity, so the
-    ledger's months match the activities'."""
+    ledger's months match the activities'. Minutes added by hand (荣誉时) and long days go to
+    whoever's tier they are: the station manager, or the district administrator."""
     when = min(now(), checkin.activity.ends_at + timedelta(hours=rng.randint(2, 60)))
+    scanned = checkin.minutes or 0
+    need = checkins.approval_need(checkin, scanned_minutes=min(minutes or scanned, scanned))
+    if need.tier == checkins.TIER_DISTRICT:
+        by = users.get_by_phone(DISTRICT_ADMIN_PHONE)
+    elif need.tier == checkins.TIER_MANAGER or (minutes or 0) > scanned:
+        by = _station_manager(checkin.activity.station) or by
     checkins.approve(checkin, by=by, minutes=minutes, reason=reason, at=when)
 
 

@@ -9,8 +9,9 @@ Rules kept here:
   PostgreSQL), never as one list, and written as they come: CSV as a stream of text, Excel
   into a write-only workbook in a temporary file. Memory does not grow with the row count.
 * Only approved check-ins count as hours, and not those whose ledger transfer was reversed
-  later (`Transfer.reverses_id`). Scanned time (信用时) and time changed by hand at approval
-  (荣誉时, ``CheckIn.adjusted``) are always in separate columns.
+  later (`Transfer.reverses_id`). Scanned time (信用时) and minutes added by hand at approval
+  above the scanned time (荣誉时, ``CheckIn.honour_minutes``) are always in separate columns;
+  a reduction of scanned time (leaving early) stays scanned time.
 * Month and theme filters apply to the activity: its start in the platform's zone, its theme.
   The volunteers dataset lists every volunteer of the station (the station of their home
   community) and applies the month and theme filters to its hours columns; those count
@@ -34,7 +35,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from sqlalchemy import and_, case, distinct, func, select
+from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import User
@@ -52,7 +53,7 @@ from volunteers.profiles.services import mask_id_number, volunteer_number
 from volunteers.reporting import services as reports
 from volunteers.reporting.filters import ReportFilters
 from volunteers.themes.models import Theme
-from volunteers.vocabulary import SKILLS
+from volunteers.vocabulary import EVALUATIONS, SKILLS
 
 #: Rows fetched from the database at a time.
 BATCH = 1000
@@ -93,13 +94,14 @@ class Dataset:
 # --- what counts ------------------------------------------------------------------------------
 
 def scanned_minutes():
-    """Sum of scanned minutes (信用时) of the check-ins selected."""
-    return func.coalesce(func.sum(case((CheckIn.adjusted.is_(False), CheckIn.minutes), else_=0)), 0)
+    """Sum of scanned minutes (信用时) of the check-ins selected: their minutes less those
+    added by hand."""
+    return func.coalesce(func.sum(func.coalesce(CheckIn.minutes, 0) - CheckIn.honour_minutes), 0)
 
 
 def honour_minutes():
-    """Sum of minutes changed by hand at approval (荣誉时) of the check-ins selected."""
-    return func.coalesce(func.sum(case((CheckIn.adjusted.is_(True), CheckIn.minutes), else_=0)), 0)
+    """Sum of minutes added by hand at approval above the scanned time (荣誉时)."""
+    return func.coalesce(func.sum(CheckIn.honour_minutes), 0)
 
 
 def in_scope(statement, filters: ReportFilters, *, station: bool = True):
@@ -222,8 +224,8 @@ def _checkin_rows(filters: ReportFilters) -> Iterator[tuple]:
     statement = in_scope(
         select(CheckIn.id, Activity.title, Activity.starts_at, Station.name, volunteer.name,
                CheckIn.method, CheckIn.status, CheckIn.checked_in_at, CheckIn.checked_out_at,
-               CheckIn.minutes, CheckIn.adjusted, reversal.id, decider.name,
-               CheckIn.decision_reason)
+               CheckIn.minutes, CheckIn.honour_minutes, CheckIn.adjusted, reversal.id,
+               decider.name, CheckIn.decision_reason, CheckIn.evaluation)
         .join(Activity, Activity.id == CheckIn.activity_id)
         .join(Station, Station.id == Activity.station_id)
         .join(volunteer, volunteer.id == CheckIn.user_id)
@@ -233,12 +235,14 @@ def _checkin_rows(filters: ReportFilters) -> Iterator[tuple]:
     ).order_by(Activity.starts_at, Activity.id, CheckIn.checked_in_at, CheckIn.id)
     show = _Show()
     for (checkin_id, title, starts_at, station, name, method, status, checked_in_at,
-         checked_out_at, minutes, adjusted, reversal_id, decided_by, reason) in _stream(statement):
+         checked_out_at, minutes, honour, adjusted, reversal_id, decided_by, reason,
+         evaluation) in _stream(statement):
         yield (checkin_id, title, show.day(starts_at), station, name,
                show.label(METHOD_LABELS, method), show.label(CHECKIN_STATUS_LABELS, status),
                show.moment(checked_in_at), show.moment(checked_out_at), minutes,
+               None if minutes is None else minutes - honour, honour,
                show.yes_no(adjusted), show.yes_no(reversal_id is not None), decided_by or "",
-               reason or "")
+               reason or "", show.label(EVALUATIONS, evaluation) if evaluation else "")
 
 
 def _months(filters: ReportFilters) -> list[tuple[int, int]]:
@@ -338,9 +342,10 @@ DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (
          Column(_l("Volunteer name"), width=10), Column(_l("How it was recorded"), width=14),
          Column(_l("Status"), width=14), Column(_l("Checked in at"), DATETIME, 16),
          Column(_l("Checked out at"), DATETIME, 16), Column(_l("Minutes"), NUMBER, 7),
-         Column(_l("Honour hours (changed by hand)"), width=8),
+         Column(_l("Scanned minutes"), NUMBER, 10), Column(_l("Honour minutes"), NUMBER, 10),
+         Column(_l("Changed by hand"), width=8),
          Column(_l("Reversed in the ledger"), width=8), Column(_l("Decided by"), width=10),
-         Column(_l("Reason for the decision"), width=30)),
+         Column(_l("Reason for the decision"), width=30), Column(_l("Evaluation"), width=8)),
         _checkin_rows),
     Dataset(
         "hours", _l("Hours per station and month"),

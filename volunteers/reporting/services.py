@@ -201,29 +201,33 @@ class MonthServed:
 
 
 def _split(rows) -> dict:
-    """``(key, adjusted, minutes)`` rows → key → `Served`."""
+    """``(key, scanned, honour)`` rows → key → `Served`."""
     found: dict = {}
-    for key, adjusted, minutes in rows:
+    for key, scanned, honour in rows:
         before = found.get(key, Served())
-        minutes = int(minutes or 0)
-        found[key] = replace(before, honour=before.honour + minutes) if adjusted \
-            else replace(before, scanned=before.scanned + minutes)
+        found[key] = replace(before, scanned=before.scanned + int(scanned or 0),
+                             honour=before.honour + int(honour or 0))
     return found
+
+
+def _scanned():
+    """A check-in's scanned minutes (信用时): its minutes less those added by hand (荣誉时)."""
+    return func.coalesce(CheckIn.minutes, 0) - CheckIn.honour_minutes
 
 
 def hours_by_month(filters: ReportFilters) -> list[MonthServed]:
     """Minutes served per month: the minutes of check-ins that count as hours (approved, and the
     approval not reversed in the ledger since) at activities in scope, in the month the activity
-    starts, scanned (``CheckIn.adjusted`` false, 信用时) and honour (adjusted true, 荣誉时) apart.
+    starts, scanned (信用时) and honour (``CheckIn.honour_minutes``, 荣誉时) apart.
     Every month of the period is listed, zeros included."""
     rows = _activity_scope(
         select(_month_index(Activity.starts_at, filters).label("month"),
-               CheckIn.adjusted.label("adjusted"), CheckIn.minutes.label("minutes"))
+               _scanned().label("scanned"), CheckIn.honour_minutes.label("honour"))
         .join(Activity, Activity.id == CheckIn.activity_id)
         .where(counted_as_hours()), filters).subquery()
     found = _split(db.session.execute(
-        select(rows.c.month, rows.c.adjusted, func.sum(rows.c.minutes))
-        .group_by(rows.c.month, rows.c.adjusted)))
+        select(rows.c.month, func.sum(rows.c.scanned), func.sum(rows.c.honour))
+        .group_by(rows.c.month)))
     return [MonthServed(year, month, found.get(index, Served()))
             for index, (year, month) in enumerate(months(filters))]
 
@@ -261,11 +265,11 @@ def hours_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
     theme, scanned and honour apart. Only themes with minutes served are listed; activities
     without a theme form a row of their own."""
     rows = db.session.execute(_activity_scope(
-        select(*_THEME_COLUMNS, CheckIn.adjusted, func.sum(CheckIn.minutes))
+        select(*_THEME_COLUMNS, func.sum(_scanned()), func.sum(CheckIn.honour_minutes))
         .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
         .outerjoin(Theme, Theme.id == Activity.theme_id)
         .where(counted_as_hours())
-        .group_by(*_THEME_COLUMNS, CheckIn.adjusted), filters))
+        .group_by(*_THEME_COLUMNS), filters))
     found = _split((tuple(row[:5]), row[5], row[6]) for row in rows)
     return sorted((ThemeFigures(*key, served=served) for key, served in found.items()),
                   key=_theme_order)

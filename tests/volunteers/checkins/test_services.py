@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.concurrency import run_at_once
 from tests.conftest import log_in, post_form
+from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
 from timebank.clock import now
 from timebank.extensions import db
@@ -256,7 +257,7 @@ def test_rounding_is_configurable_and_fixed_credit_wins(app):
     assert checkins.credited_minutes(fixed, _at("2030-03-05 09:30"), _at("2030-03-05 09:45")) == 60
 
 
-def test_forgotten_check_out_is_closed_with_no_minutes_and_flagged(event):
+def test_forgotten_check_out_is_closed_with_no_minutes_and_flagged(event, make_staff):
     checkin, _ = checkins.check_in(event["activity"], event["volunteer"])
     db.session.commit()
     later = event["activity"].ends_at + checkins.CHECKOUT_GRACE + timedelta(minutes=1)
@@ -269,8 +270,12 @@ def test_forgotten_check_out_is_closed_with_no_minutes_and_flagged(event):
         checkins.approve(checkin, by=event["worker"])
     with pytest.raises(checkins.InvalidInput):
         checkins.approve(checkin, by=event["worker"], minutes=90)
-    approved = checkins.approve(checkin, by=event["worker"], minutes=90, reason="忘记签退，社工确认在场")
-    assert approved.adjusted and approved.minutes == 90
+    # Minutes typed in for a forgotten check-out are hand-entered (荣誉时): the station manager's.
+    with pytest.raises(checkins.ApprovalTierRefused):
+        checkins.approve(checkin, by=event["worker"], minutes=90, reason="忘记签退，社工确认在场")
+    manager = make_staff(event["station"], Role.STATION_MANAGER, name="黄主管")
+    approved = checkins.approve(checkin, by=manager, minutes=90, reason="忘记签退，社工确认在场")
+    assert approved.adjusted and approved.minutes == 90 and approved.honour_minutes == 90
 
 
 # --- approval ---------------------------------------------------------------------------------

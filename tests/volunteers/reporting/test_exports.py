@@ -2,7 +2,7 @@
 with the csv module, their headers, and their figures checked against the database.
 
 The data: two stations, activities in March and April 2026 under three themes, check-ins
-approved as scanned (信用时) or changed by hand (荣誉时), one rejected, one left open, one
+approved as scanned (信用时, a reduction by hand included) or added to by hand (荣誉时), one rejected, one left open, one
 approved and then reversed in the ledger, a no-show and a cancelled activity. The expected
 figures are written out by hand below, and the hour totals are also summed in Python from the
 check-in rows themselves.
@@ -47,8 +47,8 @@ ACTIVITY_HEADERS = [
 CHECKIN_HEADERS = [
     "Check-in number", "Activity", "Activity date", "Station", "Volunteer name",
     "How it was recorded", "Status", "Checked in at", "Checked out at", "Minutes",
-    "Honour hours (changed by hand)", "Reversed in the ledger", "Decided by",
-    "Reason for the decision"]
+    "Scanned minutes", "Honour minutes", "Changed by hand", "Reversed in the ledger",
+    "Decided by", "Reason for the decision", "Evaluation"]
 HOUR_HEADERS = [
     "Station", "Month", "Activities held", "Volunteers served", "Approved check-ins",
     "Scanned minutes", "Honour minutes", "Total minutes", "Total hours"]
@@ -62,6 +62,7 @@ def at(text: str) -> datetime:
 def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     a, b = make_station(name="金洲街道"), make_station(name="黄阁镇")
     worker_a, worker_b = make_staff(a, name="李社工"), make_staff(b, name="王社工")
+    manager_b = make_staff(b, Role.STATION_MANAGER, name="黄主管")
     admin = make_user(Role.DISTRICT_ADMIN, name="黄主任")
     resident = make_user(name="梁伯")
     march_a = Theme(station_id=a.id, year=2026, month=3, title="敬老月", tags=[])
@@ -103,7 +104,7 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
 
     serve(a1, v1, "2026-03-10T09:00", "2026-03-10T11:00", by=worker_a)                 # 120 scanned
     serve(a1, v2, "2026-03-10T09:10", "2026-03-10T10:40", by=worker_a, minutes=60,
-          reason="中途离开")                                                             # 60 honour
+          reason="中途离开")                                                  # 60 scanned (reduced)
     serve(a2, v1, "2026-03-20T14:00", "2026-03-20T16:00", by=worker_a)                 # 120 scanned
     serve(a2, v3, "2026-03-20T14:00", "2026-03-20T16:00", by=worker_a, reject="未到场")
     serve(a3, v2, "2026-04-05T09:00")                                                  # left open
@@ -111,8 +112,8 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     ledger.reverse(db.session.get(ledger.Transfer, reversed_.transfer_id), "重复录入",
                    posted_by=admin)
     serve(a4, v3, "2026-03-15T09:00", "2026-03-15T11:00", by=worker_b)                 # 120 scanned
-    serve(a4, v1, "2026-03-15T09:00", "2026-03-15T11:00", by=worker_b, minutes=90,
-          reason="只计服务时间")                                                         # 90 honour
+    serve(a4, v1, "2026-03-15T10:00", "2026-03-15T11:00", by=manager_b, minutes=90,
+          reason="签到迟扫")                                        # 60 scanned and 30 honour
     serve(a6, v3, "2026-04-12T10:00", "2026-04-12T11:00", by=worker_b)                 # 60 scanned
     db.session.add(SignUp(activity_id=a1.id, user_id=v3.id, status="confirmed",
                           attendance="no_show"))
@@ -164,8 +165,9 @@ def by_first(rows) -> dict:
     return {row[0]: row for row in rows}
 
 
-def approved_minutes(*, station=None, month=None, theme=None, adjusted=None) -> int:
-    """Minutes of approved, unreversed check-ins, summed in Python from the rows themselves."""
+def approved_minutes(*, station=None, month=None, theme=None, part=None) -> int:
+    """Minutes of approved, unreversed check-ins, summed in Python from the rows themselves:
+    all, or their ``scanned`` or ``honour`` part."""
     reversed_ids = set(db.session.scalars(select(ledger.Transfer.reverses_id)
                                           .where(ledger.Transfer.reverses_id.is_not(None))))
     total = 0
@@ -175,10 +177,10 @@ def approved_minutes(*, station=None, month=None, theme=None, adjusted=None) -> 
         if (checkin.status != "approved" or checkin.transfer_id in reversed_ids
                 or (station is not None and activity.station_id != station.id)
                 or (month is not None and (starts.year, starts.month) != month)
-                or (theme is not None and activity.theme_id != theme.id)
-                or (adjusted is not None and checkin.adjusted != adjusted)):
+                or (theme is not None and activity.theme_id != theme.id)):
             continue
-        total += checkin.minutes
+        total += {None: checkin.minutes, "scanned": checkin.scanned_minutes,
+                  "honour": checkin.honour_minutes}[part]
     return total
 
 
@@ -190,20 +192,20 @@ def test_hours_per_station_and_month_in_excel_match_the_database(as_user, world)
     assert list(rows[0]) == HOUR_HEADERS
     a, b = world["a"].name, world["b"].name
     assert rows[1:] == [
-        (a, "2026-03", 2, 2, 3, 240, 60, 300, 5.0),
-        (b, "2026-03", 1, 2, 2, 120, 90, 210, 3.5),
+        (a, "2026-03", 2, 2, 3, 300, 0, 300, 5.0),  # 周敏's reduction stays scanned time
+        (b, "2026-03", 1, 2, 2, 180, 30, 210, 3.5),
         (a, "2026-04", 1, 0, 0, 0, 0, 0, 0.0),  # a5 was cancelled; a3's hours were reversed
         (b, "2026-04", 1, 1, 1, 60, 0, 60, 1.0),
-        ("Total", "2026-03–2026-04", 5, 3, 6, 420, 150, 570, 9.5),
+        ("Total", "2026-03–2026-04", 5, 3, 6, 540, 30, 570, 9.5),
     ]
     for station, month, *figures in rows[1:-1]:
         where = world["a"] if station == a else world["b"]
         number = (2026, int(month[-2:]))
-        assert figures[3] == approved_minutes(station=where, month=number, adjusted=False)
-        assert figures[4] == approved_minutes(station=where, month=number, adjusted=True)
+        assert figures[3] == approved_minutes(station=where, month=number, part="scanned")
+        assert figures[4] == approved_minutes(station=where, month=number, part="honour")
     total = rows[-1]
-    assert total[5] == sum(row[5] for row in rows[1:-1]) == approved_minutes(adjusted=False)
-    assert total[6] == sum(row[6] for row in rows[1:-1]) == approved_minutes(adjusted=True)
+    assert total[5] == sum(row[5] for row in rows[1:-1]) == approved_minutes(part="scanned")
+    assert total[6] == sum(row[6] for row in rows[1:-1]) == approved_minutes(part="honour")
     assert total[8] == round(approved_minutes() / 60, 1)
 
 
@@ -221,16 +223,16 @@ def test_hours_filtered_by_station_theme_and_month(as_user, world):
     b = world["b"]
     rows = xlsx_rows(get(client, f"/reports/exports/hours.xlsx?station_id={b.id}"))
     assert [row[:2] for row in rows[1:-1]] == [(b.name, "2026-03"), (b.name, "2026-04")]
-    assert rows[-1][2:] == (2, 2, 3, 180, 90, 270, 4.5)
+    assert rows[-1][2:] == (2, 2, 3, 240, 30, 270, 4.5)
 
     theme = world["themes"]["march_district"]
     rows = xlsx_rows(get(client, f"/reports/exports/hours.xlsx?theme_id={theme.id}"))
     assert rows[1:] == [
         (world["a"].name, "2026-03", 1, 1, 1, 120, 0, 120, 2.0),
-        (b.name, "2026-03", 1, 2, 2, 120, 90, 210, 3.5),
-        ("Total", "2026-03–2026-03", 2, 2, 3, 240, 90, 330, 5.5),
+        (b.name, "2026-03", 1, 2, 2, 180, 30, 210, 3.5),
+        ("Total", "2026-03–2026-03", 2, 2, 3, 300, 30, 330, 5.5),
     ]
-    assert rows[-1][5] == approved_minutes(theme=theme, adjusted=False)
+    assert rows[-1][5] == approved_minutes(theme=theme, part="scanned")
 
     rows = xlsx_rows(get(client, "/reports/exports/hours.xlsx?month=2026-04"))
     assert [row[1] for row in rows[1:]] == ["2026-04", "2026-04", "2026-04–2026-04"]
@@ -250,15 +252,15 @@ def test_volunteers_in_excel_with_masked_id_numbers_and_hours_apart(as_user, wor
                                               microsecond=0)
     assert found[f"NS{v1.id:06d}"] == (
         f"NS{v1.id:06d}", "陈晓敏", "Female", MASKED, v1.phone, "第1社区", world["a"].name,
-        registered, "Yes", "First aid, 剪纸", "李社工", 3, 240, 90, 5.5)
-    assert found[f"NS{v2.id:06d}"][8:] == ("No", None, "李社工", 1, 0, 60, 1.0)
+        registered, "Yes", "First aid, 剪纸", "李社工", 3, 300, 30, 5.5)
+    assert found[f"NS{v2.id:06d}"][8:] == ("No", None, "李社工", 1, 60, 0, 1.0)
     assert found[f"NS{v3.id:06d}"][5:] == ("第1社区", world["b"].name, registered, "No", None,
                                            "王社工", 2, 180, 0, 3.0)
     homeless = found[f"NS{world['homeless'].id:06d}"]
     assert homeless[5:7] == (None, None) and homeless[11:] == (0, 0, 0, 0.0)
     assert ID_NUMBER not in repr(rows)
-    assert sum(row[12] for row in rows[1:]) == approved_minutes(adjusted=False)
-    assert sum(row[13] for row in rows[1:]) == approved_minutes(adjusted=True)
+    assert sum(row[12] for row in rows[1:]) == approved_minutes(part="scanned")
+    assert sum(row[13] for row in rows[1:]) == approved_minutes(part="honour")
 
 
 def test_volunteers_hours_follow_the_month_and_theme_filters(as_user, world):
@@ -266,11 +268,11 @@ def test_volunteers_hours_follow_the_month_and_theme_filters(as_user, world):
     v1, v3 = world["v1"], world["v3"]
     march = by_first(xlsx_rows(get(client, "/reports/exports/volunteers.xlsx?month=2026-03"))[1:])
     assert march[f"NS{v3.id:06d}"][11:] == (1, 120, 0, 2.0)  # April's hour is left out
-    assert march[f"NS{v1.id:06d}"][11:] == (3, 240, 90, 5.5)
+    assert march[f"NS{v1.id:06d}"][11:] == (3, 300, 30, 5.5)
     theme = world["themes"]["march_district"]
     themed = by_first(xlsx_rows(get(client,
         f"/reports/exports/volunteers.xlsx?theme_id={theme.id}"))[1:])
-    assert themed[f"NS{v1.id:06d}"][11:] == (2, 120, 90, 3.5)
+    assert themed[f"NS{v1.id:06d}"][11:] == (2, 180, 30, 3.5)
     assert themed[f"NS{world['v2'].id:06d}"][11:] == (0, 0, 0, 0.0)
     assert len(themed) == 4  # the filters choose hours, not volunteers
 
@@ -287,14 +289,14 @@ def test_activities_in_excel_with_sign_ups_no_shows_and_minutes(as_user, world):
     assert found[a1.id] == (
         a1.id, "长者探访", "敬老月", world["a"].name, "第1社区", "活动室",
         datetime(2026, 3, 10, 9, 0), datetime(2026, 3, 10, 11, 0), "Published", 5,
-        3, 2, 1, 120, 60)
+        3, 2, 1, 180, 0)
     assert found[a2.id][9:] == (5, 2, 2, 0, 120, 0)
     assert found[a3.id][9:] == (5, 2, 2, 0, 0, 0)  # one open, one reversed
-    assert found[a4.id][9:] == (5, 2, 2, 0, 120, 90)
+    assert found[a4.id][9:] == (5, 2, 2, 0, 180, 30)
     assert found[a5.id][8:] == ("Cancelled", 5, 0, 0, 0, 0, 0)
     assert found[a6.id][2:4] == ("助残月", world["b"].name)
-    assert sum(row[13] for row in rows[1:]) == approved_minutes(adjusted=False) == 420
-    assert sum(row[14] for row in rows[1:]) == approved_minutes(adjusted=True) == 150
+    assert sum(row[13] for row in rows[1:]) == approved_minutes(part="scanned") == 540
+    assert sum(row[14] for row in rows[1:]) == approved_minutes(part="honour") == 30
 
 
 def test_check_ins_in_excel_with_status_decisions_and_reversals(as_user, world):
@@ -306,19 +308,21 @@ def test_check_ins_in_excel_with_status_decisions_and_reversals(as_user, world):
     first = rows[1]
     assert first[1:] == ("长者探访", datetime(2026, 3, 10), world["a"].name, "陈晓敏",
                          "Scanned the event code", "Approved", datetime(2026, 3, 10, 9, 0),
-                         datetime(2026, 3, 10, 11, 0), 120, "No", "No", "李社工", None)
+                         datetime(2026, 3, 10, 11, 0), 120, 120, 0, "No", "No", "李社工", None,
+                         None)
     assert first[0] == db.session.scalar(select(CheckIn.id).where(
         CheckIn.activity_id == a1.id, CheckIn.user_id == world["v1"].id))
     by_volunteer_and_activity = {(row[4], row[1]): row for row in rows[1:]}
     assert by_volunteer_and_activity[("周敏", "长者探访")][6:] == (
-        "Approved", datetime(2026, 3, 10, 9, 10), datetime(2026, 3, 10, 10, 40), 60, "Yes", "No",
-        "李社工", "中途离开")
+        "Approved", datetime(2026, 3, 10, 9, 10), datetime(2026, 3, 10, 10, 40), 60, 60, 0, "Yes",
+        "No", "李社工", "中途离开", None)  # a reduction by hand stays scanned time (信用时)
+    assert by_volunteer_and_activity[("陈晓敏", "垃圾分类宣传")][9:13] == (90, 60, 30, "Yes")
     assert by_volunteer_and_activity[("何伟", "河涌清洁")][6] == "Rejected"
-    assert by_volunteer_and_activity[("何伟", "河涌清洁")][13] == "未到场"
+    assert by_volunteer_and_activity[("何伟", "河涌清洁")][15] == "未到场"
     assert by_volunteer_and_activity[("周敏", "助残陪伴")][6:10] == (
         "Checked in", datetime(2026, 4, 5, 9, 0), None, None)
-    assert by_volunteer_and_activity[("陈晓敏", "助残陪伴")][10:12] == ("No", "Yes")
-    counted = [row for row in rows[1:] if row[6] == "Approved" and row[11] == "No"]
+    assert by_volunteer_and_activity[("陈晓敏", "助残陪伴")][12:14] == ("No", "Yes")
+    counted = [row for row in rows[1:] if row[6] == "Approved" and row[13] == "No"]
     assert sum(row[9] for row in counted) == approved_minutes() == 570
 
 
@@ -367,7 +371,7 @@ def test_a_social_worker_exports_only_their_station_and_gets_403_for_another(as_
     assert {row[3] for row in activities} == {world["a"].name}
     hours = xlsx_rows(get(client, "/reports/exports/hours.xlsx"))
     assert {row[0] for row in hours[1:-1]} == {world["a"].name}
-    assert hours[-1][2:] == (3, 2, 3, 240, 60, 300, 5.0)
+    assert hours[-1][2:] == (3, 2, 3, 300, 0, 300, 5.0)
     own = get(client, f"/reports/exports/checkins.xlsx?station_id={world['a'].id}")
     assert own.status_code == 200
     assert get(client, f"/reports/exports/checkins.xlsx?station_id={world['b'].id}").status_code \
@@ -501,7 +505,7 @@ def test_the_cli_writes_a_readable_excel_file(runner, world, tmp_path):
     assert "5 rows of hours written" in result.output
     rows = list(load_workbook(target).worksheets[0].iter_rows(values_only=True))
     assert rows[0][0] == "社工站" and len(rows) == 6
-    assert rows[-1][2:] == (5, 3, 6, 420, 150, 570, 9.5)
+    assert rows[-1][2:] == (5, 3, 6, 540, 30, 570, 9.5)
     assert [path.name for path in tmp_path.iterdir()] == ["hours.xlsx"]
 
 

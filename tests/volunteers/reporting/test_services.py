@@ -100,9 +100,10 @@ def known(make_station, make_staff, make_volunteer, make_user, make_activity):
     c_v1_1 = checkins.approve(attend(a_act1, v1), by=worker_a)
     c_v2_1 = checkins.approve(attend(a_act1, v2, late=20), by=worker_a)
     activities.mark_attendance(sign_up(a_act1, v3), "no_show", by=worker_a)
-    # 甲二 (m2, 环保): 120 scanned but approved as 60 with a reason (荣誉时); one rejected; one
+    # 甲二 (m2, 环保): 30 scanned (90 minutes late) but approved as 60 by the station manager
+    # with a reason: 30 scanned (信用时) and 30 added by hand (荣誉时); one rejected; one
     # confirmed volunteer nobody recorded.
-    checkins.approve(attend(a_act2, v1), by=worker_a, minutes=60, reason="中途离场一小时")
+    checkins.approve(attend(a_act2, v1, late=90), by=manager_a, minutes=60, reason="签到迟扫")
     checkins.reject(attend(a_act2, v3), by=worker_a, reason="未参与服务")
     sign_up(a_act2, v5)
     # 甲三 (m2, the station's own theme), 90 minutes a head, one of them from station 乙.
@@ -172,18 +173,18 @@ def test_hours_by_month_keep_scanned_and_honour_minutes_apart(known):
                 for row in figures_for(k.admin).hours_by_month}
     assert len(by_month) == 6 and list(by_month)[-1] == k.this  # the last six months by default
     assert by_month[k.m1] == (120 + 120, 0)  # 志愿者二's 90 minutes were reversed: left out
-    assert by_month[k.m2] == (90 + 90, 60)
+    assert by_month[k.m2] == (90 + 90 + 30, 30)
     assert sum(scanned + honour for scanned, honour in by_month.values()) == 240 + 240
     station_a = {(row.year, row.month): (row.served.scanned, row.served.honour)
                  for row in figures_for(k.manager_a).hours_by_month}
-    assert station_a[k.m1] == (120, 0) and station_a[k.m2] == (180, 60)
+    assert station_a[k.m1] == (120, 0) and station_a[k.m2] == (210, 30)
 
 
 def test_hours_and_activities_by_theme(known):
     k = known
     figures = figures_for(k.admin)
     assert {row.theme_id: (row.served.scanned, row.served.honour)
-            for row in figures.hours_by_theme} == {k.t1.id: (240, 0), k.t2.id: (0, 60),
+            for row in figures.hours_by_theme} == {k.t1.id: (240, 0), k.t2.id: (30, 30),
                                                    k.ta.id: (180, 0)}
     # Drafts and cancelled activities are left out, the one under way counts (no theme), and
     # 甲旧 is outside the period.
@@ -229,7 +230,7 @@ def test_a_period_before_this_month_leaves_out_this_months_transfers(known):
     k = known
     figures = figures_for(k.admin, **{"from": key(k.m1), "to": key(k.m2)})
     assert [(row.year, row.month) for row in figures.hours_by_month] == [k.m1, k.m2]
-    assert figures.served == reports.Served(240 + 180, 60)
+    assert figures.served == reports.Served(240 + 210, 30)
     # Everything but 甲旧's transfer was posted this month; the pool was empty at the end of m2.
     assert figures.ledger.total == reports.LedgerFigures()
     old = figures_for(k.admin, month=key(k.old))
@@ -274,7 +275,8 @@ def approved_minutes_by_month(start, end) -> dict:
         starts = checkin.activity.starts_at
         if start <= starts < end:
             moment = local(starts)
-            found[(moment.year, moment.month)][1 if checkin.adjusted else 0] += checkin.minutes
+            found[(moment.year, moment.month)][0] += checkin.scanned_minutes
+            found[(moment.year, moment.month)][1] += checkin.honour_minutes
     return found
 
 
@@ -379,7 +381,7 @@ def test_the_district_dashboard_shows_every_station_and_the_same_numbers_as_its_
     assert row_minutes(html, "station", "") == [50, 0, 0, 10, 0, 0, 0, 0]  # no station
     assert row_minutes(html, "station", "total") == [530, 45, 15, 65, 20, 30, 10, 0]
     assert row_minutes(html, "month", key(k.m1)) == [240, 0, 240]
-    assert row_cells(html, "month", key(k.m2))[:3] == ["3.0", "1.0", "4.0"]
+    assert row_cells(html, "month", key(k.m2))[:3] == ["3.5", "0.5", "4.0"]
     assert row_cells(html, "community", k.a1.id) == ["甲街道社工服务站", "2", "2", "100.0%"]
     attendance = re.search(r'id="table-attendance".*?<tfoot>(.*?)</tfoot>', html, re.S).group(1)
     assert re.findall(r"<td[^>]*>([^<]*)</td>", attendance) == \
@@ -455,7 +457,7 @@ def test_the_summary_api_gives_the_same_figures_in_minutes(api_client, known):
                               "opening": 0}
     assert [row["station_id"] for row in body["ledger_by_station"]] == [k.a.id, k.b.id, None]
     months = {row["month"]: row["served"] for row in body["hours_by_month"]}
-    assert months[key(k.m2)] == {"scanned": 180, "honour": 60, "total": 240}
+    assert months[key(k.m2)] == {"scanned": 210, "honour": 30, "total": 240}
     assert body["attendance"] == {"month": None, "confirmed": 10, "attended": 8, "no_show": 1,
                                   "unknown": 1, "attended_rate": 80.0, "no_show_rate": 10.0,
                                   "unknown_rate": 10.0}
