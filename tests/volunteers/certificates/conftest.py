@@ -37,7 +37,7 @@ def served(make_station, make_staff, make_volunteer, make_activity):
     serve(made[0], volunteer, worker, evaluation="excellent", comment="耐心细致")
     # Checked out after 2 h of 3; an extra half hour of clearing up is added by hand (荣誉时).
     serve(made[1], volunteer, worker, out_after=timedelta(hours=2),
-          minutes=150, reason="协助收尾")
+          minutes=150, reason="协助收尾", approver=manager)
     # Left early: reduced to 60 minutes, which stay scanned time.
     serve(made[2], volunteer, worker, minutes=60, reason="提前离场，按实际时长认定",
           evaluation="good")

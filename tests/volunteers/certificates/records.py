@@ -13,21 +13,17 @@ OTHER_CODE = "52440115MJL0000002"
 
 
 def serve(activity, volunteer, worker, *, minutes=None, reason=None, out_after=None,
-          evaluation=None, comment=None) -> CheckIn:
+          evaluation=None, comment=None, approver=None) -> CheckIn:
     """The volunteer scans in at the start (a walk-in: the activity is over, so signing up first
-    is closed) and out at the end (or `out_after` the start), and the hours are approved, with
-    `minutes` set by hand. Minutes added above the scanned time are honour minutes, and the
-    evaluation is recorded by the approver, as the approval records them."""
+    is closed) and out at the end (or `out_after` the start), and `approver` (else `worker`)
+    approves the hours through the approval itself, with `minutes` set by hand and the
+    evaluation: minutes added above the scanned time are honour minutes, which only a station
+    manager may approve."""
     checkin, _created = checkins.check_in(activity, volunteer, at=activity.starts_at)
     checkins.check_out(checkin, activity, at=(activity.starts_at + out_after) if out_after
                        else activity.ends_at)
-    scanned = checkin.minutes
-    checkins.approve(checkin, by=worker, minutes=minutes, reason=reason)
-    if minutes is not None and minutes > scanned and not checkin.honour_minutes:
-        checkin.honour_minutes = minutes - scanned
-    if evaluation is not None:
-        checkin.evaluation, checkin.evaluation_comment = evaluation, comment
-        checkin.recorded_by_id = worker.id
+    checkins.approve(checkin, by=approver or worker, minutes=minutes, reason=reason,
+                     evaluation=evaluation, evaluation_comment=comment)
     db.session.commit()
     return checkin
 
