@@ -37,12 +37,9 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     v2 = make_volunteer(a.town.communities[1], name="周敏")
     v3 = make_volunteer(b.town.communities[0], name="何伟", id_number="440115198506150014")
 
-    def activity(station, by, title, start, hours, service_category=None):
-        made = make_activity(station, by, title=title, start=start, hours=hours,
-                             allow_walk_ins=True)
-        made.service_category = service_category  # the activity form's field, set directly here
-        db.session.commit()
-        return made
+    def activity(station, by, title, start, hours, service_category="community"):
+        return make_activity(station, by, title=title, start=start, hours=hours,
+                             allow_walk_ins=True, service_category=service_category)
 
     a1 = activity(a, worker_a, "长者探访", "2026-11-10T09:00", 3,
                   service_category="elderly_disabled")
@@ -66,9 +63,9 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     clipped = serve(a1, v1, "2026-11-10T08:45", "2026-11-10T11:35", by=worker_a)
     reduced = serve(a1, v2, "2026-11-10T09:10", "2026-11-10T10:40", by=worker_a, minutes=60,
                     reason="中途离开")
-    honour = serve(a2, v1, "2026-11-20T14:00", "2026-11-20T15:30", by=worker_a, minutes=120,
+    # 30 minutes added by hand above the scanned 90 are honour hours (荣誉时): the manager's.
+    honour = serve(a2, v1, "2026-11-20T14:00", "2026-11-20T15:30", by=manager_a, minutes=120,
                    reason="补记筹备时间")
-    honour.honour_minutes = 30  # the 30 minutes added by hand above the scanned 90 (荣誉时)
     reversed_ = serve(a3, v2, "2026-11-25T09:00", "2026-11-25T11:00", by=worker_a)
     ledger.reverse(db.session.get(ledger.Transfer, reversed_.transfer_id), "重复录入",
                    posted_by=admin)
