@@ -2,10 +2,10 @@
 with the csv module, their headers, and their figures checked against the database.
 
 The data: two stations, activities in March and April 2026 under three themes, check-ins
-approved as scanned (信用时, a reduction by hand included) or added to by hand (荣誉时), one rejected, one left open, one
-approved and then reversed in the ledger, a no-show and a cancelled activity. The expected
-figures are written out by hand below, and the hour totals are also summed in Python from the
-check-in rows themselves.
+approved as scanned (信用时, a reduction by hand included) or added to by hand (荣誉时), one
+rejected, one left open, one approved and then reversed in the ledger, a no-show and a cancelled
+activity. The expected figures are written out by hand below, and the hour totals are also summed
+in Python from the check-in rows themselves.
 """
 
 import csv
