@@ -185,12 +185,16 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
 
 def assert_records_are_complete(resident):
     """Every activity carries its record fields (past ones the people served), the stations
-    but one are run by agencies, and the resident's certificate is issued by her station's."""
+    but one are run by agencies, every approved record has its evaluation and recorder, and the
+    resident's certificate is issued by her station's."""
     made = list(db.session.scalars(select(Activity)))
     assert all(activity.service_category in vocabulary.SERVICE_CATEGORIES for activity in made)
     assert all(activity.service_content and activity.person_in_charge for activity in made)
     assert all(activity.people_served for activity in made if activity.ends_at <= now())
     assert len({activity.service_category for activity in made}) >= 6
+    approved = list(db.session.scalars(select(CheckIn).where(CheckIn.status == "approved")))
+    assert approved and all(checkin.evaluation in vocabulary.EVALUATIONS
+                            and checkin.recorded_by_id for checkin in approved)
     stations = list(db.session.scalars(select(Station)))
     assert sum(1 for station in stations if station.agency is not None) == 8
     record = certificates.service_record(resident)
