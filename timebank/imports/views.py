@@ -43,6 +43,7 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.database import deferred_begin
 from timebank.extensions import db
 from timebank.imports import services as imports
+from timebank.web import uploads
 
 bp = Blueprint("imports", __name__, url_prefix="/admin/imports")
 
@@ -120,17 +121,6 @@ def _confirm_once(path: Path) -> bool:
     except FileExistsError:
         return False
     return True
-
-
-def _remove_old_files(folder: Path) -> None:
-    """Uploads never confirmed and the files of jobs long ended: gone after `KEEP_SECONDS`."""
-    oldest = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < oldest:
-                path.unlink()
-        except FileNotFoundError:  # another worker removed it first
-            pass
 
 
 def _meta(token: str) -> dict:
@@ -213,7 +203,7 @@ def check():
         return _page(422, error=_("Choose what to import."))
     if upload is None or not upload.filename:
         return _page(422, error=_("Choose a file to upload."))
-    _remove_old_files(_folder())
+    uploads.remove_old_files(_folder(), KEEP_SECONDS)
     token = secrets.token_urlsafe(_TOKEN_LENGTH)
     paths = _paths(token)
     upload.save(paths["upload"])

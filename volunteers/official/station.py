@@ -12,7 +12,6 @@ all rows or none); a preview never confirmed is removed a day later. A result li
 import json
 import os
 import secrets
-import time
 from pathlib import Path
 
 from flask import (
@@ -35,6 +34,7 @@ from timebank.errors import InvalidInput, PermissionDenied
 from timebank.extensions import db
 from timebank.imports.services import ImportFileError
 from timebank.org import services as org
+from timebank.web import uploads
 from timebank.web.actions import attempt, messages_of
 from timebank.web.forms import load_form, safe_next
 from volunteers.activities import services as activities
@@ -53,16 +53,6 @@ def _folder() -> Path:
     folder = Path(current_app.instance_path) / "official-imports"
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def _remove_old_files(folder: Path) -> None:
-    oldest = time.time() - KEEP_SECONDS
-    for path in folder.iterdir():
-        try:
-            if path.is_file() and path.stat().st_mtime < oldest:
-                path.unlink()
-        except FileNotFoundError:  # another worker removed it first
-            pass
 
 
 def _query() -> tuple[dict, dict]:
@@ -208,7 +198,7 @@ def upload():
         errors = {**errors, "file": [_("Choose a file to upload.")]}
     if errors:
         return _page(query, {}, 422, import_errors=errors)
-    _remove_old_files(_folder())
+    uploads.remove_old_files(_folder(), KEEP_SECONDS)
     token = secrets.token_urlsafe(24)
     paths = _paths(token)
     upload.save(paths["upload"])
