@@ -18,6 +18,7 @@ from timebank.ledger.models import AccountKind, Transfer, TransferKind
 from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
+from volunteers.corrections import services as corrections
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
@@ -31,6 +32,8 @@ STAFF_API = {
     "api.reactivate_staff", "api.hand_over", "merchant_api.read_merchant",
     "merchant_api.approve_merchant", "merchant_api.suspend_merchant",
     "merchant_api.reinstate_merchant", "stars_api.award", "stars_api.decline",
+    "corrections_api.read_correction", "corrections_api.add_note", "corrections_api.resolve",
+    "checkin_api.read_approval_policy", "checkin_api.change_approval_policy",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -39,7 +42,8 @@ ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
 #: What a request to each route would carry, so that it gets past validation to the check.
 FORM = {"minutes": "30", "reason": "核对签到表", "nonce": "abcdefgh12", "attendance": "attended",
         "title": "改名", "purpose": "checkin", "code": "1-000000", "kind": "elderly_alone",
-        "category": "elderly_alone", "decision": "pay"}
+        "category": "elderly_alone", "decision": "pay", "action": "refuse", "body": "已核对",
+        "auto_approve_daily_minutes": 480, "manager_limit_daily_minutes": 720}
 
 
 def staff_routes(app):
@@ -54,7 +58,8 @@ def staff_routes(app):
 @pytest.fixture
 def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     """Station B's objects: a volunteer funded with hours, an activity with a sign-up and a
-    checked-out check-in, a matching run with a proposal, and a help request."""
+    checked-out check-in (with a correction asked of it), a matching run with a proposal, a
+    help request, a merchant and a star application."""
     station = make_station()
     worker = make_staff(station, name="乙站社工")
     manager = make_staff(station, Role.STATION_MANAGER, name="乙站主管")
@@ -72,6 +77,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     sign_up = activities.sign_up(activity, volunteer)
     checkin, _ = checkins.check_in(activity, volunteer, at=activity.starts_at)
     checkins.check_out(checkin, activity, at=activity.starts_at + timedelta(minutes=90))
+    correction = corrections.ask(volunteer, reason="签退时间记错了", checkin_id=checkin.id)
     run = match_runs.run_matching(activity.starts_at.year, activity.starts_at.month, station.id, by=worker)
     help_request = mutual_aid.post_request(volunteer, {
         "title": "帮忙修风扇", "category": "appliance_repair", "minutes": 30, "place": "乙站社区",
@@ -91,7 +97,8 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "run_id": run.id, "community_id": first.id, "request_id": help_request.id,
         "other_id": other.id, "staff_phone": worker.phone, "staff_id": worker.id,
         "merchant_id": merchant.id, "manager_phone": manager.phone,
-        "application_id": star_application.id,
+        "application_id": star_application.id, "correction_id": correction.id,
+        "station_id": station.id,
     }
 
 
