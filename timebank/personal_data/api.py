@@ -85,7 +85,7 @@ def my_corrections():
 def resolve(request_id: int):
     data = json_body(ResolveSchema())
     request = personal.resolve_correction(personal.correction_for(current_user, request_id),
-                                          by=current_user, done=data["done"],
+                                          by=current_user, done=data["outcome"] == "done",
                                           reason=data["reason"])
     body = CorrectionRequestSchema().dump(request)
     db.session.commit()

@@ -57,7 +57,8 @@ class CorrectionRequestSchema(BaseSchema):
 
 
 class ResolveSchema(BaseSchema):
-    done = fields.Boolean(required=True)
+    outcome = fields.String(required=True, validate=validate.OneOf(["done", "refused"]), metadata={
+        "description": "done: the profile was corrected; refused: with a reason"})
     reason = fields.String(load_default="", validate=validate.Length(max=300))
 
 

@@ -61,7 +61,7 @@ def resolve(request_id: int):
     if data is None:
         flash(_messages(errors), "error")
         return redirect(back)
-    return perform(lambda: personal.resolve_correction(found, by=current_user, done=data["done"],
+    return perform(lambda: personal.resolve_correction(found, by=current_user, done=data["outcome"] == "done",
                                                        reason=data["reason"]),
                    success=_("The request was answered; the person has been told."),
                    back_to=back)
