@@ -77,15 +77,15 @@ def my_corrections():
     return jsonify(CorrectionRequestSchema(many=True).dump(personal.corrections_of(current_user)))
 
 
-@bp.post("/profile-corrections/<int:request_id>/resolve")
+@bp.post("/profile-corrections/<int:profile_correction_id>/resolve")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Mark a profile correction request of my station done, or refused with a reason "
              "(the person is told)", tags=["personal data"], body=ResolveSchema,
      response=CorrectionRequestSchema, errors=(403, 404, 409, 422))
-def resolve(request_id: int):
+def resolve(profile_correction_id: int):
+    found = personal.correction_for(current_user, profile_correction_id)
     data = json_body(ResolveSchema())
-    request = personal.resolve_correction(personal.correction_for(current_user, request_id),
-                                          by=current_user, done=data["outcome"] == "done",
+    request = personal.resolve_correction(found, by=current_user, done=data["outcome"] == "done",
                                           reason=data["reason"])
     body = CorrectionRequestSchema().dump(request)
     db.session.commit()

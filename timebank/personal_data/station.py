@@ -52,10 +52,10 @@ def index():
         may_erase=has_role(current_user, Role.STATION_MANAGER))
 
 
-@bp.post("/corrections/<int:request_id>/resolve")
+@bp.post("/corrections/<int:profile_correction_id>/resolve")
 @role_required(Role.SOCIAL_WORKER)
-def resolve(request_id: int):
-    found = personal.correction_for(current_user, request_id)
+def resolve(profile_correction_id: int):
+    found = personal.correction_for(current_user, profile_correction_id)
     back = url_for("personal_data_station.index", station_id=found.station_id)
     data, errors = load_form(ResolveSchema())
     if data is None:
