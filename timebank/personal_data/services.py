@@ -30,6 +30,7 @@ from werkzeug.security import check_password_hash
 
 from timebank.accounts.models import User, _new_stamp
 from timebank.accounts.permissions import Role, has_role, is_staff
+from timebank.accounts.services import UNUSABLE_PASSWORD
 from timebank.audit import services as audit
 from timebank.audit.models import AuditEntry
 from timebank.clock import now
@@ -37,7 +38,7 @@ from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger.models import Account, Entry, Transfer
-from timebank.notifications.models import Notification
+from timebank.notifications.models import Delivery, DeliveryStatus, Notification
 from timebank.notifications.services import notify
 from timebank.org import services as org
 from timebank.personal_data.models import (  # noqa: F401 (the models, for callers)
@@ -475,9 +476,15 @@ def erase(user: User, *, by: User, reason: str | None = None, paper_date: date |
                                .values({column.name: _blank(column)}))
     db.session.execute(update(Notification).where(Notification.user_id == user.id)
                        .values(body="", params=None))
+    # Nothing more leaves for them: their SMS and WeChat notices still waiting are dropped.
+    db.session.execute(update(Delivery).where(
+        Delivery.status == DeliveryStatus.PENDING,
+        Delivery.notification_id.in_(select(Notification.id).where(
+            Notification.user_id == user.id))).values(
+        status=DeliveryStatus.FAILED, last_error="personal data erased", claimed_by=None))
     user.name = label
     user.phone = placeholder_phone(user.id)
-    user.password_hash = "!"  # matches no password
+    user.password_hash = UNUSABLE_PASSWORD
     user.security_stamp = _new_stamp()
     user.active = False
     user.claimable = False

@@ -82,7 +82,8 @@ def _erasure_page(member, errors=None, form=None, status=200):
     return render_template(
         "personal_data/paper_erasure.html", member=member,
         balance=personal.member_balance(member), duties=personal.open_duties(member),
-        communities=personal.pool_communities(), home=org.home_community(member), errors=errors or {}, form=form or {}), status
+        communities=personal.pool_communities(), home=org.home_community(member),
+        errors=errors or {}, form=form or {}), status
 
 
 @bp.get("/members/<int:user_id>/erase")

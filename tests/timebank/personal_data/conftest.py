@@ -27,10 +27,10 @@ def person(served, make_activity):  # noqa: F811 (the fixture above)
                           start=(now() + timedelta(days=3)).strftime("%Y-%m-%d 09:00"))
     sign_up(later, volunteer)
     certificate, _record = certificates.issue(volunteer, by=volunteer, station_id=station.id)
-    mutual_aid.post_request(volunteer, {"title": "陪同就医", "description": "我住在大井村12号，需要人陪我去医院",
-                                        "category": "escort_to_clinic", "minutes": 60,
-                                        "place": "大井村12号",
-                                        "starts_at": now() + timedelta(days=2)})
+    mutual_aid.post_request(volunteer, {
+        "title": "陪同就医", "description": "我住在大井村12号，需要人陪我去医院",
+        "category": "escort_to_clinic", "minutes": 60, "place": "大井村12号",
+        "starts_at": now() + timedelta(days=2)})
     personal.request_correction(volunteer, "id_number", "出生日期那几位填错了", ID_NUMBER)
     notify(volunteer.id, "test:personal:hello", "您好", f"{NAME}，您的证明已出具")
     db.session.commit()

@@ -57,3 +57,18 @@ def test_download_then_erase_with_the_pool_donation_on_a_phone(phone, person):
     pool = db.session.scalar(select(Account).where(
         Account.key == f"pool:community:{community.id}"))
     assert pool.balance == balance and personal.member_balance(volunteer) == 0
+
+
+def test_the_station_answers_a_correction_request_at_the_desk(desk, person):
+    desk.goto("/login")
+    desk.get_by_label("手机号码").fill(person["worker"].phone)
+    desk.get_by_label("密码").fill(PASSWORD)
+    desk.get_by_role("button", name="登录").click()
+    desk.goto("/station/personal-data/")
+    expect(desk.locator(".subnav a[aria-current=page]")).to_contain_text("个人信息申请")
+    row = desk.locator(".profile-corrections tbody tr").first
+    expect(row).to_contain_text("出生日期那几位填错了")
+    shot(desk, "station")
+    row.get_by_role("button", name="已更正").click()
+    expect(desk.locator(".flash")).to_contain_text("申请已处理")
+    expect(desk.locator(".profile-corrections")).to_contain_text("没有待处理的申请")
