@@ -14,6 +14,7 @@ from tests.volunteers.certificates.records import ID_NUMBER
 from timebank.audit.models import AuditEntry
 from timebank.extensions import db
 from timebank.ledger.models import Account, Entry, Transfer
+from timebank.notifications.models import Notification
 from timebank.personal_data import services as personal
 
 
@@ -103,6 +104,11 @@ def test_export_then_erasure_removes_the_identity_and_keeps_the_hours(
     assert erased.erased_at is not None and not erased.active
     assert db.session.scalar(select(AuditEntry.actor_id).where(
         AuditEntry.action == "personal_data.erased")) == volunteer.id
+    # The station is told.
+    told = db.session.scalar(select(Notification).where(
+        Notification.user_id == person["worker"].id,
+        Notification.key == f"erasure:{volunteer.id}:staff:{person['worker'].id}"))
+    assert told is not None and f"已注销用户 #{volunteer.id}" in told.body
 
     # The token stops; the certificate still verifies as genuine, the name removed.
     assert client.get("/api/v1/me/export", headers=headers).status_code == 401
