@@ -1,7 +1,7 @@
 """marshmallow schemas of a resident's own data, shared by the API and the pages."""
 
 from flask_babel import lazy_gettext as _l
-from marshmallow import fields, validate
+from marshmallow import fields, pre_load, validate
 
 from timebank.personal_data import services as personal
 from timebank.web.schemas import BaseSchema
@@ -67,6 +67,13 @@ class PaperErasureSchema(BaseSchema):
     reason = fields.String(required=True, validate=validate.Length(
         min=2, max=500, error=_l("Give a reason (2 to 500 characters).")))
     donate_to_pool_id = fields.Integer(load_default=None, allow_none=True)
+
+    @pre_load
+    def no_pool_chosen(self, data, **_kwargs):
+        """The form's "do not donate" option posts an empty value."""
+        if isinstance(data, dict) and data.get("donate_to_pool_id") == "":
+            data = {**data, "donate_to_pool_id": None}
+        return data
 
 
 class DecisionSchema(BaseSchema):

@@ -11,7 +11,7 @@ from timebank.accounts.permissions import Role, has_role, role_required
 from timebank.org import services as org
 from timebank.personal_data import services as personal
 from timebank.personal_data.schemas import DecisionSchema, PaperErasureSchema, ResolveSchema
-from timebank.web.actions import perform
+from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 
@@ -109,7 +109,8 @@ def carry_out_paper_erasure(user_id: int):
         success=_("The member's personal data was erased; their hours and service records "
                   "stay under an anonymous label."),
         back_to=url_for("personal_data_station.index"),
-        failure_to=url_for("personal_data_station.paper_erasure", user_id=user_id))
+        failure_to=url_for("personal_data_station.paper_erasure", user_id=user_id),
+        say=messages_of)
 
 
 # --- the district's retention review ----------------------------------------------------------

@@ -4,6 +4,7 @@ donates their balance to their community's pool and erases their personal data.
 
 import json
 import os
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -11,6 +12,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD
 from tests.timebank.personal_data.conftest import NAME
+from timebank.clock import local, now
 from timebank.extensions import db
 from timebank.ledger.models import Account
 from timebank.personal_data import services as personal
@@ -72,3 +74,23 @@ def test_the_station_answers_a_correction_request_at_the_desk(desk, person):
     row.get_by_role("button", name="已更正").click()
     expect(desk.locator(".flash")).to_contain_text("申请已处理")
     expect(desk.locator(".profile-corrections")).to_contain_text("没有待处理的申请")
+
+
+def test_the_manager_carries_out_a_paper_request_at_the_desk(desk, person):
+    volunteer = person["volunteer"]
+    desk.goto("/login")
+    desk.get_by_label("手机号码").fill(person["manager"].phone)
+    desk.get_by_label("密码").fill(PASSWORD)
+    desk.get_by_role("button", name="登录").click()
+    desk.goto("/station/personal-data/")
+    desk.get_by_placeholder("手机号").fill(volunteer.phone)
+    desk.get_by_role("button", name="查找").click()
+    expect(desk.locator("h1")).to_contain_text("书面申请删除个人信息")
+    expect(desk.locator("main")).to_contain_text(NAME)
+    desk.get_by_label("书面申请日期").fill(f"{local(now()) - timedelta(days=1):%Y-%m-%d}")
+    desk.get_by_label("原因").fill("本人到站点书面申请")
+    shot(desk, "paper")
+    desk.get_by_role("button", name="删除其个人信息").click()
+    expect(desk.locator(".flash")).to_contain_text("该成员的个人信息已删除")
+    db.session.rollback()
+    assert db.session.get(personal.User, volunteer.id).erased_at is not None
