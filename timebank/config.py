@@ -53,6 +53,8 @@ def settings_from_environment(instance_path: str) -> dict:
 DEFAULTS = {
     "BABEL_DEFAULT_LOCALE": DEFAULT_LOCALE,
     "LOGIN_RATE_LIMIT": "10 per minute;100 per hour",
+    #: How often a person may download everything held about them (`timebank.personal_data`).
+    "PERSONAL_DATA_EXPORT_LIMIT": "5 per hour;20 per day",
     "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
     "API_TOKEN_LIFETIME": 30 * 24 * 3600,
     "CHECKIN_RATE_LIMIT": "30 per minute",
@@ -78,6 +80,9 @@ DEFAULTS = {
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.
     "CORRECTION_DUE_WORKING_DAYS": 5,
+    #: Years without a visit after which an account's personal data is flagged for review
+    #: (`timebank.personal_data`).
+    "PERSONAL_DATA_RETENTION_YEARS": 3,
     #: Tiered approval of check-ins, for stations without rules of their own: a volunteer's
     #: scanned minutes in a day up to the first are approved at check-out with no one's click
     #: (if APPROVE_AT_CHECKOUT), up to the second a station manager approves, above it a

@@ -46,12 +46,19 @@ class User(UserMixin, db.Model):
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
     #: The member's openid under the district's WeChat service account, for template messages
     #: (`timebank.notifications.wechat`); none: no WeChat notices.
-    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    wechat_openid: Mapped[str | None] = mapped_column(String(64), unique=True,
+                                                      info={"personal": True})
     #: The member's choice of channels beside the in-app inbox (`timebank.notifications`).
     notice_sms: Mapped[bool] = mapped_column(default=True, server_default=true())
     notice_wechat: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: How large the pages' text is for this user: one of `TEXT_SIZES` (a class on <html>).
     text_size: Mapped[str] = mapped_column(String(12), default="normal", server_default="normal")
+    #: When the person last used the platform (a request while logged in), at most once a day;
+    #: the retention review (`timebank.personal_data`) reads it.
+    last_seen_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: When the person's identity was erased at their request (`timebank.personal_data`): the
+    #: name is an anonymous label, the phone a placeholder, login and tokens stopped for good.
+    erased_at: Mapped[Any | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role

@@ -29,6 +29,20 @@ def record(action: str, subject: str | None = None, *, actor=None, reason=None, 
     return entry
 
 
+def subject_names(entries) -> dict[str, str]:
+    """``user:<id>`` subject → the person's name now, for the page: audit rows keep the id, not
+    the name (a name copied into them would outlive an erasure)."""
+    from timebank.accounts.services import names_of  # users records to the audit log
+
+    ids = {}
+    for entry in entries:
+        kind, _sep, ident = (entry.subject or "").partition(":")
+        if kind == "user" and ident.isdigit() and len(ident) <= USER_ID_DIGITS:
+            ids[entry.subject] = int(ident)
+    names = names_of(ids.values())
+    return {subject: names[user_id] for subject, user_id in ids.items() if user_id in names}
+
+
 #: Digits a user number may have in the viewer's user filter; longer numbers are phones.
 USER_ID_DIGITS = 9
 

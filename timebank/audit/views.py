@@ -28,4 +28,5 @@ def index():
                              first_day=days["from"], last_day=days["to"])
     page = paginate(statement, PER_PAGE)
     return render_template("admin/audit.html", page=page, filters=filters, errors=errors,
-                           actions=audit.actions(), labels=labels)
+                           actions=audit.actions(), labels=labels,
+                           subject_names=audit.subject_names(page.items))

@@ -13,6 +13,7 @@ FIELDS = {
     "approval_auto_daily_minutes": "APPROVAL_AUTO_DAILY_MINUTES",
     "approval_manager_daily_minutes": "APPROVAL_MANAGER_DAILY_MINUTES",
     "approve_at_checkout": "APPROVE_AT_CHECKOUT",
+    "personal_data_retention_years": "PERSONAL_DATA_RETENTION_YEARS",
 }
 
 
@@ -42,6 +43,8 @@ class SettingsSchema(BaseSchema):
     approval_auto_daily_minutes = fields.Integer()
     approval_manager_daily_minutes = fields.Integer()
     approve_at_checkout = fields.Integer(metadata={"description": "1 yes, 0 no"})
+    personal_data_retention_years = fields.Integer(metadata={
+        "description": "Years without a visit before an account is flagged for review"})
     settings = fields.List(fields.Nested(SettingSchema))
 
 
@@ -54,6 +57,7 @@ class SettingsChangeSchema(BaseSchema):
     approval_auto_daily_minutes = fields.Integer(strict=True)
     approval_manager_daily_minutes = fields.Integer(strict=True)
     approve_at_checkout = fields.Integer(strict=True)
+    personal_data_retention_years = fields.Integer(strict=True)
     reason = _reason()
 
 
@@ -65,6 +69,7 @@ class SettingsFormSchema(BaseSchema):
     approval_auto_daily_minutes = fields.Integer()
     approval_manager_daily_minutes = fields.Integer()
     approve_at_checkout = fields.Integer()
+    personal_data_retention_years = fields.Integer()
     reason = _reason()
 
 

@@ -70,6 +70,10 @@ SETTINGS = {setting.name: setting for setting in (
             _l("Whether check-outs within the first limit are approved with no one's click. "
                "For stations without rules of their own."), choices=(1, 0),
             choice_labels=(_l("Yes"), _l("No"))),
+    Setting("PERSONAL_DATA_RETENTION_YEARS", _l("Years before an inactive account is reviewed"),
+            _l("An account not used for this many years is flagged for a district "
+               "administrator to erase its personal data or keep it with a reason."),
+            minimum=1, maximum=30),
 )}
 
 

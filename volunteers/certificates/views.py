@@ -192,6 +192,14 @@ def api_statement():
     return _statement(current_user)
 
 
+def _holder(certificate: Certificate) -> str:
+    """The name as the public page shows it: masked, or removed when the holder had their
+    personal data erased (the certificate stays genuine; `timebank.personal_data`)."""
+    if certificate.user.erased_at is not None:
+        return _("(name removed at the holder's request)")
+    return mask_name(certificate.user.name)
+
+
 @bp.get("/verify/<number>")
 @limiter.limit("30 per minute")
 def verify(number: str):
@@ -202,7 +210,7 @@ def verify(number: str):
         return render_template("verify.html", certificate=None,
                                number=certificates.normalise_number(number)[:40]), 404
     return render_template("verify.html", certificate=certificate,
-                           holder=mask_name(certificate.user.name),
+                           holder=_holder(certificate),
                            issuer=certificates.issuer_name(certificate),
                            current=certificates.still_current(certificate),
                            hours_text=certificates.hours_text, number=certificate.number)

@@ -48,7 +48,7 @@ class Correction(db.Model):
     transfer_id: Mapped[int | None] = mapped_column(ForeignKey("transfers.id"))
     #: The organising station, which handles the ticket (谁组织谁记录、谁记录谁证明).
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
-    reason: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text, info={"personal": True})
     status: Mapped[str] = mapped_column(String(12), default=CorrectionStatus.OPEN)
     asked_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
     #: The end of the last working day the station has (`services.due_date`).

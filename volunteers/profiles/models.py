@@ -24,18 +24,19 @@ class VolunteerProfile(db.Model):
     linked_social_worker_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"),
                                                                 index=True)
     #: Resident ID number (居民身份证号), shown masked except to staff of the volunteer's station.
-    id_number: Mapped[str | None] = mapped_column(String(18))
-    gender: Mapped[str | None] = mapped_column(String(8))
-    birth_date: Mapped[date | None]
+    id_number: Mapped[str | None] = mapped_column(String(18), info={"personal": True})
+    gender: Mapped[str | None] = mapped_column(String(8), info={"personal": True})
+    birth_date: Mapped[date | None] = mapped_column(info={"personal": True})
     #: Codes from `SKILLS`.
-    skills: Mapped[list] = mapped_column(JSON, default=list)
-    skills_other: Mapped[str] = mapped_column(String(200), default="")
+    skills: Mapped[list] = mapped_column(JSON, default=list, info={"personal": True})
+    skills_other: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
     #: Codes from `TARGET_GROUPS`.
     interest_groups: Mapped[list] = mapped_column(JSON, default=list)
     #: Free tags matched against themes' tags (敬老, 助残, 禁毒 ...).
-    interest_themes: Mapped[list] = mapped_column(JSON, default=list)
+    interest_themes: Mapped[list] = mapped_column(JSON, default=list,
+                                                  info={"personal": True})
     #: Weekly slots from `SLOTS`.
-    availability: Mapped[list] = mapped_column(JSON, default=list)
+    availability: Mapped[list] = mapped_column(JSON, default=list, info={"personal": True})
     #: Activities a month the volunteer is happy to be matched to.
     monthly_limit: Mapped[int] = mapped_column(default=DEFAULT_MONTHLY_LIMIT)
     #: When the volunteer agreed that skills, interests and availability may be used.

@@ -15,6 +15,7 @@ from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import AccountKind, Transfer, TransferKind
+from timebank.personal_data import services as personal_data
 from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
@@ -34,9 +35,12 @@ STAFF_API = {
     "merchant_api.reinstate_merchant", "stars_api.award", "stars_api.decline",
     "corrections_api.read_correction", "corrections_api.add_note", "corrections_api.resolve",
     "checkin_api.read_approval_policy", "checkin_api.change_approval_policy",
+    "personal_data_api.resolve",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
+#: Station pages only a station manager opens (a social worker of the station gets 403 too).
+MANAGER_PAGES = ("/station/personal-data/members/",)
 # Not walked: GET /api/v1/volunteers/<id>/profile, which any staff may read (the ID number
 # masked outside the volunteer's station); its masking is tested in test_volunteers_api.
 #: What a request to each route would carry, so that it gets past validation to the check.
@@ -59,7 +63,7 @@ def staff_routes(app):
 def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     """Station B's objects: a volunteer funded with hours, an activity with a sign-up and a
     checked-out check-in (with a correction asked of it), a matching run with a proposal, a
-    help request, a merchant and a star application."""
+    help request, a merchant, a star application and a profile correction request."""
     station = make_station()
     worker = make_staff(station, name="乙站社工")
     manager = make_staff(station, Role.STATION_MANAGER, name="乙站主管")
@@ -85,6 +89,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     merchant, _password = merchants.register_merchant({
         "shop_name": "乙站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "station_id": station.id}, by=manager)
+    profile_correction = personal_data.request_correction(volunteer, "name", "错了一个字", "乙站志愿")
     star_application = StarApplication(user_id=volunteer.id, level=1, station_id=station.id,
                                        served_minutes=100 * 60)
     db.session.add(star_application)
@@ -98,7 +103,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "other_id": other.id, "staff_phone": worker.phone, "staff_id": worker.id,
         "merchant_id": merchant.id, "manager_phone": manager.phone,
         "application_id": star_application.id, "correction_id": correction.id,
-        "station_id": station.id,
+        "station_id": station.id, "profile_correction_id": profile_correction.id,
     }
 
 
@@ -141,7 +146,9 @@ def test_every_staff_route_refuses_another_stations_objects(make_app, make_stati
     assert not allowed, allowed
     # The walk reached the staff routes, pages and API, the two that once let corrections through.
     assert len(walked) >= 30 and STAFF_API <= set(walked)
-    assert {"staff.adjust_member_hours", "staff.reverse_transfer", "checkin_staff.approve"} <= set(walked)
+    assert {"staff.adjust_member_hours", "staff.reverse_transfer", "checkin_staff.approve",
+            "personal_data_station.resolve", "personal_data_station.paper_erasure",
+            "personal_data_station.carry_out_paper_erasure"} <= set(walked)
     assert counts() == before
 
 
@@ -167,7 +174,8 @@ def test_the_stations_own_staff_open_the_same_pages(make_app, elsewhere):
             continue
         reached += 1
         url = rule.build({name: elsewhere[name] for name in rule.arguments}, append_unknown=False)[1]
-        admin = url.startswith((*ADMIN_PAGES, *(f"/api/v1{path}" for path in ADMIN_PAGES)))
+        admin = url.startswith((*ADMIN_PAGES, *MANAGER_PAGES,
+                                *(f"/api/v1{path}" for path in ADMIN_PAGES)))
         pages, api, bearer = (manager_pages, manager_api, manager_headers) if admin \
             else (page_client, api_client, headers)
         client, extra = (api, {"headers": bearer}) if url.startswith("/api/") else (pages, {})

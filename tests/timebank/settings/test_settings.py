@@ -112,7 +112,8 @@ def test_the_settings_api(client, api_token, district_admin):
     assert body["checkin_rounding_minutes"] == 15 and body["pool_grant_monthly_cap_minutes"] == 1200
     assert {row["name"] for row in body["settings"]} == {
         "checkin_rounding_minutes", "pool_grant_monthly_cap_minutes", "correction_due_working_days",
-        "approval_auto_daily_minutes", "approval_manager_daily_minutes", "approve_at_checkout"}
+        "approval_auto_daily_minutes", "approval_manager_daily_minutes", "approve_at_checkout",
+        "personal_data_retention_years"}
     refused = client.put("/api/v1/admin/settings", headers=headers,
                          json={"checkin_rounding_minutes": 7, "reason": "试"})
     assert refused.status_code == 422

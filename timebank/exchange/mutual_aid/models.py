@@ -38,10 +38,12 @@ class HelpRequest(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(String(1000), default="")
+    description: Mapped[str] = mapped_column(String(1000), default="",
+                                             info={"personal": "requester_id"})
     category: Mapped[str] = mapped_column(String(24))
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
-    place: Mapped[str] = mapped_column(String(120), default="")
+    place: Mapped[str] = mapped_column(String(120), default="",
+                                       info={"personal": "requester_id"})
     starts_at: Mapped[Any] = mapped_column(UTCDateTime)
     #: Estimated at first; the minutes that move once both confirm.
     minutes: Mapped[int]
@@ -82,7 +84,8 @@ class HelpOffer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("help_requests.id"), index=True)
     helper_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    message: Mapped[str] = mapped_column(String(300), default="")
+    message: Mapped[str] = mapped_column(String(300), default="",
+                                         info={"personal": "helper_id"})
     status: Mapped[str] = mapped_column(String(12), default=OfferStatus.OFFERED)
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
 
@@ -98,7 +101,8 @@ class ServiceListing(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     title: Mapped[str] = mapped_column(String(80))
-    description: Mapped[str] = mapped_column(String(1000), default="")
+    description: Mapped[str] = mapped_column(String(1000), default="",
+                                             info={"personal": "user_id"})
     category: Mapped[str] = mapped_column(String(24))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
