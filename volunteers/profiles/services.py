@@ -202,16 +202,16 @@ def record_guardian(profile: VolunteerProfile, data: dict, *, by: User) -> Volun
     station = station_of(profile)
     if not own and not can_manage_station(by, station.id if station else None):
         raise PermissionDenied(_("Only staff of the volunteer's station can do this."))
-    phone = data["guardian_phone"]
+    phone, problems = data["guardian_phone"], {}
     if phone == profile.user.phone:
-        raise InvalidInput(fields={"guardian_phone": [_(
-            "Enter the guardian's own phone number, not the volunteer's.")]})
+        problems["guardian_phone"] = [_(
+            "Enter the guardian's own phone number, not the volunteer's.")]
     if own and not data.get("declaration"):
-        raise InvalidInput(fields={"declaration": [_(
-            "The guardian must tick the declaration to consent.")]})
+        problems["declaration"] = [_("The guardian must tick the declaration to consent.")]
     if not own and not data.get("consent_on_paper"):
-        raise InvalidInput(fields={"consent_on_paper": [_(
-            "Tick that the guardian signed the consent form.")]})
+        problems["consent_on_paper"] = [_("Tick that the guardian signed the consent form.")]
+    if problems:
+        raise InvalidInput(fields=problems)
     profile.guardian_name = data["guardian_name"].strip()
     profile.guardian_phone = phone
     profile.guardian_relationship = data["guardian_relationship"]
