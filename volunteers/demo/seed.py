@@ -1009,8 +1009,10 @@ def seed_minors_and_insurance(password_hash: str) -> None:
         if title in existing:
             continue
         start = datetime.combine(today + timedelta(days=days), time(9, 30), tzinfo=zone())
+        theme, _kinds = _month_theme(DEMO_TOWN, station, start.year, start.month)
         activities.create_activity(worker, station, {
             "title": title, "community_id": community.id, "starts_at": start,
+            "theme_id": theme.id if theme else None,
             "ends_at": start + timedelta(hours=2), "slots": 12, "status": ActivityStatus.PUBLISHED,
             **extra})
     db.session.flush()
