@@ -197,7 +197,8 @@ def station_of(profile: VolunteerProfile):
 def record_guardian(profile: VolunteerProfile, data: dict, *, by: User) -> VolunteerProfile:
     """Record the guardian of a minor and their consent. The volunteer's own account records it
     as the guardian's declaration (``declaration`` must be ticked); staff of the volunteer's
-    station record a consent signed on paper (audited)."""
+    station record a consent signed on paper (audited), which also counts as the station's
+    registration of a child under 14."""
     own = by.id == profile.user_id
     station = station_of(profile)
     if not own and not can_manage_station(by, station.id if station else None):
@@ -219,6 +220,9 @@ def record_guardian(profile: VolunteerProfile, data: dict, *, by: User) -> Volun
     profile.guardian_consent_method = "declaration" if own else "paper"
     profile.guardian_consent_by_id = by.id
     if not own:
+        # The station met the guardian: a child imported or entered otherwise counts as
+        # registered by the station from now on.
+        profile.registered_by_staff_id = profile.registered_by_staff_id or by.id
         audit.record("volunteer.guardian_consent", f"user:{profile.user_id}", actor=by,
                      method="paper")
     db.session.flush()

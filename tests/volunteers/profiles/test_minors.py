@@ -280,3 +280,20 @@ def test_each_participants_cover_is_recorded_and_shown_to_staff(
     log_in(client, worker)
     html = client.get(f"/station/activities/{activity.id}").get_data(as_text=True)
     assert html.count("PICC-2026-0012") >= 3  # the activity, and each participant's cover
+
+
+def test_a_paper_consent_recorded_by_staff_lets_an_imported_child_sign_up(
+        make_station, make_staff, make_volunteer, make_activity):
+    station = make_station()
+    worker = make_staff(station)
+    activity = make_activity(station, worker)
+    child = minor(make_volunteer, station.town.communities[0], date(2014, 2, 2))  # imported, 12
+    with pytest.raises(Conflict):
+        activities.sign_up(activity, child)
+    db.session.rollback()
+    profiles.record_guardian(profiles.profile_for(child), {**GUARDIAN, "consent_on_paper": True},
+                             by=worker)
+    db.session.commit()
+    assert profiles.profile_for(child).registered_by_staff_id == worker.id
+    assert activities.sign_up(activity, child).status == "confirmed"
+    db.session.commit()
