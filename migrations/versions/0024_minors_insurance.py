@@ -9,7 +9,6 @@ Create Date: 2026-12-07 04:34:41.310843
 import sqlalchemy as sa
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0024_minors_insurance'
 down_revision = '0021_star_levels'

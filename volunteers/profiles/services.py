@@ -33,16 +33,16 @@ from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.models import Community, StaffPost, Town
 from timebank.org.services import can_manage_station, grid_team_for
+from volunteers.matching.scoring import (  # noqa: F401 (one rule for ages, here and in matching)
+    ADULT_AGE,
+    SELF_REGISTRATION_AGE,
+    years_on,
+)
 from volunteers.profiles.models import (  # noqa: F401 (the models, for callers of this module)
     DEFAULT_MONTHLY_LIMIT,
     VolunteerProfile,
     VolunteerTeam,
     team_members,
-)
-from volunteers.matching.scoring import (  # noqa: F401 (one rule for ages, here and in matching)
-    ADULT_AGE,
-    SELF_REGISTRATION_AGE,
-    years_on,
 )
 from volunteers.vocabulary import SKILLS
 
