@@ -189,7 +189,7 @@ class VolunteerProfileUpdateSchema(VolunteerProfileFormSchema):
     are. Without ``consent`` in the body the consent already given (or not) applies."""
 
     community_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    birth_date = fields.Date(allow_none=True)  # type: ignore[assignment]
+    birth_date = fields.Date(allow_none=True)
 
     def __init__(self, *args, consented: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
