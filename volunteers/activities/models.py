@@ -4,7 +4,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.accounts.models import User
@@ -52,6 +52,7 @@ TAKING_A_PLACE = (SignUpStatus.CONFIRMED, SignUpStatus.INVITED)
 
 class Activity(db.Model):
     __tablename__ = "activities"
+    __table_args__ = (CheckConstraint("min_age BETWEEN 0 AND 100", name="min_age_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(80))
@@ -80,6 +81,13 @@ class Activity(db.Model):
     people_served: Mapped[int | None]
     #: The person in charge of the activity (活动负责人), by name: not always a platform user.
     person_in_charge: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    #: The youngest age (周岁, on the activity's local date) a volunteer may have; None: any.
+    min_age: Mapped[int | None]
+    #: A risky activity (高空、水上、大型活动、应急救援 …, 条例 §17): it is published only with
+    #: an `insurance_reference`, and each participant's cover is recorded on their sign-up.
+    risky: Mapped[bool] = mapped_column(default=False, server_default=false())
+    #: The insurance policy number (保单号) covering the participants.
+    insurance_reference: Mapped[str] = mapped_column(String(60), default="", server_default="")
     status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT, index=True)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
@@ -124,6 +132,10 @@ class SignUp(db.Model):
     updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
     #: Set after the activity: ``attended`` or ``no_show`` (by check-in, or by hand).
     attendance: Mapped[str | None] = mapped_column(String(10))
+    #: On a risky activity: the policy covering this volunteer, as it was when they signed up
+    #: or checked in, and when the cover was recorded (None: not covered / not risky).
+    insurance_reference: Mapped[str | None] = mapped_column(String(60))
+    insured_at: Mapped[Any | None] = mapped_column(UTCDateTime)
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     user: Mapped[User] = relationship()

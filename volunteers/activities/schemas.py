@@ -60,6 +60,11 @@ class ActivityFormSchema(BaseSchema):
         min=0, max=1_000_000, error=_l("Enter a whole number of people, 0 or more.")))
     person_in_charge = fields.String(load_default="", validate=validate.Length(
         max=40, error=_l("Enter a name of at most 40 characters.")))
+    min_age = OptionalInteger(validate=validate.Range(
+        min=0, max=100, error=_l("Enter an age from 0 to 100.")))
+    risky = fields.Boolean(load_default=False)
+    insurance_reference = fields.String(load_default="", validate=validate.Length(
+        max=60, error=_l("Enter a policy number of at most 60 characters.")))
 
     def load(self, data, *args, **kwargs):
         if isinstance(data, dict) and data.get("end_date") == "":
@@ -120,6 +125,10 @@ class ActivitySchema(BaseSchema):
     service_content = fields.String()
     people_served = fields.Integer(allow_none=True)
     person_in_charge = fields.String()
+    #: Extensions (issue #21): the youngest age allowed, and insurance of risky activities.
+    min_age = fields.Integer(allow_none=True)
+    risky = fields.Boolean()
+    insurance_reference = fields.String()
 
     def __init__(self, *args, taken: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -163,6 +172,14 @@ class ActivityChangesSchema(BaseSchema):
         min=0, max=1_000_000, error=_l("Enter a whole number of people, 0 or more.")))
     person_in_charge = fields.String(validate=validate.Length(
         max=40, error=_l("Enter a name of at most 40 characters.")))
+    min_age = fields.Integer(allow_none=True, strict=True, validate=validate.Range(
+        min=0, max=100, error=_l("Enter an age from 0 to 100.")), metadata={
+        "description": "The youngest age (周岁) allowed on the activity's date; null: any"})
+    risky = fields.Boolean(metadata={
+        "description": "高空、水上、大型活动、应急救援 …: published only with `insurance_reference`"})
+    insurance_reference = fields.String(validate=validate.Length(
+        max=60, error=_l("Enter a policy number of at most 60 characters.")),
+        metadata={"description": "The insurance policy number (保单号)"})
 
 
 class ActivityCreateSchema(ActivityChangesSchema):

@@ -6,6 +6,11 @@ Rules kept here:
 * A sign-up is ``confirmed`` while places are left, otherwise ``waitlisted``; an ``invited``
   sign-up (from matching) holds a place until the volunteer answers.
 * A volunteer cannot hold two sign-ups whose activities overlap in time.
+* A volunteer below the activity's minimum age (or of unknown age when it has one), a child
+  under 14 not registered by the station, or a minor without a guardian's consent cannot sign
+  up (`profiles.require_may_sign_up`, 409).
+* A risky activity is published only with an insurance policy number; each sign-up records the
+  policy covering the volunteer (`record_cover`).
 * When a confirmed volunteer cancels, the first on the waitlist is promoted.
 * The slot limit holds under concurrent sign-ups: the activity row is locked first
   (PostgreSQL ``SELECT ... FOR UPDATE``; SQLite writes under ``BEGIN IMMEDIATE``), then the
@@ -38,6 +43,7 @@ from volunteers.activities.models import (  # noqa: F401 (the models, for caller
     SignUpStatus,
 )
 from volunteers.matching.scoring import Opening, day_slots
+from volunteers.profiles import services as profiles
 from volunteers.themes.models import Theme
 from volunteers.vocabulary import SERVICE_CATEGORIES, SKILLS, TARGET_GROUPS
 
@@ -95,6 +101,12 @@ def _check(activity: Activity) -> None:
         starts = local(activity.starts_at)
         if (starts.year, starts.month) != (activity.theme.year, activity.theme.month):
             problems["theme_id"] = [_("Choose a theme of the month the activity takes place in.")]
+    if activity.min_age is not None and not 0 <= activity.min_age <= 100:
+        problems["min_age"] = [_("Enter an age from 0 to 100.")]
+    if activity.risky and activity.status == ActivityStatus.PUBLISHED \
+            and not (activity.insurance_reference or "").strip():
+        problems["insurance_reference"] = [_(
+            "A risky activity is published only with an insurance policy number.")]
     if problems:
         raise InvalidInput(fields=problems)
 
@@ -102,7 +114,7 @@ def _check(activity: Activity) -> None:
 EDITABLE = ("title", "description", "theme_id", "community_id", "place", "target_group",
             "starts_at", "ends_at", "slots", "required_skills", "credit_mode", "fixed_minutes",
             "allow_walk_ins", "status", "service_category", "service_content", "people_served",
-            "person_in_charge")
+            "person_in_charge", "min_age", "risky", "insurance_reference")
 
 #: The service category of an activity created without one (API clients older than the field).
 DEFAULT_SERVICE_CATEGORY = "community"
@@ -114,7 +126,8 @@ def create_activity(by: User, station: Station, data: dict) -> Activity:
                         status=data.get("status", ActivityStatus.DRAFT),
                         required_skills=[], description="", place="", allow_walk_ins=False,
                         credit_mode=CreditMode.SCANNED, service_category=DEFAULT_SERVICE_CATEGORY,
-                        service_content="", person_in_charge="")
+                        service_content="", person_in_charge="", risky=False,
+                        insurance_reference="")
     for field in EDITABLE:
         if field in data:
             setattr(activity, field, data[field])
@@ -343,6 +356,7 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
         return existing
     if not activity.open_for_sign_up:
         raise Conflict(_("This activity is not open for sign-up."), code="not_open")
+    require_may_take_part(activity, user)
     clash = overlapping_sign_up(user, activity.starts_at, activity.ends_at)
     if clash is not None:
         raise Conflict(
@@ -355,6 +369,7 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
     if chosen == SignUpStatus.INVITED and full:
         raise Conflict(_("This activity is full."), code="full")
     entry = SignUp(activity_id=activity.id, user_id=user.id, status=chosen)
+    record_cover(activity, entry)
     db.session.add(entry)
     db.session.flush()
     audit.record("signup.create", f"signup:{entry.id}", actor=user, status=chosen,
@@ -367,6 +382,20 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
                  place=params["place"]),
                link=f"/volunteer/activities/{activity.id}", params=params)
     return entry
+
+
+def require_may_take_part(activity: Activity, user: User) -> None:
+    """409 unless `user` may take part in `activity` (age, minimum age, guardian's consent) on
+    its local date: for sign-ups, matching's invitations and walk-in check-ins alike."""
+    profiles.require_may_sign_up(user, local(activity.starts_at).date(),
+                                 min_age=activity.min_age)
+
+
+def record_cover(activity: Activity, entry: SignUp) -> None:
+    """On a risky activity, the insurance policy covering the volunteer, as it is now (once)."""
+    if activity.risky and entry.insured_at is None and (activity.insurance_reference or "").strip():
+        entry.insurance_reference = activity.insurance_reference.strip()
+        entry.insured_at = now()
 
 
 def _promote(activity: Activity) -> list[SignUp]:

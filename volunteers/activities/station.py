@@ -136,6 +136,7 @@ def _form_values(activity: Activity | None) -> dict:
         values = request.form.to_dict()
         values["required_skills"] = request.form.getlist("required_skills")
         values["allow_walk_ins"] = "allow_walk_ins" in request.form
+        values["risky"] = "risky" in request.form
         return values
     if activity is None:
         start = local(now()).replace(minute=0, second=0, microsecond=0)
@@ -156,7 +157,9 @@ def _form_values(activity: Activity | None) -> dict:
             "service_category": activity.service_category or "",
             "service_content": activity.service_content,
             "people_served": "" if activity.people_served is None else str(activity.people_served),
-            "person_in_charge": activity.person_in_charge}
+            "person_in_charge": activity.person_in_charge,
+            "min_age": "" if activity.min_age is None else str(activity.min_age),
+            "risky": activity.risky, "insurance_reference": activity.insurance_reference}
 
 
 def _activity_form(station: "Station", activity: Activity | None, errors: dict):
@@ -234,8 +237,15 @@ def activity_detail(activity_id: int):
                   for user_id, profile in volunteer_profiles.items()}
     groups = {status: [entry for entry in entries if entry.status == status]
               for status in SIGN_UP_ORDER}
+    day = local(activity.starts_at).date()
+    minors = {user_id: {"age": profiles.age_on(profile, day),
+                        "guardian": profile.guardian_name or "",
+                        "guardian_phone": profiles.shown_guardian_phone(current_user, profile),
+                        "consent": profiles.has_guardian_consent(profile)}
+              for user_id, profile in volunteer_profiles.items()
+              if profiles.is_minor(profile, day)}
     return render_template("station/activity.html", activity=activity, groups=groups,
-                           profiles=volunteer_profiles, id_numbers=id_numbers,
+                           profiles=volunteer_profiles, id_numbers=id_numbers, minors=minors,
                            taken=activities.places_taken([activity.id]).get(activity.id, 0),
                            started=activity.has_started)
 

@@ -152,6 +152,9 @@ def sign_up(activity_id: int):
     signed = attempt(lambda: activities.sign_up(shown, current_user), refused=Conflict)
     if signed.error is not None:
         flash(signed.error.message, "error")
+        if signed.error.code == "guardian_consent_needed":  # the guardian's page, then back here
+            return redirect(url_for(".guardian", next=url_for(".activity",
+                                                              activity_id=activity_id)))
         return redirect(url_for(".activity", activity_id=activity_id))
     entry = signed.result
     if entry.status == SignUpStatus.WAITLISTED:

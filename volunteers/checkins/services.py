@@ -55,7 +55,7 @@ from timebank.settings import services as settings
 from timebank.web.inputs import INT_MAX
 from volunteers.activities.models import Activity, ActivityStatus, CreditMode, SignUp, SignUpStatus
 from volunteers.activities.services import hand_over_activities as move_activities
-from volunteers.activities.services import live_sign_up
+from volunteers.activities.services import live_sign_up, record_cover, require_may_take_part
 from volunteers.checkins.models import (  # noqa: F401 (the models, for callers of this module)
     AWAITING_DECISION,
     CHECKIN_OPENS_BEFORE,
@@ -218,10 +218,12 @@ def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime
         if not activity.allow_walk_ins:
             raise CheckInRefused(_("You are not signed up for this activity. Please talk to the "
                                    "social worker."), code="not_signed_up")
+        require_may_take_part(activity, user)
         if entry is None:
             entry = SignUp(activity_id=activity.id, user_id=user.id,
                            status=SignUpStatus.CONFIRMED)
             db.session.add(entry)
+    record_cover(activity, entry)
     entry.status = SignUpStatus.CONFIRMED
     entry.attendance = "attended"
     checkin = CheckIn(activity_id=activity.id, user_id=user.id, status=CheckInStatus.OPEN,

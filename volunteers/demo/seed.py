@@ -239,6 +239,7 @@ def seed() -> None:
     seed_check_ins()
     seed_pools()
     seed_mutual_aid()
+    seed_minors_and_insurance(password_hash)
     db.session.flush()
 
 
@@ -959,4 +960,59 @@ def seed_mutual_aid() -> None:
     mutual_aid.confirm_done(request, elder)
     request.starts_at = now() - timedelta(days=2)
     request.created_at = now() - timedelta(days=4)
+    db.session.flush()
+
+
+# --- minors and insurance (issue #21) -----------------------------------------------------------
+
+#: 陈小雨, 16, 陈晓敏's daughter: a minor whose guardian consented on her phone.
+MINOR_PHONE = "13800000031"
+#: A risky activity (on the water) with its insurance policy, and one for 16 and over.
+RISKY_TITLE, RISKY_POLICY = "蕉门河水上清漂（需保险）", "PICC-NS-2026-0088"
+MIN_AGE_TITLE = "应急救护技能培训（16岁以上）"
+
+
+def seed_minors_and_insurance(password_hash: str) -> None:
+    """In 金洲社区: a 16-year-old with her mother's consent, a risky activity with an insurance
+    policy and one for volunteers aged 16 and over, next week. Idempotent."""
+    community = _community(DEMO_TOWN, DEMO_COMMUNITY)
+    worker = users.get_by_phone(SOCIAL_WORKER_PHONE)
+    mother = users.get_by_phone(RESIDENT_PHONE)
+    if community is None or worker is None or mother is None:
+        return
+    station = community.station
+    today = _today()
+    daughter = users.get_by_phone(MINOR_PHONE)
+    if daughter is None:
+        daughter = _new_user(MINOR_PHONE, "陈小雨", Role.RESIDENT, password_hash)
+        db.session.flush()
+        profile = profiles.profile_for(daughter)
+        born = date(today.year - 16, 3, 12)
+        profiles.update_profile(profile, {
+            "community_id": community.id, "gender": "female", "birth_date": born,
+            "id_number": id_number(born, "female", 31), "consent": True,
+            "skills": ["photography"], "interest_groups": ["children", "elderly"],
+            "availability": ["sat-am", "sat-pm", "sun-am"], "monthly_limit": 2})
+        profiles.record_guardian(profile, {
+            "guardian_name": mother.name, "guardian_phone": mother.phone,
+            "guardian_relationship": "mother", "declaration": True}, by=daughter)
+    existing = set(db.session.scalars(select(Activity.title).where(
+        Activity.station_id == station.id, Activity.title.in_([RISKY_TITLE, MIN_AGE_TITLE]))))
+    for title, days, extra in (
+            (RISKY_TITLE, 5, {"risky": True, "insurance_reference": RISKY_POLICY,
+                              "place": "蕉门河沿岸", "target_group": "community",
+                              "service_category": "environment",
+                              "service_content": "乘船清理河面漂浮垃圾，全程穿救生衣"}),
+            (MIN_AGE_TITLE, 9, {"min_age": 16, "place": "金洲社区党群服务中心",
+                                "target_group": "community", "service_category": "emergency",
+                                "service_content": "学习心肺复苏和AED使用"})):
+        if title in existing:
+            continue
+        start = datetime.combine(today + timedelta(days=days), time(9, 30), tzinfo=zone())
+        theme, _kinds = _month_theme(DEMO_TOWN, station, start.year, start.month)
+        activities.create_activity(worker, station, {
+            "title": title, "community_id": community.id, "starts_at": start,
+            "theme_id": theme.id if theme else None,
+            "ends_at": start + timedelta(hours=2), "slots": 12, "status": ActivityStatus.PUBLISHED,
+            **extra})
     db.session.flush()

@@ -6,8 +6,10 @@ the database (`volunteers.match_runs` builds the records and stores the proposal
 
 Candidates
     A volunteer can be proposed for an activity only if their weekly availability covers every
-    part of the day the activity touches, they hold no sign-up overlapping it, and they are
-    under their monthly limit.
+    part of the day the activity touches, they hold no sign-up overlapping it, they are
+    under their monthly limit, and they may take part at their age on the activity's day
+    (`may_take_part`: not below its minimum age, nor of unknown age when it has one; under 18
+    only with a guardian's consent; under 14 only if the station registered them).
 
 Score
     Whole points, every part explainable in words (`REASONS`): skills covering the required
@@ -37,7 +39,7 @@ looking first in the activity's own town or street, so city-scale runs fit in me
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -69,6 +71,12 @@ class Volunteer:
     attendance_rate: float | None = None
     #: Minutes of service in the recent past (fairness).
     recent_minutes: int = 0
+    #: From the date of birth or the ID number; None when unknown.
+    birth_date: date | None = None
+    #: A guardian's consent is recorded (what a minor needs).
+    guardian_consent: bool = False
+    #: Registered by station staff (what a child under 14 needs).
+    staff_registered: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +94,9 @@ class Opening:
     tags: frozenset = frozenset()
     #: The social worker who posted it.
     social_worker_id: int | None = None
+    #: The youngest age allowed, on the activity's local date `day`; None: any age.
+    min_age: int | None = None
+    day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -135,10 +146,34 @@ def overlaps(a_start, a_end, b_start, b_end) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+#: Ages (周岁) of the rules on minors, as `volunteers.profiles.services` applies them.
+ADULT_AGE = 18
+SELF_REGISTRATION_AGE = 14
+
+
+def years_on(born: date, day: date) -> int:
+    """Full years (周岁) from `born` to `day`: the age is reached on the birthday itself; one
+    born on 29 February reaches it on 1 March in a year without 29 February."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def may_take_part(volunteer: Volunteer, opening: Opening) -> bool:
+    """The age rules of a sign-up, on the activity's day."""
+    if volunteer.birth_date is None:
+        return not opening.min_age
+    age = years_on(volunteer.birth_date, opening.day or opening.starts_at.date())
+    if opening.min_age and age < opening.min_age:
+        return False
+    if age < SELF_REGISTRATION_AGE and not volunteer.staff_registered:
+        return False
+    return age >= ADULT_AGE or volunteer.guardian_consent
+
+
 def eligible(volunteer: Volunteer, opening: Opening, slots: frozenset) -> bool:
     return (volunteer.limit_left > 0 and slots <= volunteer.availability
             and not any(overlaps(opening.starts_at, opening.ends_at, s, e)
-                        for s, e in volunteer.busy))
+                        for s, e in volunteer.busy)
+            and may_take_part(volunteer, opening))
 
 
 def score(volunteer: Volunteer, opening: Opening, weights: Weights) -> tuple[int, list]:
@@ -268,6 +303,8 @@ def candidates(volunteers: list[Volunteer], openings: list[Opening], weights: We
             for position in order:
                 volunteer = volunteers[indices[position]]
                 if any(overlaps(opening.starts_at, opening.ends_at, s, e) for s, e in volunteer.busy):
+                    continue
+                if not may_take_part(volunteer, opening):
                     continue
                 found.append((int(indices[position]), int(points[position])))
                 if keep is not None and len(found) >= keep:

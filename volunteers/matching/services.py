@@ -47,6 +47,7 @@ from volunteers.matching.models import (  # noqa: F401 (the models, for callers 
     reason_text,
 )
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam, team_members
+from volunteers.profiles.services import birth_from_id
 from volunteers.themes.models import Theme
 
 #: How far back service counts as "recent" for fairness.
@@ -102,7 +103,8 @@ def _openings(year: int, month: int, station_id: int | None, *, activity_ids=Non
             slots=max(left, 1 if keep_full else 0), community_id=activity.community_id,
             town_id=town_id, required_skills=frozenset(activity.required_skills or ()),
             target_group=activity.target_group, tags=frozenset(tags or ()),
-            social_worker_id=activity.created_by_id))
+            social_worker_id=activity.created_by_id, min_age=activity.min_age,
+            day=local(activity.starts_at).date()))
         by_id[activity.id] = activity
     return openings, by_id
 
@@ -114,7 +116,10 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
         select(VolunteerProfile.user_id, VolunteerProfile.community_id, Community.town_id,
                VolunteerProfile.skills, VolunteerProfile.interest_groups,
                VolunteerProfile.interest_themes, VolunteerProfile.availability,
-               VolunteerProfile.monthly_limit, VolunteerProfile.linked_social_worker_id)
+               VolunteerProfile.monthly_limit, VolunteerProfile.linked_social_worker_id,
+               VolunteerProfile.birth_date, VolunteerProfile.id_number,
+               VolunteerProfile.guardian_consent_at, VolunteerProfile.guardian_name,
+               VolunteerProfile.guardian_phone, VolunteerProfile.registered_by_staff_id)
         .join(User, User.id == VolunteerProfile.user_id)
         .outerjoin(Community, Community.id == VolunteerProfile.community_id)
         .where(VolunteerProfile.consent_at.is_not(None), User.active.is_(True))
@@ -169,7 +174,11 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
             limit_left=max((row.monthly_limit or 0) - held, 0), taken=held,
             busy=tuple(busy.get(row.user_id, ())), linked_to=frozenset(linked),
             attendance_rate=attended / total if total else None,
-            recent_minutes=recent.get(row.user_id, 0)))
+            recent_minutes=recent.get(row.user_id, 0),
+            birth_date=row.birth_date or birth_from_id(row.id_number),
+            guardian_consent=row.guardian_consent_at is not None and bool(row.guardian_name)
+            and bool(row.guardian_phone),
+            staff_registered=row.registered_by_staff_id is not None))
     return volunteers
 
 

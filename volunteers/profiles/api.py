@@ -15,7 +15,11 @@ from timebank.web.schemas import BaseSchema
 from volunteers.pages import api_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile
-from volunteers.profiles.schemas import VolunteerProfileSchema, VolunteerProfileUpdateSchema
+from volunteers.profiles.schemas import (
+    GuardianFormSchema,
+    VolunteerProfileSchema,
+    VolunteerProfileUpdateSchema,
+)
 
 
 class CommunitySchema(BaseSchema):
@@ -96,4 +100,16 @@ def volunteer_profile(user_id: int):
     profile = _saved_profile(user_id)
     if profile is None:
         raise NotFound(_("This member has no volunteer profile yet."), code="profile_not_found")
+    return jsonify(profile_json(profile))
+
+
+@bp.put("/me/guardian")
+@login_required
+@doc(summary="A minor's guardian and their consent, declared by the guardian on the minor's "
+             "phone (`declaration` must be true); needed before a minor signs up",
+     tags=["profile"], body=GuardianFormSchema, response=VolunteerProfileSchema, errors=(422,))
+def my_guardian():
+    data = json_body(GuardianFormSchema())
+    profile = profiles.record_guardian(profiles.profile_for(current_user), data, by=current_user)
+    db.session.commit()
     return jsonify(profile_json(profile))

@@ -41,6 +41,22 @@ class VolunteerProfile(db.Model):
     monthly_limit: Mapped[int] = mapped_column(default=DEFAULT_MONTHLY_LIMIT)
     #: When the volunteer agreed that skills, interests and availability may be used.
     consent_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Under 18: the guardian (监护人) who consents to the minor's volunteering. Erased with the
+    #: person (`info["personal"]`); the phone is shown masked in staff lists.
+    guardian_name: Mapped[str | None] = mapped_column(String(40), info={"personal": True})
+    guardian_phone: Mapped[str | None] = mapped_column(String(11), info={"personal": True})
+    #: How the guardian is related to the minor (父亲, 母亲, 祖父母 ...): a code of
+    #: `GUARDIAN_RELATIONSHIPS`.
+    guardian_relationship: Mapped[str | None] = mapped_column(String(20))
+    #: When the guardian consented; None while no consent is recorded.
+    guardian_consent_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: ``paper`` (signed form kept by the station, recorded by staff) or ``declaration``
+    #: (ticked by the guardian on the minor's phone).
+    guardian_consent_method: Mapped[str | None] = mapped_column(String(12))
+    #: Who recorded the consent: station staff, or the minor's own account (declaration).
+    guardian_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: Station staff who registered this person (children under 14 may only be registered so).
+    registered_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

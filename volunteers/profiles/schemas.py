@@ -9,11 +9,17 @@ from timebank.web.schemas import (
     BaseSchema,
     FilterSchema,
     LocalDateTime,
+    OptionalDate,
     OptionalInteger,
+    Phone,
     TagList,
     one_of,
 )
-from volunteers.profiles.services import valid_id_number
+from volunteers.profiles.services import (
+    CONSENT_METHODS,
+    GUARDIAN_RELATIONSHIPS,
+    valid_id_number,
+)
 from volunteers.vocabulary import SKILLS, SLOTS, TARGET_GROUPS
 
 GENDERS = {"female": _l("Female"), "male": _l("Male")}
@@ -52,6 +58,7 @@ class VolunteerProfileFormSchema(BaseSchema):
     monthly_limit = fields.Integer(validate=validate.Range(
         min=0, max=30, error=_l("Enter a number from 0 to 30.")))
     id_number = IdNumber()
+    birth_date = OptionalDate()
     gender = fields.String(allow_none=True, validate=one_of(
         GENDERS, _l("Choose a gender from the list.")))
     consent = fields.Boolean()
@@ -69,6 +76,60 @@ class VolunteerProfileFormSchema(BaseSchema):
             raise ValidationError(str(_l(
                 "Skills, interests and availability are saved only with your consent: tick the "
                 "consent box, or clear them.")), "consent")
+
+
+class GuardianFormSchema(BaseSchema):
+    """A minor's guardian (监护人) and their consent: ``declaration`` when the guardian ticks it
+    on the minor's phone, ``consent_on_paper`` when staff record a signed form."""
+
+    guardian_name = fields.String(required=True, validate=validate.Length(
+        min=1, max=40, error=_l("Enter the guardian's name (at most 40 characters).")))
+    guardian_phone = Phone(required=True)
+    guardian_relationship = fields.String(required=True, validate=one_of(
+        GUARDIAN_RELATIONSHIPS, _l("Choose the relationship from the list.")),
+        metadata={"enum": list(GUARDIAN_RELATIONSHIPS)})
+    declaration = fields.Boolean(load_default=False)
+    consent_on_paper = fields.Boolean(load_default=False)
+
+
+class ChildRegistrationFormSchema(GuardianFormSchema):
+    """Station staff register a minor (children under 14 only so) with the guardian's consent
+    signed on paper."""
+
+    name = fields.String(required=True, validate=validate.Length(
+        min=1, max=40, error=_l("Enter a name of at most 40 characters.")))
+    phone = Phone(required=True)
+    community_id = fields.Integer(required=True)
+    id_number = IdNumber(load_default=None)
+    birth_date = OptionalDate()
+    gender = fields.String(load_default=None, allow_none=True, validate=one_of(
+        GENDERS, _l("Choose a gender from the list.")))
+
+    def load(self, data, *args, **kwargs):
+        if isinstance(data, dict) and data.get("gender") == "":
+            data = {**data, "gender": None}
+        return super().load(data, *args, **kwargs)
+
+
+class GuardianSchema(BaseSchema):
+    """A minor's guardian as the API shows it; the phone masked except to the volunteer."""
+
+    name = fields.String(attribute="guardian_name", allow_none=True)
+    phone = fields.Method("_phone", metadata={"type": "string", "example": "139****0002"})
+    relationship = fields.String(attribute="guardian_relationship", allow_none=True,
+                                 metadata={"enum": list(GUARDIAN_RELATIONSHIPS)})
+    consent_at = LocalDateTime(attribute="guardian_consent_at", allow_none=True)
+    consent_method = fields.String(attribute="guardian_consent_method", allow_none=True,
+                                   metadata={"enum": list(CONSENT_METHODS)})
+
+    def __init__(self, *args, viewer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.viewer = viewer
+
+    def _phone(self, profile) -> str:
+        from volunteers.profiles.services import shown_guardian_phone
+
+        return shown_guardian_phone(self.viewer, profile)
 
 
 class RelinkFormSchema(BaseSchema):
@@ -99,10 +160,23 @@ class VolunteerProfileSchema(BaseSchema):
     consent = fields.Function(lambda profile: profile.consent_at is not None,
                               metadata={"type": "boolean"})
     consent_at = LocalDateTime(allow_none=True)
+    #: Extensions (issue #21): today's age (周岁) and, for a minor, the guardian.
+    age = fields.Method("_age", metadata={"type": "integer", "nullable": True})
+    guardian = fields.Method("_guardian", metadata={"type": "object", "nullable": True})
 
     def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.viewer = viewer
+
+    def _age(self, profile):
+        from volunteers.profiles.services import age_on, today
+
+        return age_on(profile, today())
+
+    def _guardian(self, profile):
+        if not profile.guardian_name:
+            return None
+        return GuardianSchema(viewer=self.viewer).dump(profile)
 
     def _id_number(self, profile) -> str:
         from volunteers.profiles.services import shown_id_number  # who may see it is decided there

@@ -5,23 +5,39 @@ on the user; ID number, gender, date of birth here) and, with consent, skills, i
 weekly availability. Each volunteer has a responsible ("linked") social worker: assigned from
 the grid team covering their home community, the one with the fewest linked volunteers, and
 changeable by staff (audited).
+
+Minors (未成年人): the ID number's birth date (digits 7–14) or the date of birth gives the age
+(`age_on`); the two must agree. Under 18 a volunteer needs a guardian's name, phone,
+relationship and consent before signing up (`require_may_sign_up`); under 14 only station staff
+may register them (`register_child`), and a self-registered person who enters a birth date
+under 14 is refused.
 """
 
 
+from datetime import date
+
+from flask import url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from timebank.accounts import services as accounts
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
-from timebank.clock import now
-from timebank.errors import InvalidInput, PermissionDenied, referenced
+from timebank.clock import local, now
+from timebank.errors import Conflict, InvalidInput, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.models import Community, StaffPost, Town
 from timebank.org.services import can_manage_station, grid_team_for
+from volunteers.matching.scoring import (  # noqa: F401 (one rule for ages, here and in matching)
+    ADULT_AGE,
+    SELF_REGISTRATION_AGE,
+    years_on,
+)
 from volunteers.profiles.models import (  # noqa: F401 (the models, for callers of this module)
     DEFAULT_MONTHLY_LIMIT,
     VolunteerProfile,
@@ -31,6 +47,14 @@ from volunteers.profiles.models import (  # noqa: F401 (the models, for callers 
 from volunteers.vocabulary import SKILLS
 
 ID_NUMBER_LENGTH = 18
+
+
+#: How a guardian is related to the minor.
+GUARDIAN_RELATIONSHIPS = {"father": _l("Father"), "mother": _l("Mother"),
+                          "grandparent": _l("Grandparent"), "other": _l("Other guardian")}
+#: How the guardian's consent was given.
+CONSENT_METHODS = {"paper": _l("Signed on paper at the station"),
+                   "declaration": _l("Declared by the guardian on this phone")}
 
 
 # --- where a resident lives, for the core --------------------------------------------------------
@@ -80,6 +104,175 @@ def shown_id_number(viewer, profile: VolunteerProfile) -> str:
     return mask_id_number(profile.id_number)
 
 
+# --- age -----------------------------------------------------------------------------------------
+
+def birth_from_id(id_number: str | None) -> date | None:
+    """The birth date in a resident ID number (digits 7–14, ``YYYYMMDD``), if it is a date."""
+    if not id_number or len(id_number) != ID_NUMBER_LENGTH:
+        return None
+    try:
+        return date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+    except ValueError:
+        return None
+
+
+def birth_date_of(profile: VolunteerProfile | None) -> date | None:
+    if profile is None:
+        return None
+    return profile.birth_date or birth_from_id(profile.id_number)
+
+
+def age_on(profile_or_user, day: date) -> int | None:
+    """The volunteer's age on `day` (use an activity's local date), from the date of birth or
+    the ID number; None when neither is known."""
+    profile = profile_or_user if isinstance(profile_or_user, VolunteerProfile) \
+        else home_of(profile_or_user)
+    born = birth_date_of(profile)
+    return None if born is None else years_on(born, day)
+
+
+def today() -> date:
+    return local(now()).date()
+
+
+def check_birth(id_number: str | None, birth_date: date | None) -> None:
+    """The ID number's birth date and the date of birth, when both are given, must agree."""
+    if birth_date is not None and birth_date > today():
+        raise InvalidInput(fields={"birth_date": [_("The date of birth cannot be in the future.")]})
+    from_id = birth_from_id(id_number)
+    if from_id is not None and birth_date is not None and from_id != birth_date:
+        raise InvalidInput(fields={"birth_date": [_(
+            "The date of birth does not match the one in the ID number (%(day)s).",
+            day=from_id.isoformat())]})
+
+
+def is_minor(profile: VolunteerProfile | None, day: date | None = None) -> bool:
+    age = age_on(profile, day or today()) if profile is not None else None
+    return age is not None and age < ADULT_AGE
+
+
+def has_guardian_consent(profile: VolunteerProfile | None) -> bool:
+    return profile is not None and profile.guardian_consent_at is not None \
+        and bool(profile.guardian_name) and bool(profile.guardian_phone)
+
+
+def require_may_sign_up(user, day: date, *, min_age: int | None = None) -> None:
+    """`Conflict` (409) unless `user` may take part on `day` in an activity for `min_age` and
+    over: old enough (an unknown age is refused when there is a minimum), a child under 14
+    registered by station staff, and under 18 with the guardian's consent recorded."""
+    profile = home_of(user)
+    age = age_on(profile, day)
+    if min_age:
+        if age is None:
+            message = _("This activity is for volunteers aged %(age)s or over: please add your "
+                        "date of birth or ID number to your profile first.", age=min_age)
+            raise Conflict(message, code="age_unknown", fields={"min_age": [message]})
+        if age < min_age:
+            message = _("This activity is for volunteers aged %(age)s or over.", age=min_age)
+            raise Conflict(message, code="below_minimum_age", fields={"min_age": [message]})
+    if age is None or age >= ADULT_AGE:
+        return
+    if age < SELF_REGISTRATION_AGE and profile.registered_by_staff_id is None:
+        raise Conflict(_("Children under 14 are registered by their volunteer station: please "
+                         "ask the station to register you."), code="staff_registration_needed")
+    if not has_guardian_consent(profile):
+        raise Conflict(_("Volunteers under 18 need their guardian's consent before signing up: "
+                         "please ask your guardian to fill in the guardian page."),
+                       code="guardian_consent_needed", fields={"guardian_page": [guardian_page()]})
+
+
+def guardian_page() -> str:
+    try:
+        return url_for("volunteer.guardian")
+    except RuntimeError:  # outside a request (CLI, jobs)
+        return "/volunteer/guardian"
+
+
+# --- guardians --------------------------------------------------------------------------------
+
+def station_of(profile: VolunteerProfile):
+    return profile.community.station if profile.community else None
+
+
+def record_guardian(profile: VolunteerProfile, data: dict, *, by: User) -> VolunteerProfile:
+    """Record the guardian of a minor and their consent. The volunteer's own account records it
+    as the guardian's declaration (``declaration`` must be ticked); staff of the volunteer's
+    station record a consent signed on paper (audited), which also counts as the station's
+    registration of a child under 14."""
+    own = by.id == profile.user_id
+    station = station_of(profile)
+    if not own and not can_manage_station(by, station.id if station else None):
+        raise PermissionDenied(_("Only staff of the volunteer's station can do this."))
+    phone, problems = data["guardian_phone"], {}
+    if phone == profile.user.phone:
+        problems["guardian_phone"] = [_(
+            "Enter the guardian's own phone number, not the volunteer's.")]
+    if own and not data.get("declaration"):
+        problems["declaration"] = [_("The guardian must tick the declaration to consent.")]
+    if not own and not data.get("consent_on_paper"):
+        problems["consent_on_paper"] = [_("Tick that the guardian signed the consent form.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    profile.guardian_name = data["guardian_name"].strip()
+    profile.guardian_phone = phone
+    profile.guardian_relationship = data["guardian_relationship"]
+    profile.guardian_consent_at = now()
+    profile.guardian_consent_method = "declaration" if own else "paper"
+    profile.guardian_consent_by_id = by.id
+    if not own:
+        # The station met the guardian: a child imported or entered otherwise counts as
+        # registered by the station from now on.
+        profile.registered_by_staff_id = profile.registered_by_staff_id or by.id
+        audit.record("volunteer.guardian_consent", f"user:{profile.user_id}", actor=by,
+                     method="paper")
+    db.session.flush()
+    return profile
+
+
+def shown_guardian_phone(viewer, profile: VolunteerProfile) -> str:
+    """The guardian's phone: whole to the volunteer, masked to everyone else (staff lists)."""
+    phone = profile.guardian_phone or ""
+    if viewer is not None and getattr(viewer, "id", None) == profile.user_id:
+        return phone
+    return accounts.mask_phone(phone) if phone else ""
+
+
+def register_child(data: dict, *, by: User) -> VolunteerProfile:
+    """Station staff register a child (or any minor) with the guardian's details and the
+    consent signed on paper: a new account (claimable, no password) and its profile in a
+    community of the staff member's station. Audited."""
+    community = referenced(org.get_community, data["community_id"])
+    station = community.station
+    if not can_manage_station(by, station.id if station else None):
+        raise PermissionDenied(_("Only staff of this station can do this."))
+    check_birth(data.get("id_number"), data.get("birth_date"))
+    born = data.get("birth_date") or birth_from_id(data.get("id_number"))
+    if born is None:
+        raise InvalidInput(fields={"birth_date": [_(
+            "Enter the date of birth or the ID number.")]})
+    if years_on(born, today()) >= ADULT_AGE:
+        raise InvalidInput(fields={"birth_date": [_(
+            "This form is for minors; adults register themselves.")]})
+    if accounts.get_by_phone(data["phone"]) is not None:
+        raise InvalidInput(fields={"phone": [_("This phone number is already registered.")]})
+    if data["guardian_phone"] == data["phone"]:
+        raise InvalidInput(fields={"guardian_phone": [_(
+            "Enter the guardian's own phone number, not the volunteer's.")]})
+    user_id = accounts.create_imported([(data["phone"], data["name"])])[data["phone"]]
+    user = db.session.get(User, user_id)
+    profile = profile_for(user)
+    profile.registered_by_staff_id = by.id
+    profile.id_number = data.get("id_number")
+    profile.birth_date = data.get("birth_date")
+    profile.gender = data.get("gender")
+    update_profile(profile, {"community_id": community.id})
+    record_guardian(profile, {**data, "consent_on_paper": True}, by=by)
+    audit.record("volunteer.register_child", f"user:{user.id}", actor=by,
+                 station_id=station.id)
+    db.session.flush()
+    return profile
+
+
 def profiles_with_places(user_ids) -> dict[int, VolunteerProfile]:
     """User id → volunteer profile, for those of `user_ids` who have one, with their community,
     town and station loaded in the same query (who may see an ID number depends on that
@@ -120,8 +313,21 @@ def choose_social_worker(community: Community) -> User | None:
 
 
 def update_profile(profile: VolunteerProfile, data: dict) -> VolunteerProfile:
-    """Apply validated fields. Moving to another community re-links the volunteer."""
+    """Apply validated fields. Moving to another community re-links the volunteer. The ID
+    number and date of birth must agree; one who registered themselves cannot enter a birth
+    date under 14 (the station registers children)."""
     data = dict(data)
+    if "id_number" in data or "birth_date" in data:
+        id_number = data.get("id_number", profile.id_number)
+        birth_date = data.get("birth_date", profile.birth_date)
+        check_birth(id_number, birth_date)
+        born = birth_date or birth_from_id(id_number)
+        if born is not None and profile.registered_by_staff_id is None \
+                and years_on(born, today()) < SELF_REGISTRATION_AGE:
+            field = "birth_date" if data.get("birth_date") else "id_number"
+            raise InvalidInput(fields={field: [_(
+                "Children under 14 are registered by their volunteer station: please ask the "
+                "station to register you.")]})
     consent = data.pop("consent", None)
     moved = "community_id" in data and data["community_id"] != profile.community_id
     for field, value in data.items():

@@ -1,5 +1,5 @@
 """My volunteer profile, on a phone: home community, skills, interests and availability (kept
-with consent), and the social worker I am linked with."""
+with consent), and the social worker I am linked with; for a minor, the guardian's consent."""
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -15,7 +15,7 @@ from volunteers import vocabulary
 from volunteers.pages import volunteer_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile
-from volunteers.profiles.schemas import GENDERS, VolunteerProfileFormSchema
+from volunteers.profiles.schemas import GENDERS, GuardianFormSchema, VolunteerProfileFormSchema
 
 
 def _profile_values(profile: VolunteerProfile | None) -> dict:
@@ -29,7 +29,7 @@ def _profile_values(profile: VolunteerProfile | None) -> dict:
                 "availability": form.getlist("availability"),
                 "monthly_limit": form.get("monthly_limit", ""),
                 "id_number": form.get("id_number", ""), "gender": form.get("gender", ""),
-                "consent": "consent" in form}
+                "birth_date": form.get("birth_date", ""), "consent": "consent" in form}
     if profile is None:
         return {"skills": [], "interest_groups": [], "availability": [],
                 "monthly_limit": profiles.DEFAULT_MONTHLY_LIMIT, "consent": False}
@@ -38,7 +38,8 @@ def _profile_values(profile: VolunteerProfile | None) -> dict:
             "interest_themes": "、".join(profile.interest_themes),
             "availability": profile.availability, "monthly_limit": profile.monthly_limit,
             "id_number": profiles.shown_id_number(current_user, profile),
-            "gender": profile.gender or "", "consent": profile.consent_at is not None}
+            "gender": profile.gender or "", "consent": profile.consent_at is not None,
+            "birth_date": profile.birth_date.isoformat() if profile.birth_date else ""}
 
 
 def _save_profile(data: dict) -> dict:
@@ -80,4 +81,42 @@ def profile():
         towns=org.towns_with_communities(), skills=vocabulary.SKILLS,
         target_groups=vocabulary.TARGET_GROUPS, weekdays=vocabulary.WEEKDAY_LABELS,
         day_parts=vocabulary.DAY_PART_LABELS, genders=GENDERS,
+        minor=profiles.is_minor(saved), relationships=profiles.GUARDIAN_RELATIONSHIPS,
+    ), 422 if errors else 200
+
+
+def _guardian_values(profile: VolunteerProfile | None) -> dict:
+    if request.method == "POST":
+        return {name: request.form.get(name, "") for name in
+                ("guardian_name", "guardian_phone", "guardian_relationship")}
+    if profile is None:
+        return {}
+    return {"guardian_name": profile.guardian_name or "",
+            "guardian_phone": profile.guardian_phone or "",
+            "guardian_relationship": profile.guardian_relationship or ""}
+
+
+@bp.route("/guardian", methods=["GET", "POST"])
+@login_required
+def guardian():
+    """A minor's guardian gives their details and consent on the minor's phone (监护人同意);
+    ``?next=`` (a page of this site) is where to go back to, the activity they wanted."""
+    back = request.values.get("next", "")
+    back = back if back.startswith("/") and not back.startswith("//") else ""
+    errors = {}
+    if request.method == "POST":
+        data, errors = load_form(GuardianFormSchema())
+        if data is not None:
+            saved = attempt(lambda: profiles.record_guardian(
+                profiles.profile_for(current_user), data, by=current_user))
+            if saved.error is None:
+                flash(_("Your guardian's consent is recorded. You can sign up for activities now."),
+                      "success")
+                return redirect(back or url_for(".profile"))
+            errors = form_errors(saved.error)
+    saved = db.session.get(VolunteerProfile, current_user.id)
+    return render_template(
+        "volunteer/guardian.html", profile=saved, values=_guardian_values(saved), errors=errors,
+        relationships=profiles.GUARDIAN_RELATIONSHIPS, back=back,
+        age=profiles.age_on(saved, profiles.today()) if saved else None,
     ), 422 if errors else 200

@@ -47,7 +47,9 @@ MANAGER_PAGES = ("/station/personal-data/members/",)
 FORM = {"minutes": "30", "reason": "核对签到表", "nonce": "abcdefgh12", "attendance": "attended",
         "title": "改名", "purpose": "checkin", "code": "1-000000", "kind": "elderly_alone",
         "category": "elderly_alone", "decision": "pay", "action": "refuse", "body": "已核对",
-        "auto_approve_daily_minutes": 480, "manager_limit_daily_minutes": 720}
+        "auto_approve_daily_minutes": 480, "manager_limit_daily_minutes": 720,
+        "guardian_name": "乙站家长", "guardian_phone": "13912340000", "guardian_relationship": "mother",
+        "consent_on_paper": "yes"}
 
 
 def staff_routes(app):

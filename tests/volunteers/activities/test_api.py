@@ -575,13 +575,13 @@ def test_updating_the_profile_links_a_social_worker_and_keeps_what_is_left_out(
     community = station.town.communities[0]
     response = client.put("/api/v1/me/volunteer-profile", headers=headers, json={
         "community_id": community.id, "id_number": "11010519491231002x", "gender": "female",
-        "birth_date": "1990-01-01", "monthly_limit": 3})
+        "birth_date": "1949-12-31", "monthly_limit": 3})
     assert response.status_code == 200, response.get_json()
     body = response.get_json()
     assert (body["community_id"], body["station_id"], body["linked_social_worker_id"]) == (
         community.id, station.id, worker.id)
     assert body["id_number"] == "11010519491231002X"  # the volunteer sees their own in full
-    assert (body["gender"], body["birth_date"], body["monthly_limit"]) == ("female", "1990-01-01", 3)
+    assert (body["gender"], body["birth_date"], body["monthly_limit"]) == ("female", "1949-12-31", 3)
 
     response = client.put("/api/v1/me/volunteer-profile", headers=headers, json={"monthly_limit": 1})
     assert response.get_json()["community_id"] == community.id

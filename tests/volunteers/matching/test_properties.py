@@ -9,6 +9,9 @@ x[v, a] for every eligible pair, with the same rules written out directly:
 * monthly limit:     Σ_a x[v, a] = Σ_k y[v, k] with k < limit_left(v), y[v, k] ≥ y[v, k + 1]
 * time blocks:       Σ x[v, a] ≤ 1 over each chain of the volunteer's overlapping activities
 * objective:         max Σ score·x − Σ extra_activity·(taken + k)·y[v, k]
+* age:               no proposal of a volunteer below the activity's minimum age (or of
+                     unknown age when it has one), a minor without a guardian's consent, or a
+                     child under 14 not registered by the station
 
 Without pruning the two optima must agree exactly. With or without pruning, the proposals
 must respect places, limits and real time overlaps (stronger than the block rule), and the
@@ -16,7 +19,7 @@ same instance, in any order, must give the same proposals. Pure: no app, no data
 """
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -70,6 +73,12 @@ def volunteers(draw, ident):
         attendance_rate=draw(st.one_of(st.none(), st.sampled_from([0.0, 0.5, 0.7, 0.9, 1.0]),
                                        st.floats(0, 1))),
         recent_minutes=draw(st.integers(0, 1500)),
+        # Around the ages of the rules (14, 16, 18) on the activities' days, 29 February too.
+        birth_date=draw(st.one_of(st.none(), st.sampled_from(
+            [date(2012, 6, 7), date(2011, 6, 8), date(2009, 6, 6), date(2009, 6, 9),
+             date(2008, 2, 29), date(2007, 6, 7), date(1990, 1, 1)]))),
+        guardian_consent=draw(st.booleans()),
+        staff_registered=draw(st.booleans()),
     )
 
 
@@ -87,6 +96,8 @@ def openings(draw, ident):
         target_group=draw(st.sampled_from([None, *GROUPS])),
         tags=draw(small_sets(TAGS)),
         social_worker_id=draw(st.sampled_from([None, 100, 101])),
+        min_age=draw(st.sampled_from([None, None, 0, 14, 16, 18])),
+        day=start.date(),
     )
 
 
@@ -176,12 +187,34 @@ def flow_objective(proposals, people, weights) -> int:
         weights.extra_activity * (by_id[user].taken + k) for user, n in counts.items() for k in range(n))
 
 
+def age_on(born: date, day: date) -> int:
+    """Written out apart from the code's: whole years, the birthday itself counting (29
+    February counts from 1 March in a common year)."""
+    try:
+        birthday = born.replace(year=day.year)
+    except ValueError:
+        birthday = date(day.year, 3, 1)
+    return day.year - born.year - (1 if day < birthday else 0)
+
+
+def assert_age_rules_hold(volunteer, opening):
+    if volunteer.birth_date is None:
+        assert not opening.min_age, (volunteer, opening)
+        return
+    age = age_on(volunteer.birth_date, opening.day)
+    assert age >= (opening.min_age or 0), (age, opening.min_age)
+    assert age >= 18 or volunteer.guardian_consent, age
+    assert age >= 14 or volunteer.staff_registered, age
+
+
 def assert_rules_hold(proposals, people, activities, weights):
     opening_by_id = {opening.id: opening for opening in activities}
+    volunteer_by_id = {volunteer.id: volunteer for volunteer in people}
     pairs = eligible_pairs(people, activities, weights)
     assert len({(p.user_id, p.activity_id) for p in proposals}) == len(proposals)
     for proposal in proposals:
         assert (proposal.user_id, proposal.activity_id) in pairs
+        assert_age_rules_hold(volunteer_by_id[proposal.user_id], opening_by_id[proposal.activity_id])
         assert proposal.score == pairs[proposal.user_id, proposal.activity_id]
     for opening in activities:
         assert sum(p.activity_id == opening.id for p in proposals) <= opening.slots
@@ -240,3 +273,11 @@ def test_pruned_proposals_still_respect_every_rule(instance, per_place):
     # With at least 10 candidates kept per activity, these small instances lose nothing.
     unpruned = matching.solve(people, activities, weights, ZONE, candidates_per_place=None)
     assert flow_objective(proposals, people, weights) == flow_objective(unpruned, people, weights)
+
+
+def test_years_on_counts_the_birthday_and_29_february():
+    assert matching.years_on(date(2010, 12, 16), date(2026, 12, 16)) == 16
+    assert matching.years_on(date(2010, 12, 17), date(2026, 12, 16)) == 15
+    assert matching.years_on(date(2008, 2, 29), date(2026, 2, 28)) == 17
+    assert matching.years_on(date(2008, 2, 29), date(2026, 3, 1)) == 18
+    assert matching.years_on(date(2008, 2, 29), date(2028, 2, 29)) == 20
