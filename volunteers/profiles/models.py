@@ -31,7 +31,7 @@ class VolunteerProfile(db.Model):
     skills: Mapped[list] = mapped_column(JSON, default=list, info={"personal": True})
     skills_other: Mapped[str] = mapped_column(String(200), default="", info={"personal": True})
     #: Codes from `TARGET_GROUPS`.
-    interest_groups: Mapped[list] = mapped_column(JSON, default=list)
+    interest_groups: Mapped[list] = mapped_column(JSON, default=list, info={"personal": True})
     #: Free tags matched against themes' tags (敬老, 助残, 禁毒 ...).
     interest_themes: Mapped[list] = mapped_column(JSON, default=list,
                                                   info={"personal": True})
