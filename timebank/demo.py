@@ -71,6 +71,13 @@ def _seed_hours() -> None:
                          posted_by=resident.owner, posted_at=today - timedelta(days=8))
 
 
+def seed_all() -> None:
+    """Every feature's demo seeder, then the demo people settled (`settle_demo_people`)."""
+    for seeder in current_app.extensions["timebank.demo_seeders"]:
+        seeder()
+    settle_demo_people()
+
+
 def settle_demo_people() -> int:
     """Demo logins are not stopped on their way in: every account of the demo database counts
     as having verified its phone and agreed to the current privacy notice (recorded as
@@ -99,8 +106,6 @@ def seed_demo_command(force):
     """Load the demo data once; running it again adds nothing."""
     if current_app.config["APP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
-    for seeder in current_app.extensions["timebank.demo_seeders"]:
-        seeder()
-    settle_demo_people()
+    seed_all()
     db.session.commit()
     click.echo("demo data is loaded")
