@@ -117,7 +117,8 @@ class PhoneCode(db.Model):
     __tablename__ = "phone_codes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    phone: Mapped[str] = mapped_column(String(11), index=True)
+    #: Kept no longer than a day: older codes are deleted when a new one is sent.
+    phone: Mapped[str] = mapped_column(String(11), index=True, info={"personal": True})
     #: ``register`` or ``verify``.
     purpose: Mapped[str] = mapped_column(String(8))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),

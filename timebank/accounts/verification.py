@@ -32,7 +32,7 @@ from datetime import timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from timebank import guesses
 from timebank.accounts.models import PhoneCode, User, _new_stamp
@@ -90,6 +90,8 @@ def _count_request(phone: str, address: str | None) -> None:
 
 def _send(phone: str, purpose: str, user: User | None) -> PhoneCode:
     moment = now()
+    # No phone number stays here longer than a code can be looked at.
+    db.session.execute(delete(PhoneCode).where(PhoneCode.created_at < moment - LOOK_BACK))
     for older in db.session.scalars(select(PhoneCode).where(
             PhoneCode.phone == phone, PhoneCode.purpose == purpose,
             PhoneCode.used_at.is_(None), PhoneCode.voided_at.is_(None),

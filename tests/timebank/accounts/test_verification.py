@@ -239,3 +239,10 @@ def test_an_api_registration_without_a_code_verifies_at_the_next_visit(client):
     visit = client.get("/hours/")
     assert visit.headers["Location"].startswith("/auth/verify-phone")
     assert client.post("/logout", data={}).status_code in (302, 400)
+
+
+def test_no_phone_number_stays_in_the_codes_longer_than_a_day(client, sms, pinned_clock):
+    ask_code(client, "13800138000")
+    pinned_clock.shift(timedelta(hours=24, minutes=1))
+    ask_code(client, "13800138001", "198.51.100.8")
+    assert [row.phone for row in db.session.scalars(select(PhoneCode))] == ["13800138001"]
