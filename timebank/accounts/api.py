@@ -14,12 +14,12 @@ from timebank.accounts import recovery, verification
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, is_staff, login_required, role_required
 from timebank.accounts.schemas import (
+    CodeSentSchema,
     CredentialsSchema,
     DeactivatedSchema,
     DeactivateSchema,
     ForgotPasswordSchema,
     HandOverSchema,
-    CodeSentSchema,
     IssueResetCodeSchema,
     MeSchema,
     MovedSchema,

@@ -6,8 +6,8 @@ from flask import redirect, request, url_for
 from flask_login import current_user
 
 #: Endpoints a person who still has to verify or agree may reach.
-EXEMPT_ENDPOINTS = {"static", "auth.logout", "auth.verify_phone", "site.switch_language",
-                    "auth.login", "auth.register"}
+EXEMPT_ENDPOINTS = {"static", "site.favicon", "site.switch_language", "auth.logout",
+                    "auth.verify_phone", "auth.login", "auth.register"}
 #: Paths likewise (the API answers with flags instead; 我的数据 stays reachable).
 EXEMPT_PREFIXES = ("/api/", "/me/data", "/static/")
 

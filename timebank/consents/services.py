@@ -24,8 +24,8 @@ Every change is audited (``consent.give``, ``consent.withdraw``).
 from dataclasses import dataclass
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from timebank.audit import services as audit

@@ -37,7 +37,6 @@ def test_registering_on_a_phone_with_the_notice_and_the_texted_code(browser, liv
         phone.get_by_label("密码").fill("a-long-pass")
         phone.get_by_role("button", name="注册").click()  # not ticked
         expect(phone.locator(".error")).to_contain_text("请阅读并同意隐私政策")
-        phone.screenshot(path="/tmp/consent-register-refused.png", full_page=True)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
 
         phone.get_by_label("密码").fill("a-long-pass")
@@ -46,7 +45,6 @@ def test_registering_on_a_phone_with_the_notice_and_the_texted_code(browser, liv
         expect(phone.locator(".flash--success")).to_contain_text("陈晓敏")
         phone.goto("/me/consents")
         expect(phone.locator("h1")).to_have_text("我的授权")
-        phone.screenshot(path="/tmp/consent-mine.png", full_page=True)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
@@ -70,7 +68,6 @@ def test_a_changed_notice_is_agreed_at_the_next_visit(browser, live_server, make
         phone.get_by_label("密码").fill(PASSWORD)
         phone.get_by_role("button", name="登录").click()
         expect(phone.locator("h1")).to_have_text("隐私政策已更新")
-        phone.screenshot(path="/tmp/consent-agree.png", full_page=True)
         assert phone.evaluate("document.documentElement.scrollWidth") <= 390
         phone.get_by_role("button", name="同意并继续").click()  # not ticked
         expect(phone.locator(".error")).to_contain_text("请阅读并同意隐私政策")
