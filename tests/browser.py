@@ -29,10 +29,17 @@ def browser():
 
 
 @pytest.fixture
-def live_server(make_app):
+def live_app(make_app):
+    """The app that `live_server` serves; its texts go to a `RecordingGateway`
+    (``live_app.extensions["timebank.sms"].to(phone)``)."""
+    return make_app(SMS_GATEWAY="timebank.notifications.sms:RecordingGateway")
+
+
+@pytest.fixture
+def live_server(live_app):
     """The app served over HTTP in a thread, with CSRF and everything else switched on. What the
     browser wrote is removed afterwards, as the `app` fixture does, even for a test without it."""
-    served = make_app()
+    served = live_app
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -14,6 +14,7 @@ EXTRAS = {
     "timebank/ledger/keys.py",               # every persisted account-key format
     "timebank/ledger/queries.py",            # statements, totals and verify: the readings
     "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
+    "timebank/accounts/verification.py",     # phone verification codes by SMS
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
     "timebank/notifications/wechat.py",      # the WeChat template-message sender
     "timebank/notifications/delivery.py",    # the outbox's worker: claims, sends, retries
@@ -32,7 +33,7 @@ VOLUNTEERS_ROOT = {"__init__.py", "vocabulary.py", "jobs.py", "pages.py"}
 FEATURES = {
     "timebank": {"accounts", "org", "ledger", "exchange/gifts", "exchange/merchants",
                  "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
-                 "imports", "stars", "personal_data"},
+                 "imports", "stars", "personal_data", "consents"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting", "official", "corrections"},
 }

@@ -19,6 +19,7 @@ def init_app(app) -> None:
     from timebank import (
         accounts,
         audit,
+        consents,
         database,
         demo,
         errors,
@@ -56,6 +57,6 @@ def init_app(app) -> None:
     app.extensions.setdefault("timebank.demo_seeders", []).append(demo.seed)
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
-    for package in (web, accounts, org, ledger, exchange, notifications, audit, settings,
-                    imports, stars, personal_data):
+    for package in (web, accounts, consents, org, ledger, exchange, notifications, audit,
+                    settings, imports, stars, personal_data):
         package.init_app(app)

@@ -76,6 +76,14 @@ DEFAULTS = {
     #: How long an SMS code lasts, and the wrong tries a code takes before it is void.
     "PASSWORD_RESET_SMS_MINUTES": 10,
     "PASSWORD_RESET_CODE_TRIES": 5,
+    #: Phone verification codes (`timebank.accounts.verification`: registering, and a first
+    #: login of a staff-made or imported account): codes sent to one phone number, and asked
+    #: for from one address; wrong codes typed from one address. Counted like the above.
+    "PHONE_CODE_PHONE_LIMIT": "3 per 15 minutes;10 per day",
+    "PHONE_CODE_ADDRESS_LIMIT": "10 per hour;50 per day",
+    "PHONE_CODE_WRONG_CODE_LIMIT": "20 per hour;100 per day",
+    "PHONE_CODE_MINUTES": 10,
+    "PHONE_CODE_TRIES": 5,
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.

@@ -7,8 +7,10 @@ from datetime import timedelta
 
 import click
 from flask import current_app
+from sqlalchemy import select, update
 
 from timebank.accounts import services as users
+from timebank.accounts.models import User
 from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.exchange.merchants import services as merchants
@@ -69,13 +71,41 @@ def _seed_hours() -> None:
                          posted_by=resident.owner, posted_at=today - timedelta(days=8))
 
 
+def seed_all() -> None:
+    """Every feature's demo seeder, then the demo people settled (`settle_demo_people`)."""
+    for seeder in current_app.extensions["timebank.demo_seeders"]:
+        seeder()
+    settle_demo_people()
+
+
+def settle_demo_people() -> int:
+    """Demo logins are not stopped on their way in: every account of the demo database counts
+    as having verified its phone and agreed to the current privacy notice (recorded as
+    ``import``). Only ever run on demo data (the command refuses production)."""
+    from timebank.consents import services as consents
+    from timebank.consents.models import Consent
+
+    moment = now()
+    version = consents.current_version() or consents.NOTICES[-1].version
+    db.session.execute(update(User).where(User.phone_verified_at.is_(None))
+                       .values(phone_verified_at=moment))
+    agreed = select(Consent.user_id).where(Consent.purpose == consents.PRIVACY,
+                                           Consent.notice_version == version,
+                                           Consent.withdrawn_at.is_(None))
+    missing = list(db.session.scalars(select(User.id).where(User.id.not_in(agreed))))
+    for user_id in missing:
+        db.session.add(Consent(user_id=user_id, purpose=consents.PRIVACY, notice_version=version,
+                               given_at=moment, method="import"))
+    db.session.flush()
+    return len(missing)
+
+
 @click.command("seed-demo")
 @click.option("--force", is_flag=True, help="Allow in production (never do this with real data).")
 def seed_demo_command(force):
     """Load the demo data once; running it again adds nothing."""
     if current_app.config["APP_ENV"] == "production" and not force:
         raise click.ClickException("refusing to load demo data in production (use --force)")
-    for seeder in current_app.extensions["timebank.demo_seeders"]:
-        seeder()
+    seed_all()
     db.session.commit()
     click.echo("demo data is loaded")

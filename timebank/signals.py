@@ -22,3 +22,13 @@ user_registered = _signals.signal("user-registered")
 #: receiver moves its part and returns a dict of counts (``{"volunteers": 3}``,
 #: ``{"activities": 2, "approvals": 5}``), which the hand-over adds up, audits and shows.
 staff_handed_over = _signals.signal("staff-handed-over")
+
+#: Sent by `timebank.consents.services` when a person gives a consent, with the sender the
+#: `User` and keyword ``purpose`` (``skills_availability``, ``party_membership``, ``photos``,
+#: ``privacy_notice``). Features keeping that purpose's data may start keeping it.
+consent_given = _signals.signal("consent-given")
+
+#: Sent when a person withdraws a consent, with the sender the `User` and keyword ``purpose``.
+#: Every feature keeping data under that purpose clears it in its receiver (in the same
+#: transaction): the volunteer profile clears skills, interests and availability.
+consent_withdrawn = _signals.signal("consent-withdrawn")

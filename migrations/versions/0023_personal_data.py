@@ -2,7 +2,7 @@
 accounts, and users.last_seen_at / users.erased_at
 
 Revision ID: 0023_personal_data
-Revises: 0021_star_levels
+Revises: 0022_consents
 Create Date: 2026-12-07 04:37:04
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0023_personal_data'
-down_revision = '0021_star_levels'
+down_revision = '0022_consents'
 branch_labels = None
 depends_on = None
 

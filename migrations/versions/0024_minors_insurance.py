@@ -2,7 +2,7 @@
 child), an activity's minimum age, risky flag and insurance policy, each sign-up's cover
 
 Revision ID: 0024_minors_insurance
-Revises: 0021_star_levels
+Revises: 0023_personal_data
 Create Date: 2026-12-07 04:34:41.310843
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0024_minors_insurance'
-down_revision = '0021_star_levels'
+down_revision = '0023_personal_data'
 branch_labels = None
 depends_on = None
 

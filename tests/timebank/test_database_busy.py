@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
-from tests.conftest import PASSWORD, csrf_token, post_form
+from tests.conftest import PASSWORD, csrf_token, post_form, registration_code
 from timebank.accounts import models as user_models
 from timebank.accounts import services as users
 from timebank.audit.models import AuditEntry
@@ -96,7 +96,8 @@ def test_an_html_form_that_meets_a_lock_gets_the_busy_page(locked):
     client = locked.test_client()
     token = csrf_token(client, "/register")  # a GET reads, and waits for no lock
     response = client.post("/register", data={"phone": "13912340002", "password": PASSWORD,
-                                              "name": "排队居民", "csrf_token": token})
+                                              "name": "排队居民", "sms_code": "123456",
+                                              "agree": "1", "csrf_token": token})
     assert response.status_code == 503
     assert int(response.headers["Retry-After"]) > 0
     assert BUSY_MESSAGE in response.get_data(as_text=True)
@@ -147,11 +148,13 @@ def test_registration_hashes_before_its_first_query(client, trace):
     assert ("begin", False) in trace  # the registration itself is a write
 
 
-def test_html_registration_hashes_before_its_first_query(client, trace):
+def test_html_registration_hashes_before_its_first_query(client, trace, sms):
+    code = registration_code(client, sms, "13912340004")
     token = csrf_token(client, "/register")
     trace.clear()
     response = client.post("/register", data={"phone": "13912340004", "password": PASSWORD,
-                                              "name": "新居民", "csrf_token": token})
+                                              "name": "新居民", "sms_code": code, "agree": "1",
+                                              "csrf_token": token})
     assert response.status_code == 302
     assert trace[0] == "hash"
 

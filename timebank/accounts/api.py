@@ -10,17 +10,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank import guesses
-from timebank.accounts import recovery
+from timebank.accounts import recovery, verification
 from timebank.accounts import services as users
 from timebank.accounts.permissions import Role, is_staff, login_required, role_required
 from timebank.accounts.schemas import (
+    CodeSentSchema,
     CredentialsSchema,
     DeactivatedSchema,
     DeactivateSchema,
     ForgotPasswordSchema,
     HandOverSchema,
     IssueResetCodeSchema,
+    MeSchema,
     MovedSchema,
+    PhoneCodeSchema,
+    PhoneSchema,
     PostChangeSchema,
     ReactivateSchema,
     RecoveryStatusSchema,
@@ -34,7 +38,7 @@ from timebank.accounts.schemas import (
     TokenSchema,
     UserSchema,
 )
-from timebank.accounts.views import reset_with_code
+from timebank.accounts.views import register_at_edge, reset_with_code, send_register_code, verify_at_edge
 from timebank.database import reads_only
 from timebank.errors import ServiceError, referenced
 from timebank.extensions import db, limiter
@@ -57,13 +61,31 @@ def user_json(user):
 
 @bp.post("/auth/register")
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
-@doc(summary="Register as a resident", tags=["auth"], body=RegisterSchema, response=UserSchema,
-     status=201, auth=False, errors=(409, 429))
+@doc(summary="Register as a resident. With sms_code (from POST /auth/register/code) the phone "
+             "is verified (a wrong, used or expired code: 422), and a number held by an "
+             "account that never verified it is taken over; without it the phone is not "
+             "verified. With privacy_version (GET /privacy-notice) the agreement is recorded; "
+             "without it, it is asked at the next visit", tags=["auth"], body=RegisterSchema,
+     response=MeSchema, status=201, auth=False, errors=(409, 429))
 def register():
     data = json_body(RegisterSchema())
-    user = users.register_resident(**data)
-    db.session.commit()
-    return jsonify(UserSchema(show_phone=True).dump(user)), 201
+    user = register_at_edge(data)
+    return jsonify(MeSchema().dump(user)), 201
+
+
+@bp.post("/auth/register/code")
+@limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"])
+@doc(summary="Text a registration code to a phone number (the same answer whether or not it "
+             "is registered); 429 when asked too often for the number or from the address",
+     tags=["auth"], body=PhoneSchema, response=CodeSentSchema, status=202, auth=False,
+     errors=(429,))
+def register_code():
+    data = json_body(PhoneSchema())
+    send_register_code(data["phone"])
+    return jsonify(CodeSentSchema().dump({"status": "sent", "message": _(
+        "A code was texted to %(phone)s; it is valid for %(minutes)d minutes.",
+        phone=users.mask_phone(data["phone"]),
+        minutes=current_app.config["PHONE_CODE_MINUTES"])})), 202
 
 
 @bp.post("/auth/token")
@@ -84,9 +106,38 @@ def token():
 
 @bp.get("/me")
 @login_required
-@doc(summary="The logged-in user", tags=["auth"], response=UserSchema)
+@doc(summary="The logged-in user, with phone_verified, privacy_version and "
+             "privacy_consent_needed", tags=["auth"], response=MeSchema)
 def me():
-    return jsonify(user_json(current_user))
+    return jsonify(MeSchema().dump(current_user))
+
+
+@bp.post("/me/phone-verification/code")
+@login_required
+@doc(summary="Text a code to my own phone number, to verify it (429 when asked too often)",
+     tags=["auth"], response=CodeSentSchema, status=202, errors=(429,))
+def phone_verification_code():
+    try:
+        verification.send_verify_code(current_user, request.remote_addr)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return jsonify(CodeSentSchema().dump({"status": "sent", "message": _(
+        "A code was texted to %(phone)s; it is valid for %(minutes)d minutes.",
+        phone=users.mask_phone(current_user.phone),
+        minutes=current_app.config["PHONE_CODE_MINUTES"])})), 202
+
+
+@bp.post("/me/phone-verification")
+@login_required
+@doc(summary="Verify my phone number with the code texted to it (422 for a wrong, used or "
+             "expired code)", tags=["auth"], body=PhoneCodeSchema, response=MeSchema,
+     errors=(429,))
+def phone_verification():
+    data = json_body(PhoneCodeSchema())
+    verify_at_edge(data["code"])
+    return jsonify(MeSchema().dump(current_user))
 
 
 @bp.post("/auth/password/forgot")

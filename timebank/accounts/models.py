@@ -59,6 +59,10 @@ class User(UserMixin, db.Model):
     #: When the person's identity was erased at their request (`timebank.personal_data`): the
     #: name is an anonymous label, the phone a placeholder, login and tokens stopped for good.
     erased_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: When the member proved by an SMS code that the phone is theirs (`accounts.verification`);
+    #: None: not yet (staff-created and imported accounts, API registrations without a code),
+    #: and a logged-in browser is sent to verify it first.
+    phone_verified_at: Mapped[Any | None] = mapped_column(UTCDateTime)
 
     roles: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by=UserRole.role
@@ -106,4 +110,31 @@ class PasswordResetCode(db.Model):
     used_at: Mapped[Any | None] = mapped_column(UTCDateTime)
     voided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
     #: Wrong codes typed for this user while this code was live.
+    wrong_tries: Mapped[int] = mapped_column(default=0)
+
+
+class PhoneCode(db.Model):
+    """A one-time SMS code proving that whoever types it holds `phone` (`accounts.verification`):
+    ``register`` before an account exists (`user_id` None), ``verify`` for a logged-in member.
+
+    Only an HMAC of the code is kept; a code is live until used, voided (a newer code for the
+    same phone and purpose, or too many wrong tries) or expired.
+    """
+
+    __tablename__ = "phone_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Kept no longer than a day: older codes are deleted when a new one is sent.
+    phone: Mapped[str] = mapped_column(String(11), index=True, info={"personal": True})
+    #: ``register`` or ``verify``.
+    purpose: Mapped[str] = mapped_column(String(8))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    #: HMAC-SHA256 of the code with the app's secret key, hex.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
+    expires_at: Mapped[Any] = mapped_column(UTCDateTime)
+    used_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    voided_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Wrong codes typed for this phone and purpose while this code was live.
     wrong_tries: Mapped[int] = mapped_column(default=0)

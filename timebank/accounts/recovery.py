@@ -247,6 +247,8 @@ def reset_password(phone: str, code: str, new_password: str, address: str | None
         raise _refuse(_("This code has expired. Ask for a new one."))
     apply_password_change(user, PasswordChange(checked_hash=user.password_hash, new_hash=new_hash))
     matched.used_at = moment
+    if matched.kind == SMS and user.phone_verified_at is None:
+        user.phone_verified_at = moment  # the code reached the phone: it is theirs
     for row in recent:
         if row is not matched and _live(row, moment):
             row.voided_at = moment

@@ -31,6 +31,42 @@ class RegisterSchema(BaseSchema):
     )
     #: The resident's home community (optional); the coordination layer links a social worker.
     community_id = fields.Integer(load_default=None, allow_none=True)
+    #: The code texted by ``POST /auth/register/code``: with it the phone is verified; without
+    #: it (older clients) the account is made with the phone not verified.
+    sms_code = fields.String(load_default=None, allow_none=True, load_only=True,
+                             validate=validate.Length(min=4, max=20, error=_l(
+                                 "Enter the code texted to your phone.")))
+    #: The privacy notice's version the person agreed to (``GET /privacy-notice``); without it
+    #: the account is made but asked to agree at the next visit.
+    privacy_version = fields.String(load_default=None, allow_none=True, load_only=True,
+                                    validate=validate.Length(max=20))
+
+
+def _ticked(value) -> None:
+    if not value:
+        raise ValidationError(str(_l("Please read and agree to the privacy notice.")))
+
+
+class RegisterFormSchema(RegisterSchema):
+    """The registration page: the texted code and the ticked agreement are required."""
+
+    sms_code = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=4, max=20, error=_l("Enter the code texted to your phone.")))
+    agree = fields.Boolean(load_default=False, load_only=True, validate=_ticked)
+
+
+class PhoneSchema(BaseSchema):
+    phone = Phone(required=True)
+
+
+class PhoneCodeSchema(BaseSchema):
+    code = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=4, max=20, error=_l("Enter the code texted to your phone.")))
+
+
+class CodeSentSchema(BaseSchema):
+    status = fields.String()
+    message = fields.String()
 
 
 class CredentialsSchema(BaseSchema):
@@ -68,6 +104,27 @@ class UserSchema(BaseSchema):
 
     def _phone(self, user) -> str:
         return user.phone if self.show_phone else mask_phone(user.phone)
+
+
+class MeSchema(UserSchema):
+    """The logged-in user: the user shape, and what they still have to do."""
+
+    phone_verified = fields.Function(lambda user: user.phone_verified_at is not None)
+    privacy_version = fields.Function(
+        lambda user: _consents().agreed_version(user), allow_none=True,
+        metadata={"description": "The privacy notice version agreed to (null: none yet)"})
+    privacy_consent_needed = fields.Function(
+        lambda user: _consents().privacy_consent_needed(user),
+        metadata={"description": "True when the current privacy notice is not agreed yet"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, show_phone=True, **kwargs)
+
+
+def _consents():
+    from timebank.consents import services
+
+    return services
 
 
 # --- account recovery (`timebank.accounts.recovery`) -------------------------------------------

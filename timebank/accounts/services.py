@@ -123,27 +123,56 @@ def _new_user(phone: str, password_hash: str, name: str, roles) -> User:
     return user
 
 
-def register_resident(phone: str, password: str, name: str, community_id: int | None = None) -> User:
+def register_resident(phone: str, password: str, name: str, community_id: int | None = None,
+                      *, sms_code: str | None = None, privacy_version: str | None = None,
+                      address: str | None = None) -> User:
     """Self-registration: every new account is a resident.
 
     `community_id` is handed to the receivers of `signals.user_registered` (the coordination
     layer files it in the volunteer profile); a receiver may refuse it by raising.
 
+    `sms_code`, a registration code texted to `phone` (`accounts.verification`), verifies the
+    phone; a wrong one raises `verification.WrongPhoneCode` after counting the try (commit it).
+    Without a code the account is made with the phone not verified (the page always asks for
+    one; older API clients do not send it). `privacy_version`, the privacy notice's version the
+    person agreed to, is recorded as their consent (422 for any but the current version);
+    without it they are asked to agree at their next visit.
+
     A station may have imported the resident already (`claimable`): registering with that
     phone and the same real name claims the account, which keeps its profile and balance (the
-    password is set, `community_id` is ignored: the profile has its home); a different name is
-    refused as any taken phone is, and changes nothing.
+    password is set, `community_id` is ignored: the profile has its home). With a valid code, a
+    number held by a self-registered account that never verified it is released to the new
+    registrant (`verification.release_phone`). Any other taken phone is refused and nothing
+    changes.
     """
+    from timebank.accounts import verification
+    from timebank.consents import services as consents
+
     password_hash = generate_password_hash(password)
     phone = normalise_phone(phone)
+    if privacy_version is not None and privacy_version != consents.current_version():
+        raise InvalidInput(fields={"privacy_version": [_(
+            "Agree to the current privacy notice (version %(version)s).",
+            version=consents.current_version() or "-")]}, code="stale_notice_version")
+    verified = False
+    if sms_code is not None:
+        verification.take_register_code(phone, sms_code, address)
+        verified = True
     existing = get_by_phone(phone)
-    if existing is not None:
-        if not (existing.claimable and same_name(existing.name, name)):
-            raise _phone_taken()
-        return claim(existing, password_hash)
-    user = _new_user(phone, password_hash, name, (Role.RESIDENT,))
-    audit.record("user.register", f"user:{user.id}", actor=user)
-    user_registered.send(user, community_id=community_id)
+    if existing is not None and existing.claimable and same_name(existing.name, name):
+        user = claim(existing, password_hash)
+    else:
+        if existing is not None:
+            if not (verified and verification.releasable(existing)):
+                raise _phone_taken()
+            verification.release_phone(existing, to_phone=phone)
+        user = _new_user(phone, password_hash, name, (Role.RESIDENT,))
+        audit.record("user.register", f"user:{user.id}", actor=user)
+        user_registered.send(user, community_id=community_id)
+    if verified:
+        verification.mark_verified(user, "register")
+    if privacy_version is not None:
+        consents.agree_to_notice(user, privacy_version)
     return user
 
 

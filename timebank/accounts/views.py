@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from timebank import guesses
-from timebank.accounts import recovery
+from timebank.accounts import recovery, verification
 from timebank.accounts import services as users
 from timebank.accounts.permissions import ROLE_LABELS, Role, login_required, role_required
 from timebank.accounts.schemas import (
@@ -23,7 +23,9 @@ from timebank.accounts.schemas import (
     CredentialsSchema,
     ForgotPasswordSchema,
     IssueResetCodeSchema,
-    RegisterSchema,
+    PhoneCodeSchema,
+    PhoneSchema,
+    RegisterFormSchema,
     ResetPasswordSchema,
 )
 from timebank.audit import services as audit
@@ -64,26 +66,74 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
+def register_at_edge(data: dict):
+    """`users.register_resident` at the edge: commit on success, and also when the code was
+    wrong (the wrong try is counted in the code's row), then raise the refusal."""
+    try:
+        user = users.register_resident(**data, address=request.remote_addr)
+    except verification.WrongPhoneCode:
+        db.session.commit()
+        raise
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+    return user
+
+
+def send_register_code(phone: str):
+    """`verification.send_register_code` at the edge (commit; 429 refusals raised)."""
+    try:
+        verification.send_register_code(phone, request.remote_addr)
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["REGISTER_RATE_LIMIT"], methods=["POST"])
 def register():
+    """One form: name, phone, 获取验证码 (a submit button of its own: it posts the form, the
+    code is texted and the form comes back filled in, with or without JavaScript), the code,
+    a password, and the unticked agreement to the privacy notice."""
+    from timebank.consents import services as consents
+
     if current_user.is_authenticated:
         return redirect(url_for("site.home"))
-    errors = {}
-    if request.method == "POST":
-        data, errors = load_form(RegisterSchema())
+    errors, status, code_sent = {}, 200, False
+    if request.method == "POST" and request.form.get("send_code"):
+        data, errors = load_form(PhoneSchema())
+        status = 422 if errors else 200
         if data is not None:
-            registered = attempt(lambda: users.register_resident(**data),
-                                 refused=(Conflict, InvalidInput))
-            if registered.error is not None:
-                errors = form_errors(registered.error)
+            try:
+                send_register_code(data["phone"])
+            except recovery.TooManyRequests as error:
+                errors, status = {"phone": [error.message]}, 429
             else:
-                user = registered.result
+                code_sent = True
+                flash(_("A code was texted to %(phone)s; it is valid for %(minutes)d minutes.",
+                        phone=users.mask_phone(data["phone"]),
+                        minutes=current_app.config["PHONE_CODE_MINUTES"]), "success")
+    elif request.method == "POST":
+        data, errors = load_form(RegisterFormSchema())
+        status = 422 if errors else 200
+        if data is not None:
+            data.pop("agree")
+            try:
+                user = register_at_edge(data)
+            except (Conflict, InvalidInput, guesses.TooManyWrongTries) as error:
+                # A taken number is the page's answer, not a broken form: 200 as before.
+                errors = form_errors(error)
+                status = 200 if isinstance(error, Conflict) else error.status
+            else:
                 login_user(user)
                 session.permanent = True
                 flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
                 return redirect(url_for("site.home"))
-    return render_template("auth/register.html", errors=errors, form=request.form)
+    return render_template("auth/register.html", errors=errors, form=request.form,
+                           code_sent=code_sent,
+                           notice_version=consents.current_version()), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -160,6 +210,56 @@ def text_size():
         flash(_("The text size is saved for every page."), "success")
     return redirect(url_for("auth.profile") + "#text-size")
 
+
+
+# --- verifying the phone of an account someone else made -----------------------------------------
+
+@bp.route("/auth/verify-phone", methods=["GET", "POST"])
+@login_required
+def verify_phone():
+    """The first visit of an account whose phone nobody proved (made by staff, imported, or
+    registered through the API without a code): a code is texted on request and typed here."""
+    target = safe_next(request.values.get("next"), url_for("site.home"))
+    if current_user.phone_verified_at is not None:
+        return redirect(target)
+    errors, status = {}, 200
+    if request.method == "POST" and request.form.get("send_code"):
+        try:
+            verification.send_verify_code(current_user, request.remote_addr)
+        except recovery.TooManyRequests as error:
+            db.session.rollback()
+            errors, status = {"_schema": [error.message]}, 429
+        else:
+            db.session.commit()
+            flash(_("A code was texted to %(phone)s; it is valid for %(minutes)d minutes.",
+                    phone=users.mask_phone(current_user.phone),
+                    minutes=current_app.config["PHONE_CODE_MINUTES"]), "success")
+    elif request.method == "POST":
+        data, errors = load_form(PhoneCodeSchema())
+        status = 422 if errors else 200
+        if data is not None:
+            try:
+                verify_at_edge(data["code"])
+            except (InvalidInput, guesses.TooManyWrongTries) as error:
+                errors, status = form_errors(error), error.status
+            else:
+                flash(_("Thank you: your phone number is verified."), "success")
+                return redirect(target)
+    return render_template("auth/verify_phone.html", errors=errors, next=target,
+                           phone=users.mask_phone(current_user.phone)), status
+
+
+def verify_at_edge(code: str):
+    """`verification.verify_phone` for the current user at the edge (a wrong try is kept)."""
+    try:
+        verification.verify_phone(current_user, code, request.remote_addr)
+    except verification.WrongPhoneCode:
+        db.session.commit()
+        raise
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
 
 
 # --- a forgotten password -------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import local, now
+from timebank.consents import services as consents
 from timebank.errors import Conflict, InvalidInput, PermissionDenied, referenced
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
@@ -333,6 +334,13 @@ def update_profile(profile: VolunteerProfile, data: dict) -> VolunteerProfile:
     for field, value in data.items():
         setattr(profile, field, value)
     if consent is not None:
+        # The consent is a record of the core's (`timebank.consents`); its signals keep
+        # `consent_at` in step (`consent_changed`), which matching reads.
+        user = profile.user or db.session.get(User, profile.user_id)
+        if consent:
+            consents.give(user, consents.SKILLS)
+        else:
+            consents.withdraw(user, consents.SKILLS)
         profile.consent_at = (profile.consent_at or now()) if consent else None
     if profile.consent_at is None:
         # Without consent we keep only the basic record (名, 号, 证件): nothing optional.
@@ -467,3 +475,29 @@ def hand_over_volunteers(social_worker: User, *, to: User, by: User | None = Non
         team.leader_id = to.id
     db.session.flush()
     return {"volunteers": len(profiles), "teams": len(teams)}
+
+
+def consent_changed(user, purpose: str, given: bool) -> None:
+    """Keep the profile in step with the consent record of ``skills_availability``: given,
+    `consent_at` is set; withdrawn, it is cleared with the skills, interests and availability,
+    so matching (which reads `consent_at`) no longer uses them."""
+    if purpose != consents.SKILLS:
+        return
+    profile = db.session.get(VolunteerProfile, user.id)
+    if profile is None:
+        return
+    if given:
+        profile.consent_at = profile.consent_at or now()
+    else:
+        profile.consent_at = None
+        profile.skills, profile.skills_other = [], ""
+        profile.interest_groups, profile.interest_themes, profile.availability = [], [], []
+    db.session.flush()
+
+
+def on_consent_given(user, purpose: str) -> None:
+    consent_changed(user, purpose, True)
+
+
+def on_consent_withdrawn(user, purpose: str) -> None:
+    consent_changed(user, purpose, False)

@@ -20,7 +20,10 @@ def test_register_returns_201_and_the_user_shape(client):
     assert response.status_code == 201
     user = response.get_json()
     assert set(user) == {"id", "name", "phone", "roles", "station_id", "community_id",
-                         "linked_social_worker_id"}
+                         "linked_social_worker_id", "phone_verified", "privacy_version",
+                         "privacy_consent_needed"}
+    # An old client sends no code and no notice version: the account is made, not verified.
+    assert user["phone_verified"] is False and user["privacy_consent_needed"] is True
     assert user["phone"] == "13800138000"
     assert user["roles"] == ["resident"]
 

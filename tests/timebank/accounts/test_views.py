@@ -2,21 +2,27 @@
 
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, log_in, post_form
+from tests.conftest import PASSWORD, log_in, post_form, registration_code
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
 from timebank.extensions import db
 
-NEW = {"name": "陈晓敏", "phone": "138 0013 8000", "password": "a-long-pass"}
+NEW = {"name": "陈晓敏", "phone": "138 0013 8000", "password": "a-long-pass",
+       "privacy_version": "2026-12", "agree": "1"}
+
+
+def with_code(client, sms, form: dict) -> dict:
+    """The form as a person fills it in: 获取验证码 first, then the texted code typed in."""
+    return {**form, "sms_code": registration_code(client, sms, form["phone"])}
 
 
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id)))
 
 
-def test_register_creates_a_resident_and_logs_them_in(client):
-    response = post_form(client, "/register", NEW)
+def test_register_creates_a_resident_and_logs_them_in(client, sms):
+    response = post_form(client, "/register", with_code(client, sms, NEW))
     assert response.status_code == 302
     user = db.session.scalar(select(User).where(User.phone == "13800138000"))
     assert user.name == "陈晓敏"
@@ -28,9 +34,9 @@ def test_register_creates_a_resident_and_logs_them_in(client):
     assert db.session.scalar(select(AuditEntry).where(AuditEntry.action == "user.register"))
 
 
-def test_duplicate_phone_is_refused_with_a_clear_message(client, make_user):
+def test_duplicate_phone_is_refused_with_a_clear_message(client, make_user, sms):
     make_user(phone="13800138000")
-    response = post_form(client, "/register", NEW)
+    response = post_form(client, "/register", with_code(client, sms, NEW))
     assert response.status_code == 200
     assert "该手机号已注册" in response.get_data(as_text=True)
     assert count_users() == 1

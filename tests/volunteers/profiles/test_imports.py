@@ -4,7 +4,7 @@ the ledger, bad rows refused all together, and imported residents claiming their
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import PASSWORD, post_form
+from tests.conftest import PASSWORD, post_form, registration_code
 from tests.timebank.imports.helpers import table_counts, write_csv, write_xlsx
 from timebank.accounts import services as users
 from timebank.extensions import db
@@ -200,9 +200,11 @@ def test_a_different_name_is_refused_and_changes_nothing(client, imported):
     assert users.authenticate("13700000001", PASSWORD) is None
 
 
-def test_the_register_page_claims_too(client, imported):
-    response = post_form(client, "/register", {"phone": "13700000001", "password": PASSWORD,
-                                               "name": "陈晓敏"})
+def test_the_register_page_claims_too(client, imported, sms):
+    response = post_form(client, "/register", {
+        "phone": "13700000001", "password": PASSWORD, "name": "陈晓敏", "agree": "1",
+        "privacy_version": "2026-12",
+        "sms_code": registration_code(client, sms, "13700000001")})
     assert response.status_code == 302
     db.session.expire_all()
     assert not users.get_user(imported.id).claimable

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import PHONE
+from timebank import demo
 from timebank.demo import DEMO_PASSWORD
 from timebank.extensions import db
 from volunteers.demo.seed import DISTRICT_ADMIN_PHONE
@@ -53,8 +54,7 @@ def log_in(page, phone: str, password: str) -> None:
 
 def test_the_district_dashboard_draws_every_chart_from_the_demo_data(app, browser, live_server,
                                                                     tmp_path):
-    for seeder in app.extensions["timebank.demo_seeders"]:  # as `flask seed-demo` does
-        seeder()
+    demo.seed_all()  # as `flask seed-demo` does
     db.session.commit()
     context = browser.new_context(base_url=live_server, **DESKTOP)
     page = context.new_page()
