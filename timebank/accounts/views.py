@@ -32,6 +32,7 @@ from timebank.audit import services as audit
 from timebank.database import reads_only, start_writing
 from timebank.errors import Conflict, InvalidInput, PermissionDenied, ServiceError, json_error, wants_json
 from timebank.extensions import db, limiter, login_manager
+from timebank.notifications import sms
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form, safe_next
 
@@ -116,7 +117,8 @@ def register():
                         phone=users.mask_phone(data["phone"]),
                         minutes=current_app.config["PHONE_CODE_MINUTES"]), "success")
     elif request.method == "POST":
-        data, errors = load_form(RegisterFormSchema())
+        data, errors = load_form(RegisterFormSchema() if sms.can_send()
+                                 else RegisterFormSchema(exclude=("sms_code",)))
         status = 422 if errors else 200
         if data is not None:
             data.pop("agree")
@@ -132,7 +134,7 @@ def register():
                 flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
                 return redirect(url_for("site.home"))
     return render_template("auth/register.html", errors=errors, form=request.form,
-                           code_sent=code_sent,
+                           code_sent=code_sent, asks_code=sms.can_send(),
                            notice_version=consents.current_version()), status
 
 

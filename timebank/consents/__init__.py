@@ -21,9 +21,10 @@ def ask_before_going_on():
     if not current_user.is_authenticated:
         return None
     from timebank.consents import services
+    from timebank.notifications import sms
 
     target = request.full_path.rstrip("?") if request.method == "GET" else None
-    if current_user.phone_verified_at is None:
+    if current_user.phone_verified_at is None and sms.can_send():
         return redirect(url_for("auth.verify_phone", next=target))
     if services.privacy_consent_needed(current_user):
         return redirect(url_for("consents.agree", next=target))

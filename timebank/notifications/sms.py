@@ -107,6 +107,12 @@ def gateway():
     return current_app.extensions[EXTENSION]
 
 
+def can_send() -> bool:
+    """Whether texts can leave at all: production without ``SMS_GATEWAY`` cannot, and then the
+    phone codes of registration and first login are not asked for (nobody could type one)."""
+    return not isinstance(gateway(), MissingGateway)
+
+
 def send_after_commit(phone: str, text: str, template: str, params: dict) -> None:
     """Send `text` (or `template` with `params`) to `phone` once the current transaction
     commits; never if it rolls back (`timebank.database.after_commit`)."""

@@ -246,3 +246,30 @@ def test_no_phone_number_stays_in_the_codes_longer_than_a_day(client, sms, pinne
     pinned_clock.shift(timedelta(hours=24, minutes=1))
     ask_code(client, "13800138001", "198.51.100.8")
     assert [row.phone for row in db.session.scalars(select(PhoneCode))] == ["13800138001"]
+
+
+# --- a district with no SMS gateway yet ----------------------------------------------------------
+
+@pytest.fixture
+def no_gateway(app):
+    """Production before `SMS_GATEWAY` is set: nothing can be texted."""
+    from timebank.notifications.sms import EXTENSION, MissingGateway
+
+    app.extensions[EXTENSION] = MissingGateway()
+
+
+def test_without_a_gateway_the_page_registers_without_a_code(client, no_gateway):
+    page = client.get("/register").get_data(as_text=True)
+    assert 'name="sms_code"' not in page and 'name="send_code"' not in page
+    response = post_form(client, "/register", FORM)
+    assert response.status_code == 302
+    user = users.get_by_phone(FORM["phone"])
+    assert user is not None and user.phone_verified_at is None
+    # Nobody could type a code, so the first visit is not stopped for one.
+    assert client.get("/hours/").status_code == 200
+
+
+def test_without_a_gateway_a_staff_made_account_is_not_stopped(client, staff_made, no_gateway):
+    log_in(client, staff_made)
+    visit = client.get("/hours/")
+    assert visit.status_code == 302 and visit.headers["Location"].startswith("/privacy/agree")
