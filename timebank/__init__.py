@@ -28,6 +28,7 @@ def init_app(app) -> None:
         ledger,
         notifications,
         org,
+        privacy,
         scheduler,
         settings,
         stars,
@@ -56,5 +57,5 @@ def init_app(app) -> None:
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
     for package in (web, accounts, org, ledger, exchange, notifications, audit, settings,
-                    imports, stars):
+                    imports, stars, privacy):
         package.init_app(app)

@@ -12,7 +12,7 @@ from flask_login import current_user
 from timebank import guesses
 from timebank.accounts import recovery
 from timebank.accounts import services as users
-from timebank.accounts.permissions import Role, is_staff, login_required, role_required
+from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.schemas import (
     CredentialsSchema,
     DeactivatedSchema,
@@ -52,7 +52,7 @@ class BadCredentials(ServiceError):
 
 
 def user_json(user):
-    return UserSchema(show_phone=is_staff(current_user) or user == current_user).dump(user)
+    return UserSchema().dump(user)
 
 
 @bp.post("/auth/register")
@@ -63,7 +63,7 @@ def register():
     data = json_body(RegisterSchema())
     user = users.register_resident(**data)
     db.session.commit()
-    return jsonify(UserSchema(show_phone=True).dump(user)), 201
+    return jsonify(UserSchema(viewer=user).dump(user)), 201
 
 
 @bp.post("/auth/token")
