@@ -33,7 +33,7 @@ VOLUNTEERS_ROOT = {"__init__.py", "vocabulary.py", "jobs.py", "pages.py"}
 FEATURES = {
     "timebank": {"accounts", "org", "ledger", "exchange/gifts", "exchange/merchants",
                  "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
-                 "imports", "stars", "personal_data", "consents"},
+                 "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting", "official", "corrections"},
 }

@@ -30,6 +30,7 @@ def init_app(app) -> None:
         notifications,
         org,
         personal_data,
+        privacy,
         scheduler,
         settings,
         stars,
@@ -58,5 +59,5 @@ def init_app(app) -> None:
     app.cli.add_command(demo.seed_demo_command)
     app.cli.add_command(scheduler.scheduler_cli)
     for package in (web, accounts, consents, org, ledger, exchange, notifications, audit,
-                    settings, imports, stars, personal_data):
+                    settings, imports, stars, personal_data, privacy):
         package.init_app(app)

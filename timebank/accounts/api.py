@@ -12,7 +12,7 @@ from flask_login import current_user
 from timebank import guesses
 from timebank.accounts import recovery, verification
 from timebank.accounts import services as users
-from timebank.accounts.permissions import Role, is_staff, login_required, role_required
+from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.accounts.schemas import (
     CodeSentSchema,
     CredentialsSchema,
@@ -56,7 +56,7 @@ class BadCredentials(ServiceError):
 
 
 def user_json(user):
-    return UserSchema(show_phone=is_staff(current_user) or user == current_user).dump(user)
+    return UserSchema().dump(user)
 
 
 @bp.post("/auth/register")
@@ -70,7 +70,7 @@ def user_json(user):
 def register():
     data = json_body(RegisterSchema())
     user = register_at_edge(data)
-    return jsonify(MeSchema().dump(user)), 201
+    return jsonify(MeSchema(viewer=user).dump(user)), 201
 
 
 @bp.post("/auth/register/code")

@@ -1,11 +1,13 @@
 """The shapes of people in the public contract: registration, credentials, tokens, the user."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
 
 from timebank.accounts.permissions import STAFF_ROLES
-from timebank.accounts.services import PASSWORD_MIN_LENGTH, mask_phone
+from timebank.accounts.services import PASSWORD_MIN_LENGTH
 from timebank.org import services as org
+from timebank.privacy import services as privacy
 from timebank.web.schemas import BaseSchema, OptionalInteger, Phone
 
 
@@ -85,7 +87,8 @@ class TokenSchema(BaseSchema):
 
 
 class UserSchema(BaseSchema):
-    """The user shape of the public contract. Phones are masked unless the viewer is staff."""
+    """The user shape of the public contract. The phone is masked except to the person
+    themself (`timebank.privacy.services.shown_phone`; staff reveal it by the audited reveal)."""
 
     id = fields.Integer()
     name = fields.String()
@@ -98,12 +101,12 @@ class UserSchema(BaseSchema):
         lambda user: getattr(org.home_of(user), "linked_social_worker_id", None), allow_none=True
     )
 
-    def __init__(self, *args, show_phone: bool = False, **kwargs):
+    def __init__(self, *args, viewer=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.show_phone = show_phone
+        self.viewer = viewer
 
     def _phone(self, user) -> str:
-        return user.phone if self.show_phone else mask_phone(user.phone)
+        return privacy.shown_phone(self.viewer or current_user, user)
 
 
 class MeSchema(UserSchema):
@@ -169,11 +172,12 @@ def initial_password(value) -> None:
 
 
 class StaffSchema(BaseSchema):
-    """A staff account as the administration shows it (phones in full: staff only)."""
+    """A staff account as the administration shows it (the phone in full to those who
+    administer the account: `timebank.privacy.services.shown_phone`)."""
 
     id = fields.Integer()
     name = fields.String()
-    phone = fields.String()
+    phone = fields.Function(lambda user: privacy.shown_phone(current_user, user))
     roles = fields.List(fields.String(), attribute="role_names")
     station_id = fields.Function(lambda user: getattr(org.post_of(user), "station_id", None),
                                  allow_none=True)

@@ -139,7 +139,7 @@ class RelinkFormSchema(BaseSchema):
 
 class VolunteerProfileSchema(BaseSchema):
     """A volunteer profile as the API shows it; the ID number is masked unless `viewer` is the
-    volunteer or staff of their station (`profiles.shown_id_number`)."""
+    volunteer (`timebank.privacy.services`: staff of their station reveal it, audited)."""
 
     user_id = fields.Integer()
     community_id = fields.Integer(allow_none=True)

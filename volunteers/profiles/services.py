@@ -34,6 +34,7 @@ from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.models import Community, StaffPost, Town
 from timebank.org.services import can_manage_station, grid_team_for
+from timebank.privacy import services as privacy
 from volunteers.matching.scoring import (  # noqa: F401 (one rule for ages, here and in matching)
     ADULT_AGE,
     SELF_REGISTRATION_AGE,
@@ -74,10 +75,8 @@ def volunteer_number(user_id: int) -> str:
 
 
 def mask_id_number(id_number: str | None) -> str:
-    """``440115199001011234`` → ``4401**********1234``."""
-    if not id_number:
-        return ""
-    return id_number[:4] + "*" * (len(id_number) - 8) + id_number[-4:]
+    """``440115199001011234`` → ``4401**********1234`` (`timebank.privacy.services`)."""
+    return privacy.mask_id_number(id_number)
 
 
 def valid_id_number(id_number: str) -> bool:
@@ -90,19 +89,20 @@ def valid_id_number(id_number: str) -> bool:
 
 
 def can_see_id_number(viewer, profile: VolunteerProfile) -> bool:
-    """The volunteer and staff of their station; nobody else sees it unmasked."""
-    if viewer is None or not viewer.is_authenticated:
-        return False
-    if viewer.id == profile.user_id:
-        return True
-    station = profile.community.station if profile.community else None
-    return can_manage_station(viewer, station.id if station else None)
+    """Only the volunteer sees it unmasked; staff of their station reveal it, audited
+    (`timebank.privacy.services`: minimum necessary)."""
+    return privacy.may_see_identity(viewer, profile.user)
 
 
 def shown_id_number(viewer, profile: VolunteerProfile) -> str:
-    if can_see_id_number(viewer, profile):
-        return profile.id_number or ""
-    return mask_id_number(profile.id_number)
+    return privacy.shown_id_number(viewer, profile.user, profile.id_number)
+
+
+def id_number_of(user) -> str | None:
+    """The ID number held for `user`, for the core's reveal (installed by `volunteers.init_app`
+    as `timebank.privacy.services.ID_NUMBER_FINDER`)."""
+    profile = db.session.get(VolunteerProfile, user.id)
+    return profile.id_number if profile is not None else None
 
 
 # --- age -----------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from sqlalchemy import and_, distinct, func, select
 from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import User
+from timebank.accounts.services import mask_phone
 from timebank.clock import local, zone
 from timebank.extensions import db
 from timebank.ledger.models import Transfer
@@ -179,7 +180,7 @@ def _volunteer_rows(filters: ReportFilters) -> Iterator[tuple]:
             skill_names.append(skills_other)
         scanned, honour = int(scanned or 0), int(honour or 0)
         yield (volunteer_number(user_id), name, show.label(GENDERS, gender),
-               mask_id_number(id_number), phone, community or "", station or "",
+               mask_id_number(id_number), mask_phone(phone), community or "", station or "",
                show.day(registered), show.yes_no(consent_at is not None),
                show.separator.join(skill_names), worker_name or "", int(attended or 0), scanned,
                honour, reports.hours(scanned + honour))

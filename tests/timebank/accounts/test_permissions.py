@@ -24,12 +24,13 @@ def test_anonymous_visitor_is_sent_to_log_in(client):
 
 
 @pytest.mark.parametrize("role", [Role.SOCIAL_WORKER, Role.STATION_MANAGER, Role.DISTRICT_ADMIN])
-def test_staff_see_members_with_full_phone_numbers(client, make_user, login, role):
+def test_staff_see_members_with_masked_phone_numbers(client, make_user, login, role):
     resident = make_user(Role.RESIDENT, name="居民甲")
     login(make_user(role))
     page = client.get("/staff/members?q=居民").get_data(as_text=True)
     assert "居民甲" in page
-    assert resident.phone in page
+    assert resident.phone not in page
+    assert resident.phone[:3] + "****" + resident.phone[-4:] in page
 
 
 def test_staff_roles_nest_and_merchants_stand_apart(make_user):

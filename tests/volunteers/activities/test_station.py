@@ -210,8 +210,10 @@ def test_sign_ups_are_listed_in_order_and_staff_cancel_and_mark_attendance(
     assert db.session.get(SignUp, entries["候补丙"].id).attendance is None
 
 
-def test_id_numbers_are_masked_for_another_station_and_shown_to_the_volunteers_own(
+def test_id_numbers_are_masked_for_every_station_and_revealed_by_the_volunteers_own(
         client, login, app, make_station, make_staff, make_volunteer, make_activity):
+    """Minimum necessary (issue #21): masked for the volunteer's own station too, which alone
+    has the button that reveals it (audited: tests/timebank/privacy)."""
     home, away = make_station(), make_station()
     home_worker, away_worker = make_staff(home, name="本站社工"), make_staff(away, name="外站社工")
     volunteer = make_volunteer(home.town.communities[0], name="陈晓敏", id_number=ID_NUMBER)
@@ -222,13 +224,15 @@ def test_id_numbers_are_masked_for_another_station_and_shown_to_the_volunteers_o
     login(away_worker)
     away_page = page(client, f"/station/activities/{activity.id}")
     assert "陈晓敏" in away_page and MASKED in away_page and ID_NUMBER not in away_page
+    assert f"/staff/members/{volunteer.id}/reveal" not in away_page
 
     from tests.conftest import log_in
 
     own = app.test_client()
     log_in(own, home_worker)
     home_page = page(own, "/station/volunteers")
-    assert "陈晓敏" in home_page and ID_NUMBER in home_page
+    assert "陈晓敏" in home_page and MASKED in home_page and ID_NUMBER not in home_page
+    assert f"/staff/members/{volunteer.id}/reveal" in home_page
 
 
 # --- my linked volunteers ---------------------------------------------------------------------

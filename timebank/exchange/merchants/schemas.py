@@ -1,10 +1,12 @@
 """The shapes of partner merchants' profiles, for the administration's API and pages alike."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from marshmallow import fields, validate
 
 from timebank.accounts.schemas import initial_password
 from timebank.exchange.merchants.models import MerchantStatus
+from timebank.privacy import services as privacy
 from timebank.web.schemas import BaseSchema, OptionalInteger, Phone
 
 
@@ -18,8 +20,10 @@ class MerchantProfileSchema(BaseSchema):
     shop_name = fields.String()
     contact_name = fields.String()
     phone = fields.String(metadata={"description": "The shop's phone"})
-    login_phone = fields.String(attribute="user.phone",
-                                metadata={"description": "The merchant's login"})
+    login_phone = fields.Function(
+        lambda profile: privacy.shown_phone(current_user, profile.user),
+        metadata={"description": "The merchant's login (in full to those who administer the "
+                                 "account, masked to others)"})
     address = fields.String()
     credit_code = fields.String(allow_none=True, metadata={"description": "统一社会信用代码"})
     status = fields.String(metadata={"enum": [status.value for status in MerchantStatus]})
