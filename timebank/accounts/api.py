@@ -70,7 +70,7 @@ def user_json(user):
 def register():
     data = json_body(RegisterSchema())
     user = register_at_edge(data)
-    return jsonify(MeSchema(viewer=user).dump(user)), 201
+    return jsonify(MeSchema().dump(user)), 201
 
 
 @bp.post("/auth/register/code")

@@ -120,8 +120,8 @@ class MeSchema(UserSchema):
         lambda user: _consents().privacy_consent_needed(user),
         metadata={"description": "True when the current privacy notice is not agreed yet"})
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, show_phone=True, **kwargs)
+    def _phone(self, user) -> str:
+        return user.phone  # always the caller: their own number
 
 
 def _consents():

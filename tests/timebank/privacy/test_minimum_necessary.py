@@ -19,8 +19,9 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD, SHANGHAI
+from tests.conftest import PASSWORD, SHANGHAI, settled
 from timebank.accounts.permissions import Role
+from timebank.clock import now
 from timebank.exchange.merchants import services as merchants
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
@@ -34,9 +35,11 @@ from volunteers.corrections import services as corrections
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal
+from volunteers.profiles import services as profiles
 from volunteers.reporting.exports import DATASETS
 
 #: Routes not walked, with the reason.
+GUARDIAN_PHONE = "13987650001"
 SKIPPED = {
     "static": "files of the site, no personal data",
     "auth.logout": "ends the session the walk needs",
@@ -92,6 +95,14 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
             idempotency_key=f"fund:{key}", memo="服务")
         sign_up = activities.sign_up(activity, one)
         activities.sign_up(activity, two)
+        if key == "a":  # a 16-year-old with her guardian's consent: the guardian's phone too
+            minor = make_volunteer(first, name="甲站少年", consent=True)
+            profile = profiles.profile_for(minor)
+            profile.birth_date = activity.starts_at.date().replace(year=2010)
+            profile.guardian_name, profile.guardian_phone = "甲站家长", GUARDIAN_PHONE
+            profile.guardian_relationship, profile.guardian_consent_method = "mother", "paper"
+            profile.guardian_consent_at = now()
+            activities.sign_up(activity, minor)
         # Served two days ago (signed up while it was open), so that it is certified.
         activity.starts_at -= timedelta(days=3)
         activity.ends_at -= timedelta(days=3)
@@ -129,6 +140,7 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])
     people["admin"] = make_user(Role.DISTRICT_ADMIN, name="区管理员")
     merchants.approve_merchant(merchants.profile_of(merchant), by=people["admin"])
+    settled(merchant)
     db.session.commit()
     people["merchant"] = merchant
     ids["merchant_id"] = merchant.id
@@ -224,6 +236,7 @@ def test_no_page_api_or_export_shows_anothers_full_phone_or_id(app, world, viewe
             secrets.append((f"{key}'s phone", person.phone))
         if key != viewer_key and id_numbers.get(person.id):
             secrets.append((f"{key}'s ID number", id_numbers[person.id]))
+    secrets.append(("a minor's guardian's phone", GUARDIAN_PHONE))
     leaks, answered = [], 0
     for endpoint, url in urls(app, people, ids, viewer):
         client_for = client if url.startswith("/api/") else pages
