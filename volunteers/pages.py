@@ -23,6 +23,7 @@ from timebank.web.api import api_blueprint
 from timebank.web.forms import safe_next
 from timebank.web.inputs import db_int
 from timebank.web.schemas import BaseSchema, valid_month
+from timebank.web.stations import CHOSEN_STATION
 from volunteers import vocabulary
 from volunteers.activities.models import STATUS_LABELS
 from volunteers.themes import services as themes
@@ -76,9 +77,6 @@ def my_station() -> Station:
 # station to look at; the choice is kept in the session (``?station_id=`` on any station page
 # changes it), so every station page (activities, approvals, volunteers, matching, exports)
 # applies to the same station until they pick another.
-
-#: The session key of the station a district administrator chose.
-CHOSEN_STATION = "station_id"
 
 
 class StationToChoose(Exception):

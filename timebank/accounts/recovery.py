@@ -173,20 +173,27 @@ def issue_staff_code(staff, member: User, reason: str | None = None) -> IssuedCo
 
 # --- SMS ----------------------------------------------------------------------------------------
 
+def count_code_request(phone_scope: guesses.Budget, address_scope: guesses.Budget, phone: str,
+                       address: str | None) -> None:
+    """Count one texted code asked for `phone` from `address` (in the limit storage shared by
+    the workers); `TooManyRequests` (429) when either has asked too often already."""
+    address = address or "unknown"
+    if guesses.used_up(phone_scope, _phone_key(phone)):
+        raise TooManyRequests(_("Too many codes were asked for this phone number. "
+                                "Please try again later."))
+    if guesses.used_up(address_scope, address):
+        raise TooManyRequests(_("Too many codes were asked for from this network. "
+                                "Please try again later."))
+    guesses.record_wrong(phone_scope, _phone_key(phone))
+    guesses.record_wrong(address_scope, address)
+
+
 def request_sms_code(phone: str, address: str | None) -> None:
     """Text a reset code to `phone` if an active account has it; the same outcome otherwise.
 
     429 (`TooManyRequests`) when this phone number or this address has asked too often; every
     request counts, for registered and unknown numbers alike."""
-    address = address or "unknown"
-    if guesses.used_up(RESET_PHONE, _phone_key(phone)):
-        raise TooManyRequests(_("Too many codes were asked for this phone number. "
-                                "Please try again later."))
-    if guesses.used_up(RESET_ADDRESS, address):
-        raise TooManyRequests(_("Too many codes were asked for from this network. "
-                                "Please try again later."))
-    guesses.record_wrong(RESET_PHONE, _phone_key(phone))
-    guesses.record_wrong(RESET_ADDRESS, address)
+    count_code_request(RESET_PHONE, RESET_ADDRESS, phone, address)
     user = get_by_phone(phone)
     if user is None or not user.is_active:
         return

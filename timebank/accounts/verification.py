@@ -35,9 +35,10 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, select
 
 from timebank import guesses
+from timebank.accounts import recovery
 from timebank.accounts.models import PhoneCode, User, _new_stamp
 from timebank.accounts.permissions import Role
-from timebank.accounts.recovery import TooManyRequests, normalise_code
+from timebank.accounts.recovery import normalise_code
 from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.errors import InvalidInput
@@ -68,24 +69,12 @@ def _digest(phone: str, purpose: str, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def _phone_key(phone: str) -> str:
-    return hashlib.sha256(f"phone-code:{phone}".encode()).hexdigest()[:32]
-
-
 def _live(row: PhoneCode, moment) -> bool:
     return row.used_at is None and row.voided_at is None and row.expires_at > moment
 
 
 def _count_request(phone: str, address: str | None) -> None:
-    address = address or "unknown"
-    if guesses.used_up(PHONE, _phone_key(phone)):
-        raise TooManyRequests(_("Too many codes were asked for this phone number. "
-                                "Please try again later."))
-    if guesses.used_up(ADDRESS, address):
-        raise TooManyRequests(_("Too many codes were asked for from this network. "
-                                "Please try again later."))
-    guesses.record_wrong(PHONE, _phone_key(phone))
-    guesses.record_wrong(ADDRESS, address)
+    recovery.count_code_request(PHONE, ADDRESS, phone, address)
 
 
 def _send(phone: str, purpose: str, user: User | None) -> PhoneCode:

@@ -2,7 +2,7 @@
 (done, or refused with a reason), an erasure request made on paper carried out by the station
 manager (or a district administrator), and the district's retention review."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,26 +13,10 @@ from timebank.personal_data import services as personal
 from timebank.personal_data.schemas import DecisionSchema, PaperErasureSchema, ResolveSchema
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
-from timebank.web.inputs import db_int
+from timebank.web.stations import station_in_view
 
 bp = Blueprint("personal_data_station", __name__, url_prefix="/station/personal-data")
 district_bp = Blueprint("retention", __name__, url_prefix="/admin/retention")
-
-#: The station a district administrator chose on the station picker (shared by station pages).
-CHOSEN_STATION = "station_id"
-
-
-def _station_id() -> int | None:
-    asked = request.args.get("station_id", type=db_int)
-    if asked is not None:
-        if has_role(current_user, Role.DISTRICT_ADMIN):
-            session[CHOSEN_STATION] = asked
-        return asked
-    own = org.station_id_of(current_user)
-    if own is None and has_role(current_user, Role.DISTRICT_ADMIN):
-        return session.get(CHOSEN_STATION)
-    return own
-
 
 def _messages(errors: dict) -> str:
     return " ".join(str(message) for messages in errors.values() for message in messages)
@@ -41,7 +25,7 @@ def _messages(errors: dict) -> str:
 @bp.get("/")
 @role_required(Role.SOCIAL_WORKER)
 def index():
-    station_id = _station_id()
+    station_id = station_in_view()
     if station_id is None and has_role(current_user, Role.DISTRICT_ADMIN):
         return redirect(url_for("station.choose_station", next=request.full_path.rstrip("?")))
     org.require_station_staff(current_user, station_id)

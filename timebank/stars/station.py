@@ -1,7 +1,7 @@
 """The station's page of star-level applications (星级评定): the pending ones with the hours
 served now, each awarded or declined with a reason; the recent decisions below."""
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,33 +11,14 @@ from timebank.stars import services as stars
 from timebank.stars.schemas import DeclineSchema
 from timebank.web.actions import perform
 from timebank.web.forms import load_form
-from timebank.web.inputs import db_int
+from timebank.web.stations import station_in_view
 
 bp = Blueprint("star_levels", __name__, url_prefix="/station/stars")
-
-#: The session key under which the station pages keep the station a district administrator
-#: chose (the station picker's, shared by every station page).
-CHOSEN_STATION = "station_id"
-
-
-def _station_id() -> int | None:
-    """The station the page is about: ``?station_id=``, the viewer's post, or for a district
-    administrator the station they chose on the station picker."""
-    asked = request.args.get("station_id", type=db_int)
-    if asked is not None:
-        if has_role(current_user, Role.DISTRICT_ADMIN):
-            session[CHOSEN_STATION] = asked
-        return asked
-    own = org.station_id_of(current_user)
-    if own is None and has_role(current_user, Role.DISTRICT_ADMIN):
-        return session.get(CHOSEN_STATION)
-    return own
-
 
 @bp.get("/")
 @role_required(Role.SOCIAL_WORKER)
 def index():
-    station_id = _station_id()
+    station_id = station_in_view()
     if station_id is None and has_role(current_user, Role.DISTRICT_ADMIN):
         return redirect(url_for("station.choose_station", next=request.full_path.rstrip("?")))
     stars.require_decider(current_user, station_id)
