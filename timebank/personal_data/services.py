@@ -66,6 +66,7 @@ SECTION_TITLES = {
     "checkins": _l("Check-ins"),
     "accounts": _l("Hour accounts"),
     "entries": _l("Hours statement"),
+    "transfers": _l("Hour transfers you made"),
     "certificates": _l("Certificates"),
     "notifications": _l("Notifications"),
     "audit_log": _l("Audit entries about you"),
