@@ -39,7 +39,7 @@ from timebank.accounts.schemas import (
     UserSchema,
 )
 from timebank.accounts.views import register_at_edge, reset_with_code, send_register_code, verify_at_edge
-from timebank.database import reads_only
+from timebank.database import reads_only, start_writing
 from timebank.errors import ServiceError, referenced
 from timebank.extensions import db, limiter
 from timebank.web.api import api_blueprint, json_body, paginated
@@ -101,6 +101,10 @@ def token():
         guesses.count_failed_login(data["phone"])
         raise BadCredentials(_("Wrong phone number or password."))
     token, expires_at = users.issue_token(user)
+    if not users.seen_today(user):  # the day's first: one short write after the hash check
+        start_writing()
+        users.touch(user)
+        db.session.commit()
     return jsonify(TokenSchema().dump({"token": token, "expires_at": expires_at}))
 
 

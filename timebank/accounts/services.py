@@ -275,6 +275,21 @@ def set_text_size(user: User, size: str) -> User:
     return user
 
 
+def touch(user: User) -> bool:
+    """Remember that `user` was here today, for the retention review (`timebank.personal_data`):
+    at most one write a day, made by logging in or by the day's first request; True when the
+    caller has a change to commit."""
+    if seen_today(user):
+        return False
+    user.last_seen_at = now()
+    return True
+
+
+def seen_today(user: User) -> bool:
+    """Whether `user.last_seen_at` is less than a day old (`touch` would write nothing)."""
+    return user.last_seen_at is not None and now() - user.last_seen_at < timedelta(days=1)
+
+
 def _token_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
 

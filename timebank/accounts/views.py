@@ -159,6 +159,7 @@ def login():
                 errors = {"password": [_("Wrong phone number or password.")]}
             else:
                 login_user(user, remember=bool(request.form.get("remember")))
+                users.touch(user)
                 audit.record("auth.login", f"user:{user.id}", actor=user)
                 db.session.commit()
                 return redirect(target)

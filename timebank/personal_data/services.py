@@ -28,6 +28,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, Enum, String, Text, func, or_, select, update
 from werkzeug.security import check_password_hash
 
+from timebank.accounts import services as users
 from timebank.accounts.models import User, _new_stamp
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.accounts.services import UNUSABLE_PASSWORD
@@ -551,11 +552,7 @@ def retention_years() -> int:
 
 def touch(user: User) -> bool:
     """Remember that `user` was here today (at most one write a day); True when it wrote."""
-    moment = now()
-    if user.last_seen_at is not None and moment - user.last_seen_at < timedelta(days=1):
-        return False
-    user.last_seen_at = moment
-    return True
+    return users.touch(user)
 
 
 def review(today: datetime | None = None) -> int:

@@ -435,7 +435,9 @@ def test_the_scheduler_registers_every_job_in_its_database_store(app):
     scheduler.start(paused=True)
     try:
         assert {job.id for job in scheduler.get_jobs()} == set(app.extensions["timebank.jobs"])
-        assert set(jobs.JOBS) | {"deliver-notices"} == set(app.extensions["timebank.jobs"])
+        # The coordination layer's jobs and the core's own (notices, the retention review).
+        core = {"deliver-notices", "personal-data-review"}
+        assert set(jobs.JOBS) | core == set(app.extensions["timebank.jobs"])
     finally:
         scheduler.shutdown(wait=False)
         scheduler._jobstores["default"].engine.dispose()
