@@ -67,19 +67,27 @@ def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
 
 
-def register_at_edge(data: dict):
-    """`users.register_resident` at the edge: commit on success, and also when the code was
-    wrong (the wrong try is counted in the code's row), then raise the refusal."""
+def keeping_wrong_tries(call, wrong):
+    """Run `call` at the edge: commit on success, and also when it raised `wrong` (a wrong
+    code: the try is counted in the code's row and must outlive the refusal); roll back on any
+    other refusal. The refusal is raised again."""
     try:
-        user = users.register_resident(**data, address=request.remote_addr)
-    except verification.WrongPhoneCode:
+        result = call()
+    except wrong:
         db.session.commit()
         raise
     except ServiceError:
         db.session.rollback()
         raise
     db.session.commit()
-    return user
+    return result
+
+
+def register_at_edge(data: dict):
+    """`users.register_resident` at the edge (a wrong texted code is counted)."""
+    return keeping_wrong_tries(
+        lambda: users.register_resident(**data, address=request.remote_addr),
+        verification.WrongPhoneCode)
 
 
 def send_register_code(phone: str):
@@ -254,15 +262,9 @@ def verify_phone():
 
 def verify_at_edge(code: str):
     """`verification.verify_phone` for the current user at the edge (a wrong try is kept)."""
-    try:
-        verification.verify_phone(current_user, code, request.remote_addr)
-    except verification.WrongPhoneCode:
-        db.session.commit()
-        raise
-    except ServiceError:
-        db.session.rollback()
-        raise
-    db.session.commit()
+    keeping_wrong_tries(
+        lambda: verification.verify_phone(current_user, code, request.remote_addr),
+        verification.WrongPhoneCode)
 
 
 # --- a forgotten password -------------------------------------------------------------------------
@@ -293,19 +295,11 @@ def forgot_password():
 
 
 def reset_with_code(data: dict):
-    """`recovery.reset_password` at the edge: commit on success, and also when the code was
-    wrong (the wrong try is counted in the code's row), then raise the refusal."""
-    try:
-        user = recovery.reset_password(data["phone"], data["code"], data["new_password"],
-                                       request.remote_addr)
-    except recovery.WrongResetCode:
-        db.session.commit()
-        raise
-    except ServiceError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return user
+    """`recovery.reset_password` at the edge (a wrong code is counted)."""
+    return keeping_wrong_tries(
+        lambda: recovery.reset_password(data["phone"], data["code"], data["new_password"],
+                                        request.remote_addr),
+        recovery.WrongResetCode)
 
 
 @bp.route("/password/reset", methods=["GET", "POST"])
