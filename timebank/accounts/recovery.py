@@ -110,7 +110,7 @@ def _phone_key(phone: str) -> str:
     return hashlib.sha256(f"reset-phone:{phone}".encode()).hexdigest()[:32]
 
 
-def _live(code: PasswordResetCode, moment: datetime) -> bool:
+def _live(code, moment: datetime) -> bool:
     return code.used_at is None and code.voided_at is None and code.expires_at > moment
 
 
@@ -188,6 +188,19 @@ def count_code_request(phone_scope: guesses.Budget, address_scope: guesses.Budge
     guesses.record_wrong(address_scope, address)
 
 
+def count_wrong_code(rows, moment: datetime, tries: int, address_scope: guesses.Budget,
+                     address: str | None) -> None:
+    """A wrong code was typed: count it against `address`, and against each live code among
+    `rows` (reset or phone codes alike), voiding a code at its `tries`-th wrong try."""
+    guesses.record_wrong(address_scope, address)
+    for row in rows:
+        if _live(row, moment):
+            row.wrong_tries += 1
+            if row.wrong_tries >= tries:
+                row.voided_at = moment
+    db.session.flush()
+
+
 def request_sms_code(phone: str, address: str | None) -> None:
     """Text a reset code to `phone` if an active account has it; the same outcome otherwise.
 
@@ -236,14 +249,8 @@ def reset_password(phone: str, code: str, new_password: str, address: str | None
     matched = next((row for row in recent
                     if hmac.compare_digest(row.code_hash, _digest(user.id, code))), None)
     if matched is None:
-        guesses.record_wrong(WRONG_CODE_ADDRESS, address)
-        tries = current_app.config["PASSWORD_RESET_CODE_TRIES"]
-        for row in recent:
-            if _live(row, moment):
-                row.wrong_tries += 1
-                if row.wrong_tries >= tries:
-                    row.voided_at = moment
-        db.session.flush()
+        count_wrong_code(recent, moment, current_app.config["PASSWORD_RESET_CODE_TRIES"],
+                         WRONG_CODE_ADDRESS, address)
         raise WrongResetCode(fields={"code": [_("The code is wrong. Check it and try again.")]})
     if matched.used_at is not None:
         raise _refuse(_("This code has already been used. Ask for a new one."))

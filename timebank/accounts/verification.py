@@ -69,10 +69,6 @@ def _digest(phone: str, purpose: str, code: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
-def _live(row: PhoneCode, moment) -> bool:
-    return row.used_at is None and row.voided_at is None and row.expires_at > moment
-
-
 def _count_request(phone: str, address: str | None) -> None:
     recovery.count_code_request(PHONE, ADDRESS, phone, address)
 
@@ -132,14 +128,8 @@ def _take(phone: str, purpose: str, code: str, address: str | None, user: User |
     matched = next((row for row in recent if hmac.compare_digest(row.code_hash, digest)), None)
     field = "sms_code" if purpose == REGISTER else "code"
     if matched is None:
-        guesses.record_wrong(WRONG_CODE_ADDRESS, address)
-        tries = current_app.config["PHONE_CODE_TRIES"]
-        for row in recent:
-            if _live(row, moment):
-                row.wrong_tries += 1
-                if row.wrong_tries >= tries:
-                    row.voided_at = moment
-        db.session.flush()
+        recovery.count_wrong_code(recent, moment, current_app.config["PHONE_CODE_TRIES"],
+                                  WRONG_CODE_ADDRESS, address)
         raise WrongPhoneCode(fields={field: [_("The code is wrong. Check it and try again.")]})
     refusal = None
     if matched.used_at is not None:
