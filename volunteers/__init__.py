@@ -12,6 +12,7 @@ def init_app(app) -> None:
         checkins,
         corrections,
         demo,
+        households,
         jobs,
         matching,
         official,
@@ -23,7 +24,7 @@ def init_app(app) -> None:
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
-                    reporting, official, demo):
+                    reporting, official, households, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
