@@ -20,11 +20,13 @@ def init_app(app) -> None:
         profiles,
         reporting,
         themes,
+        visits,
     )
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
-                    reporting, official, households, demo):
+                    reporting, official, households, visits,
+                    demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
