@@ -101,6 +101,7 @@ from volunteers.demo.data import (
 )
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.ratings.demo import seed_ratings
 from volunteers.themes import services as themes
 
 SEED = 2026
@@ -240,6 +241,7 @@ def seed() -> None:
     seed_pools()
     seed_mutual_aid()
     seed_minors_and_insurance(password_hash)
+    seed_ratings()
     db.session.flush()
 
 

@@ -4,8 +4,7 @@ averages (district administrators every station; other staff 403 for another sta
 from flask import jsonify, request
 from flask_login import current_user
 
-from timebank.accounts.permissions import login_required, role_required, Role
-from timebank.errors import InvalidInput
+from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.api import api_blueprint, json_body, paginated

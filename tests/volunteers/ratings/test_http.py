@@ -191,7 +191,8 @@ def test_the_dashboards_show_the_averages_worked_by_hand(client, world, make_use
     log_in(client, world["manager_a"])
     html = page(client, "/reports/?from=2026-12&to=2026-12")
     station = re.search(r'id="table-ratings-station".*?</table>', html, re.S).group(0)
-    assert re.search(r'data-station="%d".*?>3\.7</td><td class="num">6<' % world["a"].id, station, re.S)
+    assert re.search(rf'data-station="{world["a"].id}".*?>3\.7</td><td class="num">6<', station,
+                     re.S)
     themes = re.search(r'id="table-ratings-theme".*?</table>', html, re.S).group(0)
     assert re.search(r">敬老月</th><td[^>]*>4\.3</td><td class=\"num\">3<", themes)
     assert re.search(r">环保月</th><td[^>]*>3\.5</td><td class=\"num\">2<", themes)
@@ -203,4 +204,5 @@ def test_the_dashboards_show_the_averages_worked_by_hand(client, world, make_use
     station = re.search(r'id="table-ratings-station".*?</table>', html, re.S).group(0)
     # The district: 22 + 1 = 23 over 7 = 3.285… → 3.3
     assert re.search(r"<tfoot>.*?>3\.3</td><td class=\"num\">7<", station, re.S)
-    assert re.search(r'data-station="%d".*?>1\.0</td><td class="num">1<' % world["b"].id, station, re.S)
+    assert re.search(rf'data-station="{world["b"].id}".*?>1\.0</td><td class="num">1<', station,
+                     re.S)

@@ -6,10 +6,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy.exc import IntegrityError
 
+from tests.volunteers.ratings.conftest import done_help
 from timebank.errors import Conflict, InvalidInput, PermissionDenied
 from timebank.exchange.mutual_aid.models import RequestStatus
 from timebank.extensions import db
-from tests.volunteers.ratings.conftest import done_help
 from volunteers.ratings import services as ratings
 from volunteers.ratings.models import Rating
 
