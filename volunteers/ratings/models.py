@@ -6,6 +6,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -23,7 +24,7 @@ class RaterPart(StrEnum):
 
 PART_LABELS = {
     RaterPart.RESIDENT_SERVED: _l("Resident served"),
-    RaterPart.VOLUNTEER: _l("Volunteer"),
+    RaterPart.VOLUNTEER: lazy_pgettext("person", "Volunteer"),
 }
 
 SCORE_MIN, SCORE_MAX = 1, 5
