@@ -99,9 +99,9 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.ratings import seed_ratings
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
-from volunteers.ratings.demo import seed_ratings
 from volunteers.themes import services as themes
 
 SEED = 2026

@@ -55,14 +55,16 @@ class Rating(db.Model):
     rater_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     #: The social worker who entered it on the resident's behalf (代录), if so.
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    #: The resident it was entered for: a short name or description (personal).
+    #: The resident it was entered for: a short name or description. Personal, though they have
+    #: no account here to export or erase it against.
     on_behalf_of: Mapped[str | None] = mapped_column(String(ON_BEHALF_MAX), info={"personal": True})
     #: ``resident_served`` or ``volunteer``.
     rater_part: Mapped[str] = mapped_column(String(16))
     #: The volunteer rated, where there is one (a mutual-aid helper; a volunteer a resident named).
     volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     score: Mapped[int]
-    comment: Mapped[str | None] = mapped_column(Text, info={"personal": True})
+    #: The rater's words: theirs (exported to them, blanked if they are erased), shown to staff.
+    comment: Mapped[str | None] = mapped_column(Text, info={"personal": "rater_id"})
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
     #: The activity's station; for a help request, the station of its community.
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))

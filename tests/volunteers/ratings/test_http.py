@@ -206,3 +206,22 @@ def test_the_dashboards_show_the_averages_worked_by_hand(client, world, make_use
     assert re.search(r"<tfoot>.*?>3\.3</td><td class=\"num\">7<", station, re.S)
     assert re.search(rf'data-station="{world["b"].id}".*?>1\.0</td><td class="num">1<', station,
                      re.S)
+
+
+def test_a_raters_comment_is_in_their_export_and_blanked_when_they_are_erased(client, world,
+                                                                              api_token):
+    from tests.conftest import PASSWORD
+
+    resident = world["residents"][1]
+    ratings.rate_activity(resident, world["visit"], score=5, comment="谢谢小黄陪我聊天",
+                          token=ratings.rating_token(world["visit"]))
+    db.session.commit()
+    headers = api_token(resident)
+    sections = {section["table"]: section for section in
+                client.get("/api/v1/me/export", headers=headers).get_json()["sections"]}
+    assert sections["ratings"]["rows"][0]["comment"] == "谢谢小黄陪我聊天"
+    assert client.post("/api/v1/me/erasure", json={"password": PASSWORD},
+                       headers=headers).status_code == 202
+    db.session.rollback()
+    rating = db.session.scalar(select(Rating))
+    assert rating.comment is None and rating.score == 5  # the average keeps its number

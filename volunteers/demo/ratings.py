@@ -1,4 +1,4 @@
-"""Demo ratings (`volunteers.demo.seed` calls `seed_ratings`): on the most recent past activities
+"""Demo ratings (`seed.seed` calls `seed_ratings`): on the most recent past activities
 of each station, some of the volunteers who served rate them, a resident rates by the link, and
 a social worker enters an elderly resident's rating given by phone (代录); 梁伯 rates the
 neighbour who went with him to the clinic. Deterministic, and added only once."""
