@@ -18,6 +18,7 @@ def init_app(app) -> None:
         official,
         pages,
         profiles,
+        ratings,
         reporting,
         themes,
         visits,
@@ -25,7 +26,7 @@ def init_app(app) -> None:
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
-                    reporting, official, households, visits,
+                    reporting, official, households, visits, ratings,
                     demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):

@@ -99,6 +99,7 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.ratings import seed_ratings
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
 from volunteers.themes import services as themes
@@ -240,6 +241,7 @@ def seed() -> None:
     seed_pools()
     seed_mutual_aid()
     seed_minors_and_insurance(password_hash)
+    seed_ratings()
     db.session.flush()
 
 

@@ -6,7 +6,7 @@ The rules live in `volunteers.mutual_aid`; these views read the form, call it, c
 say what happened. A refused step rolls back and shows the service's message.
 """
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -30,6 +30,11 @@ from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 
 bp = Blueprint("help", __name__, url_prefix="/help")
+
+#: Links other packages add to a request's page (the coordination layer's 评价): callables in
+#: ``app.extensions[HELP_REQUEST_LINKS]``, each ``(request) -> [(label, url), ...]``. The core
+#: does not know them; without any, the page shows none.
+HELP_REQUEST_LINKS = "timebank.help_request_links"
 
 def status_labels() -> dict:
     """A request's status in plain words, in the reader's language."""
@@ -129,7 +134,9 @@ def detail(request_id: int):
     return render_template(
         "help/detail.html", item=item, role=role, my_offer=my_offer, staff=staff,
         explanation=_explanation(item, role), started=mutual_aid.has_started(item),
-        paid=mutual_aid.paid_minutes(item), OfferStatus=OfferStatus)
+        paid=mutual_aid.paid_minutes(item), OfferStatus=OfferStatus,
+        links=[link for provider in current_app.extensions.get(HELP_REQUEST_LINKS, ())
+               for link in provider(item)])
 
 
 def _message(error: ServiceError) -> str:
