@@ -9,7 +9,6 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.pagination import paginate
-from volunteers.households.models import NEEDS
 from volunteers.pages import my_station
 from volunteers.pages import station_bp as bp
 from volunteers.visits import services as visits
@@ -34,7 +33,7 @@ def record_household_visit(household_id: int):
         "visits/form.html", household=household, pairing=None, staff=True,
         action=url_for("station.record_household_visit", household_id=household.id),
         back=url_for("station.visits_list"), values=form_values(request.form if errors else None),
-        errors=errors, needs=NEEDS, ways=visits.way_labels()), 422 if errors else 200
+        errors=errors, needs=visits.NEEDS, ways=visits.way_labels()), 422 if errors else 200
 
 
 @bp.get("/visits")
@@ -46,7 +45,7 @@ def visits_list():
         status = VisitStatus.WAITING.value
     page = paginate(visits.station_statement(current_user, station.id, status=status), PER_PAGE)
     return render_template("visits/station.html", station=station, page=page, status=status,
-                           labels=visits.status_labels(), ways=visits.way_labels(), needs=NEEDS,
+                           labels=visits.status_labels(), ways=visits.way_labels(), needs=visits.NEEDS,
                            may_decide=visits.may_decide)
 
 

@@ -12,7 +12,6 @@ from timebank.clock import local, now, zone
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
 from timebank.web.pagination import paginate
-from volunteers.households.models import NEEDS
 from volunteers.pages import volunteer_bp as bp
 from volunteers.visits import services as visits
 from volunteers.visits.schemas import VisitFormSchema
@@ -59,7 +58,7 @@ def record_visit(pairing_id: int):
         "visits/form.html", household=pairing.household, pairing=pairing, staff=False,
         action=url_for("volunteer.record_visit", pairing_id=pairing.id),
         back=url_for("volunteer.my_visits"), values=form_values(request.form if errors else None),
-        errors=errors, needs=NEEDS, ways=visits.way_labels()), 422 if errors else 200
+        errors=errors, needs=visits.NEEDS, ways=visits.way_labels()), 422 if errors else 200
 
 
 @bp.get("/visits")
