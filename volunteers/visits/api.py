@@ -80,10 +80,12 @@ def read_visit(visit_id: int):
 @doc(summary="Approve a volunteer's visit (the household's grid social worker or the station "
              "manager): its minutes are posted as a check-in's, with the household as the "
              "people served; 409 once decided",
-     tags=["visits"], body=VisitApproveSchema, response=VisitSchema, errors=(403, 404, 409))
+     tags=["visits"], body=VisitApproveSchema, response=VisitSchema,
+     errors=(403, 404, 409, 422))
 def approve_visit(visit_id: int):
+    data = json_body(VisitApproveSchema())
     visit = visits.visit_to_decide(current_user, visit_id)
-    visits.approve(visit, by=current_user)
+    visits.approve(visit, by=current_user, **data)
     body = VisitSchema().dump(visit)
     db.session.commit()
     return jsonify(body)

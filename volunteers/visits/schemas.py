@@ -6,6 +6,7 @@ from marshmallow import fields, pre_load, validate
 from timebank.web.schemas import BaseSchema, FilterSchema, LocalDateTime, OptionalInteger, page_of
 from volunteers.households.models import NEEDS
 from volunteers.visits.models import VisitStatus, VisitWay
+from volunteers.vocabulary import EVALUATIONS
 from volunteers.visits.services import (
     FINDINGS_MOST,
     FOLLOW_UP_MOST,
@@ -59,7 +60,13 @@ class VisitRejectSchema(BaseSchema):
 
 
 class VisitApproveSchema(BaseSchema):
-    """Nothing to send: the visit's minutes are approved as recorded."""
+    """The visit's minutes are approved as recorded; a quality evaluation may go with them."""
+
+    evaluation = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(
+        tuple(EVALUATIONS), error=_l("Choose an evaluation from the list.")), metadata={
+        "description": "the quality evaluation, one of " + ", ".join(EVALUATIONS)})
+    evaluation_comment = fields.String(load_default=None, allow_none=True,
+                                       validate=validate.Length(max=300))
 
 
 class VisitQuerySchema(FilterSchema):

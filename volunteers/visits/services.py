@@ -262,6 +262,26 @@ def _service_content(visit: Visit) -> str:
     return f"{way}：{helped}" if helped else way
 
 
+#: The household's categories → the record's 服务类别 and 服务对象 (the first that applies).
+ELDERLY = {"living_alone", "empty_nest", "advanced_age", "lost_only_child"}
+CHILDREN = {"children_in_difficulty", "left_behind"}
+NEED_MONEY = {"dibao", "dishou", "tekun"}
+
+
+def record_fields_of(household: Household) -> tuple[str, str]:
+    """(service category, target group) of a visit's record, from the household's categories."""
+    categories = set(household.categories or ())
+    if "disability" in categories:
+        return "elderly_disabled", "disabled"
+    if categories & ELDERLY:
+        return "elderly_disabled", "elderly"
+    if categories & CHILDREN:
+        return "poverty_relief", "children"
+    if categories & NEED_MONEY:
+        return "poverty_relief", "families"
+    return "community", "families"
+
+
 def _start_of(visit: Visit) -> datetime:
     if visit.started_at is not None:
         return visit.started_at
@@ -274,14 +294,15 @@ def service_record_of(visit: Visit, by: User) -> CheckIn:
     household = visit.household
     starts_at = _start_of(visit)
     name = household.shown_name
+    category, group = record_fields_of(household)
     activity = Activity(
         title=_("Neighbourly visit · %(name)s", name=name)[:80],
         description=_("A visit to a household paired with the volunteer (邻里守望)."),
         station_id=visit.station_id, community_id=household.community_id, place="",
-        target_group="community", starts_at=starts_at,
+        target_group=group, starts_at=starts_at,
         ends_at=starts_at + timedelta(minutes=visit.minutes), slots=1,
         credit_mode=CreditMode.FIXED, fixed_minutes=visit.minutes,
-        service_category=None, service_content=_service_content(visit)[:500], people_served=1,
+        service_category=category, service_content=_service_content(visit)[:500], people_served=1,
         served_names=name[:60], person_in_charge=by.name[:40], status=ActivityStatus.CLOSED,
         kind=ActivityKind.VISIT, created_by_id=by.id)
     db.session.add(activity)
@@ -294,14 +315,17 @@ def service_record_of(visit: Visit, by: User) -> CheckIn:
     return checkin
 
 
-def approve(visit: Visit, *, by: User, at: datetime | None = None) -> Visit:
+def approve(visit: Visit, *, by: User, evaluation: str | None = None,
+            evaluation_comment: str | None = None, at: datetime | None = None) -> Visit:
     """The grid social worker approves a volunteer's visit: its minutes are posted as a
-    check-in's are (`volunteers.checkins.services.approve`, with its tiers and notice)."""
+    check-in's are (`volunteers.checkins.services.approve`, with its tiers, its quality
+    evaluation and notice)."""
     _require_decider(by, visit)
     _lock(visit)
     _require_waiting(visit)
     checkin = service_record_of(visit, by)
-    checkins.approve(checkin, by=by, at=at)
+    checkins.approve(checkin, by=by, evaluation=evaluation,
+                     evaluation_comment=evaluation_comment, at=at)
     visit.status, visit.checkin_id = VisitStatus.APPROVED, checkin.id
     visit.decided_by_id, visit.decided_at = by.id, at or now()
     db.session.flush()
