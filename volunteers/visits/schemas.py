@@ -6,7 +6,6 @@ from marshmallow import fields, pre_load, validate
 from timebank.web.schemas import BaseSchema, FilterSchema, LocalDateTime, OptionalInteger, page_of
 from volunteers.households.models import NEEDS
 from volunteers.visits.models import VisitStatus, VisitWay
-from volunteers.vocabulary import EVALUATIONS
 from volunteers.visits.services import (
     FINDINGS_MOST,
     FOLLOW_UP_MOST,
@@ -14,6 +13,7 @@ from volunteers.visits.services import (
     REASON_MOST,
     REFERRALS_MOST,
 )
+from volunteers.vocabulary import EVALUATIONS
 
 _WAYS = [way.value for way in VisitWay]
 _STATUSES = [status.value for status in VisitStatus]

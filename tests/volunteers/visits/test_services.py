@@ -218,3 +218,40 @@ def test_a_district_administrator_decides_any_station(paired, make_user):
     db.session.commit()
     visits.approve(visit, by=admin)
     assert visit.status == "approved"
+
+
+def test_approval_keeps_the_check_in_tiers(paired):
+    """A visit longer than the station's automatic tier needs its manager, as a check-in does;
+    a refused approval leaves nothing behind once rolled back."""
+    from volunteers.checkins import services as checkins
+
+    checkins.set_policy(paired["station"].id, by=paired["manager"], auto_approve_daily_minutes=60,
+                        manager_limit_daily_minutes=480)
+    visit = record(paired["household"], paired["volunteer"], minutes=120)
+    db.session.commit()
+    with pytest.raises(checkins.ApprovalTierRefused):
+        visits.approve(visit, by=paired["worker"])
+    db.session.rollback()
+    assert visit.status == "waiting" and visit.checkin_id is None
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+    visits.approve(visit, by=paired["manager"], evaluation="good")
+    db.session.commit()
+    assert db.session.get(CheckIn, visit.checkin_id).evaluation == "good"
+
+
+def test_a_start_time_must_fall_on_the_day_of_the_visit(paired):
+    from datetime import datetime, time
+
+    from timebank.clock import zone
+
+    day = today() - timedelta(days=3)
+    with pytest.raises(InvalidInput) as refused:
+        record(paired["household"], paired["volunteer"], visited_on=day,
+               started_at=datetime.combine(day - timedelta(days=1), time(15), tzinfo=zone()))
+    assert "started_at" in refused.value.fields
+    visit = record(paired["household"], paired["volunteer"], visited_on=day,
+                   started_at=datetime.combine(day, time(15), tzinfo=zone()))
+    db.session.commit()
+    visits.approve(visit, by=paired["worker"])
+    activity = db.session.get(CheckIn, visit.checkin_id).activity
+    assert local(activity.starts_at).hour == 15 and activity.minutes_long == 90
