@@ -34,5 +34,6 @@ def init_app(app) -> None:
     app.register_error_handler(pages.StationToChoose, pages.to_picker)
     app.jinja_env.globals.update(can_choose_station=pages.can_choose_station,
                                  approvals_waiting=checkins.approvals_waiting,
-                                 open_corrections=corrections.open_corrections)
+                                 open_corrections=corrections.open_corrections,
+                                 visits_waiting=visits.visits_waiting)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

@@ -1,7 +1,7 @@
 """ratings of activities and mutual-aid help by residents served and volunteers (#17)
 
 Revision ID: 0026_ratings
-Revises: 0025_households
+Revises: 0025b_visit_records
 Create Date: 2026-12-07 11:45:12.908669
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0026_ratings'
-down_revision = '0025_households'
+down_revision = '0025b_visit_records'
 branch_labels = None
 depends_on = None
 

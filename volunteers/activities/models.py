@@ -28,6 +28,11 @@ class SignUpStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ActivityKind(StrEnum):
+    EVENT = "event"
+    VISIT = "visit"
+
+
 class CreditMode(StrEnum):
     """How hours are credited: scanned time in and out, or a fixed amount per attendance."""
 
@@ -89,6 +94,15 @@ class Activity(db.Model):
     #: The insurance policy number (保单号) covering the participants.
     insurance_reference: Mapped[str] = mapped_column(String(60), default="", server_default="")
     status: Mapped[str] = mapped_column(String(12), default=ActivityStatus.DRAFT, index=True)
+    #: ``event``: an activity volunteers sign up for; ``visit``: the service record of an
+    #: approved visit to a paired household (`volunteers.visits`), never listed, matched or
+    #: open for sign-up, but counted as hours like any other.
+    kind: Mapped[str] = mapped_column(String(10), default=ActivityKind.EVENT,
+                                      server_default="event")
+    #: Who was served, as the volunteer may name them (李阿姨, 李某; never a full name):
+    #: printed beside `people_served` on the certificate.
+    served_names: Mapped[str] = mapped_column(String(60), default="", server_default="",
+                                              info={"personal": True})
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     created_at: Mapped[Any] = mapped_column(UTCDateTime, default=now)
 
@@ -112,7 +126,8 @@ class Activity(db.Model):
     @property
     def open_for_sign_up(self) -> bool:
         """Published and not over yet: only then may volunteers sign up or be invited."""
-        return self.status == ActivityStatus.PUBLISHED and not self.has_ended
+        return (self.status == ActivityStatus.PUBLISHED and self.kind != ActivityKind.VISIT
+                and not self.has_ended)
 
 
 class SignUp(db.Model):

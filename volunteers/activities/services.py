@@ -37,6 +37,7 @@ from volunteers.activities.models import (  # noqa: F401 (the models, for caller
     STATUS_LABELS,
     TAKING_A_PLACE,
     Activity,
+    ActivityKind,
     ActivityStatus,
     CreditMode,
     SignUp,
@@ -68,9 +69,10 @@ def visible_activity(viewer, activity_id: int) -> Activity:
     """An activity `viewer` may see: anything but a draft, which only its station's staff see;
     for anyone else a draft is not found, as if it did not exist (404)."""
     activity = get_activity(activity_id)
-    if activity.status == ActivityStatus.DRAFT \
-            and not can_manage_station(viewer, activity.station_id):
-        raise NotFound(_("There is no such activity."), code="activity_not_found")
+    if activity.status == ActivityStatus.DRAFT or activity.kind == ActivityKind.VISIT:
+        # Drafts and the service records of visits (a household's name) are the station's.
+        if not can_manage_station(viewer, activity.station_id):
+            raise NotFound(_("There is no such activity."), code="activity_not_found")
     return activity
 
 
@@ -247,7 +249,8 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
     """A month's activities (only those of `community_id`, or starting on `day`, when given),
     the volunteer's own community first, then by start."""
     start, end = month_bounds(year, month)
-    statement = select(Activity).where(Activity.starts_at >= start, Activity.starts_at < end)
+    statement = select(Activity).where(Activity.starts_at >= start, Activity.starts_at < end,
+                                       Activity.kind == ActivityKind.EVENT)
     if community_id is not None:
         statement = statement.where(Activity.community_id == community_id)
     if day is not None:
@@ -285,7 +288,8 @@ def station_activities(station_id: int, *, by: User, months=(), title: str | Non
     first (at most `SEARCH_LIMIT`); narrowed by words of the title, theme, status and who
     created it."""
     require_station_staff(by, station_id)
-    statement = select(Activity).where(Activity.station_id == station_id)
+    statement = select(Activity).where(Activity.station_id == station_id,
+                                       Activity.kind == ActivityKind.EVENT)
     if months:
         bounds = [month_bounds(year, month) for year, month in months]
         statement = statement.where(or_(*(
@@ -537,7 +541,8 @@ def remind_tomorrow() -> int:
 # station's. Drafts are not found; a cancelled or past activity's page still says what it was.
 
 def _public(statement):
-    return statement.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now())
+    return statement.where(Activity.status == ActivityStatus.PUBLISHED, Activity.ends_at > now(),
+                           Activity.kind == ActivityKind.EVENT)
 
 
 def public_activities_statement(*, station_id: int | None = None, town_id: int | None = None,
@@ -573,7 +578,7 @@ def public_themes() -> list[Theme]:
 def public_activity(activity_id: int) -> Activity:
     """An activity's public page: anything but a draft (404, as if it did not exist)."""
     activity = get_activity(activity_id)
-    if activity.status == ActivityStatus.DRAFT:
+    if activity.status == ActivityStatus.DRAFT or activity.kind == ActivityKind.VISIT:
         raise NotFound(_("There is no such activity."), code="activity_not_found")
     return activity
 

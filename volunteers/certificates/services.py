@@ -105,6 +105,8 @@ class RecordLine:
     #: Of `minutes`, those added by hand (荣誉时); the rest were scanned (信用时).
     honour_minutes: int = 0
     people_served: int | None = None
+    #: Who was served, as the volunteer may name them (a visited household: 李阿姨).
+    served_names: str = ""
     #: A code from `EVALUATIONS`, or None when none was recorded.
     evaluation: str | None = None
     #: The station that organised and recorded it (None: no organiser known).
@@ -228,7 +230,8 @@ def service_record(user: User, start: date | None = None, end: date | None = Non
             title=activity.title, place=activity.place or activity.community.name,
             content=activity.service_content or _shorten(activity.description),
             minutes=checkin.minutes or 0, honour_minutes=checkin.honour_minutes or 0,
-            people_served=activity.people_served, evaluation=checkin.evaluation,
+            people_served=activity.people_served, served_names=activity.served_names or "",
+            evaluation=checkin.evaluation,
             organiser_id=activity.station_id, organiser=activity.station.name))
 
     account = ledger.find_member_account(user)
@@ -508,12 +511,18 @@ def _lines_table(record: ServiceRecord, styles, *, organiser_column: bool) -> Ta
         if line.honour_minutes:
             hours += " " + _("(of which %(hours)s honour)", hours=hours_text(line.honour_minutes))
         cells = [line.day.isoformat(), line.title, line.content or "—", line.place or "—",
-                 "—" if line.people_served is None else str(line.people_served), hours,
+                 people_served_text(line), hours,
                  str(EVALUATIONS[line.evaluation]) if line.evaluation in EVALUATIONS else "—"]
         if organiser_column:
             cells.insert(1, line.organiser or "—")
         rows.append([Paragraph(_text(text), styles["cell"]) for text in cells])
     return _grid(rows, widths)
+
+
+def people_served_text(line: RecordLine) -> str:
+    """The people served cell: how many, and whom when the organiser named them (``1（李阿姨）``)."""
+    count = "—" if line.people_served is None else str(line.people_served)
+    return f"{count}（{line.served_names}）" if line.served_names else count
 
 
 def _hours_sentence(record: ServiceRecord) -> str:

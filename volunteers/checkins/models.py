@@ -41,6 +41,7 @@ METHOD_LABELS = {
     "qr": _l("Scanned the event code"),
     "card": _l("Card scanned by staff"),
     "code": _l("Card code typed by staff"),
+    "visit": _l("Visit to a paired household, approved by the social worker"),
 }
 
 #: Seconds a code from the rotating display stays valid (it is redrawn every 30 s).

@@ -242,6 +242,7 @@ def seed() -> None:
     seed_mutual_aid()
     seed_minors_and_insurance(password_hash)
     seed_ratings()
+    seed_visits()
     db.session.flush()
 
 
@@ -1017,4 +1018,64 @@ def seed_minors_and_insurance(password_hash: str) -> None:
             "theme_id": theme.id if theme else None,
             "ends_at": start + timedelta(hours=2), "slots": 12, "status": ActivityStatus.PUBLISHED,
             **extra})
+    db.session.flush()
+
+
+def seed_visits() -> None:
+    """In 金洲社区: 陈晓敏 paired with an elderly woman living alone (李阿姨), with three visits: one
+    approved three weeks ago (its hours posted through the check-in path), one of last week
+    waiting for 李志华's approval, and a phone call of his own. Uses the register's household
+    when one is there. Idempotent."""
+    from volunteers.households.models import Household, Pairing
+    from volunteers.visits import services as visits
+    from volunteers.visits.models import Visit
+
+    community = _community(DEMO_TOWN, DEMO_COMMUNITY)
+    worker = users.get_by_phone(SOCIAL_WORKER_PHONE)
+    volunteer = users.get_by_phone(RESIDENT_PHONE)
+    if community is None or worker is None or volunteer is None or community.station is None:
+        return
+    station, today = community.station, _today()
+    pairing = db.session.scalar(select(Pairing).where(Pairing.volunteer_id == volunteer.id,
+                                                      Pairing.ended_at.is_(None)))
+    if pairing is None:
+        household = db.session.scalar(select(Household).where(
+            Household.community_id == community.id, Household.closed_at.is_(None))
+            .order_by(Household.id))
+        if household is None:
+            household = Household(
+                station_id=station.id, community_id=community.id, name="李秀英", called="李阿姨",
+                address="金洲社区金洲大道东12号3栋502", phone="13800000041",
+                categories=["living_alone", "advanced_age"], needs=["companionship", "safety_check"],
+                needs_note="腿脚不便，子女在外地", risk_level="medium",
+                social_worker_id=worker.id, visit_every_days=30,
+                next_visit_due=today - timedelta(days=35), consent_recorded_at=now(),
+                consent_note="本人签字同意（纸质知情同意书存档）", created_by_id=worker.id)
+            db.session.add(household)
+            db.session.flush()
+        pairing = Pairing(household_id=household.id, volunteer_id=volunteer.id,
+                          rhythm="weekly_visit", needs=["companionship", "safety_check"],
+                          started_on=today - timedelta(days=40), started_by_id=worker.id)
+        db.session.add(pairing)
+        db.session.flush()
+    household = pairing.household
+    if db.session.scalar(select(Visit.id).where(Visit.household_id == household.id)) is not None:
+        return
+    if household.social_worker_id is None:
+        household.social_worker_id = worker.id
+    approved = visits.record_visit(
+        household, volunteer, visited_on=today - timedelta(days=21), minutes=90,
+        started_at=datetime.combine(today - timedelta(days=21), time(15, 0), tzinfo=zone()),
+        findings="阿姨精神不错，血压偏高，按时吃药；卫生间地面湿滑。", needs_found=["safety_check"],
+        follow_up="联系社区安装防滑垫和扶手", referrals="")
+    visits.approve(approved, by=worker, evaluation="excellent",
+                   at=datetime.combine(today - timedelta(days=20), time(10, 0), tzinfo=zone()))
+    visits.record_visit(
+        household, volunteer, visited_on=today - timedelta(days=6), minutes=60,
+        findings="陪阿姨聊天，帮她整理了药盒；厨房灯不亮。", needs_found=["companionship", "repairs"],
+        follow_up="下周带灯泡来换")
+    visits.record_visit(
+        household, worker, visited_on=today - timedelta(days=2), minutes=20, way="phone",
+        findings="电话回访：扶手已装好，阿姨说晚上起夜安心多了。", needs_found=[],
+        follow_up="", referrals="社区居委会（安装扶手）")
     db.session.flush()

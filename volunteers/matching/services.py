@@ -84,7 +84,8 @@ def _openings(year: int, month: int, station_id: int | None, *, activity_ids=Non
     statement = (select(Activity, Community.town_id, Theme.tags)
                  .join(Community, Community.id == Activity.community_id)
                  .outerjoin(Theme, Theme.id == Activity.theme_id)
-                 .where(Activity.status == ActivityStatus.PUBLISHED, Activity.starts_at >= start,
+                 .where(Activity.status == ActivityStatus.PUBLISHED, Activity.kind == "event",
+                        Activity.starts_at >= start,
                         Activity.starts_at < end, Activity.starts_at > now())
                  .order_by(Activity.starts_at, Activity.id))
     if station_id is not None:

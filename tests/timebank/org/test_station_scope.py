@@ -37,6 +37,7 @@ STAFF_API = {
     "checkin_api.read_approval_policy", "checkin_api.change_approval_policy",
     "personal_data_api.resolve",
     "privacy_api.reveal",
+    "visits_api.read_visit", "visits_api.approve_visit", "visits_api.reject_visit",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -96,6 +97,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     star_application = StarApplication(user_id=volunteer.id, level=1, station_id=station.id,
                                        served_minutes=100 * 60)
     db.session.add(star_application)
+    household, pairing, visit = visited_household(station, worker, volunteer)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -107,7 +109,28 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "merchant_id": merchant.id, "manager_phone": manager.phone,
         "application_id": star_application.id, "correction_id": correction.id,
         "station_id": station.id, "profile_correction_id": profile_correction.id,
+        "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
     }
+
+
+def visited_household(station, worker, volunteer):
+    """A household of the station's register, the volunteer paired with it, and their visit
+    waiting for the grid social worker."""
+    from timebank.clock import local, now
+    from volunteers.households.models import Household, Pairing
+    from volunteers.visits import services as visits
+
+    household = Household(station_id=station.id, community_id=station.town.communities[0].id,
+                          name="乙站李秀英", called="李阿姨", categories=["living_alone"],
+                          created_by_id=worker.id)
+    db.session.add(household)
+    db.session.flush()
+    pairing = Pairing(household_id=household.id, volunteer_id=volunteer.id,
+                      started_on=local(now()).date(), started_by_id=worker.id)
+    db.session.add(pairing)
+    db.session.flush()
+    visit = visits.record_visit(household, volunteer, visited_on=local(now()).date(), minutes=60)
+    return household, pairing, visit
 
 
 def counts() -> tuple:

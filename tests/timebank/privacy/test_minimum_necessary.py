@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from tests.conftest import PASSWORD, SHANGHAI, settled
 from timebank.accounts.permissions import Role
-from timebank.clock import now
+from timebank.clock import local, now
 from timebank.exchange.merchants import services as merchants
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
@@ -125,6 +125,7 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                                served_minutes=100 * 60)
         db.session.add(star)
         certificate, _record = certificates.issue(one, by=manager)
+        household, pairing, visit = visited_household(station, worker, one)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -134,7 +135,9 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "correction_id": correction.id, "run_id": run.id,
                     "request_id": help_request.id, "application_id": star.id,
                     "number": certificate.number, "agency_id": station.agency_id,
-                    "community_id": first.id, "proposal_id": proposal.id if proposal else None}
+                    "community_id": first.id, "proposal_id": proposal.id if proposal else None,
+                    "household_id": household.id, "pairing_id": pairing.id,
+                    "visit_id": visit.id}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])
@@ -145,6 +148,26 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     people["merchant"] = merchant
     ids["merchant_id"] = merchant.id
     return people, ids
+
+
+def visited_household(station, worker, volunteer):
+    """A household of the station's register (with its phone and ID number), the volunteer
+    paired with it, and their visit waiting for the grid social worker."""
+    from volunteers.households.models import Household, Pairing
+    from volunteers.visits import services as visits
+
+    household = Household(station_id=station.id, community_id=station.town.communities[0].id,
+                          name="李秀英", called="李阿姨", phone="13800001111",
+                          address="蕉门河路18号", categories=["living_alone"],
+                          created_by_id=worker.id)
+    db.session.add(household)
+    db.session.flush()
+    pairing = Pairing(household_id=household.id, volunteer_id=volunteer.id,
+                      started_on=local(now()).date(), started_by_id=worker.id)
+    db.session.add(pairing)
+    db.session.flush()
+    visit = visits.record_visit(household, volunteer, visited_on=local(now()).date(), minutes=60)
+    return household, pairing, visit
 
 
 def administered(viewer_key: str) -> set[str]:
