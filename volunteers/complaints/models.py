@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -30,11 +31,11 @@ class Channel(StrEnum):
 
 
 STATUS_LABELS = {
-    ComplaintStatus.RECEIVED: _l("Received"),
-    ComplaintStatus.ACCEPTED: _l("Accepted"),
-    ComplaintStatus.HANDLING: _l("Being handled"),
-    ComplaintStatus.ANSWERED: _l("Answered"),
-    ComplaintStatus.FOLLOWED_UP: _l("Followed up (closed)"),
+    ComplaintStatus.RECEIVED: lazy_pgettext("complaint", "Received"),
+    ComplaintStatus.ACCEPTED: lazy_pgettext("complaint", "Accepted"),
+    ComplaintStatus.HANDLING: lazy_pgettext("complaint", "Being handled"),
+    ComplaintStatus.ANSWERED: lazy_pgettext("complaint", "Answered"),
+    ComplaintStatus.FOLLOWED_UP: lazy_pgettext("complaint", "Followed up (closed)"),
 }
 
 CHANNEL_LABELS = {
@@ -53,12 +54,12 @@ STEPS = {
 }
 
 STEP_LABELS = {
-    "received": _l("Received"),
-    "accept": _l("Accept"),
-    "handle": _l("Handling note"),
-    "answer": _l("Answer"),
-    "follow_up": _l("Follow-up call"),
-    "escalate": _l("Escalated to the district"),
+    "received": lazy_pgettext("complaint step", "Received"),
+    "accept": lazy_pgettext("complaint step", "Accept"),
+    "handle": lazy_pgettext("complaint step", "Handling note"),
+    "answer": lazy_pgettext("complaint step", "Answer"),
+    "follow_up": lazy_pgettext("complaint step", "Follow-up call"),
+    "escalate": lazy_pgettext("complaint step", "Escalated to the district"),
 }
 
 

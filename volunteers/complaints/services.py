@@ -42,6 +42,7 @@ from timebank.org import services as org
 from timebank.org.models import Station
 from timebank.settings import services as settings
 from volunteers.complaints.models import (
+    STEP_LABELS,
     STEPS,
     Channel,
     Complaint,
@@ -252,7 +253,7 @@ def escalate_overdue(at: datetime | None = None) -> int:
             continue
         complaint.escalated_at = complaint.escalated_at or at
         complaint.escalated_stage = stage
-        _add_step(complaint, "escalate", None, _("Overdue: %(stage)s was due %(due)s", stage=stage,
+        _add_step(complaint, "escalate", None, _("Overdue: %(stage)s was due %(due)s", stage=STEP_LABELS[stage],
                                                    due=local(complaint.due_at).strftime("%Y-%m-%d")))
         audit.record("complaint.escalate", f"complaint:{complaint.id}", actor=None,
                      number=complaint.number, stage=stage, station_id=complaint.station_id,
