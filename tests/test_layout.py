@@ -16,6 +16,7 @@ EXTRAS = {
     "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
     "timebank/accounts/verification.py",     # phone verification codes by SMS
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
+    "volunteers/complaints/limits.py",       # the public form's limits per address and phone
     "timebank/notifications/wechat.py",      # the WeChat template-message sender
     "timebank/notifications/delivery.py",    # the outbox's worker: claims, sends, retries
     "timebank/audit/labels.py",              # the audit log in words: actions, fields, old → new

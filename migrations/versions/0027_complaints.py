@@ -52,7 +52,7 @@ def upgrade():
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('contact', sa.String(length=20), nullable=True),
     sa.Column('name', sa.String(length=40), nullable=True),
-    sa.Column('anonymous', sa.Boolean(), server_default=sa.text('0'), nullable=False),
+    sa.Column('anonymous', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=True),
     sa.Column('taken_by_id', sa.Integer(), nullable=True),
     sa.Column('status', sa.String(length=12), nullable=False),

@@ -31,7 +31,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from timebank.accounts.models import User, UserRole
-from timebank.accounts.permissions import Role, has_role, is_staff
+from timebank.accounts.permissions import Role, is_staff
 from timebank.accounts.services import PHONE_PATTERN, normalise_phone
 from timebank.audit import services as audit
 from timebank.clock import local, now
@@ -253,8 +253,9 @@ def escalate_overdue(at: datetime | None = None) -> int:
             continue
         complaint.escalated_at = complaint.escalated_at or at
         complaint.escalated_stage = stage
-        _add_step(complaint, "escalate", None, _("Overdue: %(stage)s was due %(due)s", stage=STEP_LABELS[stage],
-                                                   due=local(complaint.due_at).strftime("%Y-%m-%d")))
+        _add_step(complaint, "escalate", None, _(
+            "Overdue: %(stage)s was due %(due)s", stage=STEP_LABELS[stage],
+            due=local(complaint.due_at).strftime("%Y-%m-%d")))
         audit.record("complaint.escalate", f"complaint:{complaint.id}", actor=None,
                      number=complaint.number, stage=stage, station_id=complaint.station_id,
                      due_at=complaint.due_at.isoformat())
@@ -311,6 +312,10 @@ def _tell_station(complaint: Complaint) -> None:
 
 # --- reading ------------------------------------------------------------------------------------
 
+def find_station(station_id: int) -> Station | None:
+    return db.session.get(Station, station_id)
+
+
 def get_complaint(complaint_id: int) -> Complaint:
     complaint = db.session.get(Complaint, complaint_id)
     if complaint is None:
@@ -323,6 +328,11 @@ def station_complaint(viewer: User, complaint_id: int) -> Complaint:
     complaint = get_complaint(complaint_id)
     org.require_station_staff(viewer, complaint.station_id)
     return complaint
+
+
+def by_number_only(number: str) -> Complaint | None:
+    """The complaint the session just filed (its result page)."""
+    return db.session.scalar(select(Complaint).where(Complaint.number == number))
 
 
 def by_number(number: str, contact: str | None) -> Complaint | None:
@@ -365,8 +375,11 @@ def open_count(station_id: int) -> int:
         Complaint.station_id == station_id, Complaint.status != ComplaintStatus.FOLLOWED_UP))
 
 
-def may_see_contact(viewer, complaint: Complaint) -> bool:
-    """Staff of the complaint's station (and district administrators) see the contact whole:
-    they call back on it (回访)."""
-    return viewer is not None and getattr(viewer, "is_authenticated", False) \
-        and has_role(viewer, Role.SOCIAL_WORKER) and org.can_manage_station(viewer, complaint.station_id)
+def reveal_contact(complaint: Complaint, *, by: User) -> str:
+    """The contact in full for staff of the complaint's station, to call back (回访); audited.
+    Everywhere else it is shown masked."""
+    org.require_station_staff(by, complaint.station_id)
+    audit.record("complaint.reveal_contact", f"complaint:{complaint.id}", actor=by,
+                 number=complaint.number)
+    db.session.flush()
+    return complaint.contact or ""

@@ -6,30 +6,34 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.permissions import Role, has_role, role_required
+from timebank.accounts.permissions import Role, role_required
 from timebank.accounts.services import mask_phone
 from timebank.extensions import db
-from timebank.org.models import Station
 from timebank.web.actions import attempt, form_errors, messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
 from timebank.web.pagination import paginate
 from volunteers.complaints import services as complaints
-from volunteers.complaints.models import CHANNEL_LABELS, STATUS_LABELS, STEP_LABELS, STEPS
+from volunteers.complaints.models import (
+    CHANNEL_LABELS,
+    STATUS_LABELS,
+    STEP_LABELS,
+    STEPS,
+    ComplaintStatus,
+)
 from volunteers.complaints.schemas import ComplaintFileSchema, ComplaintStepFormSchema
 from volunteers.pages import can_choose_station, my_station
 from volunteers.pages import station_bp as bp
-from volunteers.complaints.models import ComplaintStatus
 
 PER_PAGE = 30
 
 
-def _scope() -> Station | None:
+def _scope():
     """The station the list is of: the viewer's; for a district administrator without a post
     the one asked for with ?station_id=, else None (every station)."""
     if can_choose_station(current_user):
         asked = request.args.get("station_id", type=db_int)
-        return db.session.get(Station, asked) if asked is not None else None
+        return complaints.find_station(asked) if asked is not None else None
     return my_station()
 
 
@@ -56,13 +60,25 @@ def complaints_list():
 @role_required(Role.SOCIAL_WORKER)
 def complaint(complaint_id: int):
     ticket = complaints.station_complaint(current_user, complaint_id)
-    contact = ticket.contact if complaints.may_see_contact(current_user, ticket) else \
-        (mask_phone(ticket.contact) if ticket.contact else "")
+    return _complaint_page(ticket, mask_phone(ticket.contact) if ticket.contact else "")
+
+
+@bp.post("/complaints/<int:complaint_id>/contact")
+@role_required(Role.SOCIAL_WORKER)
+def reveal_complaint_contact(complaint_id: int):
+    """The page again with the contact in full, to call back (audited)."""
+    ticket = complaints.station_complaint(current_user, complaint_id)
+    contact = complaints.reveal_contact(ticket, by=current_user)
+    db.session.commit()
+    return _complaint_page(ticket, contact, revealed=True)
+
+
+def _complaint_page(ticket, contact: str, revealed: bool = False):
     following = [step for step, (before, _after) in STEPS.items() if ticket.status in before]
     return render_template(
         "station/complaint.html", station=ticket.station, ticket=ticket, contact=contact,
         labels=STATUS_LABELS, step_labels=STEP_LABELS, channels=CHANNEL_LABELS,
-        following=following)
+        following=following, revealed=revealed)
 
 
 @bp.post("/complaints/<int:complaint_id>/steps")

@@ -5,7 +5,6 @@ phone, in person or by letter (in `station.py`)."""
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
-from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
@@ -50,8 +49,9 @@ def filed():
     number = session.get(FILED)
     if not number:
         return redirect(url_for(".new"))
-    complaint = db.session.scalar(db.select(complaints.Complaint).where(
-        complaints.Complaint.number == number))
+    complaint = complaints.by_number_only(number)
+    if complaint is None:
+        return redirect(url_for(".new"))
     return render_template("complaints/filed.html", complaint=complaint, labels=STATUS_LABELS)
 
 

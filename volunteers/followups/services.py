@@ -99,7 +99,9 @@ def queue_month(station_id: int, month: str, *, by: User | None = None) -> list[
     wanted = size - len(queued)
     if wanted <= 0:
         return []
-    drawn = random.Random(f"follow-ups:{station_id}:{month}").sample(everyone, len(everyone))
+    # Seeded, so that the same month draws the same people (a sample, not a secret).
+    seeded = random.Random(f"follow-ups:{station_id}:{month}")  # noqa: S311
+    drawn = seeded.sample(everyone, len(everyone))
     added = []
     for subject, source, row_id in drawn:
         if len(added) >= wanted:

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.privacy.services import shown_phone
 from timebank.accounts.services import mask_phone
+from timebank.privacy.services import shown_phone
 from timebank.web.actions import messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.pagination import paginate

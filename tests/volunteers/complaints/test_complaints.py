@@ -2,10 +2,9 @@
 in order with the complainant texted at each, due dates over a weekend, the overdue escalation
 by moving the clock, and station scope."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
-import time_machine
 from sqlalchemy import select
 
 from tests.conftest import SHANGHAI, page, post_form
@@ -223,3 +222,16 @@ def test_staff_record_a_phone_complaint_and_take_steps_on_the_page(client, login
     post_form(client, f"{url}/steps", {"step": "accept"}, page=url)
     db.session.rollback()
     assert db.session.get(Complaint, complaint.id).status == ComplaintStatus.ACCEPTED
+
+
+def test_the_contact_is_masked_until_staff_reveal_it_to_call_back(client, login, desk):
+    complaint = complaints.file_complaint(station_id=desk["station"].id, text="噪音",
+                                          contact=STRANGER)
+    db.session.commit()
+    login(desk["worker"])
+    url = f"/station/complaints/{complaint.id}"
+    html = page(client, url)
+    assert STRANGER not in html and "138****5678" in html
+    revealed = post_form(client, f"{url}/contact", {}, page=url)
+    assert revealed.status_code == 200 and STRANGER in revealed.get_data(as_text=True)
+    assert "complaint.reveal_contact" in audited(complaint.id)
