@@ -56,7 +56,8 @@ def file_complaint():
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="The station's complaints (a district administrator: every station's, or one "
              "with station_id), escalated ones first, then open ones by deadline",
-     tags=["complaints"], response=ComplaintPageSchema, parameters=_LIST_PARAMETERS)
+     tags=["complaints"], response=ComplaintPageSchema, parameters=_LIST_PARAMETERS,
+     errors=(403, 422))
 def list_complaints():
     query = ComplaintQuerySchema().load({name: request.args[name] for name in (
         "status", "overdue", "station_id") if name in request.args})

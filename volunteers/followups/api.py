@@ -35,7 +35,7 @@ def _station(asked: int | None) -> int | None:
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="A month's follow-up calls of the station (default: last month's), with their "
              "outcomes; another station's: 403",
-     tags=["follow-ups"], response=FollowUpPageSchema, errors=(403,), parameters=(
+     tags=["follow-ups"], response=FollowUpPageSchema, errors=(403, 422), parameters=(
          *PAGE_PARAMETERS,
          {"in": "query", "name": "station_id", "schema": {"type": "integer"}},
          {"in": "query", "name": "month", "schema": {"type": "string",
