@@ -5,6 +5,7 @@ phone, in person or by letter (in `station.py`)."""
 from flask import Blueprint, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from timebank.extensions import limiter
 from timebank.org import services as org
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
@@ -56,6 +57,7 @@ def filed():
 
 
 @bp.get("/status")
+@limiter.limit("30 per hour", exempt_when=lambda: not request.args.get("number"))
 def status():
     number, contact = request.args.get("number", ""), request.args.get("contact", "")
     found = complaints.by_number(number, contact) if number and contact else None
