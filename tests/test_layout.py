@@ -16,6 +16,7 @@ EXTRAS = {
     "timebank/accounts/recovery.py",         # password reset codes: staff-issued and by SMS
     "timebank/accounts/verification.py",     # phone verification codes by SMS
     "timebank/notifications/sms.py",         # the pluggable SMS gateway, sent after the commit
+    "volunteers/complaints/limits.py",       # the public form's limits per address and phone
     "timebank/notifications/wechat.py",      # the WeChat template-message sender
     "timebank/notifications/delivery.py",    # the outbox's worker: claims, sends, retries
     "timebank/audit/labels.py",              # the audit log in words: actions, fields, old → new
@@ -35,7 +36,8 @@ FEATURES = {
                  "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
                  "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
-                   "reporting", "official", "corrections", "ratings", "visits"},
+                   "reporting", "official", "corrections", "ratings", "visits",
+                   "complaints", "followups"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}
 

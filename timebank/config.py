@@ -56,6 +56,9 @@ DEFAULTS = {
     #: How often a person may download everything held about them (`timebank.personal_data`).
     "PERSONAL_DATA_EXPORT_LIMIT": "5 per hour;20 per day",
     "REGISTER_RATE_LIMIT": "20 per minute;200 per hour",
+    #: The public complaint form, per address and per contact phone (staff are not limited).
+    "COMPLAINT_RATE_LIMIT": "5 per hour;20 per day",
+    "COMPLAINT_PHONE_RATE_LIMIT": "3 per hour;10 per day",
     "API_TOKEN_LIFETIME": 30 * 24 * 3600,
     "CHECKIN_RATE_LIMIT": "30 per minute",
     #: Wrong tries allowed before a kind of guess is refused (429), counted in the rate-limit
@@ -88,6 +91,15 @@ DEFAULTS = {
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
     #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.
     "CORRECTION_DUE_WORKING_DAYS": 5,
+    #: Complaints (投诉): working days to accept, to answer (from receipt) and to call the
+    #: complainant back after the answer (district settings).
+    "COMPLAINT_ACCEPT_WORKING_DAYS": 1,
+    "COMPLAINT_ANSWER_WORKING_DAYS": 5,
+    "COMPLAINT_FOLLOW_UP_WORKING_DAYS": 5,
+    #: Follow-up calls (群众随访): the share of last month's residents served put in the queue,
+    #: and the least number of them when there are that many (district settings).
+    "FOLLOW_UP_SAMPLE_PERCENT": 10,
+    "FOLLOW_UP_SAMPLE_MINIMUM": 5,
     #: Years without a visit after which an account's personal data is flagged for review
     #: (`timebank.personal_data`).
     "PERSONAL_DATA_RETENTION_YEARS": 3,

@@ -10,8 +10,10 @@ def init_app(app) -> None:
         activities,
         certificates,
         checkins,
+        complaints,
         corrections,
         demo,
+        followups,
         households,
         jobs,
         matching,
@@ -26,7 +28,7 @@ def init_app(app) -> None:
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
-                    reporting, official, households, visits, ratings,
+                    reporting, official, households, visits, ratings, complaints, followups,
                     demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
@@ -35,5 +37,6 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(can_choose_station=pages.can_choose_station,
                                  approvals_waiting=checkins.approvals_waiting,
                                  open_corrections=corrections.open_corrections,
-                                 visits_waiting=visits.visits_waiting)
+                                 visits_waiting=visits.visits_waiting,
+                                 open_complaints=complaints.open_complaints)
     app.extensions.setdefault("timebank.jobs", {}).update(jobs.JOBS)

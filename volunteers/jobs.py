@@ -2,6 +2,8 @@
 
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
+from volunteers.complaints import services as complaints
+from volunteers.followups import services as followups
 from volunteers.matching import services as match_runs
 
 
@@ -22,10 +24,23 @@ def propose_next_month() -> int:
     return len(match_runs.propose_for_stations(*match_runs.next_month()))
 
 
+def escalate_overdue_complaints() -> int:
+    """Complaints past their deadline: escalated to the district, once per deadline."""
+    return complaints.escalate_overdue()
+
+
+def queue_follow_ups() -> int:
+    """Last month's follow-up calls for every station (a rerun adds nobody twice)."""
+    return followups.queue_last_month()
+
+
 #: name → (function, APScheduler trigger arguments); registered by `volunteers.init_app`.
 JOBS = {
     "close-forgotten-checkins": (close_forgotten_checkins, {"trigger": "interval", "minutes": 10}),
     "mark-no-shows": (mark_no_shows, {"trigger": "interval", "minutes": 30}),
     "remind-tomorrow": (remind_tomorrow, {"trigger": "cron", "hour": "9,18", "minute": 0}),
     "propose-next-month": (propose_next_month, {"trigger": "cron", "day": 20, "hour": 9, "minute": 0}),
+    "escalate-overdue-complaints": (escalate_overdue_complaints,
+                                    {"trigger": "cron", "minute": 5}),
+    "queue-follow-ups": (queue_follow_ups, {"trigger": "cron", "day": 1, "hour": 7, "minute": 30}),
 }

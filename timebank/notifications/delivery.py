@@ -102,14 +102,15 @@ def claim(limit: int = BATCH) -> tuple[str, list[Message]]:
             .execution_options(synchronize_session=False))
         rows = db.session.execute(
             select(Delivery, User).join(Delivery.notification)
-            .join(User, User.id == Notification.user_id)
+            .outerjoin(User, User.id == Notification.user_id)
             .where(Delivery.claimed_by == token, Delivery.status == DeliveryStatus.PENDING)
             .order_by(Delivery.id).execution_options(populate_existing=True)).all()
         messages = [Message(
             delivery_id=entry.id, channel=entry.channel, kind=entry.notification.kind,
             title=entry.notification.title, body=entry.notification.body or "",
             params=dict(entry.notification.params or {}), link=entry.notification.link,
-            phone=user.phone, openid=user.wechat_openid, urgent=entry.urgent,
+            phone=user.phone if user is not None else entry.notification.phone,
+            openid=user.wechat_openid if user is not None else None, urgent=entry.urgent,
             attempts=entry.attempts) for entry, user in rows]
         db.session.commit()
         return token, messages

@@ -15,7 +15,12 @@ class Notification(db.Model):
     __tablename__ = "notifications"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The member told; None for a text to a bare phone (`phone`), such as a complainant's.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                                index=True)
+    #: The mainland mobile of someone who is not a member (`services.notify_phone`): the SMS
+    #: goes there. None for a member's notice (their own phone is used).
+    phone: Mapped[str | None] = mapped_column(String(20), info={"personal": True})
     #: Sending the same key again does nothing: ``reminder:<sign-up id>``.
     key: Mapped[str] = mapped_column(String(100), unique=True)
     #: What kind of notice it is (``reminder``, ``activity_changed``, ...): which channels it

@@ -71,6 +71,24 @@ def notify(user_id: int, key: str, title: str, body: str = "", link: str | None 
     return notification
 
 
+def notify_phone(phone: str, key: str, title: str, body: str = "", link: str | None = None, *,
+                 kind: str | None = None, params: dict | None = None) -> Notification | None:
+    """Text a phone that belongs to no member (a complainant who left a contact) once, through
+    the outbox like any notice: no inbox, only an ``sms`` delivery, sent after the commit and
+    waiting out the quiet hours. Returns None if `key` was already sent."""
+    if db.session.scalar(select(Notification.id).where(Notification.key == key)) is not None:
+        return None
+    notification = Notification(user_id=None, phone=phone, key=key, kind=kind or kind_of(key),
+                                title=title[:120], body=(body or "")[:1000], link=link,
+                                params=params or None)
+    db.session.add(notification)
+    db.session.flush()
+    db.session.add(Delivery(notification_id=notification.id, channel="sms",
+                            next_attempt_at=sms_allowed_from(now())))
+    db.session.flush()
+    return notification
+
+
 def channels_for(user: User, kind: str) -> list[str]:
     """The channels beside the inbox that a notice of `kind` takes to `user`."""
     if user is None or not user.active:

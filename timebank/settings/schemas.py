@@ -10,6 +10,11 @@ FIELDS = {
     "checkin_rounding_minutes": "CHECKIN_ROUNDING_MINUTES",
     "pool_grant_monthly_cap_minutes": "POOL_GRANT_MONTHLY_CAP_MINUTES",
     "correction_due_working_days": "CORRECTION_DUE_WORKING_DAYS",
+    "complaint_accept_working_days": "COMPLAINT_ACCEPT_WORKING_DAYS",
+    "complaint_answer_working_days": "COMPLAINT_ANSWER_WORKING_DAYS",
+    "complaint_follow_up_working_days": "COMPLAINT_FOLLOW_UP_WORKING_DAYS",
+    "follow_up_sample_percent": "FOLLOW_UP_SAMPLE_PERCENT",
+    "follow_up_sample_minimum": "FOLLOW_UP_SAMPLE_MINIMUM",
     "approval_auto_daily_minutes": "APPROVAL_AUTO_DAILY_MINUTES",
     "approval_manager_daily_minutes": "APPROVAL_MANAGER_DAILY_MINUTES",
     "approve_at_checkout": "APPROVE_AT_CHECKOUT",
@@ -40,6 +45,11 @@ class SettingsSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer()
     pool_grant_monthly_cap_minutes = fields.Integer()
     correction_due_working_days = fields.Integer()
+    complaint_accept_working_days = fields.Integer()
+    complaint_answer_working_days = fields.Integer()
+    complaint_follow_up_working_days = fields.Integer()
+    follow_up_sample_percent = fields.Integer()
+    follow_up_sample_minimum = fields.Integer()
     approval_auto_daily_minutes = fields.Integer()
     approval_manager_daily_minutes = fields.Integer()
     approve_at_checkout = fields.Integer(metadata={"description": "1 yes, 0 no"})
@@ -54,6 +64,11 @@ class SettingsChangeSchema(BaseSchema):
     checkin_rounding_minutes = fields.Integer(strict=True)
     pool_grant_monthly_cap_minutes = fields.Integer(strict=True)
     correction_due_working_days = fields.Integer(strict=True)
+    complaint_accept_working_days = fields.Integer(strict=True)
+    complaint_answer_working_days = fields.Integer(strict=True)
+    complaint_follow_up_working_days = fields.Integer(strict=True)
+    follow_up_sample_percent = fields.Integer(strict=True)
+    follow_up_sample_minimum = fields.Integer(strict=True)
     approval_auto_daily_minutes = fields.Integer(strict=True)
     approval_manager_daily_minutes = fields.Integer(strict=True)
     approve_at_checkout = fields.Integer(strict=True)
@@ -66,6 +81,11 @@ class SettingsFormSchema(BaseSchema):
     pool_grant_monthly_cap_minutes = fields.Integer(required=True)
     #: Not required: a form from before this setting existed still saves the others.
     correction_due_working_days = fields.Integer()
+    complaint_accept_working_days = fields.Integer()
+    complaint_answer_working_days = fields.Integer()
+    complaint_follow_up_working_days = fields.Integer()
+    follow_up_sample_percent = fields.Integer()
+    follow_up_sample_minimum = fields.Integer()
     approval_auto_daily_minutes = fields.Integer()
     approval_manager_daily_minutes = fields.Integer()
     approve_at_checkout = fields.Integer()

@@ -57,6 +57,23 @@ SETTINGS = {setting.name: setting for setting in (
     Setting("CORRECTION_DUE_WORKING_DAYS", _l("Days to answer a correction request"),
             _l("Working days (Monday to Friday) a station has to check a record a volunteer "
                "asked to correct; public holidays are not counted out."), minimum=1, maximum=30),
+    Setting("COMPLAINT_ACCEPT_WORKING_DAYS", _l("Days to accept a complaint"),
+            _l("Working days (Monday to Friday) a station has to accept a complaint after it "
+               "is received; past it the complaint is escalated to the district."),
+            minimum=1, maximum=30),
+    Setting("COMPLAINT_ANSWER_WORKING_DAYS", _l("Days to answer a complaint"),
+            _l("Working days from receipt a station has to answer a complaint."),
+            minimum=1, maximum=60),
+    Setting("COMPLAINT_FOLLOW_UP_WORKING_DAYS", _l("Days to call back after an answer"),
+            _l("Working days after the answer to call the complainant back (回访)."),
+            minimum=1, maximum=60),
+    Setting("FOLLOW_UP_SAMPLE_PERCENT", _l("Residents called back each month (percent)"),
+            _l("The share of last month's residents served (households visited, mutual-aid "
+               "requests completed) put in each station's follow-up queue."),
+            minimum=1, maximum=100),
+    Setting("FOLLOW_UP_SAMPLE_MINIMUM", _l("Least follow-up calls per station each month"),
+            _l("At least this many residents are called when a station served that many."),
+            minimum=0, maximum=500),
     Setting("APPROVAL_AUTO_DAILY_MINUTES",
             _l("Approved at check-out, per person per day (minutes)"),
             _l("A volunteer's scanned minutes in a day up to this are approved when they check "

@@ -243,6 +243,7 @@ def seed() -> None:
     seed_minors_and_insurance(password_hash)
     seed_ratings()
     seed_visits()
+    seed_complaints()
     db.session.flush()
 
 
@@ -1078,4 +1079,41 @@ def seed_visits() -> None:
         household, worker, visited_on=today - timedelta(days=2), minutes=20, way="phone",
         findings="电话回访：扶手已装好，阿姨说晚上起夜安心多了。", needs_found=[],
         follow_up="", referrals="社区居委会（安装扶手）")
+# --- complaints and follow-up calls (issue #17) -------------------------------------------------
+
+#: Three complaints to the first station: one just received, one escalated (nobody accepted it
+#: in time), one answered and called back; added only if none is there.
+COMPLAINTS = (
+    ("重阳节长者义剪活动通知的时间是9点，到了现场10点才开始，老人在门口等了一个小时。",
+     "13700000001", None),
+    ("社区活动室晚上9点后还有人唱歌，影响休息，希望站点协调一下。", None, "overdue"),
+    ("志愿者上门探访时态度很好，但没有提前电话约时间，家里没人。", "13700000002", "closed"),
+)
+
+
+def seed_complaints() -> None:
+    from volunteers.complaints import services as complaints
+    from volunteers.complaints.models import Complaint
+    from volunteers.followups import services as followups
+
+    stations = list(_stations().values())
+    if not stations or db.session.scalar(select(Complaint.id).limit(1)) is not None:
+        return
+    station = stations[0]
+    worker = next(iter(_station_workers(station)), None)
+    for text, contact, state in COMPLAINTS:
+        complaint = complaints.file_complaint(station_id=station.id, text=text, contact=contact)
+        if state == "overdue":
+            complaint.received_at = now() - timedelta(days=6)
+            complaint.due_at = now() - timedelta(days=4)
+            db.session.flush()
+            complaints.escalate_overdue()
+        elif state == "closed" and worker is not None:
+            complaints.take_step(complaint, by=worker, step="accept")
+            complaints.take_step(complaint, by=worker, step="answer",
+                                 note="已提醒志愿者上门前先电话预约，并向您致歉。")
+            complaints.take_step(complaint, by=worker, step="follow_up", satisfaction=5,
+                                 note="电话回访，居民表示满意。")
+    for each in stations:
+        followups.queue_month(each.id, followups.last_month())
     db.session.flush()

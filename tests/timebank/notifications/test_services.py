@@ -383,3 +383,26 @@ def test_a_delivery_row_says_what_happened(sms, user):
     db.session.commit()
     [pending] = deliveries()
     assert pending.status == DeliveryStatus.PENDING and pending.attempts == 0
+
+
+# --- a text to a bare phone (someone who is not a member) ---------------------------------------
+
+@pytest.mark.frozen_clock
+@pytest.mark.parametrize("instant", [datetime(2026, 12, 16, 22, 30, tzinfo=SHANGHAI)],
+                         ids=instant_id)
+def test_a_bare_phone_is_texted_through_the_outbox_after_the_quiet_hours(app, sms, instant,
+                                                                         pinned_clock):
+    first = notifications.notify_phone("13812345678", "complaint_received:1:1:sms",
+                                       "您的投诉已收到", "编号TS-2026-12-ABCDEF", kind="complaint")
+    again = notifications.notify_phone("13812345678", "complaint_received:1:1:sms", "重复")
+    db.session.commit()
+    assert first is not None and again is None
+    assert first.user_id is None and first.phone == "13812345678"
+    row = db.session.scalar(select(Delivery).where(Delivery.notification_id == first.id))
+    assert row.channel == "sms" and row.next_attempt_at == datetime(2026, 12, 17, 8, 0,
+                                                                     tzinfo=SHANGHAI)
+    assert delivery.deliver_due()["sent"] == 0  # 22:30: it waits for 08:00
+    pinned_clock.move_to(datetime(2026, 12, 17, 8, 1, tzinfo=SHANGHAI))
+    assert delivery.deliver_due()["sent"] == 1
+    assert sms.to("13812345678") == ["您的投诉已收到。编号TS-2026-12-ABCDEF"]
+    assert sms.templates[0][1] == "complaint"

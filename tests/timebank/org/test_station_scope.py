@@ -19,7 +19,9 @@ from timebank.personal_data import services as personal_data
 from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
+from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
+from volunteers.followups.models import FollowUp
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
@@ -38,6 +40,7 @@ STAFF_API = {
     "personal_data_api.resolve",
     "privacy_api.reveal",
     "visits_api.read_visit", "visits_api.approve_visit", "visits_api.reject_visit",
+    "complaints_api.read_complaint", "complaints_api.add_step", "followups_api.record_outcome",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -98,6 +101,11 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
                                        served_minutes=100 * 60)
     db.session.add(star_application)
     household, pairing, visit = visited_household(station, worker, volunteer)
+    complaint = complaints.file_complaint(station_id=station.id, text="乙站活动没人组织",
+                                          contact="13812345678")
+    follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{volunteer.id}",
+                         source="mutual_aid", user_id=volunteer.id)
+    db.session.add(follow_up)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -110,6 +118,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "application_id": star_application.id, "correction_id": correction.id,
         "station_id": station.id, "profile_correction_id": profile_correction.id,
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
+        "complaint_id": complaint.id, "follow_up_id": follow_up.id,
     }
 
 

@@ -31,7 +31,9 @@ from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.certificates import services as certificates
 from volunteers.checkins import services as checkins
+from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
+from volunteers.followups.models import FollowUp
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal
@@ -54,7 +56,7 @@ SKIPPED = {
 }
 #: Station-level pages and API a district administrator opens with ?station_id=.
 BY_STATION = ("/station/", "/reports/", "/api/v1/star-applications", "/api/v1/corrections",
-              "/api/v1/reports/")
+              "/api/v1/reports/", "/api/v1/complaints", "/api/v1/follow-ups")
 
 
 
@@ -126,6 +128,12 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         db.session.add(star)
         certificate, _record = certificates.issue(one, by=manager)
         household, pairing, visit = visited_household(station, worker, one)
+        # A complaint from a neighbour who left a volunteer's number, and a follow-up call.
+        complaint = complaints.file_complaint(station_id=station.id, text="活动没人组织",
+                                              contact=one.phone, name="路人")
+        follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{two.id}",
+                             source="mutual_aid", user_id=two.id)
+        db.session.add(follow_up)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -137,7 +145,8 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "number": certificate.number, "agency_id": station.agency_id,
                     "community_id": first.id, "proposal_id": proposal.id if proposal else None,
                     "household_id": household.id, "pairing_id": pairing.id,
-                    "visit_id": visit.id}
+                    "visit_id": visit.id,
+                    "complaint_id": complaint.id, "follow_up_id": follow_up.id}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])

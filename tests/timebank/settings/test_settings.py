@@ -113,7 +113,9 @@ def test_the_settings_api(client, api_token, district_admin):
     assert {row["name"] for row in body["settings"]} == {
         "checkin_rounding_minutes", "pool_grant_monthly_cap_minutes", "correction_due_working_days",
         "approval_auto_daily_minutes", "approval_manager_daily_minutes", "approve_at_checkout",
-        "personal_data_retention_years"}
+        "personal_data_retention_years", "complaint_accept_working_days",
+        "complaint_answer_working_days", "complaint_follow_up_working_days",
+        "follow_up_sample_percent", "follow_up_sample_minimum"}
     refused = client.put("/api/v1/admin/settings", headers=headers,
                          json={"checkin_rounding_minutes": 7, "reason": "试"})
     assert refused.status_code == 422
