@@ -16,17 +16,17 @@ from timebank.web.schemas import PAGE_PARAMETERS
 from volunteers.households import services as households
 from volunteers.households.models import Household
 from volunteers.households.schemas import (
-    CoverageSchema,
-    DueSchema,
+    HouseholdCoverageSchema,
+    HouseholdsDueSchema,
     HouseholdCreateSchema,
     HouseholdFormSchema,
     HouseholdPageSchema,
     HouseholdSchema,
     PairedHouseholdSchema,
-    PairingFormSchema,
-    PairingListSchema,
-    PairingSchema,
-    ReasonSchema,
+    HouseholdPairingFormSchema,
+    HouseholdPairingListSchema,
+    HouseholdPairingSchema,
+    HouseholdReasonSchema,
     RegisterQuerySchema,
 )
 
@@ -121,10 +121,10 @@ def update_household(household_id: int):
 @bp.post("/households/<int:household_id>/close")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Take a household off the register with a reason; its live pairings end",
-     tags=["households"], body=ReasonSchema, response=HouseholdSchema,
+     tags=["households"], body=HouseholdReasonSchema, response=HouseholdSchema,
      errors=(403, 404, 409, 422))
 def close_household(household_id: int):
-    data = json_body(ReasonSchema())
+    data = json_body(HouseholdReasonSchema())
     household = households.station_household(current_user, household_id)
     households.close_household(household, data["reason"], by=current_user)
     body = HouseholdSchema().dump(household)
@@ -135,24 +135,24 @@ def close_household(household_id: int):
 @bp.get("/households/<int:household_id>/pairings")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="A household's pairings, live ones first (its station's staff)",
-     tags=["households"], response=PairingListSchema, parameters=PAGE_PARAMETERS,
+     tags=["households"], response=HouseholdPairingListSchema, parameters=PAGE_PARAMETERS,
      errors=(403, 404))
 def list_pairings(household_id: int):
     household = households.station_household(current_user, household_id)
     items, page = page_of_list(households.pairings_of(household))
-    return jsonify({"items": PairingSchema().dump(items, many=True), **page})
+    return jsonify({"items": HouseholdPairingSchema().dump(items, many=True), **page})
 
 
 @bp.post("/households/<int:household_id>/pairings")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Pair a volunteer with the household (邻里守望结对), with a rhythm and needs; "
-             "409 if they are already paired", tags=["households"], body=PairingFormSchema,
-     response=PairingSchema, status=201, errors=(403, 404, 409, 422))
+             "409 if they are already paired", tags=["households"], body=HouseholdPairingFormSchema,
+     response=HouseholdPairingSchema, status=201, errors=(403, 404, 409, 422))
 def start_pairing(household_id: int):
-    data = json_body(PairingFormSchema())
+    data = json_body(HouseholdPairingFormSchema())
     household = households.station_household(current_user, household_id)
     pairing = households.pair(household, by=current_user, **data)
-    body = PairingSchema().dump(pairing)
+    body = HouseholdPairingSchema().dump(pairing)
     db.session.commit()
     return jsonify(body), 201
 
@@ -160,12 +160,12 @@ def start_pairing(household_id: int):
 @bp.post("/pairings/<int:pairing_id>/end")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="End a pairing with a reason (once; 409 after)", tags=["households"],
-     body=ReasonSchema, response=PairingSchema, errors=(403, 404, 409, 422))
+     body=HouseholdReasonSchema, response=HouseholdPairingSchema, errors=(403, 404, 409, 422))
 def end_pairing(pairing_id: int):
-    data = json_body(ReasonSchema())
+    data = json_body(HouseholdReasonSchema())
     pairing = households.station_pairing(current_user, pairing_id)
     households.end_pairing(pairing, data["reason"], by=current_user)
-    body = PairingSchema().dump(pairing)
+    body = HouseholdPairingSchema().dump(pairing)
     db.session.commit()
     return jsonify(body)
 
@@ -175,23 +175,23 @@ def end_pairing(pairing_id: int):
 @doc(summary="Coverage per community and grid team: households on the register in the "
              "quarter, the share visited (a visit recorded or approved on a local day of the "
              "quarter) and the overdue ones",
-     tags=["households"], response=CoverageSchema, errors=(403, 422), parameters=(
+     tags=["households"], response=HouseholdCoverageSchema, errors=(403, 422), parameters=(
          _STATION, {"in": "query", "name": "quarter", "schema": {
              "type": "string", "pattern": "^[0-9]{4}Q[1-4]$", "example": "2026Q4"}}))
 def coverage():
     station_id = _station_asked(request.args.get("station_id", type=db_int))
     quarter = households.parse_quarter(request.args.get("quarter"))
-    return jsonify(CoverageSchema().dump(households.coverage(station_id, quarter)))
+    return jsonify(HouseholdCoverageSchema().dump(households.coverage(station_id, quarter)))
 
 
 @bp.get("/households/due")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="A grid team's households whose visit is due or overdue, and pairings whose "
-             "next contact is", tags=["households"], response=DueSchema, errors=(403, 404, 422),
+             "next contact is", tags=["households"], response=HouseholdsDueSchema, errors=(403, 404, 422),
      parameters=({"in": "query", "name": "grid_team_id", "required": True,
                   "schema": {"type": "integer", "minimum": 1}},))
 def due():
     team_id = request.args.get("grid_team_id", type=db_int)
     if team_id is None:
         raise InvalidInput(fields={"grid_team_id": [_("Choose a grid team.")]})
-    return jsonify(DueSchema().dump(households.due_for_team(current_user, team_id)))
+    return jsonify(HouseholdsDueSchema().dump(households.due_for_team(current_user, team_id)))

@@ -55,11 +55,11 @@ class HouseholdCreateSchema(HouseholdFormSchema):
                              validate=validate.Length(min=1, max=20))
 
 
-class ReasonSchema(BaseSchema):
+class HouseholdReasonSchema(BaseSchema):
     reason = fields.String(required=True, validate=_REASON)
 
 
-class PairingFormSchema(BaseSchema):
+class HouseholdPairingFormSchema(BaseSchema):
     volunteer_id = fields.Integer(required=True, validate=validate.Range(min=1))
     rhythm = fields.String(required=True, validate=_RHYTHM)
     needs = fields.List(fields.String(validate=_NEED), load_default=list,
@@ -67,7 +67,7 @@ class PairingFormSchema(BaseSchema):
     next_contact_due = OptionalDate()
 
 
-class MemberFormSchema(BaseSchema):
+class HouseholdMemberFormSchema(BaseSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=40))
     relation = fields.String(load_default="", validate=validate.Length(max=20))
     birth_year = OptionalInteger(validate=validate.Range(min=1900, max=2100))
@@ -86,7 +86,7 @@ class RegisterQuerySchema(FilterSchema):
     station_id = OptionalInteger(validate=validate.Range(min=1))
 
 
-class MemberSchema(BaseSchema):
+class HouseholdMemberSchema(BaseSchema):
     id = fields.Integer()
     name = fields.String()
     relation = fields.String()
@@ -97,7 +97,7 @@ class MemberSchema(BaseSchema):
     note = fields.String()
 
 
-class PairingSchema(BaseSchema):
+class HouseholdPairingSchema(BaseSchema):
     id = fields.Integer()
     household_id = fields.Integer()
     volunteer_id = fields.Integer()
@@ -139,7 +139,7 @@ class HouseholdSchema(BaseSchema):
     consent_note = fields.String()
     closed_at = fields.AwareDateTime(allow_none=True)
     closed_reason = fields.String(allow_none=True)
-    members = fields.List(fields.Nested(MemberSchema))
+    members = fields.List(fields.Nested(HouseholdMemberSchema))
     created_at = fields.AwareDateTime()
 
 
@@ -156,7 +156,7 @@ class PairedHouseholdSchema(BaseSchema):
     pairing_id = fields.Integer(allow_none=True)
 
 
-class CoverageRowSchema(BaseSchema):
+class HouseholdCoverageRowSchema(BaseSchema):
     label = fields.String(metadata={"description": "community or grid team"})
     station = fields.String()
     community_id = fields.Integer(allow_none=True)
@@ -171,22 +171,31 @@ class CoverageRowSchema(BaseSchema):
         metadata={"type": "array", "items": {"type": "object"}})
 
 
-class CoverageSchema(BaseSchema):
+class HouseholdCoverageSchema(BaseSchema):
     quarter = fields.Function(lambda figures: str(figures.quarter),
                               metadata={"type": "string", "example": "2026Q4"})
     station_id = fields.Integer(allow_none=True)
-    communities = fields.List(fields.Nested(CoverageRowSchema))
-    grid_teams = fields.List(fields.Nested(CoverageRowSchema), attribute="teams")
-    total = fields.Nested(CoverageRowSchema)
+    communities = fields.List(fields.Nested(HouseholdCoverageRowSchema))
+    grid_teams = fields.List(fields.Nested(HouseholdCoverageRowSchema), attribute="teams")
+    total = fields.Nested(HouseholdCoverageRowSchema)
 
 
-class DueSchema(BaseSchema):
+class DueHouseholdSchema(BaseSchema):
+    id = fields.Integer()
+    name = fields.String()
+    community = fields.Function(lambda household: household.community.name,
+                                metadata={"type": "string"})
+    next_visit_due = fields.Date(allow_none=True)
+    risk_level = fields.String()
+    social_worker_id = fields.Integer(allow_none=True)
+
+
+class HouseholdsDueSchema(BaseSchema):
     grid_team_id = fields.Function(lambda due: due.team.id, metadata={"type": "integer"})
     today = fields.Date()
-    households = fields.List(fields.Nested(HouseholdSchema(only=(
-        "id", "name", "community", "next_visit_due", "risk_level", "social_worker_id"))))
-    pairings = fields.List(fields.Nested(PairingSchema))
+    households = fields.List(fields.Nested(DueHouseholdSchema))
+    pairings = fields.List(fields.Nested(HouseholdPairingSchema))
 
 
 HouseholdPageSchema = page_of(HouseholdSchema, "HouseholdPageSchema")
-PairingListSchema = page_of(PairingSchema, "PairingListSchema")
+HouseholdPairingListSchema = page_of(HouseholdPairingSchema, "HouseholdPairingListSchema")

@@ -28,9 +28,9 @@ from volunteers.households.models import (
 )
 from volunteers.households.schemas import (
     HouseholdFormSchema,
-    MemberFormSchema,
-    PairingFormSchema,
-    ReasonSchema,
+    HouseholdMemberFormSchema,
+    HouseholdPairingFormSchema,
+    HouseholdReasonSchema,
     RegisterQuerySchema,
 )
 from volunteers.pages import my_station
@@ -155,7 +155,7 @@ def edit_household(household_id: int):
 
 
 def _reason_or_flash(back: str):
-    data, errors = load_form(ReasonSchema())
+    data, errors = load_form(HouseholdReasonSchema())
     if data is None:
         flash(" ".join(str(message) for messages in errors.values() for message in messages),
               "error")
@@ -179,7 +179,7 @@ def close_household(household_id: int):
 def add_household_member(household_id: int):
     back = url_for(".household", household_id=household_id)
     found = households.station_household(current_user, household_id)
-    data, errors = load_form(MemberFormSchema())
+    data, errors = load_form(HouseholdMemberFormSchema())
     if data is None:
         flash(" ".join(str(message) for messages in errors.values() for message in messages),
               "error")
@@ -203,7 +203,7 @@ def remove_household_member(household_id: int):
 def pair_volunteer(household_id: int):
     back = url_for(".household", household_id=household_id)
     found = households.station_household(current_user, household_id)
-    data, errors = load_form(PairingFormSchema())
+    data, errors = load_form(HouseholdPairingFormSchema())
     if data is None:
         flash(" ".join(str(message) for messages in errors.values() for message in messages),
               "error")
