@@ -487,7 +487,7 @@ def volunteers_to_pair(station_id: int) -> list[User]:
     rows = db.session.execute(
         select(User, Community.town_id).join(VolunteerProfile, VolunteerProfile.user_id == User.id)
         .outerjoin(Community, Community.id == VolunteerProfile.community_id)
-        .where(User.is_active.is_(True)).order_by(User.name, User.id).limit(500)).all()
+        .where(User.active.is_(True), User.erased_at.is_(None)).order_by(User.name, User.id).limit(500)).all()
     return [user for user, town_id in sorted(
         rows, key=lambda row: row[1] != station.town_id)]
 
