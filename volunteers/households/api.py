@@ -110,8 +110,8 @@ def read_household(household_id: int):
 @doc(summary="Change a household's file (its station's staff)", tags=["households"],
      body=HouseholdFormSchema, response=HouseholdSchema, errors=(403, 404, 409, 422))
 def update_household(household_id: int):
-    data = json_body(HouseholdFormSchema())
     household = households.station_household(current_user, household_id)
+    data = json_body(HouseholdFormSchema())
     households.update_household(household, data, by=current_user)
     body = HouseholdSchema().dump(household)
     db.session.commit()
@@ -124,8 +124,8 @@ def update_household(household_id: int):
      tags=["households"], body=HouseholdReasonSchema, response=HouseholdSchema,
      errors=(403, 404, 409, 422))
 def close_household(household_id: int):
-    data = json_body(HouseholdReasonSchema())
     household = households.station_household(current_user, household_id)
+    data = json_body(HouseholdReasonSchema())
     households.close_household(household, data["reason"], by=current_user)
     body = HouseholdSchema().dump(household)
     db.session.commit()
@@ -149,8 +149,8 @@ def list_pairings(household_id: int):
              "409 if they are already paired", tags=["households"], body=HouseholdPairingFormSchema,
      response=HouseholdPairingSchema, status=201, errors=(403, 404, 409, 422))
 def start_pairing(household_id: int):
-    data = json_body(HouseholdPairingFormSchema())
     household = households.station_household(current_user, household_id)
+    data = json_body(HouseholdPairingFormSchema())
     pairing = households.pair(household, by=current_user, **data)
     body = HouseholdPairingSchema().dump(pairing)
     db.session.commit()
@@ -162,8 +162,8 @@ def start_pairing(household_id: int):
 @doc(summary="End a pairing with a reason (once; 409 after)", tags=["households"],
      body=HouseholdReasonSchema, response=HouseholdPairingSchema, errors=(403, 404, 409, 422))
 def end_pairing(pairing_id: int):
-    data = json_body(HouseholdReasonSchema())
     pairing = households.station_pairing(current_user, pairing_id)
+    data = json_body(HouseholdReasonSchema())
     households.end_pairing(pairing, data["reason"], by=current_user)
     body = HouseholdPairingSchema().dump(pairing)
     db.session.commit()

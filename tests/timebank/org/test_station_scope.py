@@ -20,6 +20,7 @@ from timebank.stars.models import StarApplication
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.corrections import services as corrections
+from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
@@ -37,6 +38,9 @@ STAFF_API = {
     "checkin_api.read_approval_policy", "checkin_api.change_approval_policy",
     "personal_data_api.resolve",
     "privacy_api.reveal",
+    "households_api.read_household", "households_api.update_household",
+    "households_api.close_household", "households_api.list_pairings",
+    "households_api.start_pairing", "households_api.end_pairing",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -96,6 +100,11 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     star_application = StarApplication(user_id=volunteer.id, level=1, station_id=station.id,
                                        served_minutes=100 * 60)
     db.session.add(star_application)
+    household = households.create_household(station, {
+        "name": "乙站李桂英", "community_id": first.id, "categories": ["living_alone"],
+        "lawful_basis": "public_duty"}, by=worker)
+    pairing = households.pair(household, volunteer_id=volunteer.id, rhythm="weekly_call",
+                              by=worker)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -107,6 +116,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "merchant_id": merchant.id, "manager_phone": manager.phone,
         "application_id": star_application.id, "correction_id": correction.id,
         "station_id": station.id, "profile_correction_id": profile_correction.id,
+        "household_id": household.id, "pairing_id": pairing.id,
     }
 
 

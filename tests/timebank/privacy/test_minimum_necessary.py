@@ -32,6 +32,8 @@ from volunteers.activities import services as activities
 from volunteers.certificates import services as certificates
 from volunteers.checkins import services as checkins
 from volunteers.corrections import services as corrections
+from volunteers.households import services as households
+from volunteers.households.models import Household
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal
@@ -125,6 +127,12 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                                served_minutes=100 * 60)
         db.session.add(star)
         certificate, _record = certificates.issue(one, by=manager)
+        household = households.create_household(station, {
+            "name": f"{key}站李桂英", "community_id": first.id, "categories": ["living_alone"],
+            "phone": "13700000088", "id_number": id_number(next(sequence)),
+            "lawful_basis": "public_duty"}, by=worker)
+        pairing = households.pair(household, volunteer_id=one.id, rhythm="weekly_call",
+                                  by=worker)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -134,7 +142,8 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "correction_id": correction.id, "run_id": run.id,
                     "request_id": help_request.id, "application_id": star.id,
                     "number": certificate.number, "agency_id": station.agency_id,
-                    "community_id": first.id, "proposal_id": proposal.id if proposal else None}
+                    "community_id": first.id, "proposal_id": proposal.id if proposal else None,
+                    "household_id": household.id, "pairing_id": pairing.id}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])
@@ -237,6 +246,9 @@ def test_no_page_api_or_export_shows_anothers_full_phone_or_id(app, world, viewe
         if key != viewer_key and id_numbers.get(person.id):
             secrets.append((f"{key}'s ID number", id_numbers[person.id]))
     secrets.append(("a minor's guardian's phone", GUARDIAN_PHONE))
+    # A served household's ID number is shown to nobody in full, staff included.
+    secrets += [("a household's ID number", number)
+                for number in db.session.scalars(select(Household.id_number)) if number]
     leaks, answered = [], 0
     for endpoint, url in urls(app, people, ids, viewer):
         client_for = client if url.startswith("/api/") else pages
