@@ -17,16 +17,16 @@ from volunteers.households import services as households
 from volunteers.households.models import Household
 from volunteers.households.schemas import (
     HouseholdCoverageSchema,
-    HouseholdsDueSchema,
     HouseholdCreateSchema,
     HouseholdFormSchema,
     HouseholdPageSchema,
-    HouseholdSchema,
-    PairedHouseholdSchema,
     HouseholdPairingFormSchema,
     HouseholdPairingListSchema,
     HouseholdPairingSchema,
     HouseholdReasonSchema,
+    HouseholdSchema,
+    HouseholdsDueSchema,
+    PairedHouseholdSchema,
     RegisterQuerySchema,
 )
 

@@ -47,10 +47,10 @@ from volunteers.households.models import (
     LAWFUL_BASES,
     NEEDS,
     RHYTHM_DAYS,
+    RISK_LABELS,
     Household,
     HouseholdMember,
     Pairing,
-    RISK_LABELS,
     PairingRhythm,
     RiskLevel,
 )
