@@ -46,14 +46,16 @@ def test_a_social_worker_registers_a_household_and_pairs_a_volunteer(desk, phone
     desk.get_by_label("高龄长者（80岁以上）").check()
     desk.get_by_label("风险等级").select_option("high")
     desk.get_by_label("探访周期（天）").fill("14")
-    shot(desk, "register-1366")
     assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
-    desk.get_by_role("button", name="保存").click()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="保存").click()
     expect(desk.get_by_role("heading", name="黄秀英")).to_be_visible()
     expect(desk.locator(".household-facts")).to_contain_text("金洲大道12号3栋201")
+    shot(desk, "registered-1366")
     desk.get_by_label("志愿者", exact=True).select_option(label="陈晓敏")
     desk.get_by_label("联系频率").select_option("weekly_call")
-    desk.get_by_role("button", name="结对", exact=True).click()
+    with desk.expect_navigation():
+        desk.get_by_role("button", name="结对", exact=True).click()
     expect(desk.locator(".pairings")).to_contain_text("陈晓敏")
     shot(desk, "paired-1366")
     assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
