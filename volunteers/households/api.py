@@ -79,7 +79,7 @@ def list_households():
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Register a household at the viewer's station (a district administrator names "
              "?station_id=)", tags=["households"], body=HouseholdCreateSchema,
-     response=HouseholdSchema, status=201, errors=(403, 422), parameters=(_STATION,))
+     response=HouseholdSchema, status=201, errors=(403, 404, 422), parameters=(_STATION,))
 def create_household():
     data = json_body(HouseholdCreateSchema())
     station_id = _station_asked(request.args.get("station_id", type=db_int))
@@ -96,7 +96,7 @@ def create_household():
 @doc(summary="A household: in full for its station's staff (ID number masked; 403 for other "
              "stations' staff); a paired volunteer gets the limited view of their own "
              "household, 404 for any other",
-     tags=["households"], response={"oneOf": [HouseholdSchema, PairedHouseholdSchema]},
+     tags=["households"], response={"anyOf": [HouseholdSchema, PairedHouseholdSchema]},
      errors=(403, 404))
 def read_household(household_id: int):
     seen = households.get_for(current_user, household_id)

@@ -492,6 +492,13 @@ def volunteers_to_pair(station_id: int) -> list[User]:
         rows, key=lambda row: row[1] != station.town_id)]
 
 
+def visits_of(household: Household, limit: int = 50) -> list:
+    """The household's visits, latest first (recorded by the visits feature)."""
+    return list(db.session.scalars(select(Visit).where(Visit.household_id == household.id)
+                                   .order_by(Visit.visited_on.desc(), Visit.id.desc())
+                                   .limit(limit)))
+
+
 # --- due and overdue ----------------------------------------------------------------------------
 
 def team_community_ids(team: GridTeam) -> list[int]:

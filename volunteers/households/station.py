@@ -6,7 +6,6 @@ and the Excel export of the register (ID numbers masked, audited)."""
 from flask import Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.clock import day_start
@@ -35,7 +34,6 @@ from volunteers.households.schemas import (
 )
 from volunteers.pages import my_station
 from volunteers.pages import station_bp as bp
-from volunteers.visits.models import VISIT_STATUS_LABELS, Visit
 
 PER_PAGE = 30
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -121,13 +119,11 @@ def new_household():
 @role_required(Role.SOCIAL_WORKER)
 def household(household_id: int):
     found = households.station_household(current_user, household_id)
-    visits = list(db.session.scalars(select(Visit).where(Visit.household_id == found.id)
-                                      .order_by(Visit.visited_on.desc(), Visit.id.desc())
-                                      .limit(50)))
+    visits = households.visits_of(found)
     return render_template(
         "station/household.html", station=found.station, household=found,
         pairings=households.pairings_of(found), visits=visits,
-        visit_labels=VISIT_STATUS_LABELS, today=households.today(),
+        today=households.today(),
         volunteers=households.volunteers_to_pair(found.station_id) if found.is_open else [])
 
 

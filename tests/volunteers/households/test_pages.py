@@ -39,7 +39,7 @@ def test_a_social_worker_registers_pairs_and_closes(client, make_station, make_s
     pairing = db.session.scalar(select(Pairing))
     assert pairing.volunteer_id == volunteer.id and pairing.is_live
     assert "陈晓敏" in page(client, f"/station/households/{household.id}")
-    assert "No visit is due." in page(
+    assert "暂无到期的探访。" in page(
         client, f"/station/households/due?grid_team_id={station.grid_teams[0].id}")
     coverage = page(client, "/station/households/coverage?quarter=2026Q4")
     assert "第1社区" in coverage
@@ -109,3 +109,16 @@ def test_the_dashboard_shows_coverage(client, make_station, make_staff, register
     log_in(client, make_staff(station, Role.STATION_MANAGER))
     html = page(client, "/reports/")
     assert 'id="household-coverage"' in html
+
+
+def test_coverage_is_in_the_reports_exports(client, make_station, make_staff, register_household):
+    from timebank.accounts.permissions import Role
+
+    station = make_station()
+    register_household(station, make_staff(station))
+    log_in(client, make_staff(station, Role.STATION_MANAGER))
+    response = client.get("/reports/exports/household_coverage.csv?from=2026-10&to=2026-12",
+                          buffered=True)
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert "第1社区" in text and "2026Q4" in text and "李桂英" not in text
