@@ -325,6 +325,8 @@ def update_household(household: Household, changes: dict, *, by) -> Household:
     if not household.is_open:
         raise Conflict(_("This household is off the register."), code="household_closed")
     clean = _check(household.station, changes, household)
+    if "next_visit_due" in clean and clean["next_visit_due"] is None:
+        del clean["next_visit_due"]  # left empty: the day due stays (visits move it on)
     changed = []
     for name, value in clean.items():
         if name in ("called", "address", "phone", "needs_note", "consent_note", "notes") \
