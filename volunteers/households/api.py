@@ -65,7 +65,7 @@ def _station_asked(station_id: int | None) -> int | None:
 @doc(summary="The station's register of served households (staff only; 403 for residents "
              "and volunteers); ID numbers masked",
      tags=["households"], response=HouseholdPageSchema, parameters=_LIST_PARAMETERS,
-     errors=(403,))
+     errors=(403, 422))
 def list_households():
     query = RegisterQuerySchema().load(request.args.to_dict())
     station_id = _station_asked(query.pop("station_id"))
