@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.clock import day_start
+from timebank.clock import day_start, local
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org import services as org
@@ -134,7 +134,7 @@ def edit_household(household_id: int):
     if request.method == "GET":
         values = {name: getattr(found, name) for name in households.FIELDS}
         values["id_number"] = ""
-        values["consent_recorded_on"] = found.consent_recorded_at.date().isoformat() \
+        values["consent_recorded_on"] = local(found.consent_recorded_at).date().isoformat() \
             if found.consent_recorded_at else ""
         return _form_page(found.station, found, values, {})
     data, errors = _form_data()
