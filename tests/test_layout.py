@@ -36,7 +36,7 @@ FEATURES = {
                  "exchange/mutual_aid", "exchange/pools", "audit", "notifications", "settings",
                  "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
-                   "reporting", "official", "corrections", "ratings", "visits",
+                   "reporting", "official", "corrections", "ratings", "visits", "households",
                    "complaints", "followups"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}

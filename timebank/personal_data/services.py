@@ -206,6 +206,8 @@ def _row_json(table, row, user_id: int, staff_names: dict) -> dict:
         value = row[column.name]
         if column in personal and row[personal[column].name] != user_id:
             continue  # another person's personal data
+        if column.info.get("personal") and column not in personal:
+            continue  # about someone who is no user (a served household): nobody's export
         if column in user_columns(table) and value is not None and value != user_id:
             # Someone else named on the row: staff by name, anyone else not at all.
             name = staff_names.get(value)

@@ -241,6 +241,7 @@ def seed() -> None:
     seed_pools()
     seed_mutual_aid()
     seed_minors_and_insurance(password_hash)
+    seed_households()
     seed_ratings()
     seed_visits()
     seed_complaints()
@@ -1117,3 +1118,45 @@ def seed_complaints() -> None:
     for each in stations:
         followups.queue_month(each.id, followups.last_month())
     db.session.flush()
+#: A few households in difficulty on 南沙街道's register (name, called, community, categories,
+#: needs, risk, days between visits, days until the next visit is due; negative: overdue).
+DEMO_HOUSEHOLDS = (
+    ("黄秀英", "黄婆婆", "金洲社区", ["living_alone", "advanced_age"], ["companionship", "safety_check"],
+     "high", 14, -3),
+    ("梁国强", "梁叔", "金洲社区", ["disability", "dibao"], ["errands", "medical_escort"], "medium", 30, 5),
+    ("陈美玲", "陈姐", "港湾社区", ["single_parent", "dishou"], ["tutoring", "paperwork"], "low", 60, 20),
+    ("何志明", "何伯", "港湾社区", ["empty_nest", "serious_illness"], ["meals", "medical_escort"],
+     "high", 7, 0),
+    ("周婉仪", "周阿姨", "南沙社区", ["lost_only_child"], ["counselling", "companionship"],
+     "medium", 30, -10),
+)
+
+
+def seed_households() -> None:
+    """南沙街道's register of served households, registered by 李志华, and 陈晓敏 paired with
+    黄婆婆 for a weekly call (邻里守望结对)."""
+    from volunteers.households import services as households
+    from volunteers.households.models import Household
+
+    worker = users.get_by_phone(SOCIAL_WORKER_PHONE)
+    resident = users.get_by_phone(RESIDENT_PHONE)
+    station = _stations().get(DEMO_TOWN)
+    if worker is None or station is None:
+        return
+    today = _today()
+    for name, called, community_name, categories, needs, risk, every, due_in in DEMO_HOUSEHOLDS:
+        if db.session.scalar(select(Household.id).where(Household.station_id == station.id,
+                                                        Household.name == name)) is not None:
+            continue
+        community = _community(DEMO_TOWN, community_name)
+        household = households.create_household(station, {
+            "name": name, "called": called, "community_id": community.id,
+            "address": f"{community_name}{len(name) + 10}号", "categories": categories,
+            "needs": needs, "risk_level": risk, "social_worker_id": worker.id,
+            "visit_every_days": every, "next_visit_due": today + timedelta(days=due_in),
+            "lawful_basis": "consent", "consent_recorded_at": now() - timedelta(days=40),
+            "consent_note": "签署知情同意书，存站"}, by=worker)
+        if name == "黄秀英" and resident is not None \
+                and db.session.get(VolunteerProfile, resident.id) is not None:
+            households.pair(household, volunteer_id=resident.id, rhythm="weekly_call",
+                            needs=["companionship", "safety_check"], by=worker)

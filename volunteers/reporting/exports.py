@@ -48,6 +48,7 @@ from volunteers.activities.models import STATUS_LABELS as ACTIVITY_STATUS_LABELS
 from volunteers.activities.models import Activity, SignUp, SignUpStatus
 from volunteers.checkins.models import METHOD_LABELS, CheckIn, counted_as_hours
 from volunteers.checkins.models import STATUS_LABELS as CHECKIN_STATUS_LABELS
+from volunteers.households import services as households
 from volunteers.profiles.models import VolunteerProfile
 from volunteers.profiles.schemas import GENDERS
 from volunteers.profiles.services import mask_id_number, volunteer_number
@@ -359,6 +360,17 @@ DATASETS: dict[str, Dataset] = {dataset.name: dataset for dataset in (
          Column(_l("Honour minutes"), NUMBER, 10), Column(_l("Total minutes"), NUMBER, 10),
          Column(_l("Total hours"), HOURS, 9)),
         _hour_rows),
+    Dataset(
+        "household_coverage", _l("Coverage of served households"),
+        _l("One row per community: households on the register in the quarter of the last "
+           "month chosen, those with a visit recorded or approved in it, the share visited and "
+           "how many are overdue today. The last row is the total."),
+        (Column(_l("Station"), width=20), Column(_l("Community"), width=14),
+         Column(_l("Quarter"), width=8), Column(_l("Households"), NUMBER, 8),
+         Column(_l("Visited"), NUMBER, 8), Column(_l("Share visited (%)"), NUMBER, 8),
+         Column(_l("Overdue"), NUMBER, 8)),
+        lambda filters: households.coverage_rows(
+            filters.station_id, households.report_quarter(filters))),
 )}
 
 

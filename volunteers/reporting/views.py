@@ -23,6 +23,7 @@ from timebank.web.api import api_blueprint
 from timebank.web.openapi import doc
 from timebank.web.schemas import BaseSchema
 from volunteers.corrections import services as corrections
+from volunteers.households import services as households
 from volunteers.reporting import filters as report_filters
 from volunteers.reporting import services as reports
 
@@ -146,6 +147,7 @@ def dashboard():
                 for theme in reports.themes_in(filters)],
         station_name=station_names.get(filters.station_id),
         chart_data=chart_data(figures, whole_district=filters.station_id is None),
+        household_coverage=households.coverage_for_report(figures.filters),
     )
     return render_template("reports/dashboard.html", **context)
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from tests.conftest import SHANGHAI, log_in
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
+from timebank.clock import local, now
 from timebank.exchange.merchants import services as merchants
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.extensions import db
@@ -22,9 +23,11 @@ from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
 from volunteers.followups.models import FollowUp
+from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
+from volunteers.visits import services as visits
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
 STAFF_API = {
@@ -41,6 +44,9 @@ STAFF_API = {
     "privacy_api.reveal",
     "visits_api.read_visit", "visits_api.approve_visit", "visits_api.reject_visit",
     "complaints_api.read_complaint", "complaints_api.add_step", "followups_api.record_outcome",
+    "households_api.read_household", "households_api.update_household",
+    "households_api.close_household", "households_api.list_pairings",
+    "households_api.start_pairing", "households_api.end_pairing",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -100,7 +106,12 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     star_application = StarApplication(user_id=volunteer.id, level=1, station_id=station.id,
                                        served_minutes=100 * 60)
     db.session.add(star_application)
-    household, pairing, visit = visited_household(station, worker, volunteer)
+    household = households.create_household(station, {
+        "name": "乙站李桂英", "community_id": first.id, "categories": ["living_alone"],
+        "lawful_basis": "public_duty"}, by=worker)
+    pairing = households.pair(household, volunteer_id=volunteer.id, rhythm="weekly_call",
+                              by=worker)
+    visit = visits.record_visit(household, volunteer, visited_on=local(now()).date(), minutes=60)
     complaint = complaints.file_complaint(station_id=station.id, text="乙站活动没人组织",
                                           contact="13812345678")
     follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{volunteer.id}",
@@ -121,25 +132,6 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "complaint_id": complaint.id, "follow_up_id": follow_up.id,
     }
 
-
-def visited_household(station, worker, volunteer):
-    """A household of the station's register, the volunteer paired with it, and their visit
-    waiting for the grid social worker."""
-    from timebank.clock import local, now
-    from volunteers.households.models import Household, Pairing
-    from volunteers.visits import services as visits
-
-    household = Household(station_id=station.id, community_id=station.town.communities[0].id,
-                          name="乙站李秀英", called="李阿姨", categories=["living_alone"],
-                          created_by_id=worker.id)
-    db.session.add(household)
-    db.session.flush()
-    pairing = Pairing(household_id=household.id, volunteer_id=volunteer.id,
-                      started_on=local(now()).date(), started_by_id=worker.id)
-    db.session.add(pairing)
-    db.session.flush()
-    visit = visits.record_visit(household, volunteer, visited_on=local(now()).date(), minutes=60)
-    return household, pairing, visit
 
 
 def counts() -> tuple:

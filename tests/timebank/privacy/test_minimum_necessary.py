@@ -34,11 +34,14 @@ from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
 from volunteers.followups.models import FollowUp
+from volunteers.households import services as households
+from volunteers.households.models import Household
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal
 from volunteers.profiles import services as profiles
 from volunteers.reporting.exports import DATASETS
+from volunteers.visits import services as visits
 
 #: Routes not walked, with the reason.
 GUARDIAN_PHONE = "13987650001"
@@ -127,7 +130,13 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                                served_minutes=100 * 60)
         db.session.add(star)
         certificate, _record = certificates.issue(one, by=manager)
-        household, pairing, visit = visited_household(station, worker, one)
+        household = households.create_household(station, {
+            "name": f"{key}站李桂英", "community_id": first.id, "categories": ["living_alone"],
+            "phone": "13700000088", "id_number": id_number(next(sequence)),
+            "lawful_basis": "public_duty"}, by=worker)
+        pairing = households.pair(household, volunteer_id=one.id, rhythm="weekly_call",
+                                  by=worker)
+        visit = visits.record_visit(household, one, visited_on=local(now()).date(), minutes=60)
         # A complaint from a neighbour who left a volunteer's number, and a follow-up call.
         complaint = complaints.file_complaint(station_id=station.id, text="活动没人组织",
                                               contact=one.phone, name="路人")
@@ -158,25 +167,6 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     ids["merchant_id"] = merchant.id
     return people, ids
 
-
-def visited_household(station, worker, volunteer):
-    """A household of the station's register (with its phone and ID number), the volunteer
-    paired with it, and their visit waiting for the grid social worker."""
-    from volunteers.households.models import Household, Pairing
-    from volunteers.visits import services as visits
-
-    household = Household(station_id=station.id, community_id=station.town.communities[0].id,
-                          name="李秀英", called="李阿姨", phone="13800001111",
-                          address="蕉门河路18号", categories=["living_alone"],
-                          created_by_id=worker.id)
-    db.session.add(household)
-    db.session.flush()
-    pairing = Pairing(household_id=household.id, volunteer_id=volunteer.id,
-                      started_on=local(now()).date(), started_by_id=worker.id)
-    db.session.add(pairing)
-    db.session.flush()
-    visit = visits.record_visit(household, volunteer, visited_on=local(now()).date(), minutes=60)
-    return household, pairing, visit
 
 
 def administered(viewer_key: str) -> set[str]:
@@ -269,6 +259,9 @@ def test_no_page_api_or_export_shows_anothers_full_phone_or_id(app, world, viewe
         if key != viewer_key and id_numbers.get(person.id):
             secrets.append((f"{key}'s ID number", id_numbers[person.id]))
     secrets.append(("a minor's guardian's phone", GUARDIAN_PHONE))
+    # A served household's ID number is shown to nobody in full, staff included.
+    secrets += [("a household's ID number", number)
+                for number in db.session.scalars(select(Household.id_number)) if number]
     leaks, answered = [], 0
     for endpoint, url in urls(app, people, ids, viewer):
         client_for = client if url.startswith("/api/") else pages
