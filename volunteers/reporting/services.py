@@ -36,7 +36,13 @@ from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
 from timebank.org.models import Community, Station
-from volunteers.activities.models import Activity, ActivityStatus, SignUp, SignUpStatus
+from volunteers.activities.models import (
+    Activity,
+    ActivityKind,
+    ActivityStatus,
+    SignUp,
+    SignUpStatus,
+)
 from volunteers.activities.services import month_bounds
 from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
 from volunteers.profiles.models import VolunteerProfile
@@ -277,11 +283,12 @@ def hours_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
 
 def activities_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
     """Activities per theme: activities in scope that are held (published or closed: not drafts,
-    not cancelled), counted by the month they start in and grouped by theme."""
+    not cancelled), counted by the month they start in and grouped by theme. A visit's service
+    record is not an activity held (visits count in the households' coverage)."""
     rows = db.session.execute(_activity_scope(
         select(*_THEME_COLUMNS, func.count(Activity.id))
         .select_from(Activity).outerjoin(Theme, Theme.id == Activity.theme_id)
-        .where(Activity.status.in_(HELD))
+        .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
         .group_by(*_THEME_COLUMNS), filters))
     return sorted((ThemeFigures(*row[:5], activities=int(row[5])) for row in rows),
                   key=_theme_order)

@@ -255,3 +255,18 @@ def test_a_start_time_must_fall_on_the_day_of_the_visit(paired):
     visits.approve(visit, by=paired["worker"])
     activity = db.session.get(CheckIn, visit.checkin_id).activity
     assert local(activity.starts_at).hour == 15 and activity.minutes_long == 90
+
+
+def test_a_visit_counts_in_hours_served_but_not_in_activities_held(paired):
+    from volunteers.reporting import services as reporting
+    from volunteers.reporting.filters import ReportFilters
+
+    visit = record(paired["household"], paired["volunteer"], minutes=90)
+    db.session.commit()
+    visits.approve(visit, by=paired["worker"])
+    db.session.commit()
+    moment = local(db.session.get(CheckIn, visit.checkin_id).activity.starts_at)
+    month = (moment.year, moment.month)
+    filters = ReportFilters(first_month=month, last_month=month, station_id=paired["station"].id)
+    assert sum(row.activities for row in reporting.activities_by_theme(filters)) == 0
+    assert sum(row.served.total for row in reporting.hours_by_theme(filters)) == 90
