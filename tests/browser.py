@@ -6,6 +6,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import PASSWORD
 from timebank.extensions import db
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -70,3 +71,11 @@ def desk(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def log_in_on(page, user) -> None:
+    """Log `user` in on the page's login form (the suite's one password)."""
+    page.goto("/login")
+    page.get_by_label("手机号码").fill(user.phone)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()

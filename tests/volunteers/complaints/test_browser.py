@@ -10,7 +10,7 @@ import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in_on
 from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.extensions import db
@@ -26,13 +26,6 @@ STRANGER = "13712345678"
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/complaints-{name}.png", full_page=True)
-
-
-def log_in_on(page, user):
-    page.goto("/login")
-    page.get_by_label("手机号码").fill(user.phone)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def texts_to(phone: str) -> list[str]:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in_on
 from timebank.accounts.permissions import Role
 from timebank.clock import now
 from timebank.extensions import db
@@ -21,13 +21,6 @@ SHOTS = os.environ.get("SHOTS")
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/corrections-{name}.png", full_page=True)
-
-
-def log_in_on(page, user):
-    page.goto("/login")
-    page.get_by_label("手机号码").fill(user.phone)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.conftest import PASSWORD
+from tests.browser import log_in_on
 from timebank.extensions import db
 from volunteers.households.models import Household, Pairing
 
@@ -19,13 +19,6 @@ SHOTS = os.environ.get("SHOTS")
 def shot(page, name: str) -> None:
     if SHOTS:
         page.screenshot(path=f"{SHOTS}/households-{name}.png", full_page=True)
-
-
-def log_in_on(page, user):
-    page.goto("/login")
-    page.get_by_label("手机号码").fill(user.phone)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
 
 
 def test_a_social_worker_registers_a_household_and_pairs_a_volunteer(desk, phone, make_station,
