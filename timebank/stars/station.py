@@ -1,7 +1,7 @@
 """The station's page of star-level applications (星级评定): the pending ones with the hours
 served now, each awarded or declined with a reason; the recent decisions below."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from timebank.org import services as org
 from timebank.stars import services as stars
 from timebank.stars.schemas import DeclineSchema
 from timebank.web.actions import perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form_or_flash
 from timebank.web.stations import station_in_view
 
 bp = Blueprint("star_levels", __name__, url_prefix="/station/stars")
@@ -53,10 +53,8 @@ def award(application_id: int):
 def decline(application_id: int):
     application = stars.application_for(current_user, application_id)
     back = _back(application)
-    data, errors = load_form(DeclineSchema())
+    data = load_form_or_flash(DeclineSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(
         lambda: stars.decline(application, by=current_user, reason=data["reason"]),

@@ -10,7 +10,7 @@ with the `csrf_field()` macro.
 from datetime import date
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import flash, request
 from flask_babel import gettext as _
 from marshmallow import ValidationError, fields
 from werkzeug.datastructures import MultiDict
@@ -40,6 +40,16 @@ def load_form(schema, form: MultiDict | None = None) -> tuple[dict | None, dict]
         return schema.load(data), {}
     except ValidationError as error:
         return None, localise(error.messages)
+
+
+def load_form_or_flash(schema) -> dict | None:
+    """The posted form's data when valid; otherwise None, with its errors flashed for the page
+    the action redirects back to (forms posted from a detail page, not re-rendered)."""
+    data, errors = load_form(schema)
+    if data is None:
+        flash(" ".join(str(message) for messages in errors.values() for message in messages),
+              "error")
+    return data
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -10,7 +10,7 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.accounts.services import mask_phone
 from timebank.extensions import db
 from timebank.web.actions import attempt, form_errors, messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form, load_form_or_flash
 from timebank.web.inputs import db_int
 from timebank.web.pagination import paginate
 from volunteers.complaints import services as complaints
@@ -86,10 +86,8 @@ def _complaint_page(ticket, contact: str, revealed: bool = False):
 def complaint_step(complaint_id: int):
     back = url_for(".complaint", complaint_id=complaint_id)
     ticket = complaints.station_complaint(current_user, complaint_id)
-    data, errors = load_form(ComplaintStepFormSchema())
+    data = load_form_or_flash(ComplaintStepFormSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: complaints.take_step(ticket, by=current_user, **data),
                    success=_("Saved. The complainant has been told."), back_to=back,

@@ -4,13 +4,13 @@ open ones first and the overdue ones marked, and the page to answer one.
 Any staff member of the station may refuse a request with a reason or add a note; reversing or
 adjusting hours is for the station manager or a district administrator (`services.resolve`)."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
 from timebank.web.actions import messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form, load_form_or_flash
 from timebank.web.pagination import paginate
 from volunteers.corrections import services as corrections
 from volunteers.corrections.models import STATUS_LABELS
@@ -60,10 +60,8 @@ def correction(correction_id: int):
 def resolve_correction(correction_id: int):
     back = url_for(".correction", correction_id=correction_id)
     ticket = corrections.station_correction(current_user, correction_id)
-    data, errors = load_form(CorrectionResolveSchema())
+    data = load_form_or_flash(CorrectionResolveSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: corrections.resolve(ticket, by=current_user, **data),
                    success=_("Answered. The volunteer has been told."), back_to=back,

@@ -1,7 +1,7 @@
 """The station's follow-up calls (群众随访): the month's queue with its progress, the button that
 draws it (生成本月随访名单) and the form of each call's outcome."""
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -9,7 +9,7 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.accounts.services import mask_phone
 from timebank.privacy.services import shown_phone
 from timebank.web.actions import messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form_or_flash
 from timebank.web.pagination import paginate
 from volunteers.followups import services as followups
 from volunteers.followups.models import OUTCOMES, STATUS_LABELS
@@ -68,10 +68,8 @@ def generate_follow_ups():
 def follow_up_outcome(follow_up_id: int):
     row = followups.station_follow_up(current_user, follow_up_id)
     back = url_for(".follow_ups", month=row.month)
-    data, errors = load_form(FollowUpOutcomeSchema())
+    data = load_form_or_flash(FollowUpOutcomeSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: followups.record_outcome(row, by=current_user, **data),
                    success=_("Call recorded."), back_to=back, say=messages_of)

@@ -14,7 +14,7 @@ from timebank.extensions import db
 from timebank.org import services as org
 from timebank.privacy.services import mask_id_number
 from timebank.web.actions import attempt, messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form, load_form_or_flash
 from timebank.web.inputs import db_int
 from timebank.web.pagination import paginate
 from volunteers.households import services as households
@@ -150,20 +150,12 @@ def edit_household(household_id: int):
     return redirect(url_for(".household", household_id=found.id))
 
 
-def _reason_or_flash(back: str):
-    data, errors = load_form(HouseholdReasonSchema())
-    if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
-    return data
-
-
 @bp.post("/households/<int:household_id>/close")
 @role_required(Role.SOCIAL_WORKER)
 def close_household(household_id: int):
     back = url_for(".household", household_id=household_id)
     found = households.station_household(current_user, household_id)
-    data = _reason_or_flash(back)
+    data = load_form_or_flash(HouseholdReasonSchema())
     if data is None:
         return redirect(back)
     return perform(lambda: households.close_household(found, data["reason"], by=current_user),
@@ -175,10 +167,8 @@ def close_household(household_id: int):
 def add_household_member(household_id: int):
     back = url_for(".household", household_id=household_id)
     found = households.station_household(current_user, household_id)
-    data, errors = load_form(HouseholdMemberFormSchema())
+    data = load_form_or_flash(HouseholdMemberFormSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: households.add_member(found, data, by=current_user),
                    success=_("Member added."), back_to=back, say=_say)
@@ -199,10 +189,8 @@ def remove_household_member(household_id: int):
 def pair_volunteer(household_id: int):
     back = url_for(".household", household_id=household_id)
     found = households.station_household(current_user, household_id)
-    data, errors = load_form(HouseholdPairingFormSchema())
+    data = load_form_or_flash(HouseholdPairingFormSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: households.pair(found, by=current_user, **data),
                    success=_("Paired. The volunteer sees the household under 我的结对."),
@@ -214,7 +202,7 @@ def pair_volunteer(household_id: int):
 def end_pairing(pairing_id: int):
     pairing = households.station_pairing(current_user, pairing_id)
     back = url_for(".household", household_id=pairing.household_id)
-    data = _reason_or_flash(back)
+    data = load_form_or_flash(HouseholdReasonSchema())
     if data is None:
         return redirect(back)
     return perform(lambda: households.end_pairing(pairing, data["reason"], by=current_user),

@@ -2,7 +2,7 @@
 volunteer (服务评价), the average and the residents' rating link (a QR code to show at the end)
 on the staff activity page, and the form to enter a resident's rating given by phone (代录)."""
 
-from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,7 +10,7 @@ from timebank.accounts.permissions import Role, role_required
 from timebank.extensions import db
 from timebank.web import qrcodes
 from timebank.web.actions import messages_of, perform
-from timebank.web.forms import load_form
+from timebank.web.forms import load_form, load_form_or_flash
 from timebank.web.pagination import paginate
 from volunteers.activities import services as activities
 from volunteers.pages import my_station
@@ -68,10 +68,8 @@ def ratings_list():
 def enter_rating(activity_id: int):
     activity = activities.station_activity(current_user, activity_id)
     back = url_for(".activity_detail", activity_id=activity.id) + "#ratings"
-    data, errors = load_form(OnBehalfFormSchema())
+    data = load_form_or_flash(OnBehalfFormSchema())
     if data is None:
-        flash(" ".join(str(message) for messages in errors.values() for message in messages),
-              "error")
         return redirect(back)
     return perform(lambda: ratings.enter_on_behalf(current_user, activity, **data),
                    success=_("The rating is entered (marked as entered on the resident's "
