@@ -397,9 +397,3 @@ def waiting_count(station_id: int) -> int:
         Visit.station_id == station_id, Visit.status == VisitStatus.WAITING))
 
 
-def my_pairings(volunteer: User) -> list[Pairing]:
-    """The volunteer's live pairings with households still on the register."""
-    return list(db.session.scalars(
-        select(Pairing).join(Household, Household.id == Pairing.household_id)
-        .where(Pairing.volunteer_id == volunteer.id, Pairing.ended_at.is_(None),
-               Household.closed_at.is_(None)).order_by(Pairing.id)))

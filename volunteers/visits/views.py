@@ -12,6 +12,7 @@ from timebank.clock import local, now, zone
 from timebank.web.actions import attempt, form_errors
 from timebank.web.forms import load_form
 from timebank.web.pagination import paginate
+from volunteers.households import services as households
 from volunteers.pages import volunteer_bp as bp
 from volunteers.visits import services as visits
 from volunteers.visits.schemas import VisitFormSchema
@@ -65,5 +66,5 @@ def record_visit(pairing_id: int):
 @login_required
 def my_visits():
     page = paginate(visits.mine_statement(current_user), PER_PAGE)
-    return render_template("visits/mine.html", page=page, pairings=visits.my_pairings(current_user),
+    return render_template("visits/mine.html", page=page, pairings=households.my_pairings(current_user),
                            labels=visits.status_labels(), ways=visits.way_labels())

@@ -26,7 +26,7 @@ def test_a_volunteer_records_a_visit_on_a_phone(phone, paired):
     phone.get_by_label("手机号码").fill(volunteer.phone)
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
-    phone.goto("/volunteer/visits")
+    phone.goto("/volunteer/pairings")
     expect(phone.get_by_text("李阿姨").first).to_be_visible()
     phone.get_by_role("link", name="记录探访").click()
     expect(phone.get_by_role("heading", name="记录探访")).to_be_visible()
