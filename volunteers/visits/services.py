@@ -395,5 +395,3 @@ def waiting_count(station_id: int) -> int:
     """How many volunteers' visits of the station wait for a decision (the navigation's count)."""
     return db.session.scalar(select(func.count(Visit.id)).where(
         Visit.station_id == station_id, Visit.status == VisitStatus.WAITING))
-
-
