@@ -62,7 +62,9 @@ def test_every_page_except_public_ones_requires_login(app, client):
               # Coming activities and the station directory, without personal data (#15).
               "public.activities", "public.activity", "public.stations", "public.station",
               # The privacy notice, read before registering (#21).
-              "consents.notice", "consents_api.current_notice"}
+              "consents.notice", "consents_api.current_notice",
+              # Anyone may complain, and follow their complaint by its number (#17).
+              "complaints.new", "complaints.filed", "complaints.status"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

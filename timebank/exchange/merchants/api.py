@@ -188,7 +188,7 @@ def statement():
 @role_required(Role.STATION_MANAGER)
 @doc(summary="Partner merchants (a station manager: their station's), newest first; q searches "
              "shop, contact, phones and credit code", tags=["admin"],
-     response=page_of(MerchantProfileSchema, "MerchantPage"), errors=(403,),
+     response=page_of(MerchantProfileSchema, "MerchantPage"), errors=(403, 422),
      parameters=(*PAGE_PARAMETERS,
                  {"in": "query", "name": "q", "schema": {"type": "string", "maxLength": 40}},
                  {"in": "query", "name": "status", "schema": {
