@@ -41,12 +41,13 @@ from sqlalchemy.orm import selectinload
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
-from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from timebank.errors import Conflict, InvalidInput, PermissionDenied
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.exchange.mutual_aid.models import HelpRequest, RequestStatus
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.org.models import Station
+from volunteers.activities import services as activities
 from volunteers.activities.models import Activity, ActivityStatus
 from volunteers.checkins.models import CheckIn, CheckInStatus
 from volunteers.ratings.models import (
@@ -104,20 +105,6 @@ def _check_input(score, comment: str | None) -> str | None:
     if comment is not None and len(comment) > COMMENT_MAX:
         raise InvalidInput(fields={"comment": [_("At most %(num)d characters.", num=COMMENT_MAX)]})
     return comment
-
-
-def get_activity(activity_id: int) -> Activity:
-    activity = db.session.get(Activity, activity_id)
-    if activity is None:
-        raise NotFound(_("There is no such activity."), code="activity_not_found")
-    return activity
-
-
-def get_help_request(request_id: int) -> HelpRequest:
-    item = db.session.get(HelpRequest, request_id)
-    if item is None:
-        raise NotFound(_("There is no such request for help."), code="help_request_not_found")
-    return item
 
 
 def checked_in(user: User, activity: Activity) -> bool:
@@ -272,9 +259,9 @@ def rate(user: User, data: dict) -> Rating:
         if data.get("on_behalf_of"):
             raise InvalidInput(fields={"on_behalf_of": [_(
                 "Ratings are entered for residents only on activities.")]})
-        return rate_help(user, get_help_request(data["help_request_id"]), score=data.get("score"),
+        return rate_help(user, mutual_aid.get_request(data["help_request_id"]), score=data.get("score"),
                          comment=data.get("comment"))
-    activity = get_activity(data["activity_id"])
+    activity = activities.get_activity(data["activity_id"])
     if data.get("on_behalf_of"):
         return enter_on_behalf(user, activity, on_behalf_of=data["on_behalf_of"],
                                score=data.get("score"), comment=data.get("comment"),
