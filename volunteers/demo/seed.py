@@ -101,7 +101,8 @@ from volunteers.demo.data import (
 )
 from volunteers.demo.ratings import seed_ratings
 from volunteers.profiles import services as profiles
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile
+from volunteers.teams.models import VolunteerTeam
 from volunteers.themes import services as themes
 
 SEED = 2026

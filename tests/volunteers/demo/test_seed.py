@@ -26,7 +26,8 @@ from volunteers.certificates import services as certificates
 from volunteers.checkins.models import CheckIn
 from volunteers.demo import seed as volunteers_demo
 from volunteers.profiles import services as profiles
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile
+from volunteers.teams.models import VolunteerTeam
 from volunteers.themes import services as themes
 from volunteers.themes.models import Theme
 
