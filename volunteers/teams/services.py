@@ -622,3 +622,26 @@ def certificate_pdf(hours: TeamHours, *, by: User, issued) -> bytes:
         story.append(Paragraph(paper._text(text), styles["body"]))
     return paper._document(story, title=_("Team Volunteer Service Certificate"), author=issuer,
                            subject=team.name)
+
+
+def person_by_phone(phone: str) -> User:
+    """The active member with that phone number, to add to a team (422 if there is none)."""
+    from timebank.accounts import services as accounts
+
+    user = accounts.get_by_phone((phone or "").strip())
+    if user is None or not user.is_active:
+        raise InvalidInput(fields={"phone": [_("No member has this phone number.")]})
+    return user
+
+
+def station_of(user: User) -> int | None:
+    """The station whose teams a volunteer sees first: their home community's (staff: their
+    post's)."""
+    return org.station_of(user)
+
+
+def waiting_count_statement(station_id: int):
+    """How many requests to join the station's teams wait for an answer."""
+    return select(func.count(TeamJoinRequest.id)).join(TeamJoinRequest.team).where(
+        VolunteerTeam.station_id == station_id,
+        TeamJoinRequest.status == JoinRequestStatus.PENDING)
