@@ -100,6 +100,7 @@ from volunteers.demo.data import (
     kind_category,
 )
 from volunteers.demo.ratings import seed_ratings
+from volunteers.demo.teams import seed_teams
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile
 from volunteers.teams.models import VolunteerTeam
@@ -246,6 +247,7 @@ def seed() -> None:
     seed_ratings()
     seed_visits()
     seed_complaints()
+    seed_teams()
     db.session.flush()
 
 

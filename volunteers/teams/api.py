@@ -5,9 +5,9 @@ from flask import jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from timebank.accounts.models import User
+from timebank.accounts import services as accounts
 from timebank.accounts.permissions import Role, has_role, is_staff, login_required, role_required
-from timebank.errors import InvalidInput, NotFound
+from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.org import services as org
 from timebank.web.api import api_blueprint, json_body, paginated
@@ -47,13 +47,6 @@ _PERIOD_PARAMETERS = (
     {"in": "query", "name": "start", "schema": {"type": "string", "format": "date"}},
     {"in": "query", "name": "end", "schema": {"type": "string", "format": "date"}},
 )
-
-
-def _user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("There is no such person."), code="user_not_found")
-    return user
 
 
 @bp.get("/teams")
@@ -123,7 +116,7 @@ def update_team(team_id: int):
 def add_member(team_id: int):
     data = json_body(TeamMemberSchema())
     team = teams.team_to_manage(current_user, team_id)
-    teams.add_member(team, current_user, _user(data["user_id"]))
+    teams.add_member(team, current_user, accounts.get_user(data["user_id"]))
     body = TeamDetailSchema().dump(team)
     db.session.commit()
     return jsonify(body), 201
@@ -135,7 +128,7 @@ def add_member(team_id: int):
              "without one", tags=["teams"], response=TeamDetailSchema, errors=(403, 404))
 def remove_member(team_id: int, user_id: int):
     team = teams.team_to_manage(current_user, team_id)
-    teams.remove_member(team, current_user, _user(user_id))
+    teams.remove_member(team, current_user, accounts.get_user(user_id))
     body = TeamDetailSchema().dump(team)
     db.session.commit()
     return jsonify(body)
@@ -166,27 +159,27 @@ def ask_to_join(team_id: int):
     return jsonify(body), 201
 
 
-@bp.post("/team-join-requests/<int:request_id>/accept")
+@bp.post("/team-join-requests/<int:join_request_id>/accept")
 @login_required
 @doc(summary="Accept a request to join (the captain, the guiding social worker or station "
              "staff): the volunteer becomes a member and is told; 409 once answered",
      tags=["teams"], response=JoinRequestSchema, errors=(403, 404, 409))
-def accept_join_request(request_id: int):
-    entry = teams.request_to_decide(current_user, request_id)
+def accept_join_request(join_request_id: int):
+    entry = teams.request_to_decide(current_user, join_request_id)
     teams.accept(entry, current_user)
     body = JoinRequestSchema().dump(entry)
     db.session.commit()
     return jsonify(body)
 
 
-@bp.post("/team-join-requests/<int:request_id>/decline")
+@bp.post("/team-join-requests/<int:join_request_id>/decline")
 @login_required
 @doc(summary="Decline a request to join with a reason (the volunteer is told); 409 once "
              "answered", tags=["teams"], body=JoinDeclineSchema, response=JoinRequestSchema,
      errors=(403, 404, 409, 422))
-def decline_join_request(request_id: int):
+def decline_join_request(join_request_id: int):
     data = json_body(JoinDeclineSchema())
-    entry = teams.request_to_decide(current_user, request_id)
+    entry = teams.request_to_decide(current_user, join_request_id)
     teams.decline(entry, current_user, data["reason"])
     body = JoinRequestSchema().dump(entry)
     db.session.commit()

@@ -67,7 +67,7 @@ JOIN_STATUS_LABELS = {
     JoinRequestStatus.PENDING: _l("Waiting for a decision"),
     JoinRequestStatus.ACCEPTED: _l("Accepted"),
     JoinRequestStatus.DECLINED: _l("Declined"),
-    JoinRequestStatus.WITHDRAWN: _l("Withdrawn"),
+    JoinRequestStatus.WITHDRAWN: _l("Withdrawn by the volunteer"),
 }
 
 

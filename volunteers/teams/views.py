@@ -61,10 +61,10 @@ def ask_to_join(team_id: int):
                    back_to=url_for("volunteer.team_page", team_id=team.id), say=messages_of)
 
 
-@bp.post("/team-join-requests/<int:request_id>/accept")
+@bp.post("/team-join-requests/<int:join_request_id>/accept")
 @login_required
-def accept_join_request(request_id: int):
-    entry = teams.request_to_decide(current_user, request_id)
+def accept_join_request(join_request_id: int):
+    entry = teams.request_to_decide(current_user, join_request_id)
     return perform(lambda: teams.accept(entry, current_user),
                    success=_("Accepted: %(name)s is now a member.", name=entry.volunteer.name),
                    back_to=request.form.get("back") == "station"
@@ -72,10 +72,10 @@ def accept_join_request(request_id: int):
                    or url_for("volunteer.team_page", team_id=entry.team_id), say=messages_of)
 
 
-@bp.post("/team-join-requests/<int:request_id>/decline")
+@bp.post("/team-join-requests/<int:join_request_id>/decline")
 @login_required
-def decline_join_request(request_id: int):
-    entry = teams.request_to_decide(current_user, request_id)
+def decline_join_request(join_request_id: int):
+    entry = teams.request_to_decide(current_user, join_request_id)
     data, _errors = load_form(JoinDeclineSchema())
     return perform(lambda: teams.decline(entry, current_user, (data or {}).get("reason", "")),
                    success=_("Declined. The volunteer has been told why."),
