@@ -3,7 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from marshmallow import fields, validate
 
-from timebank.web.schemas import BaseSchema, FilterSchema, LocalDateTime, OptionalInteger, page_of
+from timebank.web.schemas import (
+    BaseSchema,
+    FilterSchema,
+    LocalDateTime,
+    OptionalDate,
+    OptionalInteger,
+    in_supported_years,
+    page_of,
+)
 from volunteers.teams.models import JoinRequestStatus, TeamSignUpStatus
 from volunteers.teams.services import (
     DESCRIPTION_MOST,
@@ -79,8 +87,8 @@ class TeamQuerySchema(FilterSchema):
 
 
 class PeriodQuerySchema(FilterSchema):
-    start = fields.Date(load_default=None)
-    end = fields.Date(load_default=None)
+    start = OptionalDate(load_default=None, validate=in_supported_years)
+    end = OptionalDate(load_default=None, validate=in_supported_years)
 
 
 class PersonSchema(BaseSchema):
