@@ -87,8 +87,8 @@ class TeamQuerySchema(FilterSchema):
 
 
 class PeriodQuerySchema(FilterSchema):
-    start = OptionalDate(load_default=None, validate=in_supported_years)
-    end = OptionalDate(load_default=None, validate=in_supported_years)
+    start = OptionalDate(validate=in_supported_years)
+    end = OptionalDate(validate=in_supported_years)
 
 
 class PersonSchema(BaseSchema):
