@@ -82,6 +82,8 @@ SECTION_TITLES = {
     "profile_correction_requests": _l("Profile correction requests"),
     "match_proposals": _l("Matching proposals"),
     "volunteer_team_members": _l("Volunteer teams"),
+    "team_join_requests": _l("Requests to join a team"),
+    "team_signups": _l("Team sign-ups you made"),
     "user_roles": _l("Roles"),
     "staff_posts": _l("Staff post"),
     "retention_reviews": _l("Retention reviews"),

@@ -151,6 +151,8 @@ class SignUp(db.Model):
     #: or checked in, and when the cover was recorded (None: not covered / not risky).
     insurance_reference: Mapped[str | None] = mapped_column(String(60))
     insured_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+    #: Set when the volunteer was named in a team's sign-up (`volunteers.teams`).
+    team_sign_up_id: Mapped[int | None] = mapped_column(ForeignKey("team_signups.id"), index=True)
 
     activity: Mapped[Activity] = relationship(lazy="joined")
     user: Mapped[User] = relationship()

@@ -21,7 +21,7 @@ Rules kept here:
 from datetime import date, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -45,6 +45,7 @@ from volunteers.activities.models import (  # noqa: F401 (the models, for caller
 )
 from volunteers.matching.scoring import Opening, day_slots
 from volunteers.profiles import services as profiles
+from volunteers.teams.models import TeamSignUp, TeamSignUpStatus
 from volunteers.themes.models import Theme
 from volunteers.vocabulary import SERVICE_CATEGORIES, SKILLS, TARGET_GROUPS
 
@@ -230,12 +231,23 @@ def activities_by_start(activity_ids) -> list[Activity]:
 
 
 def places_taken(activity_ids) -> dict[int, int]:
-    """Activity id → places taken (confirmed or invited), in one query."""
-    rows = db.session.execute(
-        select(SignUp.activity_id, func.count(SignUp.id))
-        .where(SignUp.activity_id.in_(list(activity_ids)), SignUp.status.in_(TAKING_A_PLACE))
-        .group_by(SignUp.activity_id))
-    return dict(rows.all())
+    """Activity id → places taken, in one query: sign-ups taking a place (confirmed or
+    invited), plus, for each live team sign-up, the places of its party not named yet
+    (party size less its named members taking a place, never below 0)."""
+    ids = list(activity_ids)
+    named = (select(func.count(SignUp.id)).where(SignUp.team_sign_up_id == TeamSignUp.id,
+                                                 SignUp.status.in_(TAKING_A_PLACE))
+             .correlate(TeamSignUp).scalar_subquery())
+    unnamed = case((TeamSignUp.party_size > named, TeamSignUp.party_size - named), else_=0)
+    places = union_all(
+        select(SignUp.activity_id.label("activity_id"), literal(1).label("places"))
+        .where(SignUp.activity_id.in_(ids), SignUp.status.in_(TAKING_A_PLACE)),
+        select(TeamSignUp.activity_id.label("activity_id"), unnamed.label("places"))
+        .where(TeamSignUp.activity_id.in_(ids), TeamSignUp.status == TeamSignUpStatus.LIVE),
+    ).subquery()
+    rows = db.session.execute(select(places.c.activity_id, func.sum(places.c.places))
+                              .group_by(places.c.activity_id))
+    return {activity_id: int(taken) for activity_id, taken in rows.all() if taken}
 
 
 def slots_left(activity: Activity) -> int:
@@ -348,10 +360,13 @@ def overlapping_sign_up(user: User, starts_at, ends_at, *, exclude_activity: int
     return db.session.scalar(statement.order_by(Activity.starts_at).limit(1))
 
 
-def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = None) -> SignUp:
+def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = None,
+            team_sign_up_id: int | None = None) -> SignUp:
     """Sign `user` up: confirmed if a place is left, else waitlisted. Repeating is harmless.
 
     `status` ``invited`` is for matching, which offers a place the volunteer then accepts.
+    `team_sign_up_id`: the volunteer is named in that team sign-up (`volunteers.teams`), whose
+    party already reserves their place (the caller passes ``confirmed``).
     """
     activity = _lock_activity(activity.id)
     _lock_volunteer(user.id)
@@ -372,7 +387,8 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
     chosen = status or (SignUpStatus.WAITLISTED if full else SignUpStatus.CONFIRMED)
     if chosen == SignUpStatus.INVITED and full:
         raise Conflict(_("This activity is full."), code="full")
-    entry = SignUp(activity_id=activity.id, user_id=user.id, status=chosen)
+    entry = SignUp(activity_id=activity.id, user_id=user.id, status=chosen,
+                   team_sign_up_id=team_sign_up_id)
     record_cover(activity, entry)
     db.session.add(entry)
     db.session.flush()
@@ -421,6 +437,17 @@ def _promote(activity: Activity) -> list[SignUp]:
         promoted.append(entry)
     db.session.flush()
     return promoted
+
+
+def fill_free_places(activity: Activity) -> list[SignUp]:
+    """Give places that came free (a team's, say) to the waiting list, first come first served;
+    the caller holds the activity's lock (`lock_activity`)."""
+    return _promote(activity)
+
+
+def lock_activity(activity_id: int) -> Activity:
+    """The activity, locked as a sign-up locks it: for features that take places (teams)."""
+    return _lock_activity(activity_id)
 
 
 def get_sign_up(sign_up_id: int) -> SignUp:

@@ -100,8 +100,10 @@ from volunteers.demo.data import (
     kind_category,
 )
 from volunteers.demo.ratings import seed_ratings
+from volunteers.demo.teams import seed_teams
 from volunteers.profiles import services as profiles
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile
+from volunteers.teams.models import VolunteerTeam
 from volunteers.themes import services as themes
 
 SEED = 2026
@@ -245,6 +247,7 @@ def seed() -> None:
     seed_ratings()
     seed_visits()
     seed_complaints()
+    seed_teams()
     db.session.flush()
 
 

@@ -46,8 +46,9 @@ from volunteers.matching.models import (  # noqa: F401 (the models, for callers 
     _group_word,
     reason_text,
 )
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam, team_members
+from volunteers.profiles.models import VolunteerProfile
 from volunteers.profiles.services import birth_from_id
+from volunteers.teams.models import VolunteerTeam, team_members
 from volunteers.themes.models import Theme
 
 #: How far back service counts as "recent" for fairness.

@@ -1,9 +1,9 @@
-"""Volunteer profiles and teams."""
+"""Volunteer profiles (teams are in `volunteers.teams.models`)."""
 
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.accounts.models import User
@@ -63,23 +63,3 @@ class VolunteerProfile(db.Model):
     community: Mapped[Community | None] = relationship()
     linked_social_worker: Mapped[User | None] = relationship(foreign_keys=[linked_social_worker_id])
 
-
-team_members = Table(
-    "volunteer_team_members", db.metadata,
-    Column("team_id", ForeignKey("volunteer_teams.id", ondelete="CASCADE"), primary_key=True),
-    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
-
-
-class VolunteerTeam(db.Model):
-    """A volunteer service team (志愿服务队) led by a social worker."""
-
-    __tablename__ = "volunteer_teams"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"), index=True)
-    name: Mapped[str] = mapped_column(String(60))
-    leader_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-
-    leader: Mapped[User] = relationship()
-    members: Mapped[list[User]] = relationship(secondary=team_members, order_by=User.id)

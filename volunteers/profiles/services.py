@@ -43,9 +43,8 @@ from volunteers.matching.scoring import (  # noqa: F401 (one rule for ages, here
 from volunteers.profiles.models import (  # noqa: F401 (the models, for callers of this module)
     DEFAULT_MONTHLY_LIMIT,
     VolunteerProfile,
-    VolunteerTeam,
-    team_members,
 )
+from volunteers.teams.models import VolunteerTeam
 from volunteers.vocabulary import SKILLS
 
 ID_NUMBER_LENGTH = 18

@@ -27,6 +27,7 @@ from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
+from volunteers.teams import services as teams
 from volunteers.visits import services as visits
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
@@ -47,6 +48,7 @@ STAFF_API = {
     "households_api.read_household", "households_api.update_household",
     "households_api.close_household", "households_api.list_pairings",
     "households_api.start_pairing", "households_api.end_pairing",
+    "teams_api.update_team", "teams_api.add_member", "teams_api.remove_member",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -117,6 +119,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{volunteer.id}",
                          source="mutual_aid", user_id=volunteer.id)
     db.session.add(follow_up)
+    team = teams.create_team(worker, station, {"name": "乙站志愿服务队", "captain_id": volunteer.id})
+    join_request = teams.ask_to_join(team, other)
+    team_sign_up = teams.sign_up_team(team, activity, worker, party_size=1)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -129,7 +134,8 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "application_id": star_application.id, "correction_id": correction.id,
         "station_id": station.id, "profile_correction_id": profile_correction.id,
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
-        "complaint_id": complaint.id, "follow_up_id": follow_up.id,
+        "complaint_id": complaint.id, "follow_up_id": follow_up.id, "team_id": team.id,
+        "join_request_id": join_request.id, "team_sign_up_id": team_sign_up.id,
     }
 
 

@@ -26,7 +26,8 @@ from volunteers.certificates import services as certificates
 from volunteers.checkins.models import CheckIn
 from volunteers.demo import seed as volunteers_demo
 from volunteers.profiles import services as profiles
-from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
+from volunteers.profiles.models import VolunteerProfile
+from volunteers.teams.models import TeamSignUp, VolunteerTeam
 from volunteers.themes import services as themes
 from volunteers.themes.models import Theme
 
@@ -82,6 +83,9 @@ def test_seed_demo_loads_a_consistent_demo_once(runner, instant):
     assert sum(1 for profile in volunteers if profile.consent_at) > 0.8 * len(volunteers)
     assert sum(1 for profile in volunteers if profile.id_number) > 0.5 * len(volunteers)
     assert db.session.scalar(select(func.count()).select_from(VolunteerTeam)) >= 27
+    for team in db.session.scalars(select(VolunteerTeam)):
+        assert team.captain_id in {member.id for member in team.members}
+    assert db.session.scalar(select(func.count()).select_from(TeamSignUp)) == 1
 
     # One theme a month: the district's whole year, and some station calendars.
     today = local(now())
