@@ -77,7 +77,7 @@ def list_groups():
      body=GroupCreateSchema, response=GroupSchema, status=201, errors=(403, 409, 422))
 def create_group():
     data = json_body(GroupCreateSchema())
-    if "station_id" not in data:
+    if "station_id" not in (request.get_json(silent=True) or {}):
         data["station_id"] = org.station_id_of(current_user)
     group = groups.create_group(data, by=current_user)
     body = GroupSchema().dump(group_json(group))
@@ -100,7 +100,8 @@ def read_group(group_id: int):
 def update_group(group_id: int):
     group = groups.get_group(group_id)
     groups.require_staff(current_user, group)
-    data = json_body(GroupFormSchema())
+    sent = request.get_json(silent=True) or {}
+    data = {name: value for name, value in json_body(GroupFormSchema()).items() if name in sent}
     groups.update_group(group, data, by=current_user)
     body = GroupSchema().dump(group_json(group))
     db.session.commit()

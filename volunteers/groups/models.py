@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -43,7 +44,7 @@ class GroupRole(StrEnum):
     MEMBER = "member"
 
 
-ROLE_LABELS = {GroupRole.CONTACT: _l("Contact"), GroupRole.MEMBER: _l("Member")}
+ROLE_LABELS = {GroupRole.CONTACT: _l("Contact"), GroupRole.MEMBER: lazy_pgettext("group", "Member")}
 
 
 class GroupMember(db.Model):

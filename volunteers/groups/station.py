@@ -63,6 +63,7 @@ def create_group():
     if data is None:
         return _list_page(station, errors, request.form, 422)
     data["station_id"] = None if request.form.get("district_wide") else station.id
+    data["active"] = True  # a checkbox the form does not have
     outcome = attempt(lambda: groups.create_group(data, by=current_user))
     if outcome.error is not None:
         found = dict(outcome.error.fields) or {"_schema": [outcome.error.message]}

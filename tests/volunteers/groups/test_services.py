@@ -88,8 +88,8 @@ def test_pledge_sponsorship_and_grant_move_through_the_ledger_and_verify(
     assert pools.sponsors(community) == [("南沙爱心科技有限公司", 240)]
     sponsorship = db.session.scalar(select(Transfer).where(Transfer.kind == TransferKind.SPONSOR))
     labels = {entry.account.key: entry.label for entry in sponsorship.entries}
-    assert labels == {keys.group(group.id): "Sponsorship given",
-                      keys.community_pool(community.id): "Sponsorship received"}
+    assert labels == {keys.group(group.id): "爱心资助支出",
+                      keys.community_pool(community.id): "收到爱心资助"}
 
 
 def test_a_sponsorship_above_the_balance_is_refused_and_changes_nothing(
