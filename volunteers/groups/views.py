@@ -17,7 +17,6 @@ from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
-from timebank.org.models import Community
 from timebank.web.actions import attempt, messages_of, perform
 from timebank.web.forms import load_form, load_form_or_flash
 from timebank.web.schemas import BaseSchema
@@ -52,7 +51,7 @@ class InviteFormSchema(BaseSchema):
     phone = fields.String(required=True, validate=validate.Length(min=5, max=20))
 
 
-def _communities() -> list[Community]:
+def _communities() -> list:
     return list(db.session.scalars(org.communities_statement()))
 
 

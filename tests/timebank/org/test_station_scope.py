@@ -23,6 +23,7 @@ from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
 from volunteers.followups.models import FollowUp
+from volunteers.groups import services as groups
 from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
@@ -47,6 +48,8 @@ STAFF_API = {
     "households_api.read_household", "households_api.update_household",
     "households_api.close_household", "households_api.list_pairings",
     "households_api.start_pairing", "households_api.end_pairing",
+    "groups_api.read_group", "groups_api.update_group", "groups_api.add_member",
+    "groups_api.pledge", "groups_api.service", "groups_api.party_report",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -117,6 +120,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{volunteer.id}",
                          source="mutual_aid", user_id=volunteer.id)
     db.session.add(follow_up)
+    group = groups.create_group({"name": "乙站第一党支部", "kind": "party_branch",
+                                 "station_id": station.id}, by=worker)
+    groups.add_person(group, volunteer.id, "contact", by=worker)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -129,7 +135,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "application_id": star_application.id, "correction_id": correction.id,
         "station_id": station.id, "profile_correction_id": profile_correction.id,
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
-        "complaint_id": complaint.id, "follow_up_id": follow_up.id,
+        "complaint_id": complaint.id, "follow_up_id": follow_up.id, "group_id": group.id,
     }
 
 
