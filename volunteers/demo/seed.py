@@ -99,6 +99,7 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
@@ -245,6 +246,7 @@ def seed() -> None:
     seed_ratings()
     seed_visits()
     seed_complaints()
+    seed_groups()
     db.session.flush()
 
 

@@ -19,8 +19,6 @@ from timebank.ledger.models import Entry, Transfer, TransferKind
 from volunteers.groups import services as groups
 from volunteers.profiles.models import VolunteerProfile
 
-VALID_CODE = "91440115MA59B1234X"
-
 
 def valid_code() -> str:
     """A unified social credit code with its check character worked out (GB 32100-2015)."""
