@@ -9,10 +9,15 @@ never rewritten, so each format below must stay byte for byte what it is:
 * ``station:<station id>:issuer``: the station's issuer, which creates the hours it pays to
   volunteers and so runs negative (`station_issuer`);
 * ``pool:community:<community id>``: a community's mutual-aid pool (`community_pool`);
+* ``group:<group id>``: a group member's account (团体会员: a company, school, party branch or
+  social organisation), holding the hours it pledged or its members gave, which its contacts
+  sponsor into community pools (`group`);
 * ``district:adjustments``: the district's account that balances staff adjustments
   (`DISTRICT_ADJUSTMENTS`);
 * ``district:legacy-hours``: the district's account that balances the opening balances of
   imported volunteers, the hours they served before the platform (`DISTRICT_LEGACY_HOURS`);
+* ``district:sponsorships``: the district's issuer of the hours caring companies pledge
+  (认捐) to their group account; it runs negative by what was pledged (`DISTRICT_SPONSORSHIPS`);
 * ``pool:district``: the district's pool in the core demo (`DEMO_DISTRICT_POOL`);
 * ``demo:issuer``: the issuer of service hours of demos seeded before they came from check-ins
   (`DEMO_ISSUER`; kept for those databases).
@@ -27,6 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 DISTRICT_ADJUSTMENTS = "district:adjustments"
 DISTRICT_LEGACY_HOURS = "district:legacy-hours"
+DISTRICT_SPONSORSHIPS = "district:sponsorships"
 DEMO_DISTRICT_POOL = "pool:district"
 DEMO_ISSUER = "demo:issuer"
 
@@ -47,6 +53,10 @@ def station_issuer(station_id: int) -> str:
 
 def community_pool(community_id: int) -> str:
     return f"{_COMMUNITY_POOL_PREFIX}{community_id}"
+
+
+def group(group_id: int) -> str:
+    return f"group:{group_id}"
 
 
 def community_of_pool(key: str) -> int | None:

@@ -20,6 +20,8 @@ class AccountKind(StrEnum):
     ISSUER = "issuer"
     POOL = "pool"
     MERCHANT = "merchant"
+    #: A group member's account (团体会员), never below zero.
+    GROUP = "group"
 
 
 class TransferKind(StrEnum):
@@ -32,6 +34,11 @@ class TransferKind(StrEnum):
     #: Hours served before the platform, posted once per person by an import: neither service
     #: on the platform (`earn`) nor a staff correction (`adjust`).
     OPENING_BALANCE = "opening_balance"
+    #: A caring company's pledge (认捐) into its group account, from the district's
+    #: sponsorships issuer, recorded by staff.
+    PLEDGE = "pledge"
+    #: A group's sponsorship (爱心资助): hours from its account into a community pool.
+    SPONSOR = "sponsor"
 
 
 TRANSFER_LABELS = {
@@ -42,6 +49,8 @@ TRANSFER_LABELS = {
     TransferKind.ADJUST: _l("Adjustment"),
     TransferKind.REVERSAL: _l("Reversal"),
     TransferKind.OPENING_BALANCE: _l("Hours before the platform"),
+    TransferKind.PLEDGE: _l("Pledge"),
+    TransferKind.SPONSOR: _l("Sponsorship"),
 }
 
 #: Key of the district's account that balances manual adjustments (it may run negative).
@@ -166,6 +175,10 @@ class Entry(db.Model):
             return str(_l("Payment received") if self.minutes > 0 else _l("Payment to a merchant"))
         if kind == TransferKind.SPEND and self.minutes > 0 and mine == AccountKind.MEMBER:
             return str(_l("Help given"))
+        if kind == TransferKind.SPONSOR:
+            return str(_l("Sponsorship received") if self.minutes > 0 else _l("Sponsorship given"))
+        if kind == TransferKind.DONATE and AccountKind.GROUP in others | {mine}:
+            return str(_l("Given to a group") if self.minutes < 0 else _l("Gift from a member"))
         if kind == TransferKind.DONATE and mine == AccountKind.MEMBER:
             if AccountKind.POOL in others:
                 return str(_l("Donated to a pool") if self.minutes < 0 else _l("Granted from a pool"))

@@ -99,6 +99,7 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.teams import seed_teams
 from volunteers.profiles import services as profiles
@@ -248,6 +249,7 @@ def seed() -> None:
     seed_visits()
     seed_complaints()
     seed_teams()
+    seed_groups()
     db.session.flush()
 
 

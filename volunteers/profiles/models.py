@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from timebank.accounts.models import User
@@ -57,6 +57,11 @@ class VolunteerProfile(db.Model):
     guardian_consent_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     #: Station staff who registered this person (children under 14 may only be registered so).
     registered_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: 党员: set by the volunteer only under the consent ``party_membership``; withdrawing it
+    #: clears the flag (`volunteers.groups.services.on_consent_withdrawn`). None after erasure.
+    is_party_member: Mapped[bool | None] = mapped_column(default=False,
+                                                         server_default=text("false"),
+                                                         info={"personal": True})
     updated_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, onupdate=now)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id], lazy="joined")

@@ -23,6 +23,7 @@ from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
 from volunteers.followups.models import FollowUp
+from volunteers.groups import services as groups
 from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
@@ -49,6 +50,8 @@ STAFF_API = {
     "households_api.close_household", "households_api.list_pairings",
     "households_api.start_pairing", "households_api.end_pairing",
     "teams_api.update_team", "teams_api.add_member", "teams_api.remove_member",
+    "groups_api.read_group", "groups_api.update_group", "groups_api.add_member",
+    "groups_api.pledge", "groups_api.service", "groups_api.party_report",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -122,6 +125,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     team = teams.create_team(worker, station, {"name": "乙站志愿服务队", "captain_id": volunteer.id})
     join_request = teams.ask_to_join(team, other)
     team_sign_up = teams.sign_up_team(team, activity, worker, party_size=1)
+    group = groups.create_group({"name": "乙站第一党支部", "kind": "party_branch",
+                                 "station_id": station.id}, by=worker)
+    groups.add_person(group, volunteer.id, "contact", by=worker)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -136,6 +142,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
         "complaint_id": complaint.id, "follow_up_id": follow_up.id, "team_id": team.id,
         "join_request_id": join_request.id, "team_sign_up_id": team_sign_up.id,
+        "group_id": group.id,
     }
 
 

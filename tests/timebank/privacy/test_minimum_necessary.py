@@ -34,6 +34,7 @@ from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
 from volunteers.followups.models import FollowUp
+from volunteers.groups import services as groups
 from volunteers.households import services as households
 from volunteers.households.models import Household
 from volunteers.matching import scoring as matching
@@ -147,6 +148,13 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         team = teams.create_team(worker, station, {"name": f"{key}站志愿服务队",
                                                    "captain_id": one.id})
         teams.add_member(team, worker, two)
+        # A party branch: a volunteer its contact, the neighbour a party member who shares.
+        group = groups.create_group({"name": f"{key}站党支部", "kind": "party_branch",
+                                     "station_id": station.id, "phone": "020-84680000"},
+                                    by=worker)
+        groups.add_person(group, one.id, "contact", by=worker)
+        membership = groups.add_person(group, two.id, "member", by=worker)
+        groups.set_share(membership, two, True)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -160,7 +168,8 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "household_id": household.id, "pairing_id": pairing.id,
                     "visit_id": visit.id,
                     "complaint_id": complaint.id, "follow_up_id": follow_up.id,
-                    "team_id": team.id}
+                    "team_id": team.id,
+                    "group_id": group.id, "membership_id": membership.id}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])

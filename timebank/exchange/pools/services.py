@@ -3,11 +3,17 @@ station grant pool hours to people in difficulty (困境群体, elderly living a
 receive help without having earned hours. Every grant has a reason, and a station's grants in
 a month may not exceed its monthly cap (``POOL_GRANT_MONTHLY_CAP_MINUTES``, a district setting:
 `timebank.settings`).
+
+Caring companies and other group members (团体会员) sponsor hours into a pool from their own
+ledger account (`sponsor`, 爱心企业资助); the pool's public page thanks them by name with what
+they gave (`sponsors`): groups only, never a person's name. The core does not know what a group
+is: the caller passes the group's ledger account and the name to show.
 """
 
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -22,7 +28,7 @@ from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
-from timebank.ledger.models import AccountKind, TransferKind
+from timebank.ledger.models import AccountKind, Entry, Transfer, TransferKind
 from timebank.notifications.services import notify
 from timebank.org.models import Community, Station
 from timebank.org.services import require_station_staff
@@ -171,3 +177,72 @@ def grant(community: Community, recipient: User, minutes: int, group: str, reaso
            _("%(community)s granted you %(amount)s. You can use them to ask for help.",
              community=community.name, amount=ledger_queries.format_minutes(minutes)), link="/hours/")
     return entry
+
+
+# --- sponsorships (爱心企业资助) -----------------------------------------------------------------
+
+#: The most one sponsorship may move at once, in minutes (1,000 hours).
+MAX_SPONSOR_MINUTES = 1000 * 60
+
+
+def sponsor(source: ledger.Account, community: Community, minutes: int, memo: str, *,
+            sponsor_name: str, by: User, idempotency_key: str) -> ledger.Transfer:
+    """Move `minutes` from a group member's account `source` into the community's pool.
+
+    The caller has checked that `by` acts for the group (its contact) and passes the group's
+    name as it is thanked. Refused with 422 for an amount out of range or a memo too long, and
+    with 409 (`InsufficientBalance`, nothing changed) when the group's account holds less than
+    `minutes`. Repeating `idempotency_key` returns the first sponsorship and changes nothing.
+    """
+    memo = (memo or "").strip()
+    problems = {}
+    if isinstance(minutes, bool) or not isinstance(minutes, int) or not \
+            1 <= minutes <= MAX_SPONSOR_MINUTES:
+        problems["minutes"] = [_("Sponsor between 1 minute and %(hours)d hours at a time.",
+                                 hours=MAX_SPONSOR_MINUTES // 60)]
+    if len(memo) > 200:
+        problems["memo"] = [_("At most %(num)d characters.", num=200)]
+    if source.kind != AccountKind.GROUP:
+        problems["source"] = [_("Only a group member's account can sponsor a pool.")]
+    if problems:
+        raise InvalidInput(fields=problems)
+    pool = pool_account(community)
+    try:
+        transfer = ledger.transfer_between(
+            source, pool, minutes, TransferKind.SPONSOR, memo=memo or f"{sponsor_name}爱心资助",
+            posted_by=by, idempotency_key=idempotency_key, reference=f"pool:{community.id}")
+    except ledger.InsufficientBalance:
+        raise ledger.InsufficientBalance(
+            _("%(group)s holds only %(have)s; it cannot sponsor %(need)s.",
+              group=sponsor_name, have=ledger_queries.format_minutes(ledger_queries.balance(source)),
+              need=ledger_queries.format_minutes(minutes)),
+            code="group_insufficient", fields={"minutes": [_("More than the group holds.")]},
+        ) from None
+    if not transfer.replayed:
+        audit.record("pool.sponsor", f"transfer:{transfer.id}", actor=by, reason=memo or None,
+                     community_id=community.id, account_id=source.id, minutes=minutes,
+                     sponsor=sponsor_name)
+    return transfer
+
+
+def sponsors(community: Community) -> list[tuple[str, int]]:
+    """Who sponsored the community's pool and how much in all, most first: ``[(group name,
+    minutes)]``. Only group members' accounts (never a person's name); a reversed sponsorship
+    does not count."""
+    pool = find_pool(community)
+    if pool is None:
+        return []
+    into_pool, reversal = aliased(Entry), aliased(Transfer)
+    total = func.sum(-Entry.minutes)
+    rows = db.session.execute(
+        select(ledger.Account.name, total)
+        .select_from(Entry).join(Transfer, Entry.transfer_id == Transfer.id)
+        .join(ledger.Account, Entry.account_id == ledger.Account.id)
+        .where(Transfer.kind == TransferKind.SPONSOR, Entry.minutes < 0,
+               ledger.Account.kind == AccountKind.GROUP,
+               exists().where(into_pool.transfer_id == Transfer.id,
+                              into_pool.account_id == pool.id),
+               ~exists().where(reversal.reverses_id == Transfer.id))
+        .group_by(ledger.Account.id, ledger.Account.name)
+        .order_by(total.desc(), ledger.Account.name))
+    return [(name, int(minutes)) for name, minutes in rows]

@@ -136,6 +136,17 @@ def confirm_donation():
         back_to=url_for("pools.index"))
 
 
+@bp.get("/<int:community_id>")
+def public_pool(community_id: int):
+    """A community's pool for anyone, without logging in: its balance and the thanks to the
+    groups that sponsored it (感谢爱心单位). No person's name is shown."""
+    community = org.get_community(community_id)
+    account = pools.find_pool(community)
+    return render_template("pools/public.html", community=community,
+                           balance=account.balance if account else 0,
+                           sponsors=pools.sponsors(community))
+
+
 # --- staff ------------------------------------------------------------------------------------
 
 def _station() -> "Station":
