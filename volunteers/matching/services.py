@@ -165,7 +165,7 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
 
     # Qualifications valid some time in the month, and waivers of its activities: one query each.
     first_day, last_day = local(start).date(), local(end).date()
-    held = training.held_spans(first_day, last_day)
+    qualified = training.held_spans(first_day, last_day)
     waived = training.waived_activities(db.session.scalars(
         select(QualificationWaiver.activity_id).join(
             Activity, Activity.id == QualificationWaiver.activity_id)
@@ -191,7 +191,7 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
             guardian_consent=row.guardian_consent_at is not None and bool(row.guardian_name)
             and bool(row.guardian_phone),
             staff_registered=row.registered_by_staff_id is not None,
-            qualifications=held.get(row.user_id, ()),
+            qualifications=qualified.get(row.user_id, ()),
             waived=waived.get(row.user_id, frozenset())))
     return volunteers
 
