@@ -15,22 +15,22 @@ from volunteers.activities import services as activities
 from volunteers.training import services as training
 from volunteers.training.models import Qualification
 from volunteers.training.schemas import (
-    AttendanceCreateSchema,
-    AttendanceSchema,
-    CourseCreateSchema,
-    CoursePageSchema,
     CourseQuerySchema,
-    CourseSchema,
-    MyTrainingSchema,
     PaperQualificationSchema,
     QualificationCreateSchema,
     QualificationPageSchema,
     QualificationSchema,
-    ScanSchema,
-    SessionCreateSchema,
-    SessionPageSchema,
     SessionQuerySchema,
-    SessionSchema,
+    TrainingAttendanceCreateSchema,
+    TrainingAttendanceSchema,
+    TrainingCourseCreateSchema,
+    TrainingCoursePageSchema,
+    TrainingCourseSchema,
+    TrainingScanSchema,
+    TrainingSessionCreateSchema,
+    TrainingSessionPageSchema,
+    TrainingSessionSchema,
+    TrainingSummarySchema,
     VolunteerQualificationSchema,
     WaiverCreateSchema,
     WaiverSchema,
@@ -75,27 +75,27 @@ def create_qualification():
 @bp.get("/training-courses")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Training courses of the station and the district's (staff)", tags=["training"],
-     response=CoursePageSchema, parameters=(*PAGE_PARAMETERS, _STATION), errors=(403, 422))
+     response=TrainingCoursePageSchema, parameters=(*PAGE_PARAMETERS, _STATION), errors=(403, 422))
 def list_courses():
     query = CourseQuerySchema().load(request.args.to_dict())
     statement = training.courses_statement(current_user, _station_for(query["station_id"]))
-    return jsonify(paginated(statement, CourseSchema()))
+    return jsonify(paginated(statement, TrainingCourseSchema()))
 
 
 @bp.post("/training-courses")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Create a training course at the station (or district-wide: a district "
              "administrator), optionally granting a qualification on attendance",
-     tags=["training"], body=CourseCreateSchema, response=CourseSchema, status=201,
+     tags=["training"], body=TrainingCourseCreateSchema, response=TrainingCourseSchema, status=201,
      errors=(403, 404, 422))
 def create_course():
-    data = json_body(CourseCreateSchema())
+    data = json_body(TrainingCourseCreateSchema())
     station_id = None if data.pop("district_wide") else _station_for(data.pop("station_id"))
     data.pop("station_id", None)
     if station_id is not None:
         org.get_station(station_id)
     course = training.create_course(current_user, station_id, **data)
-    body = CourseSchema().dump(course)
+    body = TrainingCourseSchema().dump(course)
     db.session.commit()
     return jsonify(body), 201
 
@@ -103,25 +103,25 @@ def create_course():
 @bp.get("/training-sessions")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Training sessions of the courses the staff member sees, newest first",
-     tags=["training"], response=SessionPageSchema, errors=(403, 422), parameters=(
+     tags=["training"], response=TrainingSessionPageSchema, errors=(403, 422), parameters=(
          *PAGE_PARAMETERS, _STATION, {"in": "query", "name": "course_id",
                                       "schema": {"type": "integer"}}))
 def list_sessions():
     query = SessionQuerySchema().load(request.args.to_dict())
     statement = training.sessions_statement(current_user, _station_for(query["station_id"]),
                                             course_id=query["course_id"])
-    return jsonify(paginated(statement, SessionSchema()))
+    return jsonify(paginated(statement, TrainingSessionSchema()))
 
 
 @bp.post("/training-sessions")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Schedule a session of a course (staff of its station)", tags=["training"],
-     body=SessionCreateSchema, response=SessionSchema, status=201, errors=(403, 404, 422))
+     body=TrainingSessionCreateSchema, response=TrainingSessionSchema, status=201, errors=(403, 404, 422))
 def create_session():
-    data = json_body(SessionCreateSchema())
+    data = json_body(TrainingSessionCreateSchema())
     course = training.course_for_staff(current_user, data.pop("course_id"))
     session = training.create_session(course, current_user, **data)
-    body = SessionSchema().dump(session)
+    body = TrainingSessionSchema().dump(session)
     db.session.commit()
     return jsonify(body), 201
 
@@ -129,23 +129,23 @@ def create_session():
 @bp.get("/training-sessions/<int:session_id>/attendance")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Who attended a session (staff of its course's station)", tags=["training"],
-     response=AttendanceSchema(many=True), errors=(403, 404))
+     response=TrainingAttendanceSchema(many=True), errors=(403, 404))
 def list_attendance(session_id: int):
     session = training.session_for_staff(current_user, session_id)
-    return jsonify(AttendanceSchema(many=True).dump(training.attendance_of(session)))
+    return jsonify(TrainingAttendanceSchema(many=True).dump(training.attendance_of(session)))
 
 
 @bp.post("/training-sessions/<int:session_id>/attendance")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="Record a volunteer's attendance (staff, once the session has started: else 409 "
              "session_not_held); 201 new, 200 already recorded. A course granting a "
-             "qualification grants it", tags=["training"], body=AttendanceCreateSchema,
-     response=AttendanceSchema, status=201, errors=(403, 404, 409, 422))
+             "qualification grants it", tags=["training"], body=TrainingAttendanceCreateSchema,
+     response=TrainingAttendanceSchema, status=201, errors=(403, 404, 409, 422))
 def record_attendance(session_id: int):
-    data = json_body(AttendanceCreateSchema())
+    data = json_body(TrainingAttendanceCreateSchema())
     session = training.session_for_staff(current_user, session_id)
     attendance, new = training.record_attendance(session, data["user_id"], by=current_user)
-    body = AttendanceSchema().dump(attendance)
+    body = TrainingAttendanceSchema().dump(attendance)
     db.session.commit()
     return jsonify(body), 201 if new else 200
 
@@ -154,12 +154,12 @@ def record_attendance(session_id: int):
 @login_required
 @doc(summary="The volunteer scanned a session's code: 201 attendance recorded, 200 already; "
              "from 30 minutes before the start to the end, else 409 outside_session_window",
-     tags=["training"], body=ScanSchema, response=AttendanceSchema, status=201,
+     tags=["training"], body=TrainingScanSchema, response=TrainingAttendanceSchema, status=201,
      errors=(404, 409, 422))
 def scan():
-    data = json_body(ScanSchema())
+    data = json_body(TrainingScanSchema())
     attendance, new = training.scan(data["token"], current_user)
-    body = AttendanceSchema().dump(attendance)
+    body = TrainingAttendanceSchema().dump(attendance)
     db.session.commit()
     return jsonify(body), 201 if new else 200
 
@@ -167,7 +167,7 @@ def scan():
 @bp.get("/me/training")
 @login_required
 @doc(summary="My training minutes (never service hours), sessions attended and "
-             "qualifications", tags=["training"], response=MyTrainingSchema)
+             "qualifications", tags=["training"], response=TrainingSummarySchema)
 def my_training():
     return jsonify(training_body(current_user.id, training.summary(current_user.id)))
 
@@ -175,7 +175,7 @@ def my_training():
 @bp.get("/volunteers/<int:user_id>/training")
 @role_required(Role.SOCIAL_WORKER)
 @doc(summary="A volunteer's training minutes and qualifications (staff of their station)",
-     tags=["training"], response=MyTrainingSchema, errors=(403, 404))
+     tags=["training"], response=TrainingSummarySchema, errors=(403, 404))
 def volunteer_training(user_id: int):
     member = org.member_to_act_on(current_user, user_id)
     return jsonify(training_body(member.id, training.summary(member.id)))

@@ -37,7 +37,7 @@ class QualificationCreateSchema(BaseSchema):
         min=1, max=600, error=_l("Enter whole months from 1 to 600, or leave it empty.")))
 
 
-class CourseSchema(BaseSchema):
+class TrainingCourseSchema(BaseSchema):
     id = fields.Integer()
     station_id = fields.Integer(allow_none=True, metadata={"description": "null: district-wide"})
     title = fields.String()
@@ -50,7 +50,7 @@ class CourseSchema(BaseSchema):
     created_at = LocalDateTime()
 
 
-class CourseCreateSchema(BaseSchema):
+class TrainingCourseCreateSchema(BaseSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MOST))
     organiser = fields.String(load_default="", validate=validate.Length(max=TITLE_MOST))
     description = fields.String(load_default="", validate=validate.Length(max=LONG_MOST))
@@ -66,7 +66,7 @@ class CourseQuerySchema(FilterSchema):
     station_id = OptionalInteger()
 
 
-class SessionSchema(BaseSchema):
+class TrainingSessionSchema(BaseSchema):
     id = fields.Integer()
     course_id = fields.Integer()
     course = fields.Function(lambda session: session.course.title, metadata={"type": "string"})
@@ -79,7 +79,7 @@ class SessionSchema(BaseSchema):
     status = fields.String()
 
 
-class SessionCreateSchema(BaseSchema):
+class TrainingSessionCreateSchema(BaseSchema):
     course_id = fields.Integer(required=True)
     trainer = fields.String(load_default="", validate=validate.Length(max=TITLE_MOST))
     place = fields.String(load_default="", validate=validate.Length(max=TEXT_MOST))
@@ -109,7 +109,7 @@ class SessionFormSchema(BaseSchema):
     capacity = OptionalInteger(validate=validate.Range(min=1, max=10000))
 
 
-class AttendanceSchema(BaseSchema):
+class TrainingAttendanceSchema(BaseSchema):
     id = fields.Integer()
     session_id = fields.Integer()
     user_id = fields.Integer()
@@ -119,11 +119,11 @@ class AttendanceSchema(BaseSchema):
     created_at = LocalDateTime()
 
 
-class AttendanceCreateSchema(BaseSchema):
+class TrainingAttendanceCreateSchema(BaseSchema):
     user_id = fields.Integer(required=True)
 
 
-class ScanSchema(BaseSchema):
+class TrainingScanSchema(BaseSchema):
     token = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
 
@@ -167,17 +167,17 @@ class WaiverCreateSchema(BaseSchema):
         min=1, max=REASON_MOST, error=_l("Give a reason (at most 300 characters).")))
 
 
-class MyTrainingSchema(BaseSchema):
+class TrainingSummarySchema(BaseSchema):
     user_id = fields.Integer()
     training_minutes = fields.Integer(metadata={
         "description": "sum of training attendance minutes; never service hours"})
-    attendances = fields.List(fields.Nested(AttendanceSchema))
+    attendances = fields.List(fields.Nested(TrainingAttendanceSchema))
     qualifications = fields.List(fields.Nested(VolunteerQualificationSchema))
 
 
 QualificationPageSchema = page_of(QualificationSchema, "QualificationPageSchema")
-CoursePageSchema = page_of(CourseSchema, "CoursePageSchema")
-SessionPageSchema = page_of(SessionSchema, "SessionPageSchema")
+TrainingCoursePageSchema = page_of(TrainingCourseSchema, "TrainingCoursePageSchema")
+TrainingSessionPageSchema = page_of(TrainingSessionSchema, "TrainingSessionPageSchema")
 
 
 def training_body(user_id: int, found: dict) -> dict:
@@ -188,7 +188,7 @@ def training_body(user_id: int, found: dict) -> dict:
         body["held_today"] = held
         grants.append(body)
     return {"user_id": user_id, "training_minutes": found["minutes"],
-            "attendances": AttendanceSchema(many=True).dump(found["attendances"]),
+            "attendances": TrainingAttendanceSchema(many=True).dump(found["attendances"]),
             "qualifications": grants}
 
 

@@ -27,6 +27,7 @@ from volunteers.households import services as households
 from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
+from volunteers.training import services as training
 from volunteers.visits import services as visits
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
@@ -47,6 +48,8 @@ STAFF_API = {
     "households_api.read_household", "households_api.update_household",
     "households_api.close_household", "households_api.list_pairings",
     "households_api.start_pairing", "households_api.end_pairing",
+    "training_api.list_attendance", "training_api.record_attendance",
+    "training_api.volunteer_training", "training_api.record_paper", "training_api.create_waiver",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -117,6 +120,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{volunteer.id}",
                          source="mutual_aid", user_id=volunteer.id)
     db.session.add(follow_up)
+    course = training.create_course(worker, station.id, title="乙站急救培训")
+    session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
+                                      ends_at=now() + timedelta(hours=1))
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -130,6 +136,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "station_id": station.id, "profile_correction_id": profile_correction.id,
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
         "complaint_id": complaint.id, "follow_up_id": follow_up.id,
+        "course_id": course.id, "session_id": session.id,
     }
 
 

@@ -41,6 +41,7 @@ from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal
 from volunteers.profiles import services as profiles
 from volunteers.reporting.exports import DATASETS
+from volunteers.training import services as training
 from volunteers.visits import services as visits
 
 #: Routes not walked, with the reason.
@@ -143,6 +144,10 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         follow_up = FollowUp(station_id=station.id, month="2026-11", subject=f"user:{two.id}",
                              source="mutual_aid", user_id=two.id)
         db.session.add(follow_up)
+        course = training.create_course(worker, station.id, title=f"{key}站急救培训")
+        session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
+                                          ends_at=now() + timedelta(hours=1))
+        training.record_attendance(session, one.id, by=worker)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -155,7 +160,9 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "community_id": first.id, "proposal_id": proposal.id if proposal else None,
                     "household_id": household.id, "pairing_id": pairing.id,
                     "visit_id": visit.id,
-                    "complaint_id": complaint.id, "follow_up_id": follow_up.id}
+                    "complaint_id": complaint.id, "follow_up_id": follow_up.id,
+                    "course_id": course.id, "session_id": session.id,
+                    "token": training.make_code(session)}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])

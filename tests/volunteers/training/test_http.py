@@ -160,6 +160,7 @@ def test_matching_never_proposes_a_volunteer_without_the_qualification(
                            headers=api_token(worker))
     assert response.status_code == 201, response.get_json()
     proposed = {row["user_id"] for row in response.get_json()["proposals"]}
+    assert lacking.id not in proposed
     assert proposed == {holder.id, waived.id}
 
 
