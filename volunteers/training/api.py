@@ -142,8 +142,8 @@ def list_attendance(session_id: int):
              "qualification grants it", tags=["training"], body=TrainingAttendanceCreateSchema,
      response=TrainingAttendanceSchema, status=201, errors=(403, 404, 409, 422))
 def record_attendance(session_id: int):
-    data = json_body(TrainingAttendanceCreateSchema())
     session = training.session_for_staff(current_user, session_id)
+    data = json_body(TrainingAttendanceCreateSchema())
     attendance, new = training.record_attendance(session, data["user_id"], by=current_user)
     body = TrainingAttendanceSchema().dump(attendance)
     db.session.commit()
@@ -187,8 +187,8 @@ def volunteer_training(user_id: int):
      tags=["training"], body=PaperQualificationSchema, response=VolunteerQualificationSchema,
      status=201, errors=(403, 404, 422))
 def record_paper(user_id: int):
-    data = json_body(PaperQualificationSchema())
     member = org.member_to_act_on(current_user, user_id)
+    data = json_body(PaperQualificationSchema())
     grant = training.record_paper(current_user, member, **data)
     body = VolunteerQualificationSchema().dump(grant)
     body["held_today"] = training.holds(member.id, grant.qualification_id,
@@ -204,8 +204,8 @@ def record_paper(user_id: int):
              "waiver_exists", tags=["training"], body=WaiverCreateSchema, response=WaiverSchema,
      status=201, errors=(403, 404, 409, 422))
 def create_waiver(activity_id: int):
-    data = json_body(WaiverCreateSchema())
     activity = activities.station_activity(current_user, activity_id)
+    data = json_body(WaiverCreateSchema())
     waiver = training.grant_waiver(activity, data["user_id"], reason=data["reason"],
                                    by=current_user)
     body = WaiverSchema().dump(waiver)

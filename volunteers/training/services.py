@@ -358,14 +358,14 @@ def scan(token, user: User) -> tuple[TrainingAttendance, bool]:
     if existing is not None:
         return existing, False
     if not in_scan_window(session):
-        starts = local(session.starts_at)
-        raise Conflict(
-            _("This code can be scanned only from %(opens)s until the session ends at %(ends)s.",
-              opens=local(session.starts_at - SCAN_OPENS_BEFORE).strftime("%Y-%m-%d %H:%M"),
-              ends=local(session.ends_at).strftime("%H:%M"))
-            if now() < session.ends_at or starts.date() != local(now()).date()
-            else _("This session is over; ask the station to record your attendance."),
-            code="outside_session_window")
+        if now() > session.ends_at:
+            message = _("This session is over; ask the station to record your attendance.")
+        else:
+            message = _("This code can be scanned only from %(opens)s until the session ends at "
+                        "%(ends)s.", opens=local(session.starts_at - SCAN_OPENS_BEFORE)
+                        .strftime("%Y-%m-%d %H:%M"),
+                        ends=local(session.ends_at).strftime("%H:%M"))
+        raise Conflict(message, code="outside_session_window")
     return _attend(session, user, method=AttendanceMethod.SCAN, by=user)
 
 

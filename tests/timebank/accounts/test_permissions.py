@@ -64,7 +64,9 @@ def test_every_page_except_public_ones_requires_login(app, client):
               # The privacy notice, read before registering (#21).
               "consents.notice", "consents_api.current_notice",
               # Anyone may complain, and follow their complaint by its number (#17).
-              "complaints.new", "complaints.filed", "complaints.status"}
+              "complaints.new", "complaints.filed", "complaints.status",
+              # The qualification types activities may require, as activities are public (#18).
+              "training_api.list_qualifications"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

@@ -234,3 +234,44 @@ def test_a_district_admin_adds_a_qualification(client, api_token, make_user):
     assert response.status_code == 201
     names = [row["name"] for row in client.get("/api/v1/qualifications").get_json()["items"]]
     assert "潜水证" in names
+
+
+def test_the_scan_landing_page_records_once_and_refuses_outside_the_window(
+        client, station, worker, make_volunteer, make_session):
+    volunteer = make_volunteer(station.town.communities[0])
+    session = make_session(station, worker)
+    later = make_session(station, worker, start=timedelta(hours=4))
+    log_in(client, volunteer)
+    url = f"/volunteer/training/t/{training.make_code(session)}"
+    assert "确认签到" in page(client, url)
+    response = post_form(client, url, {})
+    assert response.status_code == 200 and "签到成功" in response.get_data(as_text=True)
+    assert "您的出勤已登记" in page(client, url)
+    early = f"/volunteer/training/t/{training.make_code(later)}"
+    response = post_form(client, early, {})
+    assert response.status_code == 409 and "仅在" in response.get_data(as_text=True)
+    assert page(client, "/volunteer/training/t/forged.code", status=404)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(TrainingAttendance.id))) == 1
+
+
+def test_the_station_activity_form_sets_the_required_qualification(client, station, worker,
+                                                                   first_aid):
+    from tests.volunteers.activities.test_station import activity_form
+    from volunteers.activities.models import Activity
+
+    log_in(client, worker)
+    assert "所需资质" in page(client, "/station/activities/new")
+    form = activity_form(community_id=str(station.town.communities[0].id),
+                         required_qualification_id=str(first_aid.id))
+    bad = post_form(client, "/station/activities/new",
+                    {**form, "required_qualification_id": "99999"})
+    assert bad.status_code == 422
+    response = post_form(client, "/station/activities/new", form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    created = db.session.scalar(select(Activity).order_by(Activity.id.desc()))
+    assert created.required_qualification_id == first_aid.id
+    assert "急救证" in page(client, response.headers["Location"])
+    shown = client.get(f"/api/v1/activities/{created.id}").get_json()
+    assert shown["required_qualification"] == "急救证"
+    assert shown["required_qualification_id"] == first_aid.id
