@@ -275,3 +275,17 @@ def test_the_station_activity_form_sets_the_required_qualification(client, stati
     shown = client.get(f"/api/v1/activities/{created.id}").get_json()
     assert shown["required_qualification"] == "急救证"
     assert shown["required_qualification_id"] == first_aid.id
+
+
+def test_staff_see_training_hours_on_the_members_hours_page(client, station, worker,
+                                                            make_volunteer, make_session):
+    volunteer = make_volunteer(station.town.communities[0], name="陈晓敏")
+    training.record_attendance(make_session(station, worker, start=timedelta(days=-1),
+                                            minutes=90), volunteer.id, by=worker)
+    db.session.commit()
+    log_in(client, worker)
+    html = page(client, f"/staff/members/{volunteer.id}/hours")
+    section = html[html.index('class="card training-hours"'):]
+    assert 'data-minutes="90"' in section and f"/station/volunteers/{volunteer.id}/training" in section
+    record = page(client, f"/station/volunteers/{volunteer.id}/training")
+    assert "培训记录" in record and 'data-minutes="90"' in record
