@@ -25,13 +25,14 @@ def init_app(app) -> None:
         reporting,
         teams,
         themes,
+        training,
         visits,
     )
 
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
                     reporting, official, households, visits, ratings, complaints, followups,
-                    teams, groups, demo):
+                    teams, groups, training, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)

@@ -90,6 +90,10 @@ class Activity(db.Model):
     min_age: Mapped[int | None]
     #: A risky activity (高空、水上、大型活动、应急救援 …, 条例 §17): it is published only with
     #: an `insurance_reference`, and each participant's cover is recorded on their sign-up.
+    #: A qualification (`volunteers.training`) a volunteer must hold on the activity's local
+    #: date to sign up, be invited or walk in, unless staff waived it for them; None: none.
+    required_qualification_id: Mapped[int | None] = mapped_column(
+        ForeignKey("qualifications.id"))
     risky: Mapped[bool] = mapped_column(default=False, server_default=false())
     #: The insurance policy number (保单号) covering the participants.
     insurance_reference: Mapped[str] = mapped_column(String(60), default="", server_default="")
@@ -110,6 +114,7 @@ class Activity(db.Model):
     station: Mapped[Station] = relationship()
     community: Mapped[Community] = relationship()
     created_by: Mapped[User] = relationship()
+    required_qualification = relationship("Qualification")
 
     @property
     def minutes_long(self) -> int:

@@ -63,6 +63,7 @@ class ActivityFormSchema(BaseSchema):
     min_age = OptionalInteger(validate=validate.Range(
         min=0, max=100, error=_l("Enter an age from 0 to 100.")))
     risky = fields.Boolean(load_default=False)
+    required_qualification_id = OptionalInteger()
     insurance_reference = fields.String(load_default="", validate=validate.Length(
         max=60, error=_l("Enter a policy number of at most 60 characters.")))
 
@@ -129,6 +130,11 @@ class ActivitySchema(BaseSchema):
     min_age = fields.Integer(allow_none=True)
     risky = fields.Boolean()
     insurance_reference = fields.String()
+    #: The qualification a volunteer must hold (issue #18), and its name; null: none.
+    required_qualification_id = fields.Integer(allow_none=True)
+    required_qualification = fields.Function(
+        lambda activity: activity.required_qualification.name
+        if activity.required_qualification_id else None, allow_none=True)
 
     def __init__(self, *args, taken: dict[int, int] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,6 +186,9 @@ class ActivityChangesSchema(BaseSchema):
     insurance_reference = fields.String(validate=validate.Length(
         max=60, error=_l("Enter a policy number of at most 60 characters.")),
         metadata={"description": "The insurance policy number (保单号)"})
+    required_qualification_id = fields.Integer(allow_none=True, strict=True, metadata={
+        "description": "A qualification (`GET /api/v1/qualifications`) volunteers must hold on "
+                       "the activity's date; null: none"})
 
 
 class ActivityCreateSchema(ActivityChangesSchema):

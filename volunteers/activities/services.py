@@ -8,7 +8,8 @@ Rules kept here:
 * A volunteer cannot hold two sign-ups whose activities overlap in time.
 * A volunteer below the activity's minimum age (or of unknown age when it has one), a child
   under 14 not registered by the station, or a minor without a guardian's consent cannot sign
-  up (`profiles.require_may_sign_up`, 409).
+  up (`profiles.require_may_sign_up`, 409); nor one without the activity's required
+  qualification held on its date, unless waived (`training.require_qualification`, 409).
 * A risky activity is published only with an insurance policy number; each sign-up records the
   policy covering the volunteer (`record_cover`).
 * When a confirmed volunteer cancels, the first on the waitlist is promoted.
@@ -47,6 +48,7 @@ from volunteers.matching.scoring import Opening, day_slots
 from volunteers.profiles import services as profiles
 from volunteers.teams.models import TeamSignUp, TeamSignUpStatus
 from volunteers.themes.models import Theme
+from volunteers.training import services as training
 from volunteers.vocabulary import SERVICE_CATEGORIES, SKILLS, TARGET_GROUPS
 
 # --- activities -------------------------------------------------------------------------------
@@ -117,7 +119,16 @@ def _check(activity: Activity) -> None:
 EDITABLE = ("title", "description", "theme_id", "community_id", "place", "target_group",
             "starts_at", "ends_at", "slots", "required_skills", "credit_mode", "fixed_minutes",
             "allow_walk_ins", "status", "service_category", "service_content", "people_served",
-            "person_in_charge", "min_age", "risky", "insurance_reference")
+            "person_in_charge", "min_age", "risky", "insurance_reference",
+            "required_qualification_id")
+
+
+def _check_qualification(data: dict) -> None:
+    """A required qualification named must be one of the district's (422 before anything is
+    written, so an unknown id never reaches the database)."""
+    if data.get("required_qualification_id") is not None:
+        training.get_qualification(data["required_qualification_id"],
+                                   field="required_qualification_id")
 
 #: The service category of an activity created without one (API clients older than the field).
 DEFAULT_SERVICE_CATEGORY = "community"
@@ -125,6 +136,7 @@ DEFAULT_SERVICE_CATEGORY = "community"
 
 def create_activity(by: User, station: Station, data: dict) -> Activity:
     require_station_staff(by, station.id)
+    _check_qualification(data)
     activity = Activity(station_id=station.id, created_by_id=by.id,
                         status=data.get("status", ActivityStatus.DRAFT),
                         required_skills=[], description="", place="", allow_walk_ins=False,
@@ -147,6 +159,7 @@ def create_activity(by: User, station: Station, data: dict) -> Activity:
 def update_activity(activity: Activity, by: User, changes: dict) -> Activity:
     """Edit an activity; more places promote waitlisted volunteers, cancelling cancels sign-ups."""
     require_station_staff(by, activity.station_id)
+    _check_qualification(changes)
     activity = _lock_activity(activity.id)
     was_cancelled = activity.status == ActivityStatus.CANCELLED
     before = _time_and_place(activity)
@@ -405,10 +418,12 @@ def sign_up(activity: Activity, user: User, *, status: SignUpStatus | None = Non
 
 
 def require_may_take_part(activity: Activity, user: User) -> None:
-    """409 unless `user` may take part in `activity` (age, minimum age, guardian's consent) on
-    its local date: for sign-ups, matching's invitations and walk-in check-ins alike."""
+    """409 unless `user` may take part in `activity` (age, minimum age, guardian's consent, a
+    required qualification held or waived) on its local date: for sign-ups, matching's
+    invitations and walk-in check-ins alike."""
     profiles.require_may_sign_up(user, local(activity.starts_at).date(),
                                  min_age=activity.min_age)
+    training.require_qualification(activity, user)
 
 
 def record_cover(activity: Activity, entry: SignUp) -> None:

@@ -33,6 +33,7 @@ from volunteers.pages import hold_post, month_label, my_station
 from volunteers.pages import station_bp as bp
 from volunteers.profiles import services as profiles
 from volunteers.themes import services as themes
+from volunteers.training import services as training
 
 if TYPE_CHECKING:
     from timebank.org.models import Station
@@ -159,7 +160,8 @@ def _form_values(activity: Activity | None) -> dict:
             "people_served": "" if activity.people_served is None else str(activity.people_served),
             "person_in_charge": activity.person_in_charge,
             "min_age": "" if activity.min_age is None else str(activity.min_age),
-            "risky": activity.risky, "insurance_reference": activity.insurance_reference}
+            "risky": activity.risky, "insurance_reference": activity.insurance_reference,
+            "required_qualification_id": str(activity.required_qualification_id or "")}
 
 
 def _activity_form(station: "Station", activity: Activity | None, errors: dict):
@@ -173,6 +175,7 @@ def _activity_form(station: "Station", activity: Activity | None, errors: dict):
         values=_form_values(activity), theme_choices_options=theme_options,
         community_options=[(community.id, community.name) for community in station.town.communities],
         status_options=[(status.value, activities.STATUS_LABELS[status]) for status in ActivityStatus],
+        qualification_options=[(q.id, q.name) for q in training.qualifications()],
     ), 422 if errors else 200
 
 

@@ -102,6 +102,7 @@ from volunteers.demo.data import (
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.teams import seed_teams
+from volunteers.demo.training import seed_training
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile
 from volunteers.teams.models import VolunteerTeam
@@ -250,6 +251,7 @@ def seed() -> None:
     seed_complaints()
     seed_teams()
     seed_groups()
+    seed_training()
     db.session.flush()
 
 

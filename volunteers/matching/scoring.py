@@ -9,7 +9,8 @@ Candidates
     part of the day the activity touches, they hold no sign-up overlapping it, they are
     under their monthly limit, and they may take part at their age on the activity's day
     (`may_take_part`: not below its minimum age, nor of unknown age when it has one; under 18
-    only with a guardian's consent; under 14 only if the station registered them).
+    only with a guardian's consent; under 14 only if the station registered them), holding
+    the activity's required qualification on its day unless staff waived it for them.
 
 Score
     Whole points, every part explainable in words (`REASONS`): skills covering the required
@@ -77,6 +78,10 @@ class Volunteer:
     guardian_consent: bool = False
     #: Registered by station staff (what a child under 14 needs).
     staff_registered: bool = False
+    #: Qualifications held: (qualification id, obtained_on, expires_on or None), not revoked.
+    qualifications: tuple = ()
+    #: Activities whose required qualification staff waived for them.
+    waived: frozenset = frozenset()
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,8 @@ class Opening:
     #: The youngest age allowed, on the activity's local date `day`; None: any age.
     min_age: int | None = None
     day: date | None = None
+    #: A qualification the volunteer must hold on `day` (unless waived); None: none.
+    required_qualification_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -157,8 +164,20 @@ def years_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+def holds_required(volunteer: Volunteer, opening: Opening) -> bool:
+    """The activity's required qualification is held on its day, or waived (or none needed)."""
+    needed = opening.required_qualification_id
+    if needed is None or opening.id in volunteer.waived:
+        return True
+    day = opening.day or opening.starts_at.date()
+    return any(held == needed and obtained <= day and (expires is None or expires >= day)
+               for held, obtained, expires in volunteer.qualifications)
+
+
 def may_take_part(volunteer: Volunteer, opening: Opening) -> bool:
-    """The age rules of a sign-up, on the activity's day."""
+    """The age and qualification rules of a sign-up, on the activity's day."""
+    if not holds_required(volunteer, opening):
+        return False
     if volunteer.birth_date is None:
         return not opening.min_age
     age = years_on(volunteer.birth_date, opening.day or opening.starts_at.date())

@@ -50,6 +50,8 @@ from volunteers.profiles.models import VolunteerProfile
 from volunteers.profiles.services import birth_from_id
 from volunteers.teams.models import VolunteerTeam, team_members
 from volunteers.themes.models import Theme
+from volunteers.training import services as training
+from volunteers.training.models import QualificationWaiver
 
 #: How far back service counts as "recent" for fairness.
 RECENT_DAYS = 90
@@ -106,7 +108,8 @@ def _openings(year: int, month: int, station_id: int | None, *, activity_ids=Non
             town_id=town_id, required_skills=frozenset(activity.required_skills or ()),
             target_group=activity.target_group, tags=frozenset(tags or ()),
             social_worker_id=activity.created_by_id, min_age=activity.min_age,
-            day=local(activity.starts_at).date()))
+            day=local(activity.starts_at).date(),
+            required_qualification_id=activity.required_qualification_id))
         by_id[activity.id] = activity
     return openings, by_id
 
@@ -161,6 +164,14 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
     for chunk in _chunks(sorted(ids)):
         recent.update(ledger_queries.earned_by_owner(chunk, moment - timedelta(days=RECENT_DAYS), moment))
 
+    # Qualifications valid some time in the month, and waivers of its activities: one query each.
+    first_day, last_day = local(start).date(), local(end).date()
+    qualified = training.held_spans(first_day, last_day)
+    waived = training.waived_activities(db.session.scalars(
+        select(QualificationWaiver.activity_id).join(
+            Activity, Activity.id == QualificationWaiver.activity_id)
+        .where(Activity.starts_at >= start, Activity.starts_at < end).distinct()))
+
     volunteers = []
     for row in rows:
         counts = marked.get(row.user_id, {})
@@ -180,7 +191,9 @@ def volunteer_records(year: int, month: int) -> list[matching.Volunteer]:
             birth_date=row.birth_date or birth_from_id(row.id_number),
             guardian_consent=row.guardian_consent_at is not None and bool(row.guardian_name)
             and bool(row.guardian_phone),
-            staff_registered=row.registered_by_staff_id is not None))
+            staff_registered=row.registered_by_staff_id is not None,
+            qualifications=qualified.get(row.user_id, ()),
+            waived=waived.get(row.user_id, frozenset())))
     return volunteers
 
 

@@ -66,7 +66,9 @@ def test_every_page_except_public_ones_requires_login(app, client):
               # Anyone may complain, and follow their complaint by its number (#17).
               "complaints.new", "complaints.filed", "complaints.status",
               # A community pool's page thanks the organisations that sponsored it (#18).
-              "pools.public_pool"}
+              "pools.public_pool",
+              # The qualification types activities may require, as activities are public (#18).
+              "training_api.list_qualifications"}
     for rule in app.url_map.iter_rules():
         if rule.endpoint in public or "GET" not in rule.methods:
             continue

@@ -29,6 +29,7 @@ from volunteers.matching import scoring as matching
 from volunteers.matching import services as match_runs
 from volunteers.matching.models import MatchProposal, MatchRun
 from volunteers.teams import services as teams
+from volunteers.training import services as training
 from volunteers.visits import services as visits
 
 #: The API routes only staff use (the rest of /api/v1 is a person's own business).
@@ -52,6 +53,8 @@ STAFF_API = {
     "teams_api.update_team", "teams_api.add_member", "teams_api.remove_member",
     "groups_api.read_group", "groups_api.update_group", "groups_api.add_member",
     "groups_api.pledge", "groups_api.service", "groups_api.party_report",
+    "training_api.list_attendance", "training_api.record_attendance",
+    "training_api.volunteer_training", "training_api.record_paper", "training_api.create_waiver",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -128,6 +131,9 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     group = groups.create_group({"name": "乙站第一党支部", "kind": "party_branch",
                                  "station_id": station.id}, by=worker)
     groups.add_person(group, volunteer.id, "contact", by=worker)
+    course = training.create_course(worker, station.id, title="乙站急救培训")
+    session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
+                                      ends_at=now() + timedelta(hours=1))
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -142,7 +148,7 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "household_id": household.id, "pairing_id": pairing.id, "visit_id": visit.id,
         "complaint_id": complaint.id, "follow_up_id": follow_up.id, "team_id": team.id,
         "join_request_id": join_request.id, "team_sign_up_id": team_sign_up.id,
-        "group_id": group.id,
+        "group_id": group.id, "course_id": course.id, "session_id": session.id,
     }
 
 

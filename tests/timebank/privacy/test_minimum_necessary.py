@@ -43,6 +43,7 @@ from volunteers.matching.models import MatchProposal
 from volunteers.profiles import services as profiles
 from volunteers.reporting.exports import DATASETS
 from volunteers.teams import services as teams
+from volunteers.training import services as training
 from volunteers.visits import services as visits
 
 #: Routes not walked, with the reason.
@@ -155,6 +156,10 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         groups.add_person(group, one.id, "contact", by=worker)
         membership = groups.add_person(group, two.id, "member", by=worker)
         groups.set_share(membership, two, True)
+        course = training.create_course(worker, station.id, title=f"{key}站急救培训")
+        session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
+                                          ends_at=now() + timedelta(hours=1))
+        training.record_attendance(session, one.id, by=worker)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -169,7 +174,9 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "visit_id": visit.id,
                     "complaint_id": complaint.id, "follow_up_id": follow_up.id,
                     "team_id": team.id,
-                    "group_id": group.id, "membership_id": membership.id}
+                    "group_id": group.id, "membership_id": membership.id,
+                    "course_id": course.id, "session_id": session.id,
+                    "token": training.make_code(session)}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])

@@ -12,6 +12,8 @@ x[v, a] for every eligible pair, with the same rules written out directly:
 * age:               no proposal of a volunteer below the activity's minimum age (or of
                      unknown age when it has one), a minor without a guardian's consent, or a
                      child under 14 not registered by the station
+* qualification:     no proposal of a volunteer lacking the activity's required qualification
+                     on its day (expired, not yet obtained, or never held), unless waived
 
 Without pruning the two optima must agree exactly. With or without pruning, the proposals
 must respect places, limits and real time overlaps (stronger than the block rule), and the
@@ -19,6 +21,7 @@ same instance, in any order, must give the same proposals. Pure: no app, no data
 """
 
 import random
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,6 +40,7 @@ SLOTS = tuple(f"{day}-{part}" for day in matching.WEEKDAYS for part in matching.
 SKILLS = ("first_aid", "cooking", "it")
 GROUPS = ("elderly", "children", "disabled")
 TAGS = ("health", "culture", "environment")
+QUALIFICATIONS = (1, 2)
 
 
 def moments():
@@ -79,6 +83,13 @@ def volunteers(draw, ident):
              date(2008, 2, 29), date(2007, 6, 7), date(1990, 1, 1)]))),
         guardian_consent=draw(st.booleans()),
         staff_registered=draw(st.booleans()),
+        # Qualifications 1 and 2, some expiring or obtained around the activities' days.
+        qualifications=tuple(draw(st.lists(st.tuples(
+            st.sampled_from(QUALIFICATIONS),
+            st.sampled_from([FIRST_DAY.date() + timedelta(days=d) for d in (-400, -1, 1, 2)]),
+            st.sampled_from([None, *(FIRST_DAY.date() + timedelta(days=d) for d in (-2, 0, 1, 3))])),
+            max_size=2))),
+        waived=draw(st.frozensets(st.integers(1, 99), max_size=3)),
     )
 
 
@@ -98,6 +109,7 @@ def openings(draw, ident):
         social_worker_id=draw(st.sampled_from([None, 100, 101])),
         min_age=draw(st.sampled_from([None, None, 0, 14, 16, 18])),
         day=start.date(),
+        required_qualification_id=draw(st.sampled_from([None, None, *QUALIFICATIONS])),
     )
 
 
@@ -207,6 +219,18 @@ def assert_age_rules_hold(volunteer, opening):
     assert age >= 14 or volunteer.staff_registered, age
 
 
+def assert_qualification_held(volunteer, opening):
+    """Written out apart from the code's: a required qualification held on the activity's day
+    (not expired the day before, not obtained the day after), or waived for this volunteer."""
+    needed = opening.required_qualification_id
+    if needed is None or opening.id in volunteer.waived:
+        return
+    held = [(obtained, expires) for qualification, obtained, expires in volunteer.qualifications
+            if qualification == needed]
+    assert any(obtained <= opening.day and (expires is None or opening.day <= expires)
+               for obtained, expires in held), (volunteer, opening)
+
+
 def assert_rules_hold(proposals, people, activities, weights):
     opening_by_id = {opening.id: opening for opening in activities}
     volunteer_by_id = {volunteer.id: volunteer for volunteer in people}
@@ -215,6 +239,8 @@ def assert_rules_hold(proposals, people, activities, weights):
     for proposal in proposals:
         assert (proposal.user_id, proposal.activity_id) in pairs
         assert_age_rules_hold(volunteer_by_id[proposal.user_id], opening_by_id[proposal.activity_id])
+        assert_qualification_held(volunteer_by_id[proposal.user_id],
+                                  opening_by_id[proposal.activity_id])
         assert proposal.score == pairs[proposal.user_id, proposal.activity_id]
     for opening in activities:
         assert sum(p.activity_id == opening.id for p in proposals) <= opening.slots
@@ -273,6 +299,37 @@ def test_pruned_proposals_still_respect_every_rule(instance, per_place):
     # With at least 10 candidates kept per activity, these small instances lose nothing.
     unpruned = matching.solve(people, activities, weights, ZONE, candidates_per_place=None)
     assert flow_objective(proposals, people, weights) == flow_objective(unpruned, people, weights)
+
+
+@settings(max_examples=60, deadline=None)
+@given(instances(), st.sampled_from([None, 1, 5]))
+def test_no_proposal_ever_lacks_a_required_qualification(instance, per_place):
+    people, activities, weights = instance
+    activities = [replace(opening, required_qualification_id=1) for opening in activities]
+    proposals = matching.solve(people, activities, weights, ZONE, candidates_per_place=per_place)
+    volunteer_by_id = {volunteer.id: volunteer for volunteer in people}
+    opening_by_id = {opening.id: opening for opening in activities}
+    for proposal in proposals:
+        assert_qualification_held(volunteer_by_id[proposal.user_id],
+                                  opening_by_id[proposal.activity_id])
+    for opening in activities:
+        for proposal in matching.ranked(people, opening, weights, ZONE):
+            assert_qualification_held(volunteer_by_id[proposal.user_id], opening)
+
+
+def test_a_volunteer_without_the_qualification_is_not_a_candidate_unless_waived():
+    day = FIRST_DAY.date()
+    opening = Opening(id=7, starts_at=FIRST_DAY + timedelta(hours=10),
+                      ends_at=FIRST_DAY + timedelta(hours=12), slots=3, day=day,
+                      required_qualification_id=1)
+    free = frozenset(SLOTS)
+    holder = Volunteer(id=1, availability=free, qualifications=((1, day, None),))
+    expired = Volunteer(id=2, availability=free,
+                        qualifications=((1, day - timedelta(days=900), day - timedelta(days=1)),))
+    other = Volunteer(id=3, availability=free, qualifications=((2, day, None),))
+    waived = Volunteer(id=4, availability=free, waived=frozenset({7}))
+    proposals = matching.solve([holder, expired, other, waived], [opening], Weights(), ZONE)
+    assert sorted(p.user_id for p in proposals) == [1, 4]
 
 
 def test_years_on_counts_the_birthday_and_29_february():

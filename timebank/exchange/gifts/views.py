@@ -23,6 +23,10 @@ STATEMENT_PER_PAGE = 20
 #: cannot know which lines others may act on (a volunteer asks for a service record to be
 #: corrected): they say so here, and the statement shows what they give.
 STATEMENT_LINE_LINKS = "timebank.statement_line_links"
+#: Providers of sections shown on a member's hours page (theirs and the staff's view of it),
+#: apart from the ledger: ``provider(member) -> [(template name, section)]``. Features above
+#: the core (training hours) add theirs here, so this package never imports them.
+HOURS_PAGE_SECTIONS = "timebank.hours_page_sections"
 
 
 @bp.app_context_processor
@@ -31,7 +35,12 @@ def _statement_links() -> dict:
         return [link for provider in current_app.extensions.get(STATEMENT_LINE_LINKS, ())
                 for link in provider(entry)]
 
-    return {"statement_line_links": statement_line_links}
+    def hours_page_sections(member) -> list[tuple[str, object]]:
+        return [section for provider in current_app.extensions.get(HOURS_PAGE_SECTIONS, ())
+                for section in provider(member)]
+
+    return {"statement_line_links": statement_line_links,
+            "hours_page_sections": hours_page_sections}
 
 
 @bp.get("/")
