@@ -262,7 +262,7 @@ def _move_minutes(request: HelpRequest, minutes: int, by) -> ledger.Transfer:
     return ledger.transfer_between(
         ledger.member_account(requester), ledger.member_account(helper), minutes,
         TransferKind.SPEND, idempotency_key=_key(request), memo=request.title,
-        reference=_key(request), posted_by=by)
+        reference=_key(request), posted_by=by, category=request.category)
 
 
 def has_started(request: HelpRequest) -> bool:

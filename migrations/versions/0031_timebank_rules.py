@@ -1,0 +1,57 @@
+"""time bank rules: a category on every transfer, derived for old rows from their kind (#18)
+
+Revision ID: 0031_timebank_rules
+Revises: 0027_complaints
+Create Date: 2026-12-07 15:15:13.302857
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0031_timebank_rules'
+down_revision = '0027_complaints'
+branch_labels = None
+depends_on = None
+
+
+#: A credit (or debit) to an account of the kind, in the same transfer.
+_HAS_LEG = ("EXISTS (SELECT 1 FROM entries e JOIN accounts a ON a.id = e.account_id "
+            "WHERE e.transfer_id = transfers.id AND e.minutes {sign} 0 AND a.kind = '{kind}')")
+
+#: Old rows' categories, in order (a later statement refines an earlier one); the rules are
+#: `timebank.ledger.models.derived_category`'s, and a payment for help takes its request's.
+_FILL = [
+    "UPDATE transfers SET category = 'volunteer_service' WHERE kind = 'earn'",
+    "UPDATE transfers SET category = 'opening_balance' WHERE kind = 'opening_balance'",
+    "UPDATE transfers SET category = 'adjustment' WHERE kind = 'adjust'",
+    "UPDATE transfers SET category = 'merchant' WHERE kind = 'redeem'",
+    "UPDATE transfers SET category = 'mutual_aid' WHERE kind = 'spend'",
+    "UPDATE transfers SET category = (SELECT h.category FROM help_requests h "
+    "WHERE transfers.reference = 'help:' || CAST(h.id AS VARCHAR(20))) "
+    "WHERE kind = 'spend' AND reference LIKE 'help:%' AND EXISTS (SELECT 1 FROM help_requests h "
+    "WHERE transfers.reference = 'help:' || CAST(h.id AS VARCHAR(20)))",
+    "UPDATE transfers SET category = 'gift' WHERE kind = 'donate'",
+    "UPDATE transfers SET category = 'pool_donation' WHERE kind = 'donate' AND "
+    + _HAS_LEG.format(sign=">", kind="pool"),
+    "UPDATE transfers SET category = 'pool_grant' WHERE kind = 'donate' AND "
+    + _HAS_LEG.format(sign="<", kind="pool"),
+    "UPDATE transfers SET category = 'merchant' WHERE kind IN ('spend', 'donate') AND "
+    + _HAS_LEG.format(sign=">", kind="merchant"),
+    "UPDATE transfers SET category = (SELECT o.category FROM transfers o "
+    "WHERE o.id = transfers.reverses_id) WHERE kind = 'reversal' AND reverses_id IS NOT NULL",
+]
+
+
+def upgrade():
+    with op.batch_alter_table('transfers', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('category', sa.String(length=32), server_default='other',
+                                      nullable=False))
+    for statement in _FILL:
+        op.execute(statement)
+
+
+def downgrade():
+    with op.batch_alter_table('transfers', schema=None) as batch_op:
+        batch_op.drop_column('category')
