@@ -5,9 +5,8 @@ Revises: 0027_complaints
 Create Date: 2026-12-07 15:15:13.302857
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0031_timebank_rules'
@@ -15,10 +14,6 @@ down_revision = '0027_complaints'
 branch_labels = None
 depends_on = None
 
-
-#: A credit (or debit) to an account of the kind, in the same transfer.
-_HAS_LEG = ("EXISTS (SELECT 1 FROM entries e JOIN accounts a ON a.id = e.account_id "
-            "WHERE e.transfer_id = transfers.id AND e.minutes {sign} 0 AND a.kind = '{kind}')")
 
 #: Old rows' categories, in order (a later statement refines an earlier one); the rules are
 #: `timebank.ledger.models.derived_category`'s, and a payment for help takes its request's.
@@ -33,12 +28,15 @@ _FILL = [
     "WHERE kind = 'spend' AND reference LIKE 'help:%' AND EXISTS (SELECT 1 FROM help_requests h "
     "WHERE transfers.reference = 'help:' || CAST(h.id AS VARCHAR(20)))",
     "UPDATE transfers SET category = 'gift' WHERE kind = 'donate'",
-    "UPDATE transfers SET category = 'pool_donation' WHERE kind = 'donate' AND "
-    + _HAS_LEG.format(sign=">", kind="pool"),
-    "UPDATE transfers SET category = 'pool_grant' WHERE kind = 'donate' AND "
-    + _HAS_LEG.format(sign="<", kind="pool"),
-    "UPDATE transfers SET category = 'merchant' WHERE kind IN ('spend', 'donate') AND "
-    + _HAS_LEG.format(sign=">", kind="merchant"),
+    "UPDATE transfers SET category = 'pool_donation' WHERE kind = 'donate' "
+    "AND EXISTS (SELECT 1 FROM entries e JOIN accounts a ON a.id = e.account_id "
+    "WHERE e.transfer_id = transfers.id AND e.minutes > 0 AND a.kind = 'pool')",
+    "UPDATE transfers SET category = 'pool_grant' WHERE kind = 'donate' "
+    "AND EXISTS (SELECT 1 FROM entries e JOIN accounts a ON a.id = e.account_id "
+    "WHERE e.transfer_id = transfers.id AND e.minutes < 0 AND a.kind = 'pool')",
+    "UPDATE transfers SET category = 'merchant' WHERE kind IN ('spend', 'donate') "
+    "AND EXISTS (SELECT 1 FROM entries e JOIN accounts a ON a.id = e.account_id "
+    "WHERE e.transfer_id = transfers.id AND e.minutes > 0 AND a.kind = 'merchant')",
     "UPDATE transfers SET category = (SELECT o.category FROM transfers o "
     "WHERE o.id = transfers.reverses_id) WHERE kind = 'reversal' AND reverses_id IS NOT NULL",
 ]

@@ -40,8 +40,8 @@ from timebank.ledger import keys
 from timebank.ledger.models import (  # noqa: F401 (the models, for callers of this module)
     ADJUSTMENTS_KEY,
     LEGACY_HOURS_KEY,
-    TRANSFER_LABELS,
     TRANSFER_CATEGORIES,
+    TRANSFER_LABELS,
     Account,
     AccountKind,
     AlreadyReversed,
@@ -349,8 +349,8 @@ def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str 
     posted_by_id = posted_by.id if posted_by is not None else None
     transfer_ids = list(db.session.scalars(
         insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True),
-        [{"kind": kind, "category": category, "memo": memo[:500], "idempotency_key": key, "reference": reference,
-          "posted_by_id": posted_by_id, "posted_at": moment, "reverses_id": None}
+        [{"kind": kind, "category": category, "memo": memo[:500], "idempotency_key": key,
+          "reference": reference, "posted_by_id": posted_by_id, "posted_at": moment, "reverses_id": None}
          for _target, _minutes, key in fresh]))
     # Entry ids grow in list order, so each account's running balance follows them.
     rows = []
