@@ -1,4 +1,6 @@
-"""time bank rules: a category on every transfer, derived for old rows from their kind (#18)
+"""time bank rules: a category on every transfer, derived for old rows from their kind;
+pool grants by the district's operations centre (from the district's pool: no station or
+community) (#18)
 
 Revision ID: 0031_timebank_rules
 Revises: 0027_complaints
@@ -48,8 +50,18 @@ def upgrade():
                                       nullable=False))
     for statement in _FILL:
         op.execute(statement)
+    with op.batch_alter_table('pool_grants', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('by_district', sa.Boolean(), server_default=sa.false(),
+                                      nullable=False))
+        batch_op.alter_column('station_id', existing_type=sa.INTEGER(), nullable=True)
+        batch_op.alter_column('community_id', existing_type=sa.INTEGER(), nullable=True)
 
 
 def downgrade():
+    op.execute("DELETE FROM pool_grants WHERE station_id IS NULL OR community_id IS NULL")
+    with op.batch_alter_table('pool_grants', schema=None) as batch_op:
+        batch_op.alter_column('community_id', existing_type=sa.INTEGER(), nullable=False)
+        batch_op.alter_column('station_id', existing_type=sa.INTEGER(), nullable=False)
+        batch_op.drop_column('by_district')
     with op.batch_alter_table('transfers', schema=None) as batch_op:
         batch_op.drop_column('category')
