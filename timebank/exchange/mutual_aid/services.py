@@ -137,17 +137,17 @@ def check_can_pay(user, minutes: int, *, besides: HelpRequest | None = None) -> 
     if available >= minutes:
         return
     promised = promised_minutes(user, besides=besides)
-    have = ledger_queries.format_minutes(max(available, 0))
+    have = ledger_queries.format_spending(max(available, 0))
     if promised:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s free "
                     "(%(promised)s are promised to helpers of your other requests). Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger_queries.format_minutes(minutes), have=have,
-                    promised=ledger_queries.format_minutes(promised))
+                    need=ledger_queries.format_spending(minutes), have=have,
+                    promised=ledger_queries.format_spending(promised))
     else:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s. Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger_queries.format_minutes(minutes), have=have)
+                    need=ledger_queries.format_spending(minutes), have=have)
     raise ledger.InsufficientBalance(message, fields={"minutes": [message]})
 
 
@@ -341,7 +341,7 @@ def confirm_done(request: HelpRequest, by) -> HelpRequest:
                      minutes=request.minutes)
         notify(request.helper_id, f"help:{request.id}:paid",
                _("You received %(amount)s for your help: %(title)s",
-                 amount=ledger_queries.format_minutes(request.minutes), title=request.title),
+                 amount=ledger_queries.format_spending(request.minutes), title=request.title),
                link=f"/help/{request.id}")
     else:
         other = request.helper_id if mine == "requester_confirmed_at" else request.requester_id

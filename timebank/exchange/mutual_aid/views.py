@@ -100,7 +100,7 @@ def new():
 
 def _explanation(item: HelpRequest, role: str) -> str:
     """What the status means for the reader, in plain words."""
-    amount = ledger_queries.format_minutes(item.minutes)
+    amount = ledger_queries.format_spending(item.minutes)
     if item.status == RequestStatus.OPEN:
         return _("Neighbours can offer to help. The person asking chooses one helper.")
     if item.status == RequestStatus.MATCHED:
@@ -121,7 +121,7 @@ def _explanation(item: HelpRequest, role: str) -> str:
         paid = mutual_aid.paid_minutes(item)
         if paid:
             return _("A social worker decided: %(amount)s moved to the helper.",
-                     amount=ledger_queries.format_minutes(paid))
+                     amount=ledger_queries.format_spending(paid))
         return _("A social worker decided: no hours move.")
     return _("This request was cancelled; no hours moved.")
 

@@ -133,7 +133,7 @@ def confirm_donation():
         lambda: pools.donate(current_user, community, order["minutes"], order["memo"],
                              idempotency_key=f"pool-donate:{order['nonce']}"),
         success=lambda _transfer: _("Thank you! You donated %(amount)s to %(pool)s.",
-                                    amount=ledger_queries.format_minutes(order["minutes"]),
+                                    amount=ledger_queries.format_spending(order["minutes"]),
                                     pool=pools.pool_account(community).label),
         back_to=url_for("pools.index"))
 
@@ -184,7 +184,7 @@ def make_grant():
     if granted.error is not None:
         return _grants_page(station, _errors(granted.error), request.form, granted.error.status)
     entry = granted.result
-    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(entry.minutes),
+    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_spending(entry.minutes),
             name=entry.recipient.name), "success")
     return redirect(url_for("pools.grants", station_id=station.id))
 
