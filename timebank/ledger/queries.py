@@ -72,10 +72,13 @@ def totals(account: Account) -> dict[str, int]:
     return {"balance": balance(account), "earned": int(earned), "spent": int(spent)}
 
 
-def statement(account: Account | None):
-    """A select of the account's entries, newest first (none for an account not yet opened)."""
-    return (select(Entry).where(Entry.account_id == (account.id if account else None))
-            .order_by(Entry.id.desc()))
+def statement(account: Account | None, category: str | None = None):
+    """A select of the account's entries, newest first (none for an account not yet opened);
+    only those of transfers of `category` when it is given."""
+    found = select(Entry).where(Entry.account_id == (account.id if account else None))
+    if category:
+        found = found.join(Entry.transfer).where(Transfer.category == category)
+    return found.order_by(Entry.id.desc())
 
 
 def monthly_totals(account: Account, months: int = 12, today: datetime | None = None

@@ -100,6 +100,7 @@ from volunteers.demo.data import (
     kind_category,
 )
 from volunteers.demo.ratings import seed_ratings
+from volunteers.demo.rules import seed_rules
 from volunteers.profiles import services as profiles
 from volunteers.profiles.models import VolunteerProfile, VolunteerTeam
 from volunteers.themes import services as themes
@@ -245,6 +246,7 @@ def seed() -> None:
     seed_ratings()
     seed_visits()
     seed_complaints()
+    seed_rules(password_hash)
     db.session.flush()
 
 

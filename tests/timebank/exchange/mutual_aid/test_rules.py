@@ -95,7 +95,7 @@ def test_a_helper_at_the_cap_cannot_be_paid_past_it(app, client, place, tokens, 
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "balance_cap"
 
 
-def test_a_gift_in_part_coins_is_fine_but_a_payment_is_not(app, client, place, tokens, fund):  # noqa: F811
+def test_a_gift_need_not_be_whole_coins(app, client, place, tokens, fund):  # noqa: F811
     app.config["WHOLE_UNIT_REDEMPTION"] = True
     fund(place["alice"], 300)
     gift = client.post("/api/v1/transfers", headers=tokens["alice"],
@@ -119,3 +119,21 @@ def test_categories_on_the_statements(app, client, place, tokens, fund, pinned_c
     html = page(as_bob, "/hours/")
     assert 'data-category="escort_to_clinic"' in html and "陪诊" in html
     assert '<p class="balance" data-minutes="60">1 时间币</p>' in html
+
+
+def test_staff_filter_a_statement_by_category(app, client, place, tokens, fund, pinned_clock):  # noqa: F811
+    fund(place["alice"], 120)
+    request_id = matched(client, tokens)
+    when_it_starts(pinned_clock, request_id)
+    for who in ("bob", "alice"):
+        assert act(client, tokens[who], request_id, "confirm").status_code == 200
+    as_worker = app.test_client()
+    log_in(as_worker, place["worker"])
+    url = f"/staff/members/{place['alice'].id}/hours"
+    everything = page(as_worker, url)
+    assert 'data-category="escort_to_clinic"' in everything
+    assert 'data-category="volunteer_service"' in everything
+    service = page(as_worker, f"{url}?category=volunteer_service")
+    assert 'data-category="volunteer_service"' in service
+    assert 'data-category="escort_to_clinic"' not in service
+    assert 'data-category="escort_to_clinic"' in page(as_worker, f"{url}?category=nonsense")
