@@ -123,3 +123,50 @@ def test_every_transfer_has_a_category(app, member, issuer):
     assert derived_category("sponsor", []) == "other"  # a kind added later is safe
     assert set(TRANSFER_CATEGORIES) >= {"volunteer_service", "merchant", "gift", "pool_grant",
                                         "adjustment", "opening_balance", "other", "haircut"}
+
+
+def test_the_migration_fills_old_rows_as_posting_would(app, member, issuer, make_user,
+                                                       make_station):
+    """Migration 0031's SQL gives rows from before categories the category posting gives now."""
+    import importlib.util
+    from pathlib import Path
+
+    from sqlalchemy import select, text
+
+    from timebank.exchange.mutual_aid.models import HelpRequest, RequestStatus
+    from timebank.ledger.models import Transfer
+
+    giver, taker = member("甲", served=600), member("乙")
+    pool = ledger.open_account("pool:community:1", AccountKind.POOL, name="池")
+    shop = ledger.open_account("merchant:99", AccountKind.MERCHANT, name="店")
+    community = make_station().town.communities[0]
+    from timebank.clock import now
+    help_request = HelpRequest(requester_id=giver.owner_id, title="理发", category="haircut",
+                               community_id=community.id, place="", starts_at=now(), minutes=10,
+                               status=RequestStatus.DONE, description="")
+    db.session.add(help_request)
+    db.session.flush()
+    post = ledger.transfer_between
+    post(giver, taker, 10, TransferKind.DONATE, idempotency_key="1")
+    post(giver, pool, 10, TransferKind.DONATE, idempotency_key="2")
+    post(pool, taker, 10, TransferKind.DONATE, idempotency_key="3")
+    post(giver, shop, 10, TransferKind.SPEND, idempotency_key="4")
+    paid = post(giver, taker, 10, TransferKind.SPEND, idempotency_key="5", category="haircut",
+                reference=f"help:{help_request.id}")
+    ledger.reverse(paid, "弄错了")
+    post(giver, taker, 10, TransferKind.SPEND, idempotency_key="6")
+    ledger.adjust(taker, 5, "补录", posted_by=None, idempotency_key="adj")
+    db.session.commit()
+    expected = dict(db.session.execute(select(Transfer.id, Transfer.category)).all())
+    assert "haircut" in expected.values() and "pool_grant" in expected.values()
+
+    path = Path(__file__).parents[3] / "migrations/versions/0031_timebank_rules.py"
+    spec = importlib.util.spec_from_file_location("migration_0031", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    db.session.execute(text("UPDATE transfers SET category = 'other'"))
+    for statement in migration._FILL:
+        db.session.execute(text(statement))
+    db.session.commit()
+    db.session.expire_all()
+    assert dict(db.session.execute(select(Transfer.id, Transfer.category)).all()) == expected
