@@ -89,6 +89,17 @@ DEFAULTS = {
     "PHONE_CODE_TRIES": 5,
     #: Minutes a station's social workers may grant from community pools in a month.
     "POOL_GRANT_MONTHLY_CAP_MINUTES": 1200,
+    #: The time bank's spending rules (district settings, `timebank.ledger.services`): the unit
+    #: residents see where they spend (0 time coins 时间币, 1 hours) and the minutes in a coin;
+    #: minutes served (earn + opening balances) before a member may spend, 0 none; the most a
+    #: member's account may receive by exchange, 0 no cap (service is never capped); whether
+    #: spends and redemptions must be whole coins; the operations centre's monthly grant budget.
+    "SPENDING_UNIT": 0,
+    "MINUTES_PER_COIN": 60,
+    "SPENDING_MIN_SERVED_MINUTES": 0,
+    "BALANCE_CAP_MINUTES": 0,
+    "WHOLE_UNIT_REDEMPTION": False,
+    "GRANT_MONTHLY_BUDGET_MINUTES": 6000,
     #: Working days (Monday to Friday) a station has to answer a volunteer's correction request.
     "CORRECTION_DUE_WORKING_DAYS": 5,
     #: Complaints (投诉): working days to accept, to answer (from receipt) and to call the

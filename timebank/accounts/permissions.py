@@ -18,6 +18,9 @@ class Role(StrEnum):
     STATION_MANAGER = "station_manager"
     DISTRICT_ADMIN = "district_admin"
     MERCHANT = "merchant"
+    #: The time bank's operations centre (时间银行运营中心): grants pool hours to people in
+    #: difficulty across the district, under its monthly budget; staff of no station.
+    GRANT_OFFICER = "grant_officer"
 
 
 ROLE_LABELS = {
@@ -26,6 +29,7 @@ ROLE_LABELS = {
     Role.STATION_MANAGER: _l("Station manager"),
     Role.DISTRICT_ADMIN: _l("District administrator"),
     Role.MERCHANT: _l("Partner merchant"),
+    Role.GRANT_OFFICER: _l("Time bank operations centre"),
 }
 
 #: Which roles a role includes besides itself.
@@ -35,6 +39,9 @@ _INCLUDES = {
 }
 
 STAFF_ROLES = (Role.SOCIAL_WORKER, Role.STATION_MANAGER, Role.DISTRICT_ADMIN)
+#: The roles the staff administration gives: the stations' staff and the district's operations
+#: centre (which works for no station).
+ADMINISTERED_ROLES = (*STAFF_ROLES, Role.GRANT_OFFICER)
 
 
 def effective_roles(user) -> set[Role]:

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError, fields, validate
 
-from timebank.accounts.permissions import STAFF_ROLES
+from timebank.accounts.permissions import ADMINISTERED_ROLES
 from timebank.accounts.services import PASSWORD_MIN_LENGTH
 from timebank.org import services as org
 from timebank.privacy import services as privacy
@@ -161,7 +161,7 @@ class RecoveryStatusSchema(BaseSchema):
     message = fields.String()
 # --- staff administration ---------------------------------------------------------------------
 
-STAFF_ROLE_NAMES = [role.value for role in STAFF_ROLES]
+STAFF_ROLE_NAMES = [role.value for role in ADMINISTERED_ROLES]
 
 
 def initial_password(value) -> None:

@@ -23,7 +23,7 @@ from timebank.accounts.models import (  # noqa: F401 (the models, for callers of
     UserRole,
     _new_stamp,
 )
-from timebank.accounts.permissions import STAFF_ROLES, Role, has_role
+from timebank.accounts.permissions import ADMINISTERED_ROLES, Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -347,7 +347,8 @@ def _org():
 
 
 def _staff_roles_of(user: User) -> set[str]:
-    return {name for name in user.role_names if name in {role.value for role in STAFF_ROLES}}
+    return {name for name in user.role_names
+            if name in {role.value for role in ADMINISTERED_ROLES}}
 
 
 def _is_district(user) -> bool:
@@ -364,7 +365,8 @@ def staff_statement(viewer, query: str = "", *, station_id: int | None = None,
     `query` (name or phone), `station_id` and `status` (``active``/``inactive``). A district
     administrator sees every station; a station manager only their own station's staff."""
     org = _org()
-    staff = select(UserRole.user_id).where(UserRole.role.in_([role.value for role in STAFF_ROLES]))
+    staff = select(UserRole.user_id).where(
+        UserRole.role.in_([role.value for role in ADMINISTERED_ROLES]))
     statement = (select(User).outerjoin(org.StaffPost, org.StaffPost.user_id == User.id)
                  .where(or_(User.id.in_(staff), org.StaffPost.user_id.is_not(None)))
                  .order_by(User.name, User.id))
@@ -449,7 +451,7 @@ def create_staff(data: dict, *, by) -> tuple[User, str | None]:
         if own is None or station_id != own:
             raise PermissionDenied(_("A station manager can create staff of their own station "
                                      "only."))
-    if station_id is None and role != Role.DISTRICT_ADMIN:
+    if station_id is None and role not in (Role.DISTRICT_ADMIN, Role.GRANT_OFFICER):
         raise InvalidInput(fields={"station_id": [_("Choose the station of their post.")]})
     if grid_team_id is not None and station_id is None:
         raise InvalidInput(fields={"grid_team_id": [_("A grid team needs a station.")]})
@@ -473,7 +475,7 @@ def change_roles(user: User, roles, *, by, reason: str | None) -> list[str]:
     staff_to_manage(by, user.id)
     reason = _require_reason(reason, _("Say why the roles change."))
     wanted = {Role(role).value for role in roles}
-    if wanted - {role.value for role in STAFF_ROLES}:
+    if wanted - {role.value for role in ADMINISTERED_ROLES}:
         raise InvalidInput(fields={"roles": [_("Choose staff roles only.")]})
     held = _staff_roles_of(user)
     if not _is_district(by) and (wanted ^ held) - {Role.SOCIAL_WORKER.value}:
@@ -619,5 +621,6 @@ def stations_to_post_at(viewer) -> list:
 
 
 def roles_viewer_may_give(viewer) -> list[Role]:
-    """The staff roles `viewer` may give: any for the district, social worker for a manager."""
-    return list(STAFF_ROLES) if _is_district(viewer) else [Role.SOCIAL_WORKER]
+    """The staff roles `viewer` may give: any (the operations centre's too) for the district,
+    social worker for a manager."""
+    return list(ADMINISTERED_ROLES) if _is_district(viewer) else [Role.SOCIAL_WORKER]

@@ -98,6 +98,7 @@ def create_transfer():
 def transfer_json(transfer: ledger.Transfer) -> dict:
     debit = next(entry for entry in transfer.entries if entry.minutes < 0)
     credit = next(entry for entry in transfer.entries if entry.minutes > 0)
-    return {"id": transfer.id, "kind": transfer.kind, "minutes": credit.minutes,
+    return {"id": transfer.id, "kind": transfer.kind, "category": transfer.category,
+            "minutes": credit.minutes,
             "memo": transfer.memo, "posted_at": transfer.posted_at,
             "from_account_id": debit.account_id, "to_account_id": credit.account_id}

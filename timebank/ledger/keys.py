@@ -18,7 +18,8 @@ never rewritten, so each format below must stay byte for byte what it is:
   imported volunteers, the hours they served before the platform (`DISTRICT_LEGACY_HOURS`);
 * ``district:sponsorships``: the district's issuer of the hours caring companies pledge
   (认捐) to their group account; it runs negative by what was pledged (`DISTRICT_SPONSORSHIPS`);
-* ``pool:district``: the district's pool in the core demo (`DEMO_DISTRICT_POOL`);
+* ``pool:district``: the district's pool, which the time bank's operations centre grants from
+  (`DISTRICT_POOL`; the core demo's `DEMO_DISTRICT_POOL` is the same account);
 * ``demo:issuer``: the issuer of service hours of demos seeded before they came from check-ins
   (`DEMO_ISSUER`; kept for those databases).
 
@@ -33,7 +34,8 @@ from sqlalchemy.sql.elements import ColumnElement
 DISTRICT_ADJUSTMENTS = "district:adjustments"
 DISTRICT_LEGACY_HOURS = "district:legacy-hours"
 DISTRICT_SPONSORSHIPS = "district:sponsorships"
-DEMO_DISTRICT_POOL = "pool:district"
+DISTRICT_POOL = "pool:district"
+DEMO_DISTRICT_POOL = DISTRICT_POOL
 DEMO_ISSUER = "demo:issuer"
 
 _COMMUNITY_POOL_PREFIX = "pool:community:"

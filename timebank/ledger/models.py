@@ -53,6 +53,59 @@ TRANSFER_LABELS = {
     TransferKind.SPONSOR: _l("Sponsorship"),
 }
 
+#: What a transfer was for (`Transfer.category`), for statements and reports. Features add their
+#: own (the mutual-aid request categories, `timebank.exchange.mutual_aid.models`); a category
+#: not listed shows as "Other".
+TRANSFER_CATEGORIES = {
+    "volunteer_service": _l("Volunteer service"),
+    "opening_balance": _l("Hours before the platform"),
+    "adjustment": _l("Adjustment"),
+    "merchant": _l("Partner merchant"),
+    "mutual_aid": _l("Mutual aid"),
+    "gift": _l("Gift"),
+    "pool_donation": _l("Donation to a pool"),
+    "pool_grant": _l("Grant from a pool"),
+    "pledge": _l("Pledge"),
+    "sponsorship": _l("Sponsorship"),
+    "other": _l("Other"),
+}
+
+#: The category of a transfer of each kind when no caller says, before looking at its legs.
+_KIND_CATEGORIES = {
+    TransferKind.EARN: "volunteer_service",
+    TransferKind.OPENING_BALANCE: "opening_balance",
+    TransferKind.ADJUST: "adjustment",
+    TransferKind.REDEEM: "merchant",
+    TransferKind.SPEND: "mutual_aid",
+    TransferKind.DONATE: "gift",
+    TransferKind.PLEDGE: "pledge",
+    TransferKind.SPONSOR: "sponsorship",
+}
+
+
+def category_label(category: str) -> str:
+    return str(TRANSFER_CATEGORIES.get(category, TRANSFER_CATEGORIES["other"]))
+
+
+def derived_category(kind: str, legs, reverses: "Transfer | None" = None) -> str:
+    """What a transfer is for when its poster does not say: from its kind and the kinds of the
+    accounts in `legs` (``[(account, signed minutes)]``). A reversal has the reversed one's; a
+    kind this function does not know (one added later) is ``other``."""
+    if kind == TransferKind.REVERSAL:
+        return reverses.category if reverses is not None else "other"
+    debited = {account.kind for account, minutes in legs if minutes < 0}
+    credited = {account.kind for account, minutes in legs if minutes > 0}
+    if kind == TransferKind.SPEND and AccountKind.MERCHANT in credited:
+        return "merchant"
+    if kind == TransferKind.DONATE and AccountKind.MERCHANT in credited:
+        return "merchant"
+    if kind == TransferKind.DONATE and AccountKind.POOL in credited:
+        return "pool_donation"
+    if kind == TransferKind.DONATE and AccountKind.POOL in debited:
+        return "pool_grant"
+    return _KIND_CATEGORIES.get(kind, "other")
+
+
 #: Key of the district's account that balances manual adjustments (it may run negative).
 ADJUSTMENTS_KEY = keys.DISTRICT_ADJUSTMENTS
 #: Key of the district's account that balances imported opening balances (it runs negative).
@@ -80,6 +133,24 @@ class InsufficientBalance(LedgerError):
 class IdempotencyKeyReused(LedgerError):
     status = 409
     code = "idempotency_key_reused"
+
+
+class RuleRefused(LedgerError):
+    """A district rule of the time bank refuses the transfer (`timebank.settings`)."""
+
+    status = 409
+
+
+class BelowMinServed(RuleRefused):
+    code = "below_min_served"
+
+
+class BalanceCapReached(RuleRefused):
+    code = "balance_cap"
+
+
+class WholeUnitsOnly(RuleRefused):
+    code = "whole_units"
 
 
 class AlreadyReversed(LedgerError):
@@ -127,6 +198,10 @@ class Transfer(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     #: What caused it, for people and reports: ``checkin:<id>``, ``request:<id>``.
     reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    #: What it was for: a key of `TRANSFER_CATEGORIES` (``volunteer_service``, ``merchant``,
+    #: a help request's category, ...); rows from before it was kept were filled in by
+    #: migration 0031 from their kind.
+    category: Mapped[str] = mapped_column(String(32), default="other", server_default="other")
     #: Null when the system posted it (a scheduled job).
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     posted_at: Mapped[Any] = mapped_column(UTCDateTime, default=now, index=True)
@@ -143,6 +218,10 @@ class Transfer(db.Model):
     @property
     def label(self) -> str:
         return str(TRANSFER_LABELS.get(self.kind, self.kind))
+
+    @property
+    def category_label(self) -> str:
+        return category_label(self.category)
 
 
 class Entry(db.Model):

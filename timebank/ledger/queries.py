@@ -36,6 +36,32 @@ def format_minutes(minutes: int) -> str:
     return sign + _("%(m)d min", m=rest)
 
 
+def minutes_per_coin() -> int:
+    from timebank.settings.services import value
+    return value("MINUTES_PER_COIN")
+
+
+def coins(minutes: int) -> float | int:
+    """Minutes as time coins (时间币) by the district's ``MINUTES_PER_COIN``: 90 → 1.5 at 60
+    a coin; a whole number when it is one. Rounded to two decimals (a coin of 7 minutes)."""
+    value = round(minutes / minutes_per_coin(), 2)
+    return int(value) if value == int(value) else value
+
+
+def spends_in_coins() -> bool:
+    from timebank.settings.services import value
+    return value("SPENDING_UNIT") == 0
+
+
+def format_spending(minutes: int) -> str:
+    """Minutes as residents see them where they spend: ``2 时间币`` / ``1.5 时间币``, or
+    ``1小时30分`` when the district shows hours (``SPENDING_UNIT``). Service records (hours
+    served, certificates, reports) use `format_minutes` whatever the setting."""
+    if not spends_in_coins():
+        return format_minutes(minutes)
+    return _("%(n)s coins", n=coins(minutes))
+
+
 def totals(account: Account) -> dict[str, int]:
     """Balance (cached) with minutes in and out over the account's life."""
     earned, spent = db.session.execute(
@@ -46,10 +72,13 @@ def totals(account: Account) -> dict[str, int]:
     return {"balance": balance(account), "earned": int(earned), "spent": int(spent)}
 
 
-def statement(account: Account | None):
-    """A select of the account's entries, newest first (none for an account not yet opened)."""
-    return (select(Entry).where(Entry.account_id == (account.id if account else None))
-            .order_by(Entry.id.desc()))
+def statement(account: Account | None, category: str | None = None):
+    """A select of the account's entries, newest first (none for an account not yet opened);
+    only those of transfers of `category` when it is given."""
+    found = select(Entry).where(Entry.account_id == (account.id if account else None))
+    if category:
+        found = found.join(Entry.transfer).where(Transfer.category == category)
+    return found.order_by(Entry.id.desc())
 
 
 def monthly_totals(account: Account, months: int = 12, today: datetime | None = None
@@ -80,6 +109,20 @@ def minutes_served(account: Account) -> int:
         .outerjoin(original, Transfer.reverses_id == original.id)
         .where(Entry.account_id == account.id,
                or_(Transfer.kind == TransferKind.EARN, original.kind == TransferKind.EARN)))
+    return int(served)
+
+
+def served_before_spending(account: Account) -> int:
+    """Minutes counted toward ``SPENDING_MIN_SERVED_MINUTES``: service (earn) and hours served
+    before the platform (opening balances), less reversals of either."""
+    original = aliased(Transfer)
+    counted = (TransferKind.EARN, TransferKind.OPENING_BALANCE)
+    served = db.session.scalar(
+        select(func.coalesce(func.sum(Entry.minutes), 0))
+        .join(Transfer, Entry.transfer_id == Transfer.id)
+        .outerjoin(original, Transfer.reverses_id == original.id)
+        .where(Entry.account_id == account.id,
+               or_(Transfer.kind.in_(counted), original.kind.in_(counted))))
     return int(served)
 
 

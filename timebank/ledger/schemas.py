@@ -4,12 +4,16 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from timebank.exchange.gifts.services import MAX_GIFT_MINUTES
+from timebank.ledger.queries import coins
 from timebank.web.schemas import BaseSchema, Phone, page_of
 
 
 class AccountSummarySchema(BaseSchema):
     account_id = fields.Integer(allow_none=True)
     balance_minutes = fields.Integer()
+    balance_coins = fields.Function(lambda summary: coins(summary["balance_minutes"]), metadata={
+        "type": "number", "description": "The balance in time coins (时间币), by the district's "
+                                         "minutes a coin"})
     earned_minutes = fields.Integer(metadata={"description": "All minutes ever credited"})
     spent_minutes = fields.Integer(metadata={"description": "All minutes ever debited"})
     min_balance_minutes = fields.Integer(allow_none=True)
@@ -33,6 +37,11 @@ class EntrySchema(BaseSchema):
     memo = fields.String(attribute="transfer.memo")
     posted_at = fields.AwareDateTime(attribute="transfer.posted_at")
     counterparty = fields.String()
+    category = fields.String(attribute="transfer.category", metadata={
+        "description": "What it was for: volunteer_service, merchant, gift, pool_donation, "
+                       "pool_grant, adjustment, opening_balance, mutual_aid or a help request's "
+                       "category, other"})
+    category_label = fields.String(attribute="transfer.category_label")
 
 
 EntryPageSchema = page_of(EntrySchema, "EntryPageSchema")
@@ -56,6 +65,7 @@ class TransferRequestSchema(BaseSchema):
 class TransferSchema(BaseSchema):
     id = fields.Integer()
     kind = fields.String()
+    category = fields.String(metadata={"description": "What it was for (as on statements)"})
     minutes = fields.Integer(metadata={"description": "Minutes moved (positive)"})
     memo = fields.String()
     posted_at = fields.AwareDateTime()

@@ -40,10 +40,13 @@ from timebank.ledger import keys
 from timebank.ledger.models import (  # noqa: F401 (the models, for callers of this module)
     ADJUSTMENTS_KEY,
     LEGACY_HOURS_KEY,
+    TRANSFER_CATEGORIES,
     TRANSFER_LABELS,
     Account,
     AccountKind,
     AlreadyReversed,
+    BalanceCapReached,
+    BelowMinServed,
     Entry,
     IdempotencyKeyReused,
     InsufficientBalance,
@@ -51,8 +54,15 @@ from timebank.ledger.models import (  # noqa: F401 (the models, for callers of t
     Transfer,
     TransferKind,
     UnbalancedTransfer,
+    WholeUnitsOnly,
+    derived_category,
 )
-from timebank.ledger.queries import balance, format_minutes  # noqa: F401 (balance, for callers)
+from timebank.ledger.queries import (  # noqa: F401 (balance, for callers)
+    balance,
+    format_minutes,
+    format_spending,
+    served_before_spending,
+)
 from timebank.org.services import require_acting_for
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -167,17 +177,73 @@ def find_transfer(idempotency_key: str) -> Transfer | None:
     return db.session.scalar(select(Transfer).where(Transfer.idempotency_key == idempotency_key))
 
 
+# --- the district's rules of exchange ----------------------------------------------------------
+# Service (earn), hours before the platform, staff adjustments and reversals are records of what
+# happened: no rule below refuses or cuts them. The rules hold for exchange, where members spend
+# and receive: paying for help, paying a merchant, gifts, donations, pool grants and any kind
+# added later (a sponsorship into a pool), and they are checked under the accounts' locks.
+
+#: Kinds that record service or correct the ledger; the rules of exchange never refuse them.
+RECORD_KINDS = frozenset({TransferKind.EARN, TransferKind.OPENING_BALANCE, TransferKind.ADJUST,
+                          TransferKind.REVERSAL})
+#: Kinds where a member pays, which whole-unit redemption applies to.
+PAYMENT_KINDS = frozenset({TransferKind.SPEND, TransferKind.REDEEM})
+
+
+def _setting(name: str) -> int:
+    from timebank.settings.services import value
+    return value(name)
+
+
+def _check_rules(kind: str, totals: dict[int, int], accounts: dict[int, Account]) -> None:
+    """Refuse an exchange that breaks a district rule (`timebank.settings`); with the defaults
+    (no minimum, no cap, fractions allowed) nothing is refused and nothing is read but settings."""
+    if kind in RECORD_KINDS:
+        return
+    members = [(accounts[account_id], minutes) for account_id, minutes in totals.items()
+               if accounts[account_id].kind == AccountKind.MEMBER]
+    if kind in PAYMENT_KINDS and _setting("WHOLE_UNIT_REDEMPTION"):
+        per_coin = _setting("MINUTES_PER_COIN")
+        if any(minutes % per_coin for minutes in totals.values()):
+            message = (_("Each payment must be a whole number of time coins.")
+                       if _setting("SPENDING_UNIT") == 0 else
+                       _("Each payment must be whole hours of %(n)d minutes.", n=per_coin))
+            raise WholeUnitsOnly(message, fields={"minutes": [message]})
+    least = _setting("SPENDING_MIN_SERVED_MINUTES")
+    if least:
+        for account, minutes in members:
+            if minutes < 0 and (served := served_before_spending(account)) < least:
+                message = _("%(label)s may spend after serving %(least)s; served so far: "
+                            "%(served)s.", label=account.label, least=format_minutes(least),
+                            served=format_minutes(served))
+                raise BelowMinServed(message, fields={"minutes": [message]})
+    cap = _setting("BALANCE_CAP_MINUTES")
+    if cap:
+        for account, minutes in members:
+            if minutes > 0 and account.balance + minutes > cap:
+                message = _("%(label)s can hold at most %(cap)s and has %(have)s, so can receive "
+                            "%(room)s more.", label=account.label, cap=format_spending(cap),
+                            have=format_spending(account.balance),
+                            room=format_spending(max(cap - account.balance, 0)))
+                raise BalanceCapReached(message, fields={"minutes": [message]})
+
+
 def post_transfer(kind: TransferKind | str, legs, *, idempotency_key: str, memo: str = "",
                   posted_by=None, reference: str | None = None, reverses: Transfer | None = None,
-                  posted_at: datetime | None = None) -> Transfer:
+                  posted_at: datetime | None = None, category: str | None = None) -> Transfer:
     """Post one transfer. `legs` is ``[(account, signed minutes), ...]`` summing to zero.
 
     Returns the transfer posted earlier under `idempotency_key` if there is one (and raises
     `IdempotencyKeyReused` if that one moved different minutes). Raises `InsufficientBalance`
-    if an account would fall below its minimum. `posted_at` is for importing paper records
-    (and demo data) in the order they happened; statements follow posting order.
+    if an account would fall below its minimum, and a `RuleRefused` (409: ``below_min_served``,
+    ``balance_cap``, ``whole_units``) if a district rule of exchange forbids it (`_check_rules`).
+    `posted_at` is for importing paper records (and demo data) in the order they happened;
+    statements follow posting order. `category` says what it was for (`TRANSFER_CATEGORIES`);
+    without it one is derived from the kind and the legs (`derived_category`).
     """
     kind = TransferKind(kind).value
+    legs = list(legs)
+    category = category or derived_category(kind, legs, reverses)
     totals = _normalise_legs(legs)
     accounts = _lock(totals)
     if len(accounts) != len(totals):
@@ -202,8 +268,10 @@ def post_transfer(kind: TransferKind | str, legs, *, idempotency_key: str, memo:
                   need=format_minutes(-minutes)),
                 fields={"minutes": [_("Not enough hours in the account.")]},
             )
+    _check_rules(kind, totals, accounts)
 
-    transfer = Transfer(kind=kind, memo=memo[:500], idempotency_key=idempotency_key,
+    transfer = Transfer(kind=kind, category=category[:32], memo=memo[:500],
+                        idempotency_key=idempotency_key,
                         reference=reference, posted_by=posted_by,
                         reverses_id=reverses.id if reverses is not None else None,
                         posted_at=posted_at or now())
@@ -215,7 +283,8 @@ def post_transfer(kind: TransferKind | str, legs, *, idempotency_key: str, memo:
     db.session.add(transfer)
     db.session.flush()
     audit.record("ledger.transfer", f"transfer:{transfer.id}", actor=posted_by, reason=memo or None,
-                 kind=kind, legs={str(k): v for k, v in totals.items()}, reference=reference)
+                 kind=kind, category=category, legs={str(k): v for k, v in totals.items()},
+                 reference=reference)
     return transfer
 
 
@@ -262,6 +331,13 @@ def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str 
     if not fresh:
         return 0
     total = sum(minutes for _t, minutes, _k in fresh)
+    if kind not in RECORD_KINDS:  # the district's rules, on each transfer and on the whole batch
+        received: dict[int, int] = defaultdict(int)
+        for target, minutes, _key in fresh:
+            _check_rules(kind, {source.id: -minutes, target: minutes}, accounts)
+            received[target] += minutes
+        _check_rules(kind, {source.id: -total, **received}, accounts)
+    category = derived_category(kind, [(source, -1), (accounts[fresh[0][0]], 1)])
     if source.min_balance is not None and source.balance - total < source.min_balance:
         raise InsufficientBalance(
             _("Not enough hours: %(label)s has %(have)s, and this needs %(need)s.",
@@ -273,8 +349,8 @@ def post_batch(kind: TransferKind | str, source: Account, credits, *, memo: str 
     posted_by_id = posted_by.id if posted_by is not None else None
     transfer_ids = list(db.session.scalars(
         insert(Transfer).returning(Transfer.id, sort_by_parameter_order=True),
-        [{"kind": kind, "memo": memo[:500], "idempotency_key": key, "reference": reference,
-          "posted_by_id": posted_by_id, "posted_at": moment, "reverses_id": None}
+        [{"kind": kind, "category": category, "memo": memo[:500], "idempotency_key": key,
+          "reference": reference, "posted_by_id": posted_by_id, "posted_at": moment, "reverses_id": None}
          for _target, _minutes, key in fresh]))
     # Entry ids grow in list order, so each account's running balance follows them.
     rows = []

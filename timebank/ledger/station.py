@@ -15,6 +15,7 @@ from timebank.errors import PermissionDenied
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
+from timebank.ledger.models import TRANSFER_CATEGORIES
 from timebank.ledger.schemas import AdjustFormSchema, ReverseFormSchema
 from timebank.org.services import member_to_act_on, staff_may_act_on
 from timebank.web.actions import attempt, form_errors, perform
@@ -40,9 +41,12 @@ def members():
 def member_hours(user_id: int, errors=None, form=None):
     member = member_to_act_on(current_user, user_id)
     account = ledger.find_member_account(member)
-    page = paginate(ledger_queries.statement(account), 20)
+    category = request.args.get("category", "")
+    category = category if category in TRANSFER_CATEGORIES else ""
+    page = paginate(ledger_queries.statement(account, category), 20)
     return render_template(
         "staff/member_hours.html", member=member, account=account, page=page,
+        category=category, categories=TRANSFER_CATEGORIES,
         totals=ledger_queries.totals(account) if account else {"balance": 0, "earned": 0, "spent": 0},
         months=ledger_queries.monthly_totals(account) if account else [],
         errors=errors or {}, form=form or {}, nonce=secrets.token_hex(12),

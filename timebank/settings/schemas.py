@@ -19,6 +19,12 @@ FIELDS = {
     "approval_manager_daily_minutes": "APPROVAL_MANAGER_DAILY_MINUTES",
     "approve_at_checkout": "APPROVE_AT_CHECKOUT",
     "personal_data_retention_years": "PERSONAL_DATA_RETENTION_YEARS",
+    "spending_unit": "SPENDING_UNIT",
+    "minutes_per_coin": "MINUTES_PER_COIN",
+    "spending_min_served_minutes": "SPENDING_MIN_SERVED_MINUTES",
+    "balance_cap_minutes": "BALANCE_CAP_MINUTES",
+    "whole_unit_redemption": "WHOLE_UNIT_REDEMPTION",
+    "grant_monthly_budget_minutes": "GRANT_MONTHLY_BUDGET_MINUTES",
 }
 
 
@@ -55,6 +61,12 @@ class SettingsSchema(BaseSchema):
     approve_at_checkout = fields.Integer(metadata={"description": "1 yes, 0 no"})
     personal_data_retention_years = fields.Integer(metadata={
         "description": "Years without a visit before an account is flagged for review"})
+    spending_unit = fields.Integer(metadata={"description": "0 time coins, 1 hours"})
+    minutes_per_coin = fields.Integer()
+    spending_min_served_minutes = fields.Integer()
+    balance_cap_minutes = fields.Integer()
+    whole_unit_redemption = fields.Integer(metadata={"description": "1 yes, 0 no"})
+    grant_monthly_budget_minutes = fields.Integer()
     settings = fields.List(fields.Nested(SettingSchema))
 
 
@@ -73,6 +85,12 @@ class SettingsChangeSchema(BaseSchema):
     approval_manager_daily_minutes = fields.Integer(strict=True)
     approve_at_checkout = fields.Integer(strict=True)
     personal_data_retention_years = fields.Integer(strict=True)
+    spending_unit = fields.Integer(strict=True)
+    minutes_per_coin = fields.Integer(strict=True)
+    spending_min_served_minutes = fields.Integer(strict=True)
+    balance_cap_minutes = fields.Integer(strict=True)
+    whole_unit_redemption = fields.Integer(strict=True)
+    grant_monthly_budget_minutes = fields.Integer(strict=True)
     reason = _reason()
 
 
@@ -90,6 +108,12 @@ class SettingsFormSchema(BaseSchema):
     approval_manager_daily_minutes = fields.Integer()
     approve_at_checkout = fields.Integer()
     personal_data_retention_years = fields.Integer()
+    spending_unit = fields.Integer()
+    minutes_per_coin = fields.Integer()
+    spending_min_served_minutes = fields.Integer()
+    balance_cap_minutes = fields.Integer()
+    whole_unit_redemption = fields.Integer()
+    grant_monthly_budget_minutes = fields.Integer()
     reason = _reason()
 
 

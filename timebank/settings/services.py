@@ -91,6 +91,26 @@ SETTINGS = {setting.name: setting for setting in (
             _l("An account not used for this many years is flagged for a district "
                "administrator to erase its personal data or keep it with a reason."),
             minimum=1, maximum=30),
+    Setting("SPENDING_UNIT", _l("Unit shown where residents spend"),
+            _l("Prices, balances and payments are shown in time coins (时间币) or in hours; "
+               "service records always show hours and minutes."), choices=(0, 1),
+            choice_labels=(_l("Time coins"), _l("Hours"))),
+    Setting("MINUTES_PER_COIN", _l("Minutes in one time coin"),
+            _l("One coin an hour is 60."), minimum=1, maximum=600),
+    Setting("SPENDING_MIN_SERVED_MINUTES", _l("Service before spending (minutes)"),
+            _l("Minutes a member must have served (service and hours before the platform) "
+               "before they may pay, redeem, give or donate; 0 for no minimum."),
+            minimum=0, maximum=1_000_000),
+    Setting("BALANCE_CAP_MINUTES", _l("Most a member may hold (minutes)"),
+            _l("Payments, gifts and grants that would take a member past this are refused; "
+               "hours earned by service are never refused or cut. 0 for no cap."),
+            minimum=0, maximum=10_000_000),
+    Setting("WHOLE_UNIT_REDEMPTION", _l("Whole coins only"),
+            _l("Whether payments for help and at merchants must be whole time coins."),
+            choices=(1, 0), choice_labels=(_l("Yes"), _l("No"))),
+    Setting("GRANT_MONTHLY_BUDGET_MINUTES", _l("Operations centre's monthly grant budget (minutes)"),
+            _l("How many minutes the time bank's operations centre may grant from pools in a "
+               "month, all together."), minimum=0, maximum=1_000_000),
 )}
 
 

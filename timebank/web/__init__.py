@@ -10,5 +10,6 @@ def init_app(app) -> None:
     app.before_request(inputs.refuse_bad_text)
     app.context_processor(site.template_context)
     app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
+    app.jinja_env.filters["spending"] = site.TEMPLATE_GLOBALS["format_spending"]
     app.after_request(site.security_headers)
     app.register_blueprint(site.bp)

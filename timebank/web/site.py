@@ -10,7 +10,7 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.accounts.services import mask_name, mask_phone
 from timebank.i18n import HTML_LANG, LANGUAGES
-from timebank.ledger.queries import format_minutes
+from timebank.ledger.queries import coins, format_minutes, format_spending
 from timebank.web.forms import safe_next
 
 bp = Blueprint("site", __name__)
@@ -48,6 +48,10 @@ TEMPLATE_GLOBALS = {
     "is_staff": is_staff,
     "Role": Role,
     "format_minutes": format_minutes,
+    #: Where residents spend (prices, balances, payments): "2 时间币" by the district's unit;
+    #: also the filter ``{{ minutes | spending }}``. Service records keep `format_minutes`.
+    "format_spending": format_spending,
+    "coins": coins,
     "mask_name": mask_name,
     "mask_phone": mask_phone,
 }

@@ -101,6 +101,7 @@ from volunteers.demo.data import (
 )
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
+from volunteers.demo.rules import seed_rules
 from volunteers.demo.teams import seed_teams
 from volunteers.demo.training import seed_training
 from volunteers.profiles import services as profiles
@@ -252,6 +253,7 @@ def seed() -> None:
     seed_teams()
     seed_groups()
     seed_training()
+    seed_rules(password_hash)
     db.session.flush()
 
 

@@ -93,3 +93,34 @@ def test_the_same_opening_balances_from_many_threads_are_posted_once(app, accoun
     assert ledger_queries.balance(db.session.get(Account, bob_id)) == 45
     assert ledger_queries.balance(db.session.get(Account, legacy_id)) == -75
     assert ledger_queries.verify() == []
+
+
+def test_twenty_payments_at_once_toward_the_cap_never_pass_it(app, accounts):
+    """Each payment fits under the cap alone; all together they would pass it. Under the
+    accounts' locks (PostgreSQL: FOR UPDATE) exactly as many pass as fit, and no more."""
+    alice_id, bob_id = accounts
+    app.config["BALANCE_CAP_MINUTES"] = 130  # bob holds 100; three of 10 minutes fit
+    issuer = ledger.find_account("issuer")
+    bob = db.session.get(Account, bob_id)
+    ledger.post_transfer(TransferKind.EARN, [(issuer, -100), (bob, 100)], idempotency_key="bob")
+    payers = [ledger.open_account(f"m:payer:{i}", AccountKind.MEMBER, name=f"p{i}")
+              for i in range(20)]
+    for payer in payers:
+        ledger.post_transfer(TransferKind.EARN, [(issuer, -60), (payer, 60)],
+                             idempotency_key=f"seed:{payer.key}")
+    db.session.commit()
+    payer_ids = [payer.id for payer in payers]
+
+    def pay(i):
+        payer, target = db.session.get(Account, payer_ids[i]), db.session.get(Account, bob_id)
+        return ledger.transfer_between(payer, target, 10, TransferKind.SPEND,
+                                       idempotency_key=f"help:{i}").id
+
+    results = run_at_once(app, pay)
+    succeeded = [r for r in results if isinstance(r, int)]
+    refused = [r for r in results if isinstance(r, ledger.BalanceCapReached)]
+    assert len(succeeded) == 3 and len(refused) == 17, results
+    assert ledger_queries.balance(db.session.get(Account, bob_id)) == 130
+    assert ledger_queries.verify() == []
+    result = app.test_cli_runner().invoke(args=["ledger", "verify"])
+    assert result.exit_code == 0 and "ledger OK" in result.output

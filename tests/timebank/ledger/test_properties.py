@@ -177,3 +177,67 @@ def test_batches_post_each_key_once_and_all_or_nothing(app, sequence):
     for account_id, expected in model.items():
         assert ledger_queries.balance(db.session.get(Account, account_id)) == expected
     assert db.session.scalar(select(func.count(Transfer.id))) == len(done) + 1
+
+
+#: Exchanges among members under a cap and a minimum served: (kind, source, target, minutes).
+CAP, LEAST = 600, 120
+exchanges = st.lists(
+    st.one_of(
+        st.tuples(st.just("earn"), st.integers(0, MEMBERS - 1), minutes),
+        st.tuples(st.sampled_from([TransferKind.SPEND, TransferKind.DONATE]),
+                  st.integers(0, MEMBERS), st.integers(0, MEMBERS), minutes),
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(exchanges)
+def test_no_member_passes_the_cap_by_exchange(app, sequence):
+    """With ``BALANCE_CAP_MINUTES`` and ``SPENDING_MIN_SERVED_MINUTES`` set, service is never
+    refused (it may pass the cap), exchange never takes a member past the cap nor lets one who
+    has served too little spend, and every invariant holds."""
+    app.config.update(BALANCE_CAP_MINUTES=CAP, SPENDING_MIN_SERVED_MINUTES=LEAST)
+    issuer, holders = _fresh_ledger()
+    model = {account.id: 0 for account in [issuer, *holders]}
+    served = {account.id: 0 for account in holders}
+    floors = {account.id: account.min_balance for account in holders}
+    for step, operation in enumerate(sequence):
+        if operation[0] == "earn":
+            _, who, amount = operation
+            target = holders[who]
+            ledger.post_transfer(TransferKind.EARN, [(issuer, -amount), (target, amount)],
+                                 idempotency_key=f"earn:{step}")
+            db.session.commit()
+            model[issuer.id] -= amount
+            model[target.id] += amount
+            served[target.id] += amount
+            continue
+        kind, source, target, amount = operation
+        if source == target:
+            continue
+        src, dst = holders[source], holders[target]
+        allowed = (model[src.id] - amount >= floors[src.id]
+                   and (src.kind != AccountKind.MEMBER or served[src.id] >= LEAST)
+                   and (dst.kind != AccountKind.MEMBER or model[dst.id] + amount <= CAP))
+        try:
+            ledger.post_transfer(kind, [(src, -amount), (dst, amount)], idempotency_key=f"x:{step}")
+            db.session.commit()
+        except (ledger.InsufficientBalance, ledger.BelowMinServed, ledger.BalanceCapReached):
+            db.session.rollback()
+            assert not allowed, operation
+        else:
+            assert allowed, operation
+            model[src.id] -= amount
+            model[dst.id] += amount
+
+    assert ledger_queries.verify() == []
+    for account_id, expected in model.items():
+        assert ledger_queries.balance(db.session.get(Account, account_id)) == expected
+    # Read back from the ledger: no exchange ever left a member above the cap.
+    credited = db.session.scalars(
+        select(Entry).join(Entry.transfer).join(Entry.account).where(
+            Entry.minutes > 0, Account.kind == AccountKind.MEMBER,
+            Transfer.kind != TransferKind.EARN))
+    assert all(entry.balance_after <= CAP for entry in credited)

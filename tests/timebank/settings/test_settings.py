@@ -115,7 +115,9 @@ def test_the_settings_api(client, api_token, district_admin):
         "approval_auto_daily_minutes", "approval_manager_daily_minutes", "approve_at_checkout",
         "personal_data_retention_years", "complaint_accept_working_days",
         "complaint_answer_working_days", "complaint_follow_up_working_days",
-        "follow_up_sample_percent", "follow_up_sample_minimum"}
+        "follow_up_sample_percent", "follow_up_sample_minimum", "spending_unit",
+        "minutes_per_coin", "spending_min_served_minutes", "balance_cap_minutes",
+        "whole_unit_redemption", "grant_monthly_budget_minutes"}
     refused = client.put("/api/v1/admin/settings", headers=headers,
                          json={"checkin_rounding_minutes": 7, "reason": "试"})
     assert refused.status_code == 422
@@ -130,3 +132,22 @@ def test_the_settings_api(client, api_token, district_admin):
     assert body["pool_grant_monthly_cap_minutes"] == 900
     row = next(row for row in body["settings"] if row["name"] == "pool_grant_monthly_cap_minutes")
     assert row["stored"] is True and row["updated_by_id"] == district_admin.id
+
+
+def test_the_time_banks_rules_are_district_settings(client, district_admin):
+    """Unit, coin, minimum served, cap, whole coins and the grant budget: defaults that change
+    nothing, shown on the page, stored by a district administrator."""
+    assert [settings.value(name) for name in (
+        "SPENDING_UNIT", "MINUTES_PER_COIN", "SPENDING_MIN_SERVED_MINUTES", "BALANCE_CAP_MINUTES",
+        "WHOLE_UNIT_REDEMPTION")] == [0, 60, 0, 0, 0]
+    log_in(client, district_admin)
+    html = page(client, "/admin/settings/")
+    for field in ("spending_unit", "minutes_per_coin", "spending_min_served_minutes",
+                  "balance_cap_minutes", "whole_unit_redemption", "grant_monthly_budget_minutes"):
+        assert f'name="{field}"' in html
+    assert "时间币" in html
+    changed = settings.update({"BALANCE_CAP_MINUTES": 90_000, "SPENDING_MIN_SERVED_MINUTES": 6000,
+                               "WHOLE_UNIT_REDEMPTION": 1}, by=district_admin, reason="广州市规则")
+    assert changed["BALANCE_CAP_MINUTES"] == [0, 90_000]
+    with pytest.raises(InvalidInput):
+        settings.update({"SPENDING_UNIT": 2}, by=district_admin, reason="试")

@@ -65,7 +65,7 @@ def check_balance(source: Account, minutes: int) -> None:
     floor = source.min_balance or 0
     if source.balance - minutes < floor:
         raise ledger.InsufficientBalance(
-            _("Not enough hours: you have %(have)s.", have=ledger_queries.format_minutes(source.balance)),
+            _("Not enough hours: you have %(have)s.", have=ledger_queries.format_spending(source.balance)),
             fields={"minutes": [_("Not enough hours in the account.")]})
 
 

@@ -104,6 +104,6 @@ def confirm_give():
         lambda: exchange.give(current_user, target, order["minutes"], order["memo"],
                               idempotency_key=f"give:{order['nonce']}"),
         success=lambda _transfer: _("Sent %(amount)s to %(name)s.",
-                                    amount=ledger_queries.format_minutes(order["minutes"]),
+                                    amount=ledger_queries.format_spending(order["minutes"]),
                                     name=target.label),
         back_to=url_for("hours.mine"), failure_to=url_for("hours.give"))

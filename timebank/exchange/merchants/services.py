@@ -279,8 +279,9 @@ def redeem(merchant: User, code: str, item: MerchantItem) -> Redemption:
     except ledger.InsufficientBalance:
         raise ledger.InsufficientBalance(
             _("%(name)s does not have enough hours: %(have)s, and %(item)s costs %(price)s.",
-              name=mask_name(member.name), have=ledger_queries.format_minutes(ledger_queries.balance(source)),
-              item=locked.name, price=ledger_queries.format_minutes(locked.price_minutes)),
+              name=mask_name(member.name),
+              have=ledger_queries.format_spending(ledger_queries.balance(source)),
+              item=locked.name, price=ledger_queries.format_spending(locked.price_minutes)),
             code="insufficient_balance") from None
     if transfer.replayed:  # the same code paid a moment ago, in another request
         raise _used(nonce)

@@ -69,7 +69,7 @@ def pay_code():
     _token, code, expires_at = merchants.payment_code(current_user)
     account = ledger.find_member_account(current_user)
     return _no_store(jsonify(code=code, expires_at=expires_at.isoformat(),
-                             balance=ledger_queries.format_minutes(account.balance if account else 0)))
+                             balance=ledger_queries.format_spending(account.balance if account else 0)))
 
 
 @bp.get("/pay/status.json")
@@ -81,11 +81,11 @@ def pay_status():
     if paid is None:
         return _no_store(jsonify(paid=False))
     account = ledger.find_member_account(current_user)
-    amount = ledger_queries.format_minutes(paid.minutes)
+    amount = ledger_queries.format_spending(paid.minutes)
     shop = merchants.shop_name(paid.merchant)
     return _no_store(jsonify(
         paid=True, id=paid.id, minutes=paid.minutes, amount=amount, merchant=shop,
-        item=paid.item.name, balance=ledger_queries.format_minutes(account.balance if account else 0),
+        item=paid.item.name, balance=ledger_queries.format_spending(account.balance if account else 0),
         message=_("Paid %(amount)s to %(merchant)s", amount=amount, merchant=shop)))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from timebank.accounts.models import User
 from timebank.clock import UTCDateTime, now
 from timebank.extensions import db
+from timebank.ledger.models import TRANSFER_CATEGORIES
 from timebank.org.models import Community
 
 CATEGORIES = {
@@ -21,6 +22,11 @@ CATEGORIES = {
     "haircut": _l("Haircut"),
     "other": _l("Other help"),
 }
+
+# A payment for help is filed under the request's category on statements (``other`` is the
+# ledger's own "Other").
+TRANSFER_CATEGORIES.update({key: label for key, label in CATEGORIES.items()
+                            if key not in TRANSFER_CATEGORIES})
 
 
 class RequestStatus(StrEnum):

@@ -14,6 +14,7 @@ from timebank.clock import zone
 from timebank.exchange.mutual_aid import services as mutual_aid
 from timebank.exchange.mutual_aid.models import CATEGORIES, OfferStatus, RequestStatus
 from timebank.exchange.mutual_aid.services import DECISIONS, MAX_MINUTES, MIN_MINUTES
+from timebank.ledger import queries as ledger_queries
 from timebank.web.schemas import BaseSchema, LocalDateTime, OptionalInteger, in_supported_years
 
 _MINUTES = validate.Range(min=MIN_MINUTES, max=MAX_MINUTES, error=_l(
@@ -30,8 +31,17 @@ class _RequestFields(BaseSchema):
                              metadata={"enum": list(CATEGORIES)})
     community_id = OptionalInteger(metadata={"description": "Default: the requester's home community"})
     place = fields.String(load_default="", validate=validate.Length(max=120))
-    minutes = fields.Integer(required=True, validate=_MINUTES,
-                             metadata={"description": "Estimated minutes; they move once both confirm"})
+    minutes = fields.Integer(load_default=None, allow_none=True, validate=_MINUTES, metadata={
+        "description": "The price in minutes; they move once both confirm. Give this or coins"})
+    coins = fields.Decimal(load_default=None, allow_none=True, as_string=True, metadata={
+        "description": "The price in time coins (时间币), stored as minutes by the district's "
+                       "minutes a coin: whole coins when it redeems in whole coins, else to one "
+                       "decimal. Give this or minutes", "example": "1.5"})
+
+    @validates_schema
+    def _a_price(self, data, **kwargs):
+        if data.get("minutes") is None and data.get("coins") is None:
+            raise ValidationError(str(_l("Give the price in time coins.")), "coins")
 
 
 class HelpRequestCreateSchema(_RequestFields):
@@ -114,6 +124,8 @@ class HelpRequestSchema(BaseSchema):
     place = fields.String()
     starts_at = LocalDateTime()
     minutes = fields.Integer()
+    coins = fields.Function(lambda item: ledger_queries.coins(item.minutes), metadata={
+        "type": "number", "description": "The price in time coins (时间币), from minutes"})
     status = fields.String(metadata={"enum": list(RequestStatus)})
     requester_id = fields.Integer()
     requester_name = fields.Function(lambda item: _masked(item.requester))

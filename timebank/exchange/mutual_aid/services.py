@@ -137,17 +137,17 @@ def check_can_pay(user, minutes: int, *, besides: HelpRequest | None = None) -> 
     if available >= minutes:
         return
     promised = promised_minutes(user, besides=besides)
-    have = ledger_queries.format_minutes(max(available, 0))
+    have = ledger_queries.format_spending(max(available, 0))
     if promised:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s free "
                     "(%(promised)s are promised to helpers of your other requests). Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger_queries.format_minutes(minutes), have=have,
-                    promised=ledger_queries.format_minutes(promised))
+                    need=ledger_queries.format_spending(minutes), have=have,
+                    promised=ledger_queries.format_spending(promised))
     else:
         message = _("Not enough hours: this needs %(need)s, and you have %(have)s. Earn hours by "
                     "volunteering, or ask your social worker about a grant from the community pool.",
-                    need=ledger_queries.format_minutes(minutes), have=have)
+                    need=ledger_queries.format_spending(minutes), have=have)
     raise ledger.InsufficientBalance(message, fields={"minutes": [message]})
 
 
@@ -158,15 +158,50 @@ def _check_minutes(minutes) -> None:
                                                  low=MIN_MINUTES, high=MAX_MINUTES)]})
 
 
+def minutes_for_coins(coins) -> int:
+    """The minutes of a price the requester gave in time coins (时间币): whole coins when the
+    district redeems in whole coins (``WHOLE_UNIT_REDEMPTION``), else coins to one decimal."""
+    from decimal import Decimal, InvalidOperation
+
+    from timebank.settings.services import value
+    try:
+        amount = Decimal(str(coins))
+    except (InvalidOperation, ValueError):
+        amount = Decimal("NaN")
+    whole = bool(value("WHOLE_UNIT_REDEMPTION"))
+    step = Decimal(1) if whole else Decimal("0.1")
+    if not amount.is_finite() or not 0 < amount <= 1000 or amount % step:
+        raise InvalidInput(fields={"coins": [
+            _("Give a whole number of time coins.") if whole else
+            _("Give the time coins to one decimal place, such as 1.5.")]})
+    return int((amount * value("MINUTES_PER_COIN")).to_integral_value())
+
+
+def _check_whole_units(minutes: int) -> None:
+    """A request the district would refuse to pay (whole coins only) is refused when posted."""
+    from timebank.settings.services import value
+    if value("WHOLE_UNIT_REDEMPTION") and minutes % value("MINUTES_PER_COIN"):
+        raise InvalidInput(fields={"minutes": [_("Each payment must be a whole number of time "
+                                                 "coins.")]})
+
+
 def _check_category(category) -> None:
     if category not in CATEGORIES:
         raise InvalidInput(fields={"category": [_("Choose a kind of help from the list.")]})
 
 
 def post_request(requester, data: dict) -> HelpRequest:
-    """A resident asks for help. They must be able to pay the estimated minutes."""
+    """A resident asks for help, priced in ``minutes`` or in ``coins`` (the requester's price
+    in time coins, stored as minutes). They must be able to pay it."""
     _check_category(data.get("category"))
+    if data.get("coins") is not None:
+        minutes = minutes_for_coins(data["coins"])
+        if data.get("minutes") is not None and data["minutes"] != minutes:
+            raise InvalidInput(fields={"coins": [_("Give the price in coins or in minutes, "
+                                                   "not two different prices.")]})
+        data = {**data, "minutes": minutes}
     _check_minutes(data.get("minutes"))
+    _check_whole_units(data["minutes"])
     starts_at = data.get("starts_at")
     if starts_at is None or starts_at.tzinfo is None:
         raise InvalidInput(fields={"starts_at": [_("Give the date and time of the help.")]})
@@ -262,7 +297,7 @@ def _move_minutes(request: HelpRequest, minutes: int, by) -> ledger.Transfer:
     return ledger.transfer_between(
         ledger.member_account(requester), ledger.member_account(helper), minutes,
         TransferKind.SPEND, idempotency_key=_key(request), memo=request.title,
-        reference=_key(request), posted_by=by)
+        reference=_key(request), posted_by=by, category=request.category)
 
 
 def has_started(request: HelpRequest) -> bool:
@@ -306,7 +341,7 @@ def confirm_done(request: HelpRequest, by) -> HelpRequest:
                      minutes=request.minutes)
         notify(request.helper_id, f"help:{request.id}:paid",
                _("You received %(amount)s for your help: %(title)s",
-                 amount=ledger_queries.format_minutes(request.minutes), title=request.title),
+                 amount=ledger_queries.format_spending(request.minutes), title=request.title),
                link=f"/help/{request.id}")
     else:
         other = request.helper_id if mine == "requester_confirmed_at" else request.requester_id

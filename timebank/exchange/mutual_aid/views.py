@@ -25,6 +25,7 @@ from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.org import services as org
 from timebank.org.services import can_manage_station, station_id_of
+from timebank.settings import services as settings
 from timebank.web.actions import attempt, form_errors, messages_of, perform
 from timebank.web.forms import load_form
 from timebank.web.inputs import db_int
@@ -54,7 +55,6 @@ def _labels() -> dict:
 
 
 #: Durations offered on the form: 15 minutes to 8 hours.
-DURATIONS = list(range(mutual_aid.MIN_MINUTES, mutual_aid.MAX_MINUTES + 1, 15))
 
 
 @bp.get("/")
@@ -87,17 +87,20 @@ def new():
                       "success")
                 return redirect(url_for(".detail", request_id=posted.result.id))
     home = org.home_community(current_user)
+    per_coin = ledger_queries.minutes_per_coin()
     form = request.form if request.method == "POST" else {
-        "community_id": str(home.id) if home else "", "minutes": "60"}
+        "community_id": str(home.id) if home else "", "coins": str(ledger_queries.coins(60))}
     return render_template(
         "help/new.html", errors=errors, form=form, towns=org.towns_with_communities(),
-        durations=DURATIONS, available=mutual_aid.available_minutes(current_user)
+        minutes_per_coin=per_coin, max_coins=mutual_aid.MAX_MINUTES // per_coin or 1,
+        coin_step=1 if settings.value("WHOLE_UNIT_REDEMPTION") else 0.1,
+        available=mutual_aid.available_minutes(current_user)
     ), 422 if errors else 200
 
 
 def _explanation(item: HelpRequest, role: str) -> str:
     """What the status means for the reader, in plain words."""
-    amount = ledger_queries.format_minutes(item.minutes)
+    amount = ledger_queries.format_spending(item.minutes)
     if item.status == RequestStatus.OPEN:
         return _("Neighbours can offer to help. The person asking chooses one helper.")
     if item.status == RequestStatus.MATCHED:
@@ -118,7 +121,7 @@ def _explanation(item: HelpRequest, role: str) -> str:
         paid = mutual_aid.paid_minutes(item)
         if paid:
             return _("A social worker decided: %(amount)s moved to the helper.",
-                     amount=ledger_queries.format_minutes(paid))
+                     amount=ledger_queries.format_spending(paid))
         return _("A social worker decided: no hours move.")
     return _("This request was cancelled; no hours moved.")
 

@@ -5,4 +5,5 @@ def init_app(app) -> None:
     from timebank.exchange.pools import api, views
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(views.district_bp)
     app.register_blueprint(api.bp)

@@ -12,13 +12,15 @@ is: the caller passes the group's ledger account and the name to show.
 
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select, text
 from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import User
+from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import month_bounds, this_month
-from timebank.errors import Conflict, InvalidInput
+from timebank.errors import Conflict, InvalidInput, PermissionDenied
 from timebank.exchange.gifts import services as exchange
 from timebank.exchange.pools.models import (  # noqa: F401 (the models, for callers of this module)
     GRANT_GROUPS,
@@ -72,12 +74,57 @@ def monthly_cap() -> int:
 
 
 def granted_this_month(station: Station) -> int:
-    """Minutes the station's social workers have granted from pools this month."""
+    """Minutes the station's social workers have granted from pools this month (the
+    operations centre's grants from its pools count against the district's budget instead)."""
     start, end = month_bounds(*this_month())
     return int(db.session.scalar(
         select(func.coalesce(func.sum(PoolGrant.minutes), 0))
-        .where(PoolGrant.station_id == station.id, PoolGrant.created_at >= start,
+        .where(PoolGrant.station_id == station.id, PoolGrant.by_district.is_(False),
+               PoolGrant.created_at >= start, PoolGrant.created_at < end)))
+
+
+# --- the district's operations centre (时间银行运营中心) ------------------------------------------
+
+def district_pool() -> ledger.Account:
+    """The district's own pool (``pool:district``), which only the operations centre grants
+    from."""
+    return ledger.open_account(keys.DISTRICT_POOL, AccountKind.POOL, name=str(_l("District pool")))
+
+
+def monthly_budget() -> int:
+    return settings.value("GRANT_MONTHLY_BUDGET_MINUTES")
+
+
+def district_granted_this_month() -> int:
+    """Minutes the operations centre has granted this month, from any pool."""
+    start, end = month_bounds(*this_month())
+    return int(db.session.scalar(
+        select(func.coalesce(func.sum(PoolGrant.minutes), 0))
+        .where(PoolGrant.by_district.is_(True), PoolGrant.created_at >= start,
                PoolGrant.created_at < end)))
+
+
+def district_grants_this_month() -> list[PoolGrant]:
+    start, end = month_bounds(*this_month())
+    return list(db.session.scalars(
+        select(PoolGrant).where(PoolGrant.by_district.is_(True), PoolGrant.created_at >= start,
+                                PoolGrant.created_at < end).order_by(PoolGrant.id.desc())))
+
+
+def is_grant_officer(user) -> bool:
+    return has_role(user, Role.GRANT_OFFICER)
+
+
+def _lock_district() -> None:
+    """Serialise the operations centre's grants, as `_lock_station` does a station's: a
+    transaction-scoped advisory lock on PostgreSQL; SQLite's writes are already one at a time.
+    (Not a row of the ledger: transfers lock accounts in id order and must not wait on this.)"""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _DISTRICT_LOCK})
+
+
+#: The advisory lock's number: any fixed 64-bit integer no other feature uses.
+_DISTRICT_LOCK = 18_031_001
 
 
 def remaining_cap(station: Station) -> int:
@@ -105,20 +152,29 @@ def _lock_station(station: Station) -> None:
     db.session.execute(select(Station.id).where(Station.id == station.id).with_for_update())
 
 
-def grant(community: Community, recipient: User, minutes: int, group: str, reason: str, *,
-          by: User, idempotency_key: str) -> PoolGrant:
-    """Grant `minutes` from the community's pool to `recipient`, by staff of its station.
+def grant(community: Community | None, recipient: User, minutes: int, group: str, reason: str,
+          *, by: User, idempotency_key: str) -> PoolGrant:
+    """Grant `minutes` from the community's pool to `recipient`, by staff of its station, or
+    by the time bank's operations centre (`Role.GRANT_OFFICER`) from any community's pool or,
+    with ``community=None``, from the district's pool.
 
-    Refused (with a message saying why) for anyone but the station's staff, without a reason,
-    for a group not in `GRANT_GROUPS`, when the pool holds too little, and when the station's
-    grants this month would pass the monthly cap. Repeating `idempotency_key` returns the
-    first grant and changes nothing.
+    Refused (with a message saying why) for anyone else, without a reason, for a group not in
+    `GRANT_GROUPS`, when the pool holds too little, and when the month's grants would pass the
+    station's monthly cap (the operations centre: the district's monthly budget). Repeating
+    `idempotency_key` returns the first grant and changes nothing.
     """
-    station = community.station
-    if station is None:
+    district = is_grant_officer(by)
+    station = community.station if community is not None else None
+    if district:
+        pass  # the operations centre grants from every pool, for no station
+    elif community is None:
+        raise PermissionDenied(_("Only the time bank's operations centre grants from the "
+                                 "district's pool."))
+    elif station is None:
         raise Conflict(_("This community has no station to grant from its pool."),
                        code="no_station")
-    require_station_staff(by, station.id)
+    else:
+        require_station_staff(by, station.id)
     reason = (reason or "").strip()
     problems = {}
     if len(reason) < 2:
@@ -134,48 +190,65 @@ def grant(community: Community, recipient: User, minutes: int, group: str, reaso
     if problems:
         raise InvalidInput(fields=problems)
 
-    _lock_station(station)
+    if district:
+        _lock_district()
+    else:
+        _lock_station(station)
     earlier = ledger.find_transfer(idempotency_key)
     if earlier is not None:
         existing = db.session.scalar(select(PoolGrant).where(PoolGrant.transfer_id == earlier.id))
         if existing is not None and existing.recipient_id == recipient.id \
-                and existing.minutes == minutes and existing.community_id == community.id:
+                and existing.minutes == minutes and existing.community_id == (
+                    community.id if community is not None else None):
             existing.replayed = True
             return existing
         raise ledger.IdempotencyKeyReused(
             _("This request key was already used for a different transfer."))
 
-    cap, used = monthly_cap(), granted_this_month(station)
-    if used + minutes > cap:
-        raise Conflict(
-            _("This grant would pass the station's monthly cap: %(used)s of %(cap)s granted this "
-              "month, %(left)s left.", used=ledger_queries.format_minutes(used),
-              cap=ledger_queries.format_minutes(cap), left=ledger_queries.format_minutes(max(cap - used, 0))),
-            code="grant_cap_reached", fields={"minutes": [_("Above this month's cap.")]})
+    fmt = ledger_queries.format_spending
+    if district:
+        budget, used = monthly_budget(), district_granted_this_month()
+        if used + minutes > budget:
+            raise Conflict(
+                _("This grant would pass the district's monthly grant budget: %(used)s of "
+                  "%(budget)s granted this month, %(left)s left.", used=fmt(used),
+                  budget=fmt(budget), left=fmt(max(budget - used, 0))),
+                code="grant_budget_reached", fields={"minutes": [_("Above this month's budget.")]})
+    else:
+        cap, used = monthly_cap(), granted_this_month(station)
+        if used + minutes > cap:
+            raise Conflict(
+                _("This grant would pass the station's monthly cap: %(used)s of %(cap)s granted "
+                  "this month, %(left)s left.", used=ledger_queries.format_minutes(used),
+                  cap=ledger_queries.format_minutes(cap),
+                  left=ledger_queries.format_minutes(max(cap - used, 0))),
+                code="grant_cap_reached", fields={"minutes": [_("Above this month's cap.")]})
 
-    pool = pool_account(community)
+    pool = pool_account(community) if community is not None else district_pool()
+    pool_label = community.name if community is not None else pool.name
     try:
         transfer = ledger.transfer_between(
             pool, ledger.member_account(recipient), minutes, TransferKind.DONATE, memo=reason,
-            posted_by=by, idempotency_key=idempotency_key, reference=f"pool:{community.id}")
+            posted_by=by, idempotency_key=idempotency_key, category="pool_grant",
+            reference=f"pool:{community.id}" if community is not None else keys.DISTRICT_POOL)
     except ledger.InsufficientBalance:
         raise ledger.InsufficientBalance(
             _("The pool of %(community)s holds only %(have)s; it cannot grant %(need)s.",
-              community=community.name, have=ledger_queries.format_minutes(ledger_queries.balance(pool)),
-              need=ledger_queries.format_minutes(minutes)),
+              community=pool_label, have=fmt(ledger_queries.balance(pool)), need=fmt(minutes)),
             code="pool_insufficient", fields={"minutes": [_("More than the pool holds.")]},
         ) from None
-    entry = PoolGrant(station_id=station.id, community_id=community.id, recipient_id=recipient.id,
-                      minutes=minutes, group=group, reason=reason, granted_by_id=by.id,
-                      transfer_id=transfer.id)
+    entry = PoolGrant(station_id=station.id if station is not None else None,
+                      community_id=community.id if community is not None else None,
+                      recipient_id=recipient.id, minutes=minutes, group=group, reason=reason,
+                      granted_by_id=by.id, transfer_id=transfer.id, by_district=district)
     db.session.add(entry)
     db.session.flush()
     audit.record("pool.grant", f"pool_grant:{entry.id}", actor=by, reason=reason,
-                 community_id=community.id, recipient_id=recipient.id, minutes=minutes,
-                 group=group, transfer_id=transfer.id)
+                 community_id=entry.community_id, recipient_id=recipient.id, minutes=minutes,
+                 group=group, transfer_id=transfer.id, by_district=district)
     notify(recipient.id, f"pool_grant:{entry.id}", _("You received hours from the community pool"),
            _("%(community)s granted you %(amount)s. You can use them to ask for help.",
-             community=community.name, amount=ledger_queries.format_minutes(minutes)), link="/hours/")
+             community=pool_label, amount=fmt(minutes)), link="/hours/")
     return entry
 
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from timebank.org.models import Community, Station
 
 bp = Blueprint("pools", __name__, url_prefix="/pools")
+#: The time bank's operations centre (运营中心): grants from any pool under the district's budget.
+district_bp = Blueprint("district_grants", __name__, url_prefix="/grants")
 
 
 class _FormSchema(BaseSchema):
@@ -131,7 +133,7 @@ def confirm_donation():
         lambda: pools.donate(current_user, community, order["minutes"], order["memo"],
                              idempotency_key=f"pool-donate:{order['nonce']}"),
         success=lambda _transfer: _("Thank you! You donated %(amount)s to %(pool)s.",
-                                    amount=ledger_queries.format_minutes(order["minutes"]),
+                                    amount=ledger_queries.format_spending(order["minutes"]),
                                     pool=pools.pool_account(community).label),
         back_to=url_for("pools.index"))
 
@@ -193,6 +195,57 @@ def make_grant():
     if granted.error is not None:
         return _grants_page(station, _errors(granted.error), request.form, granted.error.status)
     entry = granted.result
-    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_minutes(entry.minutes),
+    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_spending(entry.minutes),
             name=entry.recipient.name), "success")
     return redirect(url_for("pools.grants", station_id=station.id))
+
+
+# --- the operations centre's grants ------------------------------------------------------------
+
+class DistrictGrantFormSchema(GrantFormSchema):
+    """As a station's grant form; the pool is a community's or, left blank, the district's."""
+
+    community_id = fields.Integer(load_default=None)
+
+
+def _district_page(errors=None, form=None, status=200):
+    towns = org.towns_with_communities()
+    communities = [community for _town, members in towns for community in members]
+    budget, used = pools.monthly_budget(), pools.district_granted_this_month()
+    return render_template(
+        "pools/district.html", communities=communities, district_pool=pools.district_pool(),
+        balances=pools.pool_balances(communities), grants=pools.district_grants_this_month(),
+        budget=budget, used=used, remaining=max(budget - used, 0), groups=pools.GRANT_GROUPS,
+        errors=errors or {}, form=form or {}, nonce=secrets.token_hex(12)), status
+
+
+@district_bp.get("/", endpoint="index")
+@role_required(Role.GRANT_OFFICER)
+def district_index():
+    """Every pool with its balance, the month's budget used, the grant form and the month's
+    grants, for the operations centre."""
+    return _district_page()
+
+
+@district_bp.post("/", endpoint="make_grant")
+@role_required(Role.GRANT_OFFICER)
+def district_make_grant():
+    data, errors = load_form(DistrictGrantFormSchema())
+    if data is None:
+        return _district_page(errors, request.form, 422)
+
+    def grant():
+        community = org.get_community(data["community_id"]) if data["community_id"] else None
+        recipient = get_by_phone(data["recipient_phone"])
+        if recipient is None:
+            raise InvalidInput(fields={"recipient_phone": [_("No member has that phone number.")]})
+        return pools.grant(community, recipient, data["minutes"], data["group"], data["reason"],
+                           by=current_user, idempotency_key=f"pool-grant:{data['nonce']}")
+
+    granted = attempt(grant)
+    if granted.error is not None:
+        return _district_page(_errors(granted.error), request.form, granted.error.status)
+    entry = granted.result
+    flash(_("Granted %(amount)s to %(name)s.", amount=ledger_queries.format_spending(entry.minutes),
+            name=entry.recipient.name), "success")
+    return redirect(url_for("district_grants.index"))

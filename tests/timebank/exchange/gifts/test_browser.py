@@ -24,7 +24,7 @@ def test_give_hours_to_a_neighbour_on_a_phone(phone, make_user):
     phone.get_by_label("密码").fill(PASSWORD)
     phone.get_by_role("button", name="登录").click()
     phone.get_by_role("link", name="我的时间").first.click()
-    expect(phone.locator(".balance")).to_have_text("3小时")
+    expect(phone.locator(".balance")).to_have_text("3 时间币")  # spending in time coins
     expect(phone.locator(".statement")).to_contain_text("重阳敬老探访")
 
     phone.get_by_role("link", name="转赠时间").click()
@@ -36,11 +36,11 @@ def test_give_hours_to_a_neighbour_on_a_phone(phone, make_user):
 
     expect(phone.locator("h1")).to_have_text("请确认")
     expect(phone.locator(".recipient")).to_contain_text("梁*")
-    expect(phone.locator(".amount")).to_have_text("1小时30分钟")
+    expect(phone.locator(".amount")).to_have_text("1.5 时间币")
     phone.get_by_role("button", name="确认转出").click()
 
     expect(phone.locator(".flash")).to_contain_text("已向 梁伯 转出 1小时30分钟")
-    expect(phone.locator(".balance")).to_have_text("1小时30分钟")
+    expect(phone.locator(".balance")).to_have_text("1.5 时间币")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     db.session.rollback()
     assert ledger.balance(ledger.member_account(bob)) == 90

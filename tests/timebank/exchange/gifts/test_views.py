@@ -71,7 +71,7 @@ def test_giving_hours_asks_for_confirmation_then_moves_them_once(client, make_us
     response = post_form(client, "/hours/give", {"recipient_phone": bob.phone, "hours": "1",
                                                  "minutes": "30", "memo": "陪诊"})
     page = response.get_data(as_text=True)
-    assert "请确认" in page and "梁*" in page and "1小时30分钟" in page
+    assert "请确认" in page and "梁*" in page and "1.5 时间币" in page
     assert transfers() == 1  # nothing moved yet
     token = confirm_token(page)
     first = post_form(client, "/hours/give/confirm", {"token": token}, page="/hours/")

@@ -432,7 +432,7 @@ def test_the_whole_path_on_the_pages(app, place, fund, pinned_clock):
     as_alice, as_bob = browser_for(app, alice), browser_for(app, bob)
 
     page = as_alice.get("/help/").get_data(as_text=True)
-    assert "邻里互助" in page and "1小时30分钟" in page
+    assert "邻里互助" in page and "1.5 时间币" in page  # spending is shown in time coins
     day = (now() + timedelta(days=1)).astimezone(SHANGHAI)
     form = {"title": "陪我去区医院复诊", "category": "escort_to_clinic", "description": "腿脚不便",
             "community_id": "", "place": "南沙医院", "start_date": day.date().isoformat(),
@@ -440,7 +440,7 @@ def test_the_whole_path_on_the_pages(app, place, fund, pinned_clock):
     refused = post_form(as_alice, "/help/new", form)
     assert refused.status_code == 422
     assert "时间不足" in refused.get_data(as_text=True) or "不足" in refused.get_data(as_text=True)
-    posted = post_form(as_alice, "/help/new", {**form, "minutes": "90"})
+    posted = post_form(as_alice, "/help/new", {**form, "minutes": "", "coins": "1.5"})
     assert posted.status_code == 302
     request_id = int(posted.headers["Location"].rstrip("/").split("/")[-1])
     assert "陪我去区医院复诊" in as_bob.get("/help/").get_data(as_text=True)
