@@ -205,3 +205,22 @@ def test_periods_are_read_or_refused():
             groups.parse_period(bad)
     with pytest.raises(InvalidInput):
         groups.parse_period(None, "2026-03-01", "2026-01-01")
+
+
+def test_a_member_gives_hours_to_their_group_and_an_outsider_cannot(station, worker, make_user,
+                                                                    make_group):
+    group = make_group(station, worker)
+    member, outsider = make_user(name="成员"), make_user(name="外人")
+    groups.add_person(group, member.id, "member", by=worker)
+    for person in (member, outsider):
+        ledger.transfer_between(ledger.adjustments_account(), ledger.member_account(person), 120,
+                                TransferKind.ADJUST, idempotency_key=f"fund:{person.id}")
+    gift = groups.give(group, member, 60, "支持公司做公益", idempotency_key="gift-1")
+    assert groups.balance_of(group) == 60 and ledger.member_account(member).balance == 60
+    labels = {entry.account.key: entry.label for entry in gift.entries}
+    assert labels == {keys.member(member.id): "赠予团体", keys.group(group.id): "成员赠送"}
+    with pytest.raises(PermissionDenied):
+        groups.give(group, outsider, 60, "", idempotency_key="gift-2")
+    with pytest.raises(ledger.InsufficientBalance):
+        groups.give(group, member, 61, "", idempotency_key="gift-3")
+    assert ledger_queries.verify() == []
