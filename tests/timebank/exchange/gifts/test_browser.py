@@ -39,7 +39,7 @@ def test_give_hours_to_a_neighbour_on_a_phone(phone, make_user):
     expect(phone.locator(".amount")).to_have_text("1.5 时间币")
     phone.get_by_role("button", name="确认转出").click()
 
-    expect(phone.locator(".flash")).to_contain_text("已向 梁伯 转出 1小时30分钟")
+    expect(phone.locator(".flash")).to_contain_text("已向 梁伯 转出 1.5 时间币")
     expect(phone.locator(".balance")).to_have_text("1.5 时间币")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     db.session.rollback()

@@ -80,7 +80,7 @@ def test_giving_hours_asks_for_confirmation_then_moves_them_once(client, make_us
     assert transfers() == 2
     assert ledger_queries.balance(ledger.member_account(alice)) == 30
     assert ledger_queries.balance(ledger.member_account(bob)) == 90
-    assert "已向 梁伯 转出 1小时30分钟" in client.get("/hours/").get_data(as_text=True)
+    assert "已向 梁伯 转出 1.5 时间币" in client.get("/hours/").get_data(as_text=True)
 
 
 def test_giving_more_than_the_balance_is_refused_clearly(client, make_user, login, fund):

@@ -42,8 +42,8 @@ def test_the_payment_page_learns_its_code_has_paid_and_the_new_balance(app, clie
 
     answer = client.get(status_url).get_json()
     assert answer["paid"] is True and answer["minutes"] == 60
-    assert answer["message"] == "已支付 1小时 给 何记糖水"
-    assert answer["balance"] == "1小时" and answer["item"] == "双皮奶"
+    assert answer["message"] == "已支付 1 时间币 给 何记糖水"  # in time coins
+    assert answer["balance"] == "1 时间币" and answer["item"] == "双皮奶"
     # A fresh page remembers that payment, and waits for the next one.
     again = client.get("/pay").get_data(as_text=True)
     after = re.search(r'data-status="([^"]+)"', again).group(1)

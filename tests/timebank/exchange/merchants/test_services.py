@@ -218,7 +218,7 @@ def test_a_member_without_enough_hours_is_refused_clearly(client, api_token, mak
     assert response.status_code == 409
     error = response.get_json()["error"]
     assert error["code"] == "insufficient_balance" and "陈**" in error["message"]
-    assert "20" in error["message"] and "30" in error["message"]
+    assert "0.33 时间币" in error["message"] and "0.5 时间币" in error["message"]  # 20 and 30 min
     assert balance_of(member) == 20 and stock(item_id) == 3 and redemptions() == 0
 
 

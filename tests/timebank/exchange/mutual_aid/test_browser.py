@@ -52,7 +52,7 @@ def test_a_neighbour_helps_and_the_hours_move_on_phones(browser, live_server, ma
         day = (now() + timedelta(days=1)).astimezone(ZoneInfo("Asia/Shanghai")).date()
         asker.get_by_label("日期").fill(day.isoformat())
         asker.get_by_label("时间", exact=True).fill("09:30")
-        asker.get_by_label("预计需要多久").select_option("60")
+        asker.get_by_label("您愿支付（时间币）").fill("1")
         asker.get_by_role("button", name="发布求助").click()
         expect(asker.locator(".flash")).to_contain_text("求助已发布")
         expect(asker.locator(".help-state")).to_contain_text("等待邻居报名")
@@ -85,9 +85,9 @@ def test_a_neighbour_helps_and_the_hours_move_on_phones(browser, live_server, ma
         assert asker.evaluate("document.documentElement.scrollWidth") <= 390
 
         asker.goto("/hours/")
-        expect(asker.locator(".balance")).to_have_text("2小时")
+        expect(asker.locator(".balance")).to_have_text("2 时间币")
         helper.goto("/hours/")
-        expect(helper.locator(".balance")).to_have_text("1小时")
+        expect(helper.locator(".balance")).to_have_text("1 时间币")
         expect(helper.locator(".statement")).to_contain_text("陪我去区医院复诊")
     finally:
         asker_context.close()
