@@ -120,7 +120,8 @@ def test_every_transfer_has_a_category(app, member, issuer):
     help_paid = post(giver, taker, 10, TransferKind.SPEND, idempotency_key="5", category="haircut")
     assert help_paid.category == "haircut" and help_paid.category_label == "义剪"
     assert ledger.reverse(help_paid, "弄错了").category == "haircut"
-    assert derived_category("sponsor", []) == "other"  # a kind added later is safe
+    assert derived_category("sponsor", []) == "sponsorship"
+    assert derived_category("kind_added_later", []) == "other"  # a kind added later is safe
     assert set(TRANSFER_CATEGORIES) >= {"volunteer_service", "merchant", "gift", "pool_grant",
                                         "adjustment", "opening_balance", "other", "haircut"}
 
