@@ -126,6 +126,24 @@ def served_before_spending(account: Account) -> int:
     return int(served)
 
 
+def granted_unspent(account: Account) -> int:
+    """Minutes of pool grants (category ``pool_grant``) received by `account` that it has not
+    spent yet, counting everything it has paid out by exchange as spent from them first.
+
+    Grants go to people in difficulty so they can receive help at once: the district's minimum
+    served before spending does not hold for them (`timebank.ledger.services._check_rules`)."""
+    rows = dict(db.session.execute(
+        select(Transfer.category == "pool_grant", func.coalesce(func.sum(Entry.minutes), 0))
+        .join(Transfer, Entry.transfer_id == Transfer.id)
+        .where(Entry.account_id == account.id,
+               Transfer.kind.not_in((TransferKind.EARN, TransferKind.OPENING_BALANCE,
+                                     TransferKind.ADJUST)),
+               or_(Transfer.category == "pool_grant", Entry.minutes < 0))
+        .group_by(Transfer.category == "pool_grant")).all())
+    granted, paid = int(rows.get(True, 0)), -int(rows.get(False, 0))
+    return max(granted - paid, 0)
+
+
 def earned_by_owner(owner_ids, start: datetime, end: datetime) -> dict[int, int]:
     """Owner id → minutes earned by service in [start, end), for many members in one query."""
     rows = db.session.execute(

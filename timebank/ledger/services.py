@@ -61,6 +61,7 @@ from timebank.ledger.queries import (  # noqa: F401 (balance, for callers)
     balance,
     format_minutes,
     format_spending,
+    granted_unspent,
     served_before_spending,
 )
 from timebank.org.services import require_acting_for
@@ -212,7 +213,8 @@ def _check_rules(kind: str, totals: dict[int, int], accounts: dict[int, Account]
     least = _setting("SPENDING_MIN_SERVED_MINUTES")
     if least:
         for account, minutes in members:
-            if minutes < 0 and (served := served_before_spending(account)) < least:
+            if minutes < 0 and (served := served_before_spending(account)) < least \
+                    and granted_unspent(account) < -minutes:
                 message = _("%(label)s may spend after serving %(least)s; served so far: "
                             "%(served)s.", label=account.label, least=format_minutes(least),
                             served=format_minutes(served))

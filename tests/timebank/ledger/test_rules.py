@@ -57,6 +57,27 @@ def test_a_member_spends_only_after_the_minimum_served(app, member, issuer):
     assert ledger_queries.balance(helper) == 60
 
 
+def test_a_pool_grant_is_spendable_before_the_minimum_served(app, member, issuer):
+    """Grants go to people in difficulty so they can be helped at once: what a pool granted
+    them they may spend at once; what they earned still waits for the minimum served."""
+    app.config["SPENDING_MIN_SERVED_MINUTES"] = 600
+    elder, helper = member("独居长者", served=30), member("帮手")
+    pool = ledger.open_account("pool:community:1", AccountKind.POOL, name="池")
+    ledger.post_transfer(TransferKind.EARN, [(issuer, -600), (pool, 600)], idempotency_key="fill")
+    ledger.transfer_between(pool, ledger.member_account(elder.owner), 120, TransferKind.DONATE,
+                            idempotency_key="grant", category="pool_grant")
+    assert ledger_queries.granted_unspent(elder) == 120
+    ledger.transfer_between(elder, helper, 90, TransferKind.SPEND, idempotency_key="help")
+    db.session.commit()
+    assert ledger_queries.granted_unspent(elder) == 30
+    with pytest.raises(ledger.BelowMinServed):  # 60 more: only 30 granted are left
+        ledger.transfer_between(elder, helper, 60, TransferKind.SPEND, idempotency_key="more")
+    db.session.rollback()
+    assert ledger_queries.balance(elder) == 60 and ledger_queries.balance(helper) == 90
+    ledger.transfer_between(elder, helper, 30, TransferKind.SPEND, idempotency_key="rest")
+    assert ledger_queries.granted_unspent(elder) == 0 and ledger_queries.balance(elder) == 30
+
+
 def test_receiving_past_the_cap_is_refused_but_service_never_is(app, member, issuer):
     app.config["BALANCE_CAP_MINUTES"] = 600
     rich, giver = member("满额", served=540), member("赠者", served=300)
