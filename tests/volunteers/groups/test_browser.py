@@ -37,7 +37,7 @@ def test_a_contact_sponsors_a_pool_and_sees_the_thanks(phone, desk, make_station
     log_in_on(phone, contact)
     phone.goto(f"/groups/{group.id}")
     expect(phone.get_by_role("heading", name="南沙爱心科技有限公司")).to_be_visible()
-    expect(phone.locator("#group-balance")).to_have_text("10小时")
+    expect(phone.locator("#group-balance")).to_have_text("10 时间币")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "group-390")
     sponsor = phone.locator("#sponsor")
@@ -45,21 +45,21 @@ def test_a_contact_sponsors_a_pool_and_sees_the_thanks(phone, desk, make_station
     sponsor.get_by_label("小时").fill("11")
     with phone.expect_navigation():
         sponsor.get_by_role("button", name="资助").click()
-    expect(phone.locator("#sponsor .error").first).to_contain_text("只有10小时")
-    expect(phone.locator("#group-balance")).to_have_text("10小时")
+    expect(phone.locator("#sponsor .error").first).to_contain_text("只有10 时间币")
+    expect(phone.locator("#group-balance")).to_have_text("10 时间币")
     sponsor.get_by_label("小时").fill("4")
     sponsor.get_by_label("备注（选填）").fill("重阳敬老")
     with phone.expect_navigation():
         sponsor.get_by_role("button", name="资助").click()
     expect(phone.locator(".flash")).to_contain_text("谢谢")
-    expect(phone.locator("#group-balance")).to_have_text("6小时")
+    expect(phone.locator("#group-balance")).to_have_text("6 时间币")
     shot(phone, "sponsored-390")
 
     phone.goto(f"/pools/{community.id}")
     thanks = phone.locator("#sponsors")
     expect(thanks.get_by_role("heading", name="感谢爱心单位")).to_be_visible()
     expect(thanks).to_contain_text("南沙爱心科技有限公司")
-    expect(thanks).to_contain_text("4小时")
+    expect(thanks).to_contain_text("4 时间币")
     assert "张经理" not in phone.locator("main").inner_text()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     shot(phone, "pool-thanks-390")

@@ -73,7 +73,7 @@ def test_a_contact_sponsors_a_pool_and_the_pool_page_thanks_the_group(
     log_in(client, contact)
     mine = f"/groups/{group.id}"
     html = page(client, mine)
-    assert "南沙爱心科技有限公司" in html and "10小时" in html
+    assert "南沙爱心科技有限公司" in html and "10 时间币" in html  # where it spends: in coins
     too_much = post_form(client, f"{mine}/sponsor", {"community_id": community.id, "hours": "11",
                                                      "minutes": "0", "nonce": "n1234567890"},
                          page=mine)
@@ -88,7 +88,7 @@ def test_a_contact_sponsors_a_pool_and_the_pool_page_thanks_the_group(
     public = app.test_client().get(f"/pools/{community.id}")
     assert public.status_code == 200
     text = public.get_data(as_text=True)
-    assert "感谢爱心单位" in text and "南沙爱心科技有限公司" in text and "4小时" in text
+    assert "感谢爱心单位" in text and "南沙爱心科技有限公司" in text and "4 时间币" in text
     assert "林个人" not in text and "张联系" not in text
     assert app.test_client().get("/pools/999999").status_code == 404
 

@@ -287,8 +287,9 @@ def sponsor(source: ledger.Account, community: Community, minutes: int, memo: st
     except ledger.InsufficientBalance:
         raise ledger.InsufficientBalance(
             _("%(group)s holds only %(have)s; it cannot sponsor %(need)s.",
-              group=sponsor_name, have=ledger_queries.format_minutes(ledger_queries.balance(source)),
-              need=ledger_queries.format_minutes(minutes)),
+              group=sponsor_name,
+              have=ledger_queries.format_spending(ledger_queries.balance(source)),
+              need=ledger_queries.format_spending(minutes)),
             code="group_insufficient", fields={"minutes": [_("More than the group holds.")]},
         ) from None
     if not transfer.replayed:
