@@ -239,12 +239,12 @@ def test_the_payment_page_shows_the_payment_once_the_code_is_used(phone, town, m
     _log_in(phone, volunteer)
     phone.goto("/pay")
     code = phone.locator("#pay-code").text_content()
-    expect(phone.locator("#pay-balance")).to_have_text("4小时")  # 2 h served + 2 h given
+    expect(phone.locator("#pay-balance")).to_have_text("4 时间币")  # 2 h served + 2 h given
     db.session.rollback()  # a fresh transaction: the server has written since this one began
     merchants.redeem(merchant, code, item)
     db.session.commit()
-    expect(phone.locator("#pay-message")).to_have_text("已支付 1小时 给 何记糖水", timeout=10_000)
-    expect(phone.locator("#pay-balance")).to_have_text("3小时")
+    expect(phone.locator("#pay-message")).to_have_text("已支付 1 时间币 给 何记糖水", timeout=10_000)
+    expect(phone.locator("#pay-balance")).to_have_text("3 时间币")
     expect(phone.locator("#pay-code")).to_be_hidden()
     _shoot(phone, "paid")
 
