@@ -77,7 +77,8 @@ def test_staff_create_a_course_and_a_session_at_the_desk(desk, station, worker, 
     desk.get_by_role("button", name="安排场次").click()
     expect(desk.get_by_text("培训场次已安排")).to_be_visible()
     expect(desk.locator("img.qr")).to_be_visible()
-    desk.wait_for_function("document.querySelector('img.qr').complete "
+    # A function, not an expression: the page's CSP forbids evaluating strings.
+    desk.wait_for_function("() => document.querySelector('img.qr').complete "
                            "&& document.querySelector('img.qr').naturalWidth > 0")
     shot(desk, "session-1366")
     db.session.rollback()
