@@ -5,7 +5,7 @@ that every invariant holds (`flask ledger verify`)."""
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from timebank.clock import local, month_bounds, now, shift_month
@@ -132,15 +132,16 @@ def granted_unspent(account: Account) -> int:
 
     Grants go to people in difficulty so they can receive help at once: the district's minimum
     served before spending does not hold for them (`timebank.ledger.services._check_rules`)."""
-    rows = dict(db.session.execute(
-        select(Transfer.category == "pool_grant", func.coalesce(func.sum(Entry.minutes), 0))
+    is_grant = Transfer.category == "pool_grant"
+    granted, paid_out = db.session.execute(
+        select(func.coalesce(func.sum(case((is_grant, Entry.minutes), else_=0)), 0),
+               func.coalesce(func.sum(case((and_(~is_grant, Entry.minutes < 0), Entry.minutes),
+                                           else_=0)), 0))
         .join(Transfer, Entry.transfer_id == Transfer.id)
         .where(Entry.account_id == account.id,
                Transfer.kind.not_in((TransferKind.EARN, TransferKind.OPENING_BALANCE,
-                                     TransferKind.ADJUST)),
-               or_(Transfer.category == "pool_grant", Entry.minutes < 0))
-        .group_by(Transfer.category == "pool_grant")).all())
-    granted, paid = int(rows.get(True, 0)), -int(rows.get(False, 0))
+                                     TransferKind.ADJUST)))).one()
+    granted, paid = int(granted), -int(paid_out)
     return max(granted - paid, 0)
 
 
