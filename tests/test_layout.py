@@ -37,7 +37,7 @@ FEATURES = {
                  "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting", "official", "corrections", "ratings", "visits", "households",
-                   "complaints", "followups", "teams", "groups", "training"},
+                   "complaints", "followups", "teams", "groups", "training", "evidence"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}
 

@@ -13,6 +13,7 @@ def init_app(app) -> None:
         complaints,
         corrections,
         demo,
+        evidence,
         followups,
         groups,
         households,
@@ -32,7 +33,7 @@ def init_app(app) -> None:
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
                     reporting, official, households, visits, ratings, complaints, followups,
-                    teams, groups, training, demo):
+                    teams, groups, training, evidence, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)
