@@ -2,12 +2,25 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from timebank.extensions import db
 from volunteers.activities.models import Activity
 from volunteers.evidence.models import ActivityPhoto, ActivitySummary
+
+
+def evidence_dir() -> Path:
+    """Where the files live: ``EVIDENCE_DIR``, or ``evidence/`` in the instance folder."""
+    configured = current_app.config.get("EVIDENCE_DIR")
+    return Path(configured) if configured else Path(current_app.instance_path) / "evidence"
+
+
+def photo_path(photo: ActivityPhoto, *, thumbnail: bool = False) -> Path:
+    """The file of a photo or of its thumbnail; callers check who may see it first."""
+    return evidence_dir() / (photo.thumbnail_name if thumbnail else photo.stored_name)
 
 
 @dataclass
