@@ -142,7 +142,7 @@ def _themes(filters: ReportFilters, figures: reports.Dashboard) -> Section:
                 sum(row.people_served for row in service.values()), "count",
                 pgettext("monthly report", "The number of people served (服务对象人数) recorded on those activities, "
                   "added up; an activity without the number counts 0."))
-    section.add("participations", pgettext("monthly report", "Volunteer participations (服务人次)"),
+    section.add("participations", pgettext("monthly report", "Volunteer participations"),
                 sum(row.participations for row in service.values()), "count",
                 pgettext("monthly report", "Check-ins counted as hours served (approved, not reversed) at the station's "
                   "activities of the period: one per volunteer and activity."))
@@ -159,7 +159,7 @@ def _themes(filters: ReportFilters, figures: reports.Dashboard) -> Section:
                      people.people_served, people.participations,
                      reports.hours(served[key].served.total if key in served else 0)])
     section.table = {"columns": [pgettext("monthly report", "Theme"), pgettext("monthly report", "Activities held"), pgettext("monthly report", "People served"),
-                                 pgettext("monthly report", "Volunteer participations (服务人次)"), pgettext("monthly report", "Hours served")],
+                                 pgettext("monthly report", "Volunteer participations"), pgettext("monthly report", "Hours served")],
                      "rows": rows} if rows else None
     return section
 

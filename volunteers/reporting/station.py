@@ -3,7 +3,7 @@ and its Excel and PDF downloads. A social worker or station manager reads their 
 a district administrator any station (the station pages' picker, or ``?station_id=``).
 Each download is audited (``report.station_monthly.export``) and committed before it is sent."""
 
-from flask import Response, abort, render_template, request
+from flask import Response, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -61,11 +61,7 @@ def monthly_report():
                            month="{:04d}-{:02d}".format(*month), **context)
 
 
-@bp.get("/reports/monthly.<fmt>")
-@role_required(Role.SOCIAL_WORKER)
-def monthly_report_file(fmt: str):
-    if fmt not in FILES:
-        abort(404)
+def _download(fmt: str) -> Response:
     station, month, report = _report_for_viewer()
     audit.record("report.station_monthly.export", f"station:{station.id}", station_id=station.id,
                  month=report["first"], format=fmt)
@@ -76,6 +72,18 @@ def monthly_report_file(fmt: str):
     return Response(body, content_type=content_type, headers={
         "Content-Disposition": f'attachment; filename="{monthly_files.filename(report, fmt)}"',
         "Cache-Control": "no-store"})
+
+
+@bp.get("/reports/monthly.xlsx")
+@role_required(Role.SOCIAL_WORKER)
+def monthly_report_xlsx():
+    return _download("xlsx")
+
+
+@bp.get("/reports/monthly.pdf")
+@role_required(Role.SOCIAL_WORKER)
+def monthly_report_pdf():
+    return _download("pdf")
 
 
 @bp.app_template_global()

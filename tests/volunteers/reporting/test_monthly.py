@@ -315,7 +315,7 @@ def test_the_page_shows_the_figures_and_the_files_hold_them(known, client):
     text = "".join(each.extract_text() for each in reader.pages)
     assert "甲街道社工服务站" in text and "服务月报" in text and "第 1 页" in text
 
-    assert client.get("/station/reports/monthly.doc?month=2026-11").status_code == 404
+    assert client.get("/station/reports/monthly.xlsx?month=2026-00").status_code == 422
     exported = db.session.scalars(select(AuditEntry).where(
         AuditEntry.action == "report.station_monthly.export")).all()
     assert sorted(entry.details["format"] for entry in exported) == ["pdf", "xlsx"]
