@@ -9,8 +9,8 @@ from flask_login import current_user
 from timebank.accounts.permissions import Role, role_required
 from timebank.errors import InvalidInput
 from timebank.web.openapi import doc
-from volunteers.reporting import monthly
 from volunteers.reporting import filters as report_filters
+from volunteers.reporting import monthly
 from volunteers.reporting.schemas import StationReportSchema
 from volunteers.reporting.views import report_api_bp as bp
 

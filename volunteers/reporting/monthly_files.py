@@ -63,7 +63,7 @@ def xlsx(report: dict) -> bytes:
     wrap = Alignment(wrap_text=True, vertical="top")
     sheet.append([monthly.title_text(report)])
     sheet["A1"].font = Font(bold=True, size=15)
-    sheet.append([_("Generated at"), report["generated_at"]])
+    sheet.append([_("Generated at"), monthly.moment_text(report["generated_at"])])
     for section in report["sections"]:
         sheet.append([])
         sheet.append([section["title"]])
@@ -165,7 +165,7 @@ def pdf(report: dict) -> bytes:
     story = [Paragraph(_text(title), styles["title"]),
              Paragraph(_text(_("Generated at %(moment)s. Hours are shown with one decimal; "
                                "each figure is followed by its definition.",
-                               moment=report["generated_at"])), styles["meta"])]
+                               moment=monthly.moment_text(report["generated_at"]))), styles["meta"])]
     for number, section in enumerate(report["sections"], start=1):
         story.append(KeepTogether([
             Paragraph(_text(f"{number}. {section['title']}"), styles["heading"]),

@@ -96,3 +96,9 @@ def report_value_text(value, unit: str) -> str:
 def report_cell_text(cell) -> str:
     """A report table's cell: numbers with one decimal (hours, percent, averages), ``–``."""
     return monthly_files.cell_text(cell)
+
+
+@bp.app_template_global()
+def report_moment_text(iso: str) -> str:
+    """When a report was made, in the platform's zone (`monthly.moment_text`)."""
+    return monthly.moment_text(iso)
