@@ -26,6 +26,8 @@ EXTRAS = {
     "volunteers/reporting/filters.py",       # the filters every report shares
     "volunteers/reporting/exports.py",       # the export datasets (a second service module)
     "volunteers/reporting/export_views.py",  # the export pages beside the dashboard's
+    "volunteers/reporting/monthly.py",       # the monthly station report: figures and definitions
+    "volunteers/reporting/monthly_files.py", # the monthly report as Excel and PDF
     "volunteers/demo/data.py", "volunteers/demo/seed.py",
 }
 #: Modules directly in `volunteers/`, besides `__init__.py`, `vocabulary.py` and `jobs.py`.

@@ -2,7 +2,7 @@
 
 
 def init_app(app) -> None:
-    from volunteers.reporting import cli, export_views, views
+    from volunteers.reporting import api, cli, export_views, station, views  # noqa: F401 (routes)
 
     app.register_blueprint(views.bp)
     app.register_blueprint(views.report_api_bp)

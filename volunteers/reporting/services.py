@@ -30,11 +30,13 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.orm import aliased
 
+from timebank.accounts.models import User
 from timebank.clock import local, now, shift_month
 from timebank.errors import InvalidInput
 from timebank.extensions import db
 from timebank.ledger import keys
 from timebank.ledger.models import Account, AccountKind, Entry, Transfer, TransferKind
+from timebank.org import services as org
 from timebank.org.models import Community, Station
 from volunteers.activities.models import (
     Activity,
@@ -45,6 +47,8 @@ from volunteers.activities.models import (
 )
 from volunteers.activities.services import month_bounds
 from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
+from volunteers.complaints.models import Complaint, ComplaintStatus
+from volunteers.matching.models import MatchProposal, MatchRun, ProposalStatus
 from volunteers.profiles.models import VolunteerProfile
 from volunteers.reporting.filters import ReportFilters
 from volunteers.themes.models import Theme
@@ -563,3 +567,139 @@ def themes_in(filters: ReportFilters) -> list[Theme]:
     return list(db.session.scalars(statement.order_by(Theme.year, Theme.month,
                                                       Theme.station_id.is_not(None),
                                                       Theme.station_id, Theme.id)))
+
+
+# --- figures of the monthly station report (volunteers.reporting.monthly) ----------------------
+# What the dashboards do not show yet. Same scope rules as above: the period's months, the
+# station's activities (by start), volunteers by their home community's station.
+
+@dataclass(frozen=True)
+class ThemeService:
+    """Per theme (None: no theme): held activities' people served, and volunteer service
+    participations (服务人次) at the theme's activities."""
+
+    theme_id: int | None
+    people_served: int = 0
+    participations: int = 0
+
+
+def service_by_theme(filters: ReportFilters) -> dict[int | None, ThemeService]:
+    """Theme id (None for no theme) → `ThemeService`:
+
+    * people served: the sum of ``Activity.people_served`` (服务对象人数, recorded by staff) of
+      the held activities (`activities_by_theme`'s activities) in scope; not recorded counts 0;
+    * participations (服务人次): check-ins that count as hours served (`counted_as_hours`) at
+      activities in scope, one per volunteer and activity (the check-ins of `hours_by_month`).
+    """
+    people = dict(db.session.execute(_activity_scope(
+        select(Activity.theme_id, func.sum(func.coalesce(Activity.people_served, 0)))
+        .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
+        .group_by(Activity.theme_id), filters)).all())
+    times = dict(db.session.execute(_activity_scope(
+        select(Activity.theme_id, func.count(CheckIn.id))
+        .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
+        .where(counted_as_hours()).group_by(Activity.theme_id), filters)).all())
+    return {theme_id: ThemeService(theme_id, int(people.get(theme_id) or 0),
+                                   int(times.get(theme_id) or 0))
+            for theme_id in set(people) | set(times)}
+
+
+def _station_profiles(statement, station_id: int | None):
+    """Narrow a statement over `VolunteerProfile` to the volunteers of a station (their home
+    community's station)."""
+    if station_id is None:
+        return statement.where(VolunteerProfile.community_id.is_not(None))
+    return (statement.join(Community, Community.id == VolunteerProfile.community_id)
+            .join(Station, Station.town_id == Community.town_id)
+            .where(Station.id == station_id))
+
+
+def new_volunteers(filters: ReportFilters) -> int:
+    """Volunteers of the station(s) in scope (volunteer profile's home community, as now)
+    whose account was created in the period."""
+    statement = select(func.count(VolunteerProfile.user_id)).join(
+        User, User.id == VolunteerProfile.user_id).where(_in_period(User.created_at, filters))
+    return int(db.session.scalar(_station_profiles(statement, filters.station_id)) or 0)
+
+
+@dataclass(frozen=True)
+class Linked:
+    #: None: volunteers linked to no social worker.
+    social_worker_id: int | None
+    name: str | None
+    linked: int = 0
+    #: Of them, active in the period (the rule of `coverage`'s active).
+    active: int = 0
+
+
+def linked_by_social_worker(filters: ReportFilters) -> list[Linked]:
+    """The station's volunteers (home community's station) per linked social worker (两工联动):
+    how many are linked to each, and how many of them were active in the period (at least one
+    check-in counted as hours at an activity starting in the period). Every active social
+    worker posted at the station is listed, with zeros; a last row (None) holds the
+    volunteers linked to nobody, when there are any. Needs a station."""
+    served = (select(CheckIn.user_id).join(Activity, Activity.id == CheckIn.activity_id)
+              .where(counted_as_hours(), _in_period(Activity.starts_at, filters)))
+    if filters.theme_id is not None:
+        served = served.where(Activity.theme_id == filters.theme_id)
+    statement = _station_profiles(
+        select(VolunteerProfile.linked_social_worker_id, func.count(VolunteerProfile.user_id),
+               func.sum(case((VolunteerProfile.user_id.in_(served), 1), else_=0)))
+        .group_by(VolunteerProfile.linked_social_worker_id), filters.station_id)
+    found = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(statement)}
+    workers = {user.id: user.name for user in org.social_workers_at(filters.station_id)}
+    others = [key for key in found if key is not None and key not in workers]
+    if others:
+        workers.update(db.session.execute(select(User.id, User.name).where(User.id.in_(others))))
+    rows = [Linked(user_id, name, *found.get(user_id, (0, 0)))
+            for user_id, name in sorted(workers.items())]
+    if None in found:
+        rows.append(Linked(None, None, *found[None]))
+    return rows
+
+
+def complaints_by_status(filters: ReportFilters) -> dict[str, int]:
+    """Complaints received in the period at the station(s) in scope, by their status now
+    (``received`` … ``followed_up``; every status listed, zeros included), and ``escalated``:
+    those of them escalated to the district at some point. Counts only: no complaint text."""
+    statement = (select(Complaint.status, func.count(Complaint.id),
+                        func.sum(case((Complaint.escalated_at.is_not(None), 1), else_=0)))
+                 .where(_in_period(Complaint.received_at, filters)).group_by(Complaint.status))
+    if filters.station_id is not None:
+        statement = statement.where(Complaint.station_id == filters.station_id)
+    counts = dict.fromkeys([status.value for status in ComplaintStatus], 0)
+    escalated = 0
+    for status, count, raised in db.session.execute(statement):
+        counts[status] = counts.get(status, 0) + int(count)
+        escalated += int(raised or 0)
+    counts["escalated"] = escalated
+    return counts
+
+
+def matching_figures(filters: ReportFilters) -> dict[str, int]:
+    """Proposals of the matching runs for the period's months, for activities of the station(s)
+    in scope, by their status now: ``proposed`` (not acted on), ``invited`` (waiting for the
+    volunteer), ``accepted``, ``declined``, ``replaced`` (swapped by hand); ``runs``: the runs
+    that proposed any of them."""
+    month_number = MatchRun.year * 12 + MatchRun.month
+    first, last = filters.first_month, filters.last_month
+    statement = (select(MatchProposal.status, func.count(MatchProposal.id))
+                 .join(MatchRun, MatchRun.id == MatchProposal.run_id)
+                 .join(Activity, Activity.id == MatchProposal.activity_id)
+                 .where(month_number.between(first[0] * 12 + first[1], last[0] * 12 + last[1]))
+                 .group_by(MatchProposal.status))
+    if filters.station_id is not None:
+        statement = statement.where(Activity.station_id == filters.station_id)
+    counts = dict.fromkeys((ProposalStatus.PROPOSED, ProposalStatus.INVITED,
+                            ProposalStatus.ACCEPTED, ProposalStatus.DECLINED,
+                            ProposalStatus.REPLACED), 0)
+    for status, count in db.session.execute(statement):
+        counts[status] = counts.get(status, 0) + int(count)
+    runs = select(func.count(distinct(MatchRun.id))).select_from(MatchProposal) \
+        .join(MatchRun, MatchRun.id == MatchProposal.run_id) \
+        .join(Activity, Activity.id == MatchProposal.activity_id) \
+        .where(month_number.between(first[0] * 12 + first[1], last[0] * 12 + last[1]))
+    if filters.station_id is not None:
+        runs = runs.where(Activity.station_id == filters.station_id)
+    counts["runs"] = int(db.session.scalar(runs) or 0)
+    return counts
