@@ -2,6 +2,8 @@
 upload from a phone's camera, delete), the photos served to its staff, and the sign-in list
 (签到表) as PDF. Who may is decided in `volunteers.evidence.services`."""
 
+import io
+
 from flask import Response, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -19,8 +21,6 @@ from volunteers.pages import station_bp as bp
 #: The routes that take a photo: bodies up to twice the photo limit (and a little for the
 #: form) are read, so that a photo just over the limit is answered by the service, in words.
 UPLOAD_ENDPOINTS = {"station.evidence_upload", "evidence_api.add_photo"}
-#: Staff browsers may keep a photo for this long; it is never cached by anyone in between.
-PHOTO_CACHE_SECONDS = 3600
 
 
 def allow_photo_uploads() -> None:
@@ -35,10 +35,13 @@ def photo_response(photo, *, thumbnail: bool = False) -> Response:
     path = evidence.photo_path(photo, thumbnail=thumbnail)
     if not path.is_file():
         raise NotFound(_("The file of this photo is missing."), code="photo_file_missing")
-    response = send_file(path, mimetype="image/jpeg", conditional=True, etag=True)
-    response.headers["Cache-Control"] = f"private, max-age={PHOTO_CACHE_SECONDS}"
+    # Read whole (a few hundred KB at most): no file left open whatever happens to the response.
+    response = send_file(io.BytesIO(path.read_bytes()), mimetype="image/jpeg", etag=False,
+                         download_name=f"photo-{photo.id}.jpg", max_age=0)
+    # Private, and not stored: a logged-in page is never kept (`timebank.web.site`), photos
+    # of people on a shared phone least of all.
+    response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Disposition"] = f'inline; filename="photo-{photo.id}.jpg"'
     return response
 
 

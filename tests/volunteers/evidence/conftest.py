@@ -51,7 +51,7 @@ def worker(make_staff, station):
 @pytest.fixture
 def activity(make_activity, station, worker):
     return make_activity(station, worker, title="长者义剪", place="社区活动室",
-                         person_in_charge="陈社工")
+                         person_in_charge="陈社工", allow_walk_ins=True)
 
 
 @pytest.fixture
