@@ -164,7 +164,7 @@ def test_the_api_reads_writes_uploads_and_deletes(client, evidence_dir, activity
     assert response.status_code == 422 and "photo" in response.get_json()["error"]["fields"]
     assert client.delete(f"/api/v1/evidence-photos/{photo['id']}", headers=staff).status_code == 204
     assert client.get(photo["url"], headers=staff).status_code == 404
-    assert client.get(f"/api/v1/activities/999999/evidence", headers=staff).status_code == 404
+    assert client.get("/api/v1/activities/999999/evidence", headers=staff).status_code == 404
     assert photo_count() == 0 and files(evidence_dir) == []
     actions = set(db.session.scalars(select(AuditEntry.action)))
     assert {"evidence.summary", "evidence.photo.add", "evidence.photo.delete"} <= actions
