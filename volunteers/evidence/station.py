@@ -81,21 +81,20 @@ def evidence_summary(activity_id: int):
 def evidence_upload(activity_id: int):
     activity = activities.station_activity(current_user, activity_id)
     upload = request.files.get("photo")
-    data, errors = load_form(CaptionFormSchema())
-    if data is not None:
-        try:
+    try:
+        data, errors = load_form(CaptionFormSchema())
+        status = 422
+        if data is not None:
             outcome = attempt(lambda: evidence.add_photo(activity, upload, data["caption"],
                                                          current_user))
-        finally:
-            if upload is not None:
-                upload.close()
-        if outcome.error is None:
-            flash(_("The photo is added."), "success")
-            return redirect(url_for("station.evidence_page", activity_id=activity.id))
-        errors = {"photo": [messages_of(outcome.error)]}
-        status = outcome.error.status
-    else:
-        status = 422
+            if outcome.error is None:
+                flash(_("The photo is added."), "success")
+                return redirect(url_for("station.evidence_page", activity_id=activity.id))
+            errors = outcome.error.fields or {"photo": [outcome.error.message]}
+            status = outcome.error.status
+    finally:
+        if upload is not None:
+            upload.close()  # a large one is spooled to a temporary file
     return _page(activity, errors=errors, values=request.form, status=status)
 
 
