@@ -16,6 +16,7 @@ from timebank.clock import now
 from timebank.extensions import db
 from timebank.org.models import StaffPost
 from volunteers.activities.models import Activity, ActivityKind, ActivityStatus
+from volunteers.checkins.models import CheckIn
 from volunteers.evidence import services as evidence
 from volunteers.evidence.models import ActivitySummary
 
@@ -66,7 +67,7 @@ def seed_evidence() -> None:
     if station_id is None:
         return
     staff = [post.user for post in db.session.scalars(
-        select(StaffPost).where(StaffPost.station_id == station_id).order_by(StaffPost.id))
+        select(StaffPost).where(StaffPost.station_id == station_id).order_by(StaffPost.user_id))
         if has_role(post.user, Role.SOCIAL_WORKER)]
     if not staff:
         return
@@ -79,8 +80,10 @@ def seed_evidence() -> None:
     for index, activity in enumerate(held):
         if db.session.get(ActivitySummary, activity.id) is not None:
             continue
+        came = db.session.scalar(select(func.count(func.distinct(CheckIn.user_id)))
+                                 .where(CheckIn.activity_id == activity.id))
         evidence.write_summary(activity, SUMMARY.format(
-            title=activity.title, count=activity.slots,
+            title=activity.title, count=came or activity.slots,
             place=activity.place or activity.community.name), by)
         for number, caption in enumerate(CAPTIONS[index % len(CAPTIONS)]):
             upload = FileStorage(io.BytesIO(_scene(activity.id * 10 + number)),

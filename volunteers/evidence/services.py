@@ -400,7 +400,14 @@ def _sign_in_pdf(activity: Activity, lines: list[SignInLine], *, printed_at: dat
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+    from reportlab.platypus import (
+        KeepTogether,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     from timebank.clock import local
     from timebank.web import pdf_fonts
@@ -452,7 +459,7 @@ def _sign_in_pdf(activity: Activity, lines: list[SignInLine], *, printed_at: dat
     empty_rows = max(0, 5 - len(lines))  # room to add a walk-in by hand
     rows += [[Paragraph(text(len(lines) + extra + 1), centred)] + [""] * 7
              for extra in range(empty_rows)]
-    widths = [10, 30, 24, 26, 18, 18, 18, 36]
+    widths = [12, 28, 24, 26, 18, 18, 18, 36]
     table = Table(rows, colWidths=[width * mm for width in widths], repeatRows=1)
     table.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#888888")),
@@ -465,10 +472,12 @@ def _sign_in_pdf(activity: Activity, lines: list[SignInLine], *, printed_at: dat
     total = _("%(people)d people on the list, %(signed)d signed in, %(hours)s service hours "
               "in all.", people=len(lines), signed=signed_in,
               hours=_hours(sum(line.minutes for line in lines)))
+    closing = KeepTogether([  # the totals and the signature lines never part
+        Spacer(1, 3 * mm), Paragraph(text(total), base), Spacer(1, 8 * mm),
+        Paragraph(text(_("Person in charge (signature): ____________    "
+                         "Recorder (signature): ____________")), base)])
     story = [Paragraph(text(_("Sign-in list")), title_style), header_table, Spacer(1, 4 * mm),
-             table, Spacer(1, 3 * mm), Paragraph(text(total), base), Spacer(1, 8 * mm),
-             Paragraph(text(_("Person in charge (signature): ____________    "
-                              "Recorder (signature): ____________")), base)]
+             table, closing]
     printed = format_datetime(local(printed_at), "yyyy-MM-dd HH:mm")
     footer_font = (font, 8)
 

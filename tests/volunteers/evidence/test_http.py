@@ -200,3 +200,32 @@ def test_the_sign_in_list_holds_names_and_masked_phones_only(client, activity, w
     assert "第 1 页" in text and "共 1 页" in text
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "evidence.sign_in_list"))
     assert entry.actor_id == worker.id and entry.details["people"] == 3
+
+
+def test_the_openapi_document_describes_the_evidence_operations(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    upload = paths["/api/v1/activities/{activity_id}/photos"]["post"]
+    body = upload["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert {"413", "415", "409", "422", "201"} <= set(upload["responses"])
+    assert "/api/v1/activities/{activity_id}/evidence" in paths
+    assert "put" in paths["/api/v1/activities/{activity_id}/summary"]
+    assert "delete" in paths["/api/v1/evidence-photos/{photo_id}"]
+    image = paths["/api/v1/evidence-photos/{photo_id}/thumbnail"]["get"]["responses"]["200"]
+    assert image["content"]["image/jpeg"]["schema"]["format"] == "binary"
+    assert body == {"$ref": "#/components/schemas/PhotoUpload"} or "photo" in str(body)
+
+
+def test_a_long_sign_in_list_runs_over_pages_numbered_n_of_m(app, activity, worker, make_volunteer,
+                                                            station):
+    from volunteers.evidence import services as evidence
+
+    people = [make_volunteer(station.town.communities[0], name=f"志愿者{number}")
+              for number in range(3)]
+    lines = [evidence.SignInLine(person, "138****0000") for person in people] * 30
+    reader = PdfReader(io.BytesIO(evidence._sign_in_pdf(activity, lines, printed_at=activity.starts_at)))
+    count = len(reader.pages)
+    assert count >= 2
+    assert f"第 1 页 / 共 {count} 页" in reader.pages[0].extract_text()
+    last = reader.pages[-1].extract_text()
+    assert f"第 {count} 页 / 共 {count} 页" in last and "名单共 90 人" in last
+    assert "序号" in reader.pages[1].extract_text()  # the table's head again on the next page
