@@ -5,6 +5,7 @@ file; files follow the transaction; the summary's length."""
 import io
 import zlib
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -220,3 +221,12 @@ def test_station_evidence_lists_the_summary_and_photos(evidence_dir, activity, w
     [found] = evidence.station_evidence(activity.station_id, activity.starts_at - timedelta(days=1),
                                         activity.ends_at)
     assert found.summary.text == "小结" and found.photos == [photo]
+
+
+def test_the_settings_default_to_8_mb_30_photos_and_the_instance_folder(app, monkeypatch):
+    from timebank.config import DEFAULTS
+
+    assert DEFAULTS["EVIDENCE_MAX_BYTES"] == 8 * 1024 * 1024 and DEFAULTS["EVIDENCE_MAX_PHOTOS"] == 30
+    assert evidence.size_words(DEFAULTS["EVIDENCE_MAX_BYTES"]) == "8 MB"
+    monkeypatch.setitem(app.config, "EVIDENCE_DIR", None)
+    assert evidence.evidence_dir() == Path(app.instance_path) / "evidence"
