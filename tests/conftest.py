@@ -102,6 +102,15 @@ def _config(url: str, **overrides) -> dict:
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def evidence_folder(tmp_path_factory):
+    """Evidence photos written by tests go to a temporary folder, never the instance folder
+    (a test of evidence itself points ``EVIDENCE_DIR`` at its own ``tmp_path``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("EVIDENCE_DIR", str(tmp_path_factory.mktemp("evidence")))
+        yield
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request, tmp_path_factory):
     """A migrated, empty database for the whole session, one per backend."""

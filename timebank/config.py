@@ -47,6 +47,9 @@ def settings_from_environment(instance_path: str) -> dict:
         "WECHAT_APP_SECRET": os.environ.get("WECHAT_APP_SECRET", ""),
         #: JSON: notice kind → template id, or → {"template_id", "fields": {field: parameter}}.
         "WECHAT_TEMPLATE_IDS": json.loads(os.environ.get("WECHAT_TEMPLATE_IDS") or "{}"),
+        #: Where evidence photos and their thumbnails are kept (`volunteers.evidence`); empty:
+        #: ``<instance>/evidence``.
+        "EVIDENCE_DIR": os.environ.get("EVIDENCE_DIR") or None,
     }
 
 
@@ -138,6 +141,9 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,
     #: The import upload page (`/admin/imports/`) alone takes files up to this size.
     "IMPORT_MAX_UPLOAD_BYTES": 20 * 1024 * 1024,
+    #: Evidence photos (`volunteers.evidence`): the largest file taken, and photos per activity.
+    "EVIDENCE_MAX_BYTES": 8 * 1024 * 1024,
+    "EVIDENCE_MAX_PHOTOS": 30,
     #: Where uploaded import files wait between the dry run and the confirmation; None is
     #: ``<instance>/imports``.
     "IMPORT_UPLOAD_FOLDER": None,

@@ -18,6 +18,8 @@ _ERROR_TEXT = {
     403: "Not allowed for this role",
     404: "Not found",
     409: "Conflict with the current state",
+    413: "Too large; the message says the limit",
+    415: "Not a supported media type",
     422: "Validation failed; `fields` maps field names to messages",
     429: "Rate limited",
     503: "The database is busy; try again after `Retry-After` seconds",
@@ -25,7 +27,8 @@ _ERROR_TEXT = {
 
 
 def doc(*, summary, tags, body=None, response=None, status=200, auth=True, errors=(),
-        parameters=(), content_type="application/json", headers=()):
+        parameters=(), content_type="application/json", headers=(),
+        body_content_type="application/json"):
     """Describe an API view for the OpenAPI document."""
 
     def decorator(view):
@@ -33,6 +36,7 @@ def doc(*, summary, tags, body=None, response=None, status=200, auth=True, error
             "summary": summary, "tags": list(tags), "body": body, "response": response,
             "status": status, "auth": auth, "errors": errors, "parameters": list(parameters),
             "content_type": content_type, "headers": list(headers),
+            "body_content_type": body_content_type,
         }
         return view
 
@@ -44,7 +48,7 @@ def _operation(meta) -> dict:
     if meta["body"] is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": meta["body"]}},
+            "content": {meta["body_content_type"]: {"schema": meta["body"]}},
         }
     success = {"description": "OK"}
     if meta["response"] is not None:

@@ -99,6 +99,7 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.evidence import seed_evidence
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.rules import seed_rules
@@ -254,6 +255,7 @@ def seed() -> None:
     seed_groups()
     seed_training()
     seed_rules(password_hash)
+    seed_evidence()
     db.session.flush()
 
 

@@ -3,4 +3,8 @@ and the activity's sign-in list as PDF. The district's evaluation looks at it (#
 
 
 def init_app(app) -> None:
-    from volunteers.evidence import models  # noqa: F401 (tables)
+    from volunteers.evidence import api, models, station  # noqa: F401 (tables, routes)
+
+    app.register_blueprint(api.bp)
+    # Before the hooks that read the body (CSRF): photo uploads take larger bodies.
+    app.before_request_funcs.setdefault(None, []).insert(0, station.allow_photo_uploads)

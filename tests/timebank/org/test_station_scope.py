@@ -2,10 +2,12 @@
 proposals, pools or transfers: every staff route, page and API alike, walked with the other
 station's objects, answers 403 or 404 and changes nothing."""
 
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
 
 from tests.conftest import SHANGHAI, log_in
 from timebank.accounts.permissions import Role
@@ -22,6 +24,7 @@ from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
+from volunteers.evidence import services as evidence
 from volunteers.followups.models import FollowUp
 from volunteers.groups import services as groups
 from volunteers.households import services as households
@@ -55,6 +58,8 @@ STAFF_API = {
     "groups_api.pledge", "groups_api.service", "groups_api.party_report",
     "training_api.list_attendance", "training_api.record_attendance",
     "training_api.volunteer_training", "training_api.record_paper", "training_api.create_waiver",
+    "evidence_api.read_evidence", "evidence_api.write_summary", "evidence_api.add_photo",
+    "evidence_api.delete_photo", "evidence_api.photo_file", "evidence_api.photo_thumbnail",
 }
 #: Administration pages that a station manager may use for their own station only.
 ADMIN_PAGES = ("/admin/staff/", "/admin/merchants/")
@@ -134,6 +139,8 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
     course = training.create_course(worker, station.id, title="乙站急救培训")
     session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
                                       ends_at=now() + timedelta(hours=1))
+    photo = evidence.add_photo(activity, FileStorage(io.BytesIO(_png()), filename="乙站.png"),
+                               "乙站活动照片", worker)
     db.session.commit()
     proposal = db.session.scalar(select(MatchProposal).where(MatchProposal.run_id == run.id))
     assert proposal is not None, "matching proposed nobody: the walk would miss the proposal routes"
@@ -149,7 +156,16 @@ def elsewhere(make_station, make_staff, make_volunteer, make_activity):
         "complaint_id": complaint.id, "follow_up_id": follow_up.id, "team_id": team.id,
         "join_request_id": join_request.id, "team_sign_up_id": team_sign_up.id,
         "group_id": group.id, "course_id": course.id, "session_id": session.id,
+        "photo_id": photo.id,
     }
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 140, 60)).save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 

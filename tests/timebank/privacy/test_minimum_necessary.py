@@ -17,7 +17,9 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
+from PIL import Image
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from tests.conftest import PASSWORD, SHANGHAI, settled
 from timebank.accounts.permissions import Role
@@ -33,6 +35,7 @@ from volunteers.certificates import services as certificates
 from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
 from volunteers.corrections import services as corrections
+from volunteers.evidence import services as evidence
 from volunteers.followups.models import FollowUp
 from volunteers.groups import services as groups
 from volunteers.households import services as households
@@ -160,6 +163,11 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
         session = training.create_session(course, worker, starts_at=now() - timedelta(hours=1),
                                           ends_at=now() + timedelta(hours=1))
         training.record_attendance(session, one.id, by=worker)
+        picture = io.BytesIO()
+        Image.new("RGB", (64, 48), (90, 140, 60)).save(picture, "PNG")
+        picture.seek(0)
+        photo = evidence.add_photo(activity, FileStorage(picture, filename="photo.png"),
+                                   f"{key}站活动", worker)
         db.session.commit()
         people.update({f"worker_{key}": worker, f"manager_{key}": manager,
                        f"volunteer_{key}": one, f"neighbour_{key}": two})
@@ -176,7 +184,7 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
                     "team_id": team.id,
                     "group_id": group.id, "membership_id": membership.id,
                     "course_id": course.id, "session_id": session.id,
-                    "token": training.make_code(session)}
+                    "token": training.make_code(session), "photo_id": photo.id}
     merchant, _password = merchants.register_merchant({
         "shop_name": "甲站糖水铺", "contact_name": "何老板", "login_phone": "13512345678",
         "password": PASSWORD, "station_id": ids["a"]["station_id"]}, by=people["manager_a"])
