@@ -26,6 +26,7 @@ EXTRAS = {
     "volunteers/reporting/filters.py",       # the filters every report shares
     "volunteers/reporting/exports.py",       # the export datasets (a second service module)
     "volunteers/reporting/export_views.py",  # the export pages beside the dashboard's
+    "volunteers/reporting/monthly.py",       # a station's report of a month range, as JSON
     "volunteers/demo/data.py", "volunteers/demo/seed.py",
 }
 #: Modules directly in `volunteers/`, besides `__init__.py`, `vocabulary.py` and `jobs.py`.
@@ -37,7 +38,8 @@ FEATURES = {
                  "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting", "official", "corrections", "ratings", "visits", "households",
-                   "complaints", "followups", "teams", "groups", "training", "evidence"},
+                   "complaints", "followups", "teams", "groups", "training", "evidence",
+                   "evaluation"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}
 
