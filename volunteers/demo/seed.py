@@ -99,6 +99,7 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
+from volunteers.demo.evaluation import seed_evaluation
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.rules import seed_rules
@@ -254,6 +255,7 @@ def seed() -> None:
     seed_groups()
     seed_training()
     seed_rules(password_hash)
+    seed_evaluation(password_hash)
     db.session.flush()
 
 

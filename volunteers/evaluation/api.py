@@ -10,11 +10,11 @@ from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from volunteers.evaluation import services as evaluation
 from volunteers.evaluation.schemas import (
-    PeriodListSchema,
-    ResultsSchema,
+    EvaluationPeriodListSchema,
+    EvaluationResultsSchema,
+    EvaluationStationSchema,
     ScoreSheetInputSchema,
-    SheetSchema,
-    StationReviewSchema,
+    ScoreSheetSchema,
 )
 
 bp = api_blueprint("evaluation_api", __name__)
@@ -36,19 +36,19 @@ def _review(period, station_id: int) -> dict:
 @role_required(*_VIEWERS)
 @doc(summary="Evaluation periods the user sees: the district every one; a reviewer the open and "
              "closed periods of the stations assigned to them", tags=["evaluation"],
-     response=PeriodListSchema, errors=(403,))
+     response=EvaluationPeriodListSchema, errors=(403,))
 def list_periods():
-    return jsonify(PeriodListSchema().dump({"items": evaluation.visible_periods(current_user)}))
+    return jsonify(EvaluationPeriodListSchema().dump({"items": evaluation.visible_periods(current_user)}))
 
 
 @bp.get("/evaluations/<int:period_id>/stations/<int:station_id>")
 @role_required(*_VIEWERS)
 @doc(summary="A station in a period: its figures frozen at opening, the reviewer's party's form "
              "and their sheet (a reviewer: assigned stations only, else 403)",
-     tags=["evaluation"], response=StationReviewSchema, errors=(403, 404))
+     tags=["evaluation"], response=EvaluationStationSchema, errors=(403, 404))
 def read_station(period_id: int, station_id: int):
     period = evaluation.get_period(period_id)
-    return jsonify(StationReviewSchema().dump(_review(period, station_id)))
+    return jsonify(EvaluationStationSchema().dump(_review(period, station_id)))
 
 
 @bp.put("/evaluations/<int:period_id>/stations/<int:station_id>/score-sheet")
@@ -57,7 +57,7 @@ def read_station(period_id: int, station_id: int):
              "open: a score for every item of the party (0 to max_score, one decimal place), "
              "comments and the evidence consulted. Not assigned: 403; closed: 409; out of range "
              "or another party's item: 422 (nothing changed)",
-     tags=["evaluation"], body=ScoreSheetInputSchema, response=SheetSchema,
+     tags=["evaluation"], body=ScoreSheetInputSchema, response=ScoreSheetSchema,
      errors=(403, 404, 409))
 def put_sheet(period_id: int, station_id: int):
     period = evaluation.get_period(period_id)
@@ -66,7 +66,7 @@ def put_sheet(period_id: int, station_id: int):
                                     comments=data["comments"],
                                     activity_ids=data["activity_ids"],
                                     photo_ids=data["photo_ids"])
-    body = SheetSchema().dump(sheet)
+    body = ScoreSheetSchema().dump(sheet)
     db.session.commit()
     return jsonify(body)
 
@@ -75,9 +75,9 @@ def put_sheet(period_id: int, station_id: int):
 @role_required(Role.DISTRICT_ADMIN)
 @doc(summary="The period's results per station (district administrator): each party's score "
              "out of 100, comments and evidence consulted, the weighted total, whether it is "
-             "complete and any veto (一票否决)", tags=["evaluation"], response=ResultsSchema,
+             "complete and any veto (一票否决)", tags=["evaluation"], response=EvaluationResultsSchema,
      errors=(403, 404))
 def read_results(period_id: int):
     period = evaluation.get_period(period_id)
-    return jsonify(ResultsSchema().dump({"period": period,
+    return jsonify(EvaluationResultsSchema().dump({"period": period,
                                          "stations": evaluation.results(current_user, period)}))

@@ -22,7 +22,7 @@ class PeriodFormSchema(BaseSchema):
     weight_district = fields.Integer(load_default=10, strict=False)
 
 
-class ItemFormSchema(BaseSchema):
+class ScoringItemFormSchema(BaseSchema):
     party = fields.String(required=True, validate=validate.OneOf(
         _PARTIES, error=_l("Choose one of the four parties.")))
     title = fields.String(required=True, validate=validate.Length(min=1, max=TITLE_MOST))
@@ -71,26 +71,14 @@ class ScoreSheetInputSchema(BaseSchema):
                             metadata={"description": "the photos consulted"})
 
 
-class ItemSchema(BaseSchema):
+class ScoringItemSchema(BaseSchema):
     id = fields.Integer()
     party = fields.String()
     title = fields.String()
     max_score = fields.Integer()
 
 
-class VetoItemSchema(BaseSchema):
-    id = fields.Integer()
-    title = fields.String()
-
-
-class WeightsSchema(BaseSchema):
-    evaluator = fields.Integer()
-    town = fields.Integer()
-    committee = fields.Integer()
-    district = fields.Integer()
-
-
-class PeriodSchema(BaseSchema):
+class EvaluationPeriodSchema(BaseSchema):
     id = fields.Integer()
     name = fields.String()
     kind = fields.String(metadata={"enum": [kind.value for kind in PeriodKind]})
@@ -103,11 +91,11 @@ class PeriodSchema(BaseSchema):
     closed_at = fields.DateTime(allow_none=True)
 
 
-class PeriodListSchema(BaseSchema):
-    items = fields.List(fields.Nested(PeriodSchema))
+class EvaluationPeriodListSchema(BaseSchema):
+    items = fields.List(fields.Nested(EvaluationPeriodSchema))
 
 
-class SheetSchema(BaseSchema):
+class ScoreSheetSchema(BaseSchema):
     party = fields.String()
     scores = fields.Function(lambda sheet: {str(line.item_id): line.score_tenths / 10
                                             for line in sheet.lines})
@@ -117,20 +105,20 @@ class SheetSchema(BaseSchema):
     submitted_at = fields.DateTime()
 
 
-class StationReviewSchema(BaseSchema):
+class EvaluationStationSchema(BaseSchema):
     """What a reviewer works from: the frozen figures, their party's form and their sheet."""
 
-    period = fields.Nested(PeriodSchema)
+    period = fields.Nested(EvaluationPeriodSchema)
     station_id = fields.Integer()
     party = fields.String(allow_none=True)
     figures = fields.Dict(metadata={"description": "the station's report, frozen when the "
                                                    "period opened"})
     taken_at = fields.DateTime()
-    items = fields.List(fields.Nested(ItemSchema))
-    sheet = fields.Nested(SheetSchema, allow_none=True)
+    items = fields.List(fields.Nested(ScoringItemSchema))
+    sheet = fields.Nested(ScoreSheetSchema, allow_none=True)
 
 
-class PartyResultSchema(BaseSchema):
+class EvaluationPartyResultSchema(BaseSchema):
     party = fields.Function(lambda row: row.party.value)
     weight = fields.Integer()
     score = fields.Function(lambda row: None if row.score is None else float(row.score),
@@ -142,10 +130,10 @@ class PartyResultSchema(BaseSchema):
         lambda row: row.sheet.evidence.get("photos", []) if row.sheet else [])
 
 
-class StationResultSchema(BaseSchema):
+class EvaluationStationResultSchema(BaseSchema):
     station_id = fields.Function(lambda row: row.station.id)
     station = fields.Function(lambda row: row.station.name)
-    parties = fields.List(fields.Nested(PartyResultSchema))
+    parties = fields.List(fields.Nested(EvaluationPartyResultSchema))
     total = fields.Function(lambda row: float(row.total),
                             metadata={"description": "Σ party score × weight / 100"})
     complete = fields.Boolean()
@@ -153,6 +141,6 @@ class StationResultSchema(BaseSchema):
     vetoes = fields.Function(lambda row: [item.title for item in row.vetoes])
 
 
-class ResultsSchema(BaseSchema):
-    period = fields.Nested(PeriodSchema)
-    stations = fields.List(fields.Nested(StationResultSchema))
+class EvaluationResultsSchema(BaseSchema):
+    period = fields.Nested(EvaluationPeriodSchema)
+    stations = fields.List(fields.Nested(EvaluationStationResultSchema))

@@ -427,6 +427,12 @@ def evidence_of(period: EvaluationPeriod, station_id: int):
     return station_evidence(station_id, start, end)
 
 
+def evidence_photo(period: EvaluationPeriod, station_id: int, photo_id: int):
+    """A photo of the period's evidence of the station, or None (check `reviewable` first)."""
+    return next((photo for entry in evidence_of(period, station_id) for photo in entry.photos
+                 if photo.id == photo_id), None)
+
+
 def sheet_of(period: EvaluationPeriod, station_id: int, party) -> ScoreSheet | None:
     if party is None:
         return None

@@ -14,10 +14,10 @@ from volunteers.evaluation import services as evaluation
 from volunteers.evaluation.models import Party, PeriodKind, PeriodStatus
 from volunteers.evaluation.schemas import (
     AssignFormSchema,
-    ItemFormSchema,
     OpenFormSchema,
     PeriodFormSchema,
     ReviewerFormSchema,
+    ScoringItemFormSchema,
     VetoAnswerFormSchema,
     VetoItemFormSchema,
 )
@@ -102,7 +102,7 @@ def update(period_id: int):
 @role_required(Role.DISTRICT_ADMIN)
 def add_item(period_id: int):
     period = evaluation.get_period(period_id)
-    data = load_form_or_flash(ItemFormSchema())
+    data = load_form_or_flash(ScoringItemFormSchema())
     if data is None:
         return redirect(url_for("evaluation.period", period_id=period_id))
     return _act(lambda: evaluation.add_item(current_user, period, **data),

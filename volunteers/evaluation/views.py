@@ -10,11 +10,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, role_required
-from timebank.extensions import db
 from timebank.web.actions import attempt, form_errors
 from volunteers.evaluation import services as evaluation
 from volunteers.evaluation.models import PeriodStatus
-from volunteers.evidence.models import ActivityPhoto
 from volunteers.evidence.services import photo_path
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -100,10 +98,8 @@ def thumbnail(period_id: int, station_id: int, photo_id: int):
     """A photo's thumbnail, for a reviewer of the station in this period only."""
     period = evaluation.get_period(period_id)
     evaluation.reviewable(current_user, period, station_id)
-    photo = db.session.get(ActivityPhoto, photo_id)
-    shown = {item.id for entry in evaluation.evidence_of(period, station_id)
-             for item in entry.photos}
-    if photo is None or photo.id not in shown:
+    photo = evaluation.evidence_photo(period, station_id, photo_id)
+    if photo is None:
         abort(404)
     path = photo_path(photo, thumbnail=True)
     if not path.is_file():

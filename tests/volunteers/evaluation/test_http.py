@@ -171,7 +171,7 @@ def test_a_reviewer_submits_the_form_and_a_bad_score_shows_beside_its_item(clien
     bad = post_form(client, url, {f"score-{first.id}": "31", f"score-{second.id}": "18",
                                   f"score-{third.id}": "18", "comments": "好"})
     assert bad.status_code == 422
-    assert 'aria-describedby="e-score-%d"' % first.id in bad.get_data(as_text=True)
+    assert f'aria-describedby="e-score-{first.id}"' in bad.get_data(as_text=True)
     assert db.session.scalar(select(func.count(ScoreSheet.id))) == 0
     good = post_form(client, url, {f"score-{first.id}": "27", f"score-{second.id}": "18",
                                    f"score-{third.id}": "17.5", "comments": "服务扎实",
