@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import delete, select
 
 from timebank.accounts import services as accounts
@@ -60,8 +61,9 @@ PARTY_LABELS = {
 }
 KIND_LABELS = {PeriodKind.MID_TERM: _l("Mid-term"), PeriodKind.FINAL: _l("Final"),
                PeriodKind.OTHER: _l("Other")}
-STATUS_LABELS = {PeriodStatus.DRAFT: _l("Draft"), PeriodStatus.OPEN: _l("Open"),
-                 PeriodStatus.CLOSED: _l("Closed")}
+STATUS_LABELS = {PeriodStatus.DRAFT: lazy_pgettext("evaluation", "Draft"),
+                 PeriodStatus.OPEN: lazy_pgettext("evaluation", "Open"),
+                 PeriodStatus.CLOSED: lazy_pgettext("evaluation", "Closed")}
 #: The party each reviewer role scores for.
 ROLE_PARTY = {Role.EVALUATOR: Party.EVALUATOR, Role.TOWN_REVIEWER: Party.TOWN,
               Role.COMMITTEE_REVIEWER: Party.COMMITTEE}
@@ -628,6 +630,27 @@ def result(period: EvaluationPeriod, station: Station) -> StationResult:
     answers = veto_answers(period, station.id)
     found.vetoes = [item for item in period.veto_items
                     if item.id in answers and answers[item.id].vetoed]
+    return found
+
+
+@dataclass
+class Consulted:
+    """What a reviewer ticked, in words: the activities' titles and the number of photos."""
+
+    activities: list[str]
+    photos: int
+
+
+def consulted(period: EvaluationPeriod, row: StationResult) -> dict[Party, Consulted]:
+    """Per party, the evidence its reviewer ticked for the station."""
+    titles = {entry.activity.id: entry.activity.title
+              for entry in evidence_of(period, row.station.id)}
+    found = {}
+    for party in row.parties:
+        ticked = party.sheet.evidence if party.sheet else {}
+        found[party.party] = Consulted(
+            [titles[key] for key in ticked.get("activities", []) if key in titles],
+            len(ticked.get("photos", [])))
     return found
 
 

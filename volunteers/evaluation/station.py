@@ -77,6 +77,8 @@ def period_page(period_id: int):
         if period.status != PeriodStatus.DRAFT else []
     answers = {row.station.id: evaluation.veto_answers(period, row.station.id) for row in rows}
     return render_template("evaluation/period.html", period=period, rows=rows, answers=answers,
+                           consulted={row.station.id: evaluation.consulted(period, row)
+                                      for row in rows},
                            stations=org.all_stations(), kinds=list(PeriodKind),
                            items={party: evaluation.items_of(period, party)
                                   for party in Party})

@@ -29,7 +29,7 @@ def test_a_period_from_opening_to_result_with_four_reviewers(client, make_user, 
     admin = make_user(Role.DISTRICT_ADMIN, name="区民政局")
     log_in(client, admin)
     index = "/district/evaluations/"
-    assert "Four-party evaluations" in page(client, index)
+    assert "四方绩效评估" in page(client, index)
     # Three reviewers, created by the district and assigned 横沥镇.
     phones = {"evaluator": "13700000001", "town_reviewer": "13700000002",
               "committee_reviewer": "13700000003"}

@@ -50,7 +50,7 @@ def test_the_weighted_score_is_worked_out_by_hand(setup):
     # 0.7 × 90 + 0.1 × 80 + 0.1 × 90 + 0.1 × 70 = 63 + 8 + 9 + 7
     assert result.total == Decimal("87.0")
     assert result.complete and not result.vetoed
-    assert evaluation.outcome_text(result) == "Scored"
+    assert evaluation.outcome_text(result) == "已评分"
 
 
 def test_the_district_sets_other_weights(setup):
@@ -86,7 +86,7 @@ def test_a_veto_answered_yes_fails_the_station_whatever_its_score(setup):
     result = evaluation.result(setup.period, setup.a)
     assert result.vetoed and result.total == Decimal("87.0")
     assert [item.title for item in result.vetoes] == ["发生重大安全责任事故"]
-    assert evaluation.outcome_text(result) == "Failed: vetoed (一票否决)"
+    assert evaluation.outcome_text(result) == "不合格：一票否决"
 
 
 def test_a_missing_party_shows_missing_and_the_total_incomplete(setup):
@@ -99,7 +99,7 @@ def test_a_missing_party_shows_missing_and_the_total_incomplete(setup):
         ("evaluator", Decimal("90.0"), False), ("town", None, True),
         ("committee", None, True), ("district", None, True)]
     assert result.total == Decimal("63.0") and not result.complete
-    assert evaluation.outcome_text(result) == "Incomplete"
+    assert evaluation.outcome_text(result) == "未评完"
 
 
 def _nothing_scored(setup) -> None:
