@@ -34,7 +34,7 @@ def opened(setup, app, live_app):
 def test_the_evaluator_scores_a_station_at_the_desk(desk, opened):
     setup = opened
     log_in_on(desk, setup.evaluator)
-    desk.goto("/review/")
+    desk.get_by_role("navigation", name="主导航").get_by_role("link", name="评审").click()
     expect(desk.get_by_role("heading", name="待评审的社工站")).to_be_visible()
     desk.get_by_role("link", name=setup.a.name).click()
     expect(desk.get_by_role("heading", name=setup.a.name)).to_be_visible()
@@ -53,6 +53,9 @@ def test_the_evaluator_scores_a_station_at_the_desk(desk, opened):
     desk.locator(f"#f-score-{third.id}").fill("17.5")
     desk.get_by_label("评审意见").fill("服务覆盖面广，台账完整。")
     shot(desk, "review-1366")
+    if SHOTS:
+        desk.locator('section[aria-labelledby="evidence-title"]').screenshot(
+            path=f"{SHOTS}/evaluation-evidence-1366.png")
     assert desk.evaluate("document.documentElement.scrollWidth") <= 1366
     desk.get_by_role("button", name="提交评分").click()
     expect(desk.get_by_text("评分已提交")).to_be_visible()
