@@ -85,3 +85,16 @@ def test_the_district_reads_the_results_at_the_desk(desk, opened):
     expect(row.locator(".party-evaluator")).to_contain_text("90.0")
     expect(desk.locator(f"#result-{setup.b.id} .total")).to_contain_text("未评完")
     shot(desk, "results-1366")
+    desk.get_by_role("link", name="← 绩效评估").click()
+    expect(desk.locator(f"#period-{setup.period.id}")).to_contain_text("进行中")
+    expect(desk.locator(".reviewers")).to_contain_text("第三方评估员")
+    shot(desk, "district-1366")
+
+
+def test_a_committee_reviewer_reads_the_page_on_a_phone(phone, opened):
+    setup = opened
+    log_in_on(phone, setup.committee)
+    phone.goto(f"/review/{setup.period.id}/{setup.a.id}")
+    expect(phone.get_by_role("heading", name="评分：村（居）委会")).to_be_visible()
+    shot(phone, "review-390")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
