@@ -683,13 +683,14 @@ def results_xlsx(by: User, period: EvaluationPeriod) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         line = [row.station.name]
+        seen = consulted(period, row)
         for party in row.parties:
-            evidence = party.sheet.evidence if party.sheet else {}
+            ticked = seen[party.party]
             line += [float(party.score) if party.score is not None else None,
                      party.sheet.comments if party.sheet else "",
-                     _("%(activities)d activities, %(photos)d photos",
-                       activities=len(evidence.get("activities", [])),
-                       photos=len(evidence.get("photos", []))) if party.sheet else ""]
+                     "、".join(ticked.activities)
+                     + (_("; %(count)d photos", count=ticked.photos) if ticked.photos else "")
+                     if party.sheet else ""]
         line += [float(row.total), _("yes") if row.complete else _("no"),
                  "; ".join(item.title for item in row.vetoes),
                  outcome_text(row)]

@@ -2,13 +2,14 @@
 four reviewers scoring through the API, the refusals' status codes, and the reviewers' pages
 holding figures and evidence but no volunteer's name or phone."""
 
+from datetime import datetime
 from io import BytesIO
 
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from tests.conftest import log_in, page, post_form
-from tests.volunteers.evaluation.conftest import scores_of
+from tests.volunteers.evaluation.conftest import SHANGHAI, scores_of
 from timebank.accounts.permissions import Role
 from timebank.accounts.services import get_by_phone
 from timebank.extensions import db
@@ -27,6 +28,8 @@ def test_a_period_from_opening_to_result_with_four_reviewers(client, make_user, 
     a = make_station(name="横沥镇")
     make_station(name="黄阁镇")
     admin = make_user(Role.DISTRICT_ADMIN, name="区民政局")
+    visit = make_activity(a, make_staff(a), start=datetime(2026, 11, 10, 9, tzinfo=SHANGHAI),
+                          title="十一月探访")
     log_in(client, admin)
     index = "/district/evaluations/"
     assert "四方绩效评估" in page(client, index)
@@ -71,7 +74,7 @@ def test_a_period_from_opening_to_result_with_four_reviewers(client, make_user, 
         headers = api_token(reviewers[role], "review-pass-1")
         party = evaluation.ROLE_PARTY[Role(role)].value
         response = _put(client, headers, period, a, scores_of(items[party], *values),
-                        comments=f"{party}的意见")
+                        comments=f"{party}的意见", activity_ids=[visit.id])
         assert response.status_code == 200, response.get_json()
     headers = api_token(admin)
     assert _put(client, headers, period, a, scores_of(items["district"], 7)).status_code == 200
@@ -90,7 +93,7 @@ def test_a_period_from_opening_to_result_with_four_reviewers(client, make_user, 
     rows = list(sheet.iter_rows(values_only=True))
     [row] = [row for row in rows if row[0] == "横沥镇社工服务站"]
     assert row[1] == 90.0 and row[4] == 80.0 and row[7] == 90.0 and row[10] == 70.0
-    assert row[13] == 87.0 and row[2] == "evaluator的意见"
+    assert row[13] == 87.0 and row[2] == "evaluator的意见" and row[3] == "十一月探访"
     # Closed: the sheet no longer changes (409), nothing changed.
     assert post_form(client, f"{there}/close", {}, page=there).status_code == 302
     post_form(client, "/logout", {}, page="/")
