@@ -39,7 +39,8 @@ FEATURES = {
                  "imports", "stars", "personal_data", "consents", "privacy"},
     "volunteers": {"profiles", "themes", "activities", "checkins", "matching", "certificates",
                    "reporting", "official", "corrections", "ratings", "visits", "households",
-                   "complaints", "followups", "teams", "groups", "training", "evidence"},
+                   "complaints", "followups", "teams", "groups", "training", "evidence",
+                   "evaluation"},
 }
 VIEW_MODULES = {"views.py", "station.py", "api.py", "export_views.py"}
 

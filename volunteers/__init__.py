@@ -13,6 +13,7 @@ def init_app(app) -> None:
         complaints,
         corrections,
         demo,
+        evaluation,
         evidence,
         followups,
         groups,
@@ -33,7 +34,7 @@ def init_app(app) -> None:
     # Features add their routes to the shared blueprints first; then they are registered once.
     for package in (profiles, themes, checkins, activities, matching, certificates, corrections,
                     reporting, official, households, visits, ratings, complaints, followups,
-                    teams, groups, training, evidence, demo):
+                    teams, groups, training, evidence, evaluation, demo):
         package.init_app(app)
     for blueprint in (pages.volunteer_bp, pages.api_bp, pages.station_bp, pages.public_bp):
         app.register_blueprint(blueprint)

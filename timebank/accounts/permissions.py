@@ -21,6 +21,13 @@ class Role(StrEnum):
     #: The time bank's operations centre (时间银行运营中心): grants pool hours to people in
     #: difficulty across the district, under its monthly budget; staff of no station.
     GRANT_OFFICER = "grant_officer"
+    #: The reviewers of the district's four-party evaluation (#19), staff of no station: the
+    #: third-party evaluator (第三方评估机构), the town (镇街) and the village or residents'
+    #: committee (村(居)委会). The fourth party, the civil-affairs bureau, is the district
+    #: administrator. Each sees only the stations assigned to them, figures and evidence only.
+    EVALUATOR = "evaluator"
+    TOWN_REVIEWER = "town_reviewer"
+    COMMITTEE_REVIEWER = "committee_reviewer"
 
 
 ROLE_LABELS = {
@@ -30,6 +37,9 @@ ROLE_LABELS = {
     Role.DISTRICT_ADMIN: _l("District administrator"),
     Role.MERCHANT: _l("Partner merchant"),
     Role.GRANT_OFFICER: _l("Time bank operations centre"),
+    Role.EVALUATOR: _l("Third-party evaluator"),
+    Role.TOWN_REVIEWER: _l("Town reviewer"),
+    Role.COMMITTEE_REVIEWER: _l("Village or residents' committee reviewer"),
 }
 
 #: Which roles a role includes besides itself.
@@ -42,6 +52,8 @@ STAFF_ROLES = (Role.SOCIAL_WORKER, Role.STATION_MANAGER, Role.DISTRICT_ADMIN)
 #: The roles the staff administration gives: the stations' staff and the district's operations
 #: centre (which works for no station).
 ADMINISTERED_ROLES = (*STAFF_ROLES, Role.GRANT_OFFICER)
+#: The evaluation's reviewers, given on the district's evaluation pages with their stations.
+REVIEWER_ROLES = (Role.EVALUATOR, Role.TOWN_REVIEWER, Role.COMMITTEE_REVIEWER)
 
 
 def effective_roles(user) -> set[Role]:

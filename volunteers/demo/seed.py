@@ -100,6 +100,7 @@ from volunteers.demo.data import (
     kind_category,
 )
 from volunteers.demo.evidence import seed_evidence
+from volunteers.demo.evaluation import seed_evaluation
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.rules import seed_rules
@@ -256,6 +257,7 @@ def seed() -> None:
     seed_training()
     seed_rules(password_hash)
     seed_evidence()
+    seed_evaluation(password_hash)
     db.session.flush()
 
 

@@ -194,7 +194,39 @@ def world(make_station, make_staff, make_user, make_volunteer, make_activity):
     db.session.commit()
     people["merchant"] = merchant
     ids["merchant_id"] = merchant.id
+    _evaluation(people, ids, make_user)
     return people, ids
+
+
+def _evaluation(people, ids, make_user) -> None:
+    """An open evaluation period with a photo of station a's activity and the evaluator's sheet
+    of station a: the evaluator (assigned station a) sees figures and evidence, no one's data."""
+    from volunteers.evaluation import services as evaluation
+    from volunteers.evidence.models import ActivityPhoto
+
+    admin = people["admin"]
+    people["evaluator"] = make_user(Role.EVALUATOR, name="第三方评估员")
+    station_a = ids["a"]["station_id"]
+    evaluation.assign_stations(admin, people["evaluator"], [station_a])
+    month = local(now()).year, local(now()).month
+    period = evaluation.create_period(admin, name="中期评估", kind="mid_term", first=month,
+                                      last=month)
+    for party in ("evaluator", "town", "committee", "district"):
+        evaluation.add_item(admin, period, party=party, title="服务成效", max_score=10)
+    evaluation.add_veto_item(admin, period, title="虚报服务数据")
+    evaluation.open_period(admin, period)
+    photo = ActivityPhoto(activity_id=ids["a"]["activity_id"], stored_name="minimum-photo",
+                          thumbnail_name="minimum-thumb", content_type="image/jpeg", width=1,
+                          height=1, size_bytes=1, uploaded_by_id=people["worker_a"].id)
+    db.session.add(photo)
+    db.session.flush()
+    item = evaluation.items_of(period, "evaluator")[0]
+    evaluation.submit_sheet(people["evaluator"], period, station_a, scores={str(item.id): 8},
+                            comments="台账齐全", activity_ids=[ids["a"]["activity_id"]],
+                            photo_ids=[photo.id])
+    db.session.commit()
+    for key in ("a", "b"):
+        ids[key].update(period_id=period.id, photo_id=photo.id)
 
 
 
@@ -260,7 +292,8 @@ def text_of(response) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-ROLES = ["worker_a", "manager_a", "worker_b", "manager_b", "volunteer_a", "merchant", "admin"]
+ROLES = ["worker_a", "manager_a", "worker_b", "manager_b", "volunteer_a", "merchant", "admin",
+         "evaluator"]
 
 
 @pytest.mark.parametrize("viewer_key", ROLES)
