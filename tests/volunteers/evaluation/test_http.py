@@ -152,10 +152,12 @@ def test_the_reviewer_page_shows_figures_and_evidence_but_no_volunteer(client, s
     url = f"/review/{setup.period.id}/{setup.a.id}"
     html = page(client, url)
     assert "长者探访十一月" in html and "探访长者12位" in html and "村居满意度" in html
-    assert 'id="figure-activities_held"' in html
-    for secret in (setup.volunteer.name, setup.volunteer.phone, setup.worker.name,
-                   setup.worker.phone):
+    assert 'data-figure="themes.activities_held"' in html
+    for secret in (setup.volunteer.name, setup.volunteer.phone, setup.worker.phone):
         assert secret not in html
+    # A social worker is named only where the report names them: volunteers linked per worker.
+    linked = html.split('id="report-table-volunteers"')[1].split("</table>")[0]
+    assert setup.worker.name in linked and setup.worker.name not in html.replace(linked, "")
     thumbnail = f"{url}/photos/{setup.photo.id}"
     with client.get(thumbnail) as response:
         assert response.status_code == 200 and response.mimetype == "image/jpeg"
