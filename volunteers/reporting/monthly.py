@@ -364,6 +364,28 @@ def _hours(filters: ReportFilters, figures: reports.Dashboard) -> Section:
             "served before the platform, kept apart and never counted as hours served.",
         ),
     )
+    section.add(
+        "sponsored",
+        pgettext("monthly report", "Sponsored into community pools"),
+        reports.pool_sponsorships(filters),
+        "minutes",
+        pgettext(
+            "monthly report",
+            "Minutes group members (companies, schools, party branches) gave into the pools "
+            "of the station's communities in the period, net of reversals.",
+        ),
+    )
+    section.add(
+        "granted",
+        pgettext("monthly report", "Granted from community pools"),
+        ledger.granted,
+        "minutes",
+        pgettext(
+            "monthly report",
+            "Minutes the pools of the station's communities granted to people in difficulty "
+            "in the period, net of reversals.",
+        ),
+    )
     if len(figures.hours_by_month) > 1:
         section.table = {
             "columns": [

@@ -515,6 +515,24 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
 
 # --- everything at once -----------------------------------------------------------------------
 
+def pool_sponsorships(filters: ReportFilters) -> int:
+    """Minutes group members sponsored (爱心资助) into community pools, posted in the period,
+    net of reversals; a station's: into the pools of its communities (as `ledger_figures`
+    places pools). The theme filter does not apply."""
+    owners = _account_stations()
+    original = aliased(Transfer)
+    kind = case((Transfer.kind == TransferKind.REVERSAL, original.kind), else_=Transfer.kind)
+    statement = (select(func.coalesce(func.sum(Entry.minutes), 0))
+                 .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
+                 .outerjoin(original, original.id == Transfer.reverses_id)
+                 .join(owners, owners.c.account_id == Entry.account_id)
+                 .where(owners.c.kind == AccountKind.POOL, kind == TransferKind.SPONSOR,
+                        _in_period(Transfer.posted_at, filters)))
+    if filters.station_id is not None:
+        statement = statement.where(owners.c.station_id == filters.station_id)
+    return int(db.session.scalar(statement) or 0)
+
+
 @dataclass(frozen=True)
 class Dashboard:
     filters: ReportFilters

@@ -22,7 +22,9 @@ from timebank.ledger.models import TransferKind
 from volunteers.activities import services as activities
 from volunteers.activities.models import SignUp
 from volunteers.checkins import services as checkins
+from timebank.exchange.pools import services as pools
 from volunteers.complaints import services as complaints
+from volunteers.groups import services as groups
 from volunteers.households import services as households
 from volunteers.matching.models import MatchProposal, MatchRun
 from volunteers.profiles.models import VolunteerProfile
@@ -126,6 +128,23 @@ def known(pinned_clock, make_station, make_staff, make_volunteer, make_user, mak
                          idempotency_key=f"opening_balance:{v1.id}", memo="纸质记录")
     ledger.adjust(ledger.member_account(v5), 45, "补记纸质签到", posted_by=manager_a,
                   idempotency_key="t:adjust")
+    # Community pools: a company of 甲 pledges 600 and sponsors 240 into 第1社区's pool, which
+    # grants 90 to 志愿者五; a sponsorship of 60 reversed the same month counts 0; 乙's pool
+    # gets 50 (乙's, not 甲's).
+    company = groups.create_group({"name": "南沙爱心科技有限公司", "kind": "company",
+                                   "station_id": a.id}, by=worker_a)
+    school = groups.create_group({"name": "乙镇中学", "kind": "school", "station_id": b.id},
+                                 by=worker_b)
+    contact = make_user(name="企业联系人")
+    groups.add_person(company, contact.id, "contact", by=worker_a)
+    groups.add_person(school, contact.id, "contact", by=worker_b)
+    groups.pledge(company, 600, "2026年认捐协议", by=worker_a, idempotency_key="t:pledge")
+    groups.pledge(school, 100, "2026年认捐协议", by=worker_b, idempotency_key="t:pledge-b")
+    groups.sponsor(company, a1, 240, "重阳敬老", by=contact, idempotency_key="t:sponsor")
+    withdrawn = groups.sponsor(company, a1, 60, "", by=contact, idempotency_key="t:sponsor-2")
+    ledger.reverse(withdrawn, "录错金额", posted_by=admin)
+    groups.sponsor(school, b1, 50, "", by=contact, idempotency_key="t:sponsor-b")
+    pools.grant(a1, v5, 90, "hardship", "独居困难长者", by=worker_a, idempotency_key="t:grant")
     # A household of 甲 visited in November, another never.
     household = households.create_household(a, {
         "name": "李桂英", "community_id": a1.id, "categories": ["living_alone"],
@@ -178,6 +197,8 @@ def test_every_figure_equals_the_hand_worked_number(known):
         "hours.issued": 120 + 60 + 120 + 120,  # an approval pays all its minutes out
         "hours.adjusted": 45,  # the correction; honour minutes are part of the approval
         "hours.opening": 600,
+        "hours.sponsored": 240,  # 240 + 60 - 60 (reversed); 乙's 50 is not 甲's
+        "hours.granted": 90,
         "households.registered": 2,
         "households.visited": 1,
         "households.share": 50.0,
@@ -209,7 +230,8 @@ def test_every_figure_equals_the_hand_worked_number(known):
 
     other = figures(monthly.station_report(k.b.id, NOVEMBER).to_dict())
     assert (other["themes.activities_held"], other["hours.served"], other["ratings.average"],
-            other["complaints.received"], other["matching.proposals"]) == (1, 120, 2.0, 1, 1)
+            other["complaints.received"], other["matching.proposals"], other["hours.sponsored"],
+            other["hours.granted"]) == (1, 120, 2.0, 1, 1, 50, 0)
 
 
 def test_the_report_equals_the_dashboard(known, client, api_token):
@@ -234,7 +256,7 @@ def test_the_report_equals_the_dashboard(known, client, api_token):
                                                  for row in summary["activities_by_theme"])
     assert ours["hours.served"] == sum(row["served"]["total"] for row in summary["hours_by_month"])
     assert ours["hours.honour"] == sum(row["served"]["honour"] for row in summary["hours_by_month"])
-    for name in ("issued", "adjusted", "opening"):
+    for name in ("issued", "adjusted", "opening", "granted"):
         assert ours[f"hours.{name}"] == summary["ledger"][name]
     for name in ("confirmed", "attended", "no_show", "attended_rate"):
         assert ours[f"matching.{name}"] == summary["attendance"][name]
