@@ -147,6 +147,7 @@ def test_the_reviewer_page_shows_figures_and_evidence_but_no_volunteer(client, s
     evaluation.open_period(setup.admin, setup.period)
     db.session.commit()
     log_in(client, setup.committee)
+    assert '<a class="button" href="/review/">' in page(client, "/")  # home leads to the work
     listing = page(client, "/review/")
     assert setup.a.name in listing and setup.b.name not in listing
     url = f"/review/{setup.period.id}/{setup.a.id}"
