@@ -109,3 +109,18 @@ def page_number(per_page: int) -> int:
     integer: a page past the end is an empty page, never an overflow."""
     page = request.args.get("page", 1, type=int)
     return min(max(page, 1), INT_MAX // per_page)
+
+
+def checked_text(problems: dict, name: str, value, most: int, *, required: bool = False) -> str:
+    """`value` stripped, for a service checking a form or JSON body field by field: a problem
+    is added under `name` (and ``""`` returned) when it is not text, missing though required, or
+    longer than `most` characters."""
+    if value is not None and not isinstance(value, str):
+        problems[name] = [_("Write it as text.")]
+        return ""
+    value = (value or "").strip()
+    if required and not value:
+        problems[name] = [_("This field is required.")]
+    elif len(value) > most:
+        problems[name] = [_("At most %(most)d characters.", most=most)]
+    return value

@@ -33,6 +33,7 @@ from timebank.clock import month_bounds, now
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.org.models import Station
+from timebank.web.inputs import checked_text
 from volunteers.evaluation.models import (
     EvaluationPeriod,
     Party,
@@ -67,18 +68,6 @@ STATUS_LABELS = {PeriodStatus.DRAFT: lazy_pgettext("evaluation", "Draft"),
 #: The party each reviewer role scores for.
 ROLE_PARTY = {Role.EVALUATOR: Party.EVALUATOR, Role.TOWN_REVIEWER: Party.TOWN,
               Role.COMMITTEE_REVIEWER: Party.COMMITTEE}
-
-
-def _text(problems: dict, name: str, value, most: int, *, required: bool = False) -> str:
-    if value is not None and not isinstance(value, str):
-        problems[name] = [_("Write it as text.")]
-        return ""
-    value = (value or "").strip()
-    if required and not value:
-        problems[name] = [_("This field is required.")]
-    elif len(value) > most:
-        problems[name] = [_("At most %(most)d characters.", most=most)]
-    return value
 
 
 def _whole(value) -> int | None:
@@ -139,7 +128,7 @@ def add_reviewer(by: User, *, phone: str, name: str, role, password: str | None 
     generated, created = None, user is None
     if user is None:
         problems: dict = {}
-        name = _text(problems, "name", name, 40, required=True)
+        name = checked_text(problems, "name", name, 40, required=True)
         if problems:
             raise InvalidInput(fields=problems)
         generated = None if password else accounts.generate_password()
@@ -200,7 +189,7 @@ def get_period(period_id) -> EvaluationPeriod:
 
 
 def _period_fields(problems: dict, *, name, kind, first, last, weights) -> dict:
-    values = {"name": _text(problems, "name", name, NAME_MOST, required=True)}
+    values = {"name": checked_text(problems, "name", name, NAME_MOST, required=True)}
     try:
         values["kind"] = PeriodKind(kind).value
     except ValueError:
@@ -273,7 +262,7 @@ def add_item(by: User, period: EvaluationPeriod, *, party, title, max_score, pos
     require_district(by)
     _require_draft(period)
     problems: dict = {}
-    title = _text(problems, "title", title, TITLE_MOST, required=True)
+    title = checked_text(problems, "title", title, TITLE_MOST, required=True)
     try:
         party = Party(party)
     except ValueError:
@@ -311,7 +300,7 @@ def add_veto_item(by: User, period: EvaluationPeriod, *, title) -> VetoItem:
     require_district(by)
     _require_draft(period)
     problems: dict = {}
-    title = _text(problems, "title", title, TITLE_MOST, required=True)
+    title = checked_text(problems, "title", title, TITLE_MOST, required=True)
     if problems:
         raise InvalidInput(fields=problems)
     item = VetoItem(period=period, title=title)
@@ -470,7 +459,7 @@ def submit_sheet(by: User, period: EvaluationPeriod, station_id, *, scores: dict
         raise Conflict(_("The period is closed: its scores no longer change."),
                        code="period_not_open")
     problems: dict = {}
-    comments = _text(problems, "comments", comments, COMMENTS_MOST)
+    comments = checked_text(problems, "comments", comments, COMMENTS_MOST)
     items = {item.id: item for item in items_of(period, party)}
     if not isinstance(scores, dict):
         scores = {}
@@ -549,7 +538,7 @@ def answer_veto(by: User, period: EvaluationPeriod, station_id, item_id, *, veto
     if item is None:
         raise InvalidInput(fields={"item_id": [_("Choose an item of this period's veto list.")]})
     problems: dict = {}
-    note = _text(problems, "note", note, NOTE_MOST)
+    note = checked_text(problems, "note", note, NOTE_MOST)
     if not isinstance(vetoed, bool):
         problems["vetoed"] = [_("Answer yes or no.")]
     if problems:

@@ -38,6 +38,7 @@ from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from timebank.extensions import db
 from timebank.notifications.services import notify
 from timebank.org import services as org
+from timebank.web.inputs import checked_text
 from volunteers.training.models import (
     AttendanceMethod,
     Qualification,
@@ -64,18 +65,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def _text(problems: dict, name: str, value, most: int, *, required: bool = False) -> str:
-    if value is not None and not isinstance(value, str):
-        problems[name] = [_("Write it as text.")]
-        return ""
-    value = (value or "").strip()
-    if required and not value:
-        problems[name] = [_("This field is required.")]
-    elif len(value) > most:
-        problems[name] = [_("At most %(most)d characters.", most=most)]
-    return value
-
-
 # --- qualification types ----------------------------------------------------------------------
 
 def qualifications(*, active_only: bool = True) -> list[Qualification]:
@@ -99,7 +88,7 @@ def create_qualification(by: User, *, name, valid_months=None) -> Qualification:
     if not has_role(by, Role.DISTRICT_ADMIN):
         raise PermissionDenied(_("Only a district administrator can add a qualification."))
     problems: dict = {}
-    name = _text(problems, "name", name, NAME_MOST, required=True)
+    name = checked_text(problems, "name", name, NAME_MOST, required=True)
     if valid_months is not None and (isinstance(valid_months, bool)
                                      or not isinstance(valid_months, int)
                                      or not 1 <= valid_months <= 600):
@@ -145,9 +134,9 @@ def create_course(by: User, station_id: int | None, *, title, organiser="", desc
                   qualification_id=None) -> TrainingCourse:
     _require_course_staff(by, station_id)
     problems: dict = {}
-    title = _text(problems, "title", title, TITLE_MOST, required=True)
-    organiser = _text(problems, "organiser", organiser, TITLE_MOST)
-    description = _text(problems, "description", description, LONG_MOST)
+    title = checked_text(problems, "title", title, TITLE_MOST, required=True)
+    organiser = checked_text(problems, "organiser", organiser, TITLE_MOST)
+    description = checked_text(problems, "description", description, LONG_MOST)
     qualification = None
     if qualification_id is not None:
         try:
@@ -181,8 +170,8 @@ def create_session(course: TrainingCourse, by: User, *, starts_at, ends_at, minu
                    trainer="", place="", capacity=None) -> TrainingSession:
     _require_course_staff(by, course.station_id)
     problems: dict = {}
-    trainer = _text(problems, "trainer", trainer, TITLE_MOST)
-    place = _text(problems, "place", place, TEXT_MOST)
+    trainer = checked_text(problems, "trainer", trainer, TITLE_MOST)
+    place = checked_text(problems, "place", place, TEXT_MOST)
     if starts_at is None or getattr(starts_at, "tzinfo", None) is None:
         problems["starts_at"] = [_("Give the start.")]
     if ends_at is None or getattr(ends_at, "tzinfo", None) is None:
@@ -401,7 +390,7 @@ def record_paper(by: User, member: User, *, qualification_id, obtained_on, expir
         qualification = get_qualification(qualification_id)
     except InvalidInput as error:
         problems.update(error.fields)
-    number = _text(problems, "certificate_number", certificate_number, NUMBER_MOST,
+    number = checked_text(problems, "certificate_number", certificate_number, NUMBER_MOST,
                    required=True)
     today = local(now()).date()
     if not isinstance(obtained_on, date):
@@ -508,7 +497,7 @@ def grant_waiver(activity, user_id, *, reason, by: User) -> QualificationWaiver:
     requiring none, ``waiver_exists`` the second time."""
     org.require_station_staff(by, activity.station_id)
     problems: dict = {}
-    reason = _text(problems, "reason", reason, REASON_MOST, required=True)
+    reason = checked_text(problems, "reason", reason, REASON_MOST, required=True)
     member = db.session.get(User, user_id) \
         if isinstance(user_id, int) and not isinstance(user_id, bool) else None
     if member is None or not member.active:
