@@ -3,6 +3,7 @@
 from volunteers.activities import services as activities
 from volunteers.checkins import services as checkins
 from volunteers.complaints import services as complaints
+from volunteers.evidence import services as evidence
 from volunteers.followups import services as followups
 from volunteers.matching import services as match_runs
 
@@ -34,6 +35,11 @@ def queue_follow_ups() -> int:
     return followups.queue_last_month()
 
 
+def sweep_evidence_files() -> int:
+    """Photo files no row names (a process died before its commit), once they are old."""
+    return evidence.sweep_orphan_files()
+
+
 #: name → (function, APScheduler trigger arguments); registered by `volunteers.init_app`.
 JOBS = {
     "close-forgotten-checkins": (close_forgotten_checkins, {"trigger": "interval", "minutes": 10}),
@@ -43,4 +49,5 @@ JOBS = {
     "escalate-overdue-complaints": (escalate_overdue_complaints,
                                     {"trigger": "cron", "minute": 5}),
     "queue-follow-ups": (queue_follow_ups, {"trigger": "cron", "day": 1, "hour": 7, "minute": 30}),
+    "sweep-evidence-files": (sweep_evidence_files, {"trigger": "cron", "hour": 3, "minute": 40}),
 }

@@ -19,10 +19,12 @@
 
 import io
 import os
+import re
 import secrets
+import time
 import warnings
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -250,6 +252,35 @@ def _write(folder: Path, name: str, data: bytes) -> Path:
         out.write(data)
     os.replace(partial, path)
     return path
+
+
+#: The names `add_photo` gives (a 24-byte token, the photo and its thumbnail) and `_write`'s
+#: partial files: the only files the sweep may remove.
+_OUR_FILE = re.compile(r"^\.?[A-Za-z0-9_-]{32}(-thumb)?\.jpg(\.part)?$")
+
+
+def sweep_orphan_files(*, older_than: timedelta = timedelta(hours=6),
+                       at: float | None = None) -> int:
+    """Remove photo files no row names, left by a process that died between writing them and
+    its commit (a rolled-back request removes its own). Only names of our own making, and only
+    files older than `older_than` by their modification time at `at` (seconds since the epoch,
+    the file system's clock; default: now), so an upload still under way is never touched.
+    Returns how many files went."""
+    folder = evidence_dir()
+    if not folder.is_dir():
+        return 0
+    named = set()
+    for stored, thumbnail in db.session.execute(
+            select(ActivityPhoto.stored_name, ActivityPhoto.thumbnail_name)):
+        named.update((stored, thumbnail))
+    cutoff = (time.time() if at is None else at) - older_than.total_seconds()
+    removed = 0
+    for path in folder.iterdir():
+        if _OUR_FILE.match(path.name) and path.name not in named and path.is_file() \
+                and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed
 
 
 def add_photo(activity: Activity, file_storage, caption, by: User) -> ActivityPhoto:

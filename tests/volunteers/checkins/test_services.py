@@ -438,7 +438,8 @@ def test_the_scheduler_registers_every_job_in_its_database_store(app):
         # The coordination layer's jobs and the core's own (notices, the retention review).
         core = {"deliver-notices", "personal-data-review"}
         assert set(jobs.JOBS) | core == set(app.extensions["timebank.jobs"])
-        assert {"escalate-overdue-complaints", "queue-follow-ups"} <= set(jobs.JOBS)
+        assert {"escalate-overdue-complaints", "queue-follow-ups",
+                "sweep-evidence-files"} <= set(jobs.JOBS)
     finally:
         scheduler.shutdown(wait=False)
         scheduler._jobstores["default"].engine.dispose()

@@ -3,6 +3,7 @@ without EXIF (no GPS), thumbnailed; only the station's staff; a refusal leaves n
 file; files follow the transaction; the summary's length."""
 
 import io
+import os
 import zlib
 from datetime import timedelta
 from pathlib import Path
@@ -230,3 +231,24 @@ def test_the_settings_default_to_8_mb_30_photos_and_the_instance_folder(app, mon
     assert evidence.size_words(DEFAULTS["EVIDENCE_MAX_BYTES"]) == "8 MB"
     monkeypatch.setitem(app.config, "EVIDENCE_DIR", None)
     assert evidence.evidence_dir() == Path(app.instance_path) / "evidence"
+
+
+def test_the_sweep_removes_only_old_files_of_ours_that_no_row_names(evidence_dir, activity,
+                                                                     worker):
+    """A process that died between writing a photo and its commit left two files; the nightly
+    sweep removes them once old, and leaves a kept photo, a fresh upload and foreign files."""
+    kept = evidence.add_photo(activity, upload(image_bytes()), "", worker)
+    db.session.commit()
+    at = 2_000_000_000.0  # the file system's clock, pinned: every file's time is set below
+    orphan, orphan_thumb = "A" * 32 + ".jpg", "A" * 32 + "-thumb.jpg"
+    fresh, foreign = "B" * 32 + ".jpg", "notes.txt"
+    for name in (orphan, orphan_thumb, fresh, foreign):
+        (evidence_dir / name).write_bytes(b"x")
+    day_old, minute_old = at - 24 * 3600, at - 60
+    for name in (orphan, orphan_thumb, foreign, kept.stored_name, kept.thumbnail_name):
+        os.utime(evidence_dir / name, (day_old, day_old))
+    os.utime(evidence_dir / fresh, (minute_old, minute_old))
+    assert evidence.sweep_orphan_files(at=at) == 2
+    assert sorted(path.name for path in evidence_dir.iterdir()) == sorted(
+        [kept.stored_name, kept.thumbnail_name, fresh, foreign])
+    assert evidence.sweep_orphan_files(at=at) == 0  # a second run finds nothing
