@@ -684,6 +684,9 @@ def results_xlsx(by: User, period: EvaluationPeriod) -> bytes:
                  "; ".join(item.title for item in row.vetoes),
                  outcome_text(row)]
         sheet.append(line)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # text people wrote stays text, never a formula
     sheet.column_dimensions["A"].width = 24
     out = BytesIO()
     book.save(out)

@@ -219,3 +219,20 @@ def test_every_write_is_audited(setup):
     assert {"evaluation.assign", "evaluation.period.create", "evaluation.item.add",
             "evaluation.veto_item.add", "evaluation.period.open",
             "evaluation.sheet.submit"} <= actions
+
+
+def test_the_export_keeps_a_comment_that_looks_like_a_formula_as_text(setup):
+    """A reviewer's comment opened in the district's spreadsheet must never run."""
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    _open(setup)
+    evaluation.submit_sheet(setup.evaluator, setup.period, setup.a.id,
+                            scores=scores_of(setup.items("evaluator"), 27, 18, 18),
+                            comments='=HYPERLINK("http://example.com","点此")')
+    db.session.commit()
+    sheet = load_workbook(BytesIO(evaluation.results_xlsx(setup.admin, setup.period))).active
+    [cell] = [cell for row in sheet.iter_rows() for cell in row
+              if cell.value == '=HYPERLINK("http://example.com","点此")']
+    assert cell.data_type == "s"
