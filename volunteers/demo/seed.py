@@ -99,8 +99,8 @@ from volunteers.demo.data import (
     Kind,
     kind_category,
 )
-from volunteers.demo.evidence import seed_evidence
 from volunteers.demo.evaluation import seed_evaluation
+from volunteers.demo.evidence import seed_evidence
 from volunteers.demo.groups import seed_groups
 from volunteers.demo.ratings import seed_ratings
 from volunteers.demo.rules import seed_rules

@@ -16,13 +16,13 @@ from sqlalchemy import select
 from tests.conftest import log_in, page
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
+from timebank.exchange.pools import services as pools
 from timebank.extensions import db
 from timebank.ledger import services as ledger
 from timebank.ledger.models import TransferKind
 from volunteers.activities import services as activities
 from volunteers.activities.models import SignUp
 from volunteers.checkins import services as checkins
-from timebank.exchange.pools import services as pools
 from volunteers.complaints import services as complaints
 from volunteers.groups import services as groups
 from volunteers.households import services as households
