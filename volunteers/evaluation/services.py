@@ -47,7 +47,7 @@ from volunteers.evaluation.models import (
     VetoAnswer,
     VetoItem,
 )
-from volunteers.evidence.services import station_evidence
+from volunteers.evidence.services import station_evidence, station_photo
 from volunteers.reporting.monthly import station_report
 
 NAME_MOST, TITLE_MOST, COMMENTS_MOST, NOTE_MOST = 80, 200, 5000, 500
@@ -413,15 +413,18 @@ def my_assignments(user) -> list[tuple[EvaluationPeriod, StationSnapshot, ScoreS
     return found
 
 
+def _span(period: EvaluationPeriod):
+    """[start, end) of the period's months."""
+    return month_bounds(*period.first)[0], month_bounds(*period.last)[1]
+
+
 def evidence_of(period: EvaluationPeriod, station_id: int):
-    start, end = month_bounds(*period.first)[0], month_bounds(*period.last)[1]
-    return station_evidence(station_id, start, end)
+    return station_evidence(station_id, *_span(period))
 
 
 def evidence_photo(period: EvaluationPeriod, station_id: int, photo_id: int):
     """A photo of the period's evidence of the station, or None (check `reviewable` first)."""
-    return next((photo for entry in evidence_of(period, station_id) for photo in entry.photos
-                 if photo.id == photo_id), None)
+    return station_photo(station_id, *_span(period), photo_id)
 
 
 def sheet_of(period: EvaluationPeriod, station_id: int, party) -> ScoreSheet | None:

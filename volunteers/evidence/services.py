@@ -366,6 +366,15 @@ def station_evidence(station_id: int, start: datetime, end: datetime) -> list[Ac
     return list(found.values())
 
 
+def station_photo(station_id: int, start: datetime, end: datetime,
+                  photo_id: int) -> ActivityPhoto | None:
+    """One photo of `station_evidence`'s span, or None: one query, for serving it."""
+    return db.session.scalar(
+        select(ActivityPhoto).join(Activity, Activity.id == ActivityPhoto.activity_id)
+        .where(ActivityPhoto.id == photo_id, Activity.station_id == station_id,
+               Activity.starts_at >= start, Activity.starts_at < end))
+
+
 # --- the sign-in list (签到表) ----------------------------------------------------------------
 
 @dataclass

@@ -236,3 +236,14 @@ def test_the_export_keeps_a_comment_that_looks_like_a_formula_as_text(setup):
     [cell] = [cell for row in sheet.iter_rows() for cell in row
               if cell.value == '=HYPERLINK("http://example.com","点此")']
     assert cell.data_type == "s"
+
+
+def test_a_photo_is_served_only_for_its_station_and_the_periods_months(setup):
+    _open(setup)
+    assert evaluation.evidence_photo(setup.period, setup.a.id, setup.photo.id) == setup.photo
+    assert evaluation.evidence_photo(setup.period, setup.b.id, setup.photo.id) is None
+    assert evaluation.evidence_photo(setup.period, setup.a.id, setup.photo.id + 1) is None
+    setup.activity.starts_at = datetime(2026, 12, 2, 9, tzinfo=SHANGHAI)  # after November
+    setup.activity.ends_at = setup.activity.starts_at + timedelta(hours=2)
+    db.session.flush()
+    assert evaluation.evidence_photo(setup.period, setup.a.id, setup.photo.id) is None
