@@ -38,8 +38,9 @@ run: demo
 	@echo "matching run on a schedule: start them in another terminal with  $(FLASK) scheduler run"
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Two workers: one takes every SQLite test, the other every PostgreSQL test (tests/conftest.py).
 test: install-dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

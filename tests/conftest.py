@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 from datetime import datetime
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -53,6 +54,22 @@ def pytest_runtest_makereport(item, call):
     if NO_SKIPS and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped while TIMEBANK_NO_SKIPS=1: {report.longrepr}"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (``make test`` runs ``-n 2``), every test of one database goes to one
+    worker: each worker builds only its own database, and no two share the PostgreSQL one.
+    Tests without a database go wherever there is room. (xdist's own ``loadgroup`` cannot
+    group them on pytest 9: it renames node ids, which pytest 9 no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByDatabase(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            params = nodeid.rpartition("[")[2].rstrip("]").split("-") if nodeid.endswith("]") else ()
+            return next((backend for backend in ("sqlite", "postgresql") if backend in params), nodeid)
+
+    return ByDatabase(config, log)
 
 
 def instant_id(instant: datetime) -> str:
@@ -171,6 +188,10 @@ def redis_url():
     import redis
 
     url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    if worker.isdigit() and int(worker):  # each xdist worker a database of its own: 15, 14, ...
+        parts = urlsplit(url)
+        url = parts._replace(path=f"/{(int(parts.path.strip('/') or 0) - int(worker)) % 16}").geturl()
     connection = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
     try:
         connection.ping()
