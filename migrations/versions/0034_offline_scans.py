@@ -5,9 +5,8 @@ Revises: 0033_evaluation
 Create Date: 2026-12-07 22:48:57.632541
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0034_offline_scans'
@@ -32,18 +31,24 @@ def upgrade():
     sa.Column('error_code', sa.String(length=40), nullable=True),
     sa.Column('error_message', sa.String(length=300), nullable=True),
     sa.Column('checkin_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("purpose IN ('in', 'out')", name=op.f('ck_offline_scans_purpose_in_or_out')),
-    sa.CheckConstraint("status IN ('recorded', 'refused')", name=op.f('ck_offline_scans_status_known')),
-    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_offline_scans_activity_id_activities')),
+    sa.CheckConstraint("purpose IN ('in', 'out')",
+                       name=op.f('ck_offline_scans_purpose_in_or_out')),
+    sa.CheckConstraint("status IN ('recorded', 'refused')",
+                       name=op.f('ck_offline_scans_status_known')),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'],
+                            name=op.f('fk_offline_scans_activity_id_activities')),
     sa.ForeignKeyConstraint(['by_id'], ['users.id'], name=op.f('fk_offline_scans_by_id_users')),
-    sa.ForeignKeyConstraint(['checkin_id'], ['checkins.id'], name=op.f('fk_offline_scans_checkin_id_checkins')),
+    sa.ForeignKeyConstraint(['checkin_id'], ['checkins.id'],
+                            name=op.f('fk_offline_scans_checkin_id_checkins')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_offline_scans_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_offline_scans')),
     sa.UniqueConstraint('scan_id', name=op.f('uq_offline_scans_scan_id'))
     )
     with op.batch_alter_table('offline_scans', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_offline_scans_activity_id'), ['activity_id'], unique=False)
-        batch_op.create_index('ix_offline_scans_user_id_card_window', ['user_id', 'card_window'], unique=False)
+        batch_op.create_index(batch_op.f('ix_offline_scans_activity_id'), ['activity_id'],
+                              unique=False)
+        batch_op.create_index('ix_offline_scans_user_id_card_window', ['user_id', 'card_window'],
+                              unique=False)
 
     # ### end Alembic commands ###
 
