@@ -264,8 +264,10 @@ def scanner_cache() -> str:
 
 
 @staff_bp.get("/scanner-sw.js")
+@role_required(Role.SOCIAL_WORKER)
 def scanner_worker():
-    """The scanner's service worker (plain JavaScript, no login: it holds nothing personal)."""
+    """The scanner's service worker (plain JavaScript). Browsers fetch it with the login cookie;
+    logged out, its update check fails and the installed one stays."""
     page = url_for("checkin_staff.scan_cards", activity_id=0)
     start, _zero, end = page.rpartition("/0/")
     body = render_template(
@@ -276,10 +278,12 @@ def scanner_worker():
 
 
 @staff_bp.get("/activities/<int:activity_id>/scan.webmanifest")
+@role_required(Role.SOCIAL_WORKER)
 def scanner_manifest(activity_id: int):
-    """The web app manifest of an activity's scanner. Browsers fetch it without the login
-    cookie, so it names no activity: only where the app starts."""
-    start = url_for("checkin_staff.scan_cards", activity_id=activity_id)
+    """The web app manifest of an activity's scanner, for its station's staff (the page links
+    it with ``crossorigin="use-credentials"`` so that the login cookie goes with it)."""
+    activity = _staff_activity(activity_id)
+    start = url_for("checkin_staff.scan_cards", activity_id=activity.id)
     manifest = {
         "name": _("Card scanner · Nansha Time Bank"), "short_name": _("Card scanner"),
         "start_url": start, "scope": start.rsplit("/", 2)[0] + "/", "display": "standalone",

@@ -182,11 +182,19 @@ def test_the_api_answers_staff_of_the_station_and_refuses_others(client, event, 
     assert result["checkin_id"] == db.session.scalar(select(CheckIn.id))
 
 
-def test_a_logged_in_browser_sends_the_csrf_token(client, event, login):
+def test_the_scanner_page_is_an_app_that_sends_with_the_pages_csrf_token(client, event, login):
     login(event["worker"])
+    page = f"/station/activities/{event['activity'].id}/scan"
+    manifest = client.get(f"{page}.webmanifest")
+    assert manifest.mimetype == "application/manifest+json"
+    assert manifest.get_json()["start_url"] == page
+    assert {icon["sizes"] for icon in manifest.get_json()["icons"]} >= {"192x192", "512x512"}
+    worker = client.get("/station/scanner-sw.js")
+    assert worker.mimetype == "text/javascript" and "/static/js/offline-scans.js" in worker.text
+
     body = {"scans": [scan(event["volunteer"], now())]}
     refused = client.post(url(event), json=body)
     assert (refused.status_code, refused.get_json()["error"]["code"]) == (400, "csrf_failed")
-    token = csrf_token(client, f"/station/activities/{event['activity'].id}/scan")
+    token = csrf_token(client, page)
     response = client.post(url(event), json=body, headers={"X-CSRFToken": token})
     assert response.get_json()["results"][0]["status"] == "recorded"
