@@ -211,7 +211,7 @@
   }
 
   function sync() {
-    if (syncing || navigator.onLine === false) { return Promise.resolve(); }
+    if (syncing || navigator.onLine === false || !window.fetch) { return Promise.resolve(); }
     syncing = true;
     return kept().then(function (items) {
       var waiting = items.filter(function (scan) { return scan.state === "waiting"; });
