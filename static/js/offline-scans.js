@@ -215,7 +215,10 @@
     syncing = true;
     return kept().then(function (items) {
       var waiting = items.filter(function (scan) { return scan.state === "waiting"; });
-      if (waiting.length) { answers.innerHTML = ""; }
+      if (waiting.length) {
+        answers.innerHTML = "";
+        if (result.textContent === data.msgKept) { say("", ""); }
+      }
       return sendAll(waiting);
     })["catch"](function (error) {
       say(data.msgFailed + (error && error.message ? " " + error.message : ""), "warn");
