@@ -93,7 +93,7 @@ def record_offline_scans(activity: Activity, scans: list, *, by: User) -> list[d
             results[position] = _unreadable(item, error)
     readable.sort(key=lambda pair: pair[1]["scanned_at"])
     for position, scan in readable:
-        results[position] = _record(activity, scan, by)
+        results[position] = {**_record(activity, scan, by), "scan_id": scan["scan_id"]}  # as sent
     return results
 
 
