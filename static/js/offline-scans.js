@@ -104,9 +104,9 @@
     result.className = "scan-result " + kind;
   }
 
-  function keep(code) {
-    var scan = { scan_id: scanId(), card_code: code, scanned_at: deviceTime(new Date()),
-                 purpose: purpose(), activity_id: activityId, state: "waiting" };
+  function keep(code, scannedAt, chosen) {
+    var scan = { scan_id: scanId(), card_code: code, scanned_at: scannedAt || deviceTime(new Date()),
+                 purpose: chosen || purpose(), activity_id: activityId, state: "waiting" };
     return change(function (store) { store.put(scan); }).then(function () {
       say(data.msgKept, "warn");
       return show();
@@ -231,16 +231,40 @@
   // --- wiring ------------------------------------------------------------------------------
   window.offlineScans = { keep: keep };
 
+  // A typed code: offline it is kept at once; online the form posts as before, and the code is
+  // remembered for the moment the post takes, in case the network turns out to be down (the
+  // service worker then brings the kept page back with ?offline=1).
+  var TYPED = "offline-scans:typed";
+  function remember(value) {
+    try {
+      if (value) { window.sessionStorage.setItem(TYPED, JSON.stringify(value)); }
+      else { window.sessionStorage.removeItem(TYPED); }
+    } catch (error) { /* private mode: nothing remembered */ }
+  }
+  function remembered() {
+    try { return JSON.parse(window.sessionStorage.getItem(TYPED) || "null"); } catch (error) { return null; }
+  }
   if (form) {
     form.addEventListener("submit", function (event) {
-      if (navigator.onLine !== false) { return; }  // online: the form posts as before
-      event.preventDefault();
       var code = input.value.replace(/^\s+|\s+$/g, "");
+      if (navigator.onLine !== false) {
+        remember({ code: code, scanned_at: deviceTime(new Date()), purpose: purpose() });
+        return;
+      }
+      event.preventDefault();
       if (code) {
         input.value = "";
         keep(code);
       }
     });
+  }
+  var typed = remembered();
+  remember(null);
+  if (typed && typed.code && /[?&]offline=1/.test(location.search)) {
+    keep(typed.code, typed.scanned_at, typed.purpose);
+  }
+  if (/[?&]offline=1/.test(location.search) && window.history && history.replaceState) {
+    history.replaceState(null, "", location.pathname);
   }
   upload.addEventListener("click", sync);
   clear.addEventListener("click", function () {

@@ -22,9 +22,17 @@ self.addEventListener("activate", function (event) {
 
 self.addEventListener("fetch", function (event) {
   var request = event.request;
-  if (request.method !== "GET") { return; }
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
+  if (request.method === "POST" && request.mode === "navigate" && PAGE.test(url.pathname)) {
+    // A typed code posted while the network is down: back to the kept page, which keeps the
+    // code it remembered (static/js/offline-scans.js) instead of showing the browser's error.
+    event.respondWith(fetch(request)["catch"](function () {
+      return Response.redirect(url.pathname + "?offline=1", 303);
+    }));
+    return;
+  }
+  if (request.method !== "GET") { return; }
   if (!PAGE.test(url.pathname) && ASSETS.indexOf(url.pathname) < 0) { return; }
   event.respondWith(fetch(request).then(function (response) {
     // A redirect (to the login page) or an error is not what the page should open as.
