@@ -69,7 +69,7 @@ def test_cards_scanned_offline_are_recorded_when_the_network_is_back(phone, vill
 
     phone.context.set_offline(False)  # the online event sends them
     results = phone.locator("#offline-results")
-    expect(results.locator("li.ok")).to_have_count(2)
+    expect(results.locator("li.ok")).to_have_count(2, timeout=20_000)  # a wait, not a timing
     expect(results).to_contain_text("已记录")
     expect(results.locator("li.warn")).to_contain_text("未记录：此卡码无效，或与扫描时间不符。")
     expect(phone.locator("#offline-count")).to_have_text("0")
