@@ -22,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -29,6 +30,7 @@ from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import local, now
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
+from timebank.i18n import HTML_LANG
 from timebank.web import qrcodes
 from timebank.web.actions import attempt, messages_of, perform
 from timebank.web.forms import load_form, safe_next
@@ -287,7 +289,8 @@ def scanner_manifest(activity_id: int):
     manifest = {
         "name": _("Card scanner · Nansha Time Bank"), "short_name": _("Card scanner"),
         "start_url": start, "scope": start.rsplit("/", 2)[0] + "/", "display": "standalone",
-        "background_color": "#ffffff", "theme_color": "#0f7b6c", "lang": "zh-CN",
+        "background_color": "#ffffff", "theme_color": "#0f7b6c",
+        "lang": HTML_LANG.get(str(get_locale()), "zh-CN"),
         "icons": [{"src": url_for("static", filename=f"icons/scanner-{size}.png"),
                    "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
         + [{"src": url_for("static", filename="favicon.svg"), "sizes": "any",
