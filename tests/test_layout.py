@@ -22,6 +22,7 @@ EXTRAS = {
     "timebank/audit/labels.py",              # the audit log in words: actions, fields, old → new
     "volunteers/profiles/imports.py",        # the volunteer roster importer (timebank.imports)
     "volunteers/checkins/posters.py",        # the printable check-in poster (PDF)
+    "volunteers/checkins/offline.py",        # cards scanned without network, sent later
     "volunteers/matching/scoring.py",        # the pure scoring core, no database
     "volunteers/reporting/filters.py",       # the filters every report shares
     "volunteers/reporting/exports.py",       # the export datasets (a second service module)

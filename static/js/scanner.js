@@ -8,12 +8,15 @@
   var last = "", lastAt = 0, busy = false;
 
   function post(code) {
+    var offline = window.offlineScans;  // static/js/offline-scans.js: kept until the network is back
+    if (offline && navigator.onLine === false) { offline.keep(code); return; }
     busy = true;
     var body = new URLSearchParams({ code: code, csrf_token: box.dataset.csrf });
     fetch(box.dataset.post, { method: "POST", body: body, credentials: "same-origin",
                               headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.json(); })
-      .then(function (data) { result.textContent = data.message; result.className = "scan-result " + (data.ok ? "ok" : "warn"); })
+      .then(function (response) { return response.json(); },
+            function (error) { if (offline) { offline.keep(code); return null; } throw error; })
+      .then(function (data) { if (data) { result.textContent = data.message; result.className = "scan-result " + (data.ok ? "ok" : "warn"); } })
       .catch(function () { result.textContent = "…"; })
       .finally(function () { busy = false; });
   }

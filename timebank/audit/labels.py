@@ -20,6 +20,7 @@ ACTIONS = {
     "checkin.evaluate": lazy_pgettext("audit action", "Service evaluated"),
     "checkin.in": lazy_pgettext("audit action", "Checked in"),
     "checkin.out": lazy_pgettext("audit action", "Checked out"),
+    "checkin.offline_scan": lazy_pgettext("audit action", "Card scan sent after working offline"),
     "checkin.reject": lazy_pgettext("audit action", "Hours rejected"),
     "correction.adjust": lazy_pgettext("audit action", "Correction: hours adjusted"),
     "correction.ask": lazy_pgettext("audit action", "Correction requested"),

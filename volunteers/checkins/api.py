@@ -9,6 +9,7 @@ from timebank.extensions import db, limiter
 from timebank.web.api import api_blueprint, json_body
 from timebank.web.openapi import doc
 from volunteers.activities import services as activities
+from volunteers.checkins import offline
 from volunteers.checkins import services as checkins
 from volunteers.checkins.models import Purpose
 from volunteers.checkins.schemas import (
@@ -18,6 +19,8 @@ from volunteers.checkins.schemas import (
     CheckInCodeSchema,
     CheckInSchema,
     CodeRequestSchema,
+    OfflineScanBatchSchema,
+    OfflineScanResultsSchema,
     RejectFormSchema,
 )
 from volunteers.checkins.views import scan_url
@@ -79,6 +82,22 @@ def checkout(checkin_id: int):
     body = CheckInSchema().dump(checkin)
     db.session.commit()
     return jsonify(body)
+
+
+@bp.post("/activities/<int:activity_id>/offline-scans")
+@role_required(Role.SOCIAL_WORKER)
+@limiter.limit(_limit, key_func=_key)
+@doc(summary="Cards a staff phone scanned without network (staff of the station): each scan "
+             "answered on its own (recorded, duplicate, refused with its reason); each scan_id "
+             "counts once; at most 500 scans (413 too_many_scans)",
+     tags=["check-in"], body=OfflineScanBatchSchema, response=OfflineScanResultsSchema,
+     errors=(403, 404, 413, 422, 429))
+def offline_scans(activity_id: int):
+    activity = activities.station_activity(current_user, activity_id)
+    data = json_body(OfflineScanBatchSchema())
+    results = offline.record_offline_scans(activity, data["scans"], by=current_user)
+    db.session.commit()
+    return jsonify({"results": results})
 
 
 @bp.post("/checkins/<int:checkin_id>/approve")

@@ -42,6 +42,7 @@ METHOD_LABELS = {
     "card": _l("Card scanned by staff"),
     "code": _l("Card code typed by staff"),
     "visit": _l("Visit to a paired household, approved by the social worker"),
+    "offline": _l("Card scanned by staff without network, sent later"),
 }
 
 #: Seconds a code from the rotating display stays valid (it is redrawn every 30 s).
@@ -135,3 +136,37 @@ class ApprovalPolicy(db.Model):
     approve_at_checkout: Mapped[bool] = mapped_column(default=True)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     updated_at: Mapped[Any | None] = mapped_column(UTCDateTime)
+
+
+class OfflineScan(db.Model):
+    """A volunteer's card scanned by a staff phone without network and sent later
+    (`volunteers.checkins.offline`). Each `scan_id` counts once, refused or recorded; a card
+    code (volunteer and minute window) recorded here serves one activity only."""
+
+    __tablename__ = "offline_scans"
+    __table_args__ = (
+        Index("ix_offline_scans_user_id_card_window", "user_id", "card_window"),
+        CheckConstraint("purpose IN ('in', 'out')", name="purpose_in_or_out"),
+        CheckConstraint("status IN ('recorded', 'refused')", name="status_known"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: The id the phone made for this scan (a UUID, lower case): sent again, it changes nothing.
+    scan_id: Mapped[str] = mapped_column(String(36), unique=True)
+    activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
+    #: The volunteer whose card it was; none when the code named no one.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The minute the card code was made for (minutes since 1970 UTC); none for a wrong code.
+    card_window: Mapped[int | None]
+    #: ``in`` (check-in) or ``out`` (check-out), as chosen on the scanner page.
+    purpose: Mapped[str] = mapped_column(String(3))
+    #: When the phone scanned it (its own clock), and when the server received it.
+    scanned_at: Mapped[Any] = mapped_column(UTCDateTime)
+    received_at: Mapped[Any] = mapped_column(UTCDateTime)
+    #: The staff member whose phone sent it.
+    by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    #: ``recorded`` or ``refused`` (then `error_code` and `error_message` say why).
+    status: Mapped[str] = mapped_column(String(8))
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(String(300))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("checkins.id"))

@@ -152,3 +152,44 @@ class ApprovalPolicyFormSchema(BaseSchema):
     auto_approve_daily_minutes = fields.Integer(required=True)
     manager_limit_daily_minutes = fields.Integer(required=True)
     approve_at_checkout = fields.Boolean(load_default=False)
+
+
+class OfflineScanSchema(BaseSchema):
+    """One scan a phone recorded without network (`volunteers.checkins.offline`)."""
+
+    scan_id = fields.String(required=True, validate=validate.Regexp(
+        r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        error=_l("Not a valid scan id.")), metadata={
+        "description": "Made on the phone (a UUID, 36 characters); the same id sent again "
+                       "changes nothing"})
+    card_code = fields.String(required=True, validate=validate.Length(min=3, max=40))
+    scanned_at = fields.AwareDateTime(required=True, metadata={
+        "description": "The phone's time of the scan, ISO 8601 with its offset"})
+    purpose = fields.String(required=True, validate=validate.OneOf(("in", "out")), metadata={
+        "description": "in: check-in; out: check-out (chosen on the scanner page)"})
+
+
+class OfflineScanBatchSchema(BaseSchema):
+    """Each item is checked on its own: a bad one is refused alone, not the batch."""
+
+    scans = fields.List(fields.Raw(), required=True, metadata={
+        "description": "Up to 500 scans (`OfflineScanSchema`); more: 413 too_many_scans"})
+
+
+class OfflineScanErrorSchema(BaseSchema):
+    code = fields.String()
+    message = fields.String()
+
+
+class OfflineScanResultSchema(BaseSchema):
+    scan_id = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "recorded | duplicate | refused"})
+    outcome = fields.String(metadata={
+        "description": "for a duplicate, what the first sending of this scan_id gave: "
+                       "recorded | refused"})
+    checkin_id = fields.Integer()
+    error = fields.Nested(OfflineScanErrorSchema)
+
+
+class OfflineScanResultsSchema(BaseSchema):
+    results = fields.List(fields.Nested(OfflineScanResultSchema))

@@ -3,7 +3,11 @@ and for staff the rotating QR display, the printable poster, the card scanner an
 
 import hashlib
 import io
+import json
+import re
 import time
+from functools import cache
+from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -18,6 +22,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -25,6 +30,7 @@ from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import local, now
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
+from timebank.i18n import HTML_LANG
 from timebank.web import qrcodes
 from timebank.web.actions import attempt, messages_of, perform
 from timebank.web.forms import load_form, safe_next
@@ -233,7 +239,65 @@ def scan_cards(activity_id: int):
             flash(message, "success")
         return redirect(url_for("checkin_staff.scan_cards", activity_id=activity.id))
     return render_template("checkin/scanner.html", activity=activity,
-                           count=checkins.checked_in_count(activity))
+                           count=checkins.checked_in_count(activity), cache_name=scanner_cache())
+
+
+# --- the scanner as an installable web app that works without network ------------------------
+# The service worker is served under /station/ (not /static/) so that its scope may cover the
+# scanner pages, /station/activities/<id>/scan; it answers only for those pages and the assets
+# below (network first, the cache when the network fails) and lets every other request pass.
+
+#: What the scanner page needs to open without network (static files).
+SCANNER_ASSETS = ("css/app.css", "vendor/jsqr/jsQR.js", "js/camera.js", "js/scanner.js",
+                  "js/offline-scans.js", "favicon.svg", "icons/scanner-192.png")
+
+
+@cache
+def _scanner_cache(static_folder: str) -> str:
+    """The cache's name: a new one whenever an asset changes, so phones fetch the new files."""
+    digest = hashlib.sha256()
+    for name in SCANNER_ASSETS:
+        digest.update((Path(static_folder) / name).read_bytes())
+    return f"scanner-{digest.hexdigest()[:12]}"
+
+
+def scanner_cache() -> str:
+    return _scanner_cache(current_app.static_folder)
+
+
+@staff_bp.get("/scanner-sw.js")
+@role_required(Role.SOCIAL_WORKER)
+def scanner_worker():
+    """The scanner's service worker (plain JavaScript). Browsers fetch it with the login cookie;
+    logged out, its update check fails and the installed one stays."""
+    page = url_for("checkin_staff.scan_cards", activity_id=0)
+    start, _zero, end = page.rpartition("/0/")
+    body = render_template(
+        "checkin/scanner-sw.js", cache_name=scanner_cache(),
+        assets=[url_for("static", filename=name) for name in SCANNER_ASSETS],
+        page_pattern="^" + re.escape(start) + "/\\d+/" + re.escape(end) + "$")
+    return Response(body, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@staff_bp.get("/activities/<int:activity_id>/scan.webmanifest")
+@role_required(Role.SOCIAL_WORKER)
+def scanner_manifest(activity_id: int):
+    """The web app manifest of an activity's scanner, for its station's staff (the page links
+    it with ``crossorigin="use-credentials"`` so that the login cookie goes with it)."""
+    activity = _staff_activity(activity_id)
+    start = url_for("checkin_staff.scan_cards", activity_id=activity.id)
+    manifest = {
+        "name": _("Card scanner · Nansha Time Bank"), "short_name": _("Card scanner"),
+        "start_url": start, "scope": start.rsplit("/", 2)[0] + "/", "display": "standalone",
+        "background_color": "#ffffff", "theme_color": "#0f7b6c",
+        "lang": HTML_LANG.get(str(get_locale()), "zh-CN"),
+        "icons": [{"src": url_for("static", filename=f"icons/scanner-{size}.png"),
+                   "sizes": f"{size}x{size}", "type": "image/png"} for size in (192, 512)]
+        + [{"src": url_for("static", filename="favicon.svg"), "sizes": "any",
+            "type": "image/svg+xml"}],
+    }
+    return Response(json.dumps(manifest, ensure_ascii=False),
+                    mimetype="application/manifest+json")
 
 
 @staff_bp.get("/activities/<int:activity_id>/approvals")
