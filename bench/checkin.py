@@ -297,7 +297,7 @@ def server_cpu_seconds(pid: int) -> float:
 # --- the client --------------------------------------------------------------------------------
 
 def drive(server: tuple[int, int], path: str, requests: list[tuple[str, str]], concurrency: int) -> dict:
-    """Send `requests` (bearer token, code) as POSTs to `path` on `server` (port, gunicorn's pid)
+    """Send `requests` (bearer token or None, code) as POSTs to `path` on `server` (port, gunicorn's pid)
     from `concurrency` threads.
 
     Returns requests per second (wall time of the whole batch), sorted latencies in seconds,
@@ -318,7 +318,9 @@ def drive(server: tuple[int, int], path: str, requests: list[tuple[str, str]], c
                 break
             bearer, code = item
             body = json.dumps({"token": code})
-            headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+            headers = {"Content-Type": "application/json"}
+            if bearer is not None:
+                headers["Authorization"] = f"Bearer {bearer}"
             start = time.perf_counter()
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -392,9 +394,11 @@ def run(name: str, url: str, count: int, concurrency: int, workdir: str, before:
             server["check-in before"] = servers.enter_context(
                 gunicorn("app:create_app()", url, workdir, code=before))
 
-        def requests(route: str, number: int, people: list[str]) -> list[tuple[str, str]]:
-            code = activity_of[route, number][1] if route in checkin_routes else codes[0][1]
-            return [(token, code) for token in people]
+        def requests(route: str, number: int, people: list[str]) -> list[tuple[str | None, str]]:
+            """The check-ins' (bearer token, code) pairs; the others send the same body, no token."""
+            if route not in checkin_routes:
+                return [(None, codes[0][1]) for _token in people]
+            return [(token, activity_of[route, number][1]) for token in people]
 
         progress(f"{name}: warming up")
         for route in paths:
