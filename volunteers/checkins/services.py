@@ -36,12 +36,14 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from timebank import guesses
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import day_start, local, now
+from timebank.database import write_from_here
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -189,13 +191,20 @@ def user_from_card(code: str, *, by: User) -> User:
 # --- scanning ---------------------------------------------------------------------------------
 
 def _lock(activity: Activity, user: User) -> None:
-    """Serialise one volunteer's scans of one activity (PostgreSQL; SQLite writes one at a time)."""
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    """Serialise one volunteer's scans of one activity: on PostgreSQL by locking the volunteer's
+    row; SQLite writes one transaction at a time, which begins here in a request that read
+    without the write lock so far (`write_from_here`)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        write_from_here()
+    else:
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
 
 
 def find(activity: Activity, user: User) -> CheckIn | None:
+    # The caller has the activity and the volunteer loaded: no join to load them again.
     return db.session.scalar(select(CheckIn).where(CheckIn.activity_id == activity.id,
-                                                   CheckIn.user_id == user.id))
+                                                   CheckIn.user_id == user.id)
+                             .options(lazyload(CheckIn.activity), lazyload(CheckIn.user)))
 
 
 def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime | None = None
