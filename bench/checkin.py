@@ -3,35 +3,46 @@
 Run from the repository root, with the project's virtualenv:
 
     .venv/bin/python bench/checkin.py --quick          # a smoke run, SQLite only
-    .venv/bin/python bench/checkin.py                  # SQLite
-    .venv/bin/python bench/checkin.py --postgres postgresql://postgres@127.0.0.1:5432/bench_checkin
+    .venv/bin/python bench/checkin.py                  # SQLite, this code against main's
+    .venv/bin/python bench/checkin.py --before HEAD~3 --postgres postgresql://postgres@127.0.0.1:5432/bench_checkin
 
 or with BENCH_DATABASE_URL set instead of ``--postgres``. THE POSTGRESQL DATABASE IS EMPTIED:
 every table is dropped first. SQLite runs on a temporary file.
 
-What is measured, on each database: ``POST /api/v1/checkins`` with a bearer token and a poster's
-check-in code, every request a different volunteer's first check-in at the activity (so each
-one creates a check-in, a walk-in sign-up and an audit entry), served by
-``gunicorn -w 2 'app:create_app()'``; and beside it, under the same gunicorn settings and the
-same client, a bare Flask app whose ``POST /bare`` parses the same JSON body and returns a small
-JSON. The client is this process: `--concurrency` threads, each sending one request at a time
-over http.client (gunicorn's sync workers close the connection after every response, so each
-request opens a new one, for both routes alike).
+What is measured, on each database, each route served by its own ``gunicorn -w 2`` (sync):
 
-Each route is measured `ROUNDS` times, interleaved (bare, check-in, bare, check-in, ...), each
-round on a fresh activity, after a warm-up; the medians of the rounds are printed: requests per
-second, p50 and p99 latency, and the CPU time spent per request by gunicorn's processes (not
-counting the database server) and by the client. Latency includes the wait in gunicorn's listen
-queue: with more client threads than workers, p50 is about concurrency / throughput. Then the
-two aims of the issue: check-in throughput at least half the bare route's, and check-in p99
-under 50 ms. Whether each aim is met is printed, never asserted: the figures depend on the
-machine (on a small one, the client competes with the workers for the CPUs). Afterwards the run
-checks that every response was a 201 and that each round's activity holds exactly one check-in
-per request.
+- ``check-in``: ``POST /api/v1/checkins`` with a bearer token and a poster's check-in code,
+  every request a different volunteer's first check-in at the activity (so each one creates a
+  check-in, a walk-in sign-up and an audit entry). The volunteers have used the app earlier
+  that day (their once-a-day ``last_seen_at`` is written), as when they open it to scan.
+- ``check-in before``: the same, served by the code of `--before` (a git ref, default
+  ``main``), checked out with ``git worktree add --detach`` in a temporary directory and served
+  with ``gunicorn --chdir`` on the same database (removed afterwards); ``--before ''`` skips it.
+- ``one insert``: the baseline, a route of the same app (`create_app`, so the same hooks,
+  engine, session and SQLite transaction rules) that parses the same JSON body, inserts one
+  row into a table of its own and commits: the write floor of this stack.
+- ``bare``: a bare Flask app, no database, the floor of gunicorn and the client.
+
+The client is this process: `--concurrency` threads, each sending one request at a time over
+http.client (gunicorn's sync workers close the connection after every response, so each
+request opens a new one, for every route alike).
+
+Each route is measured `ROUNDS` times, interleaved (bare, one insert, check-in, check-in
+before, bare, ...), each check-in round on a fresh activity, after a warm-up; the medians of
+the rounds are printed: requests per second, p50 and p99 latency, and the CPU time spent per
+request by gunicorn's processes (not counting the database server) and by the client. Latency
+includes the wait in gunicorn's listen queue: with more client threads than workers, p50 is
+about concurrency / throughput. Then the ratios to the one-insert route and the aims of the
+issue: check-in throughput at least half the one-insert route's, check-in p99 at most twice
+its p99, printed met or not, never asserted (the figures depend on the machine: on a small
+one the client competes with the workers for the CPUs). Afterwards the run checks that every
+response was a 201 and that each round's activity holds exactly one check-in per request.
 """
 
 import argparse
+import contextlib
 import http.client
+import importlib.util
 import json
 import math
 import os
@@ -65,14 +76,17 @@ from timebank.org.services import assign_post
 from volunteers.activities.models import Activity
 from volunteers.activities.services import create_activity
 from volunteers.checkins import services as checkins
+from volunteers.profiles.models import VolunteerProfile
 
 REPO = Path(__file__).resolve().parent.parent
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 SECRET_KEY = "bench-checkin-secret"  # noqa: S105 -- the same in this process (tokens, codes) and in gunicorn
 WORKERS = 2
-ROUNDS = 3
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 3))
 WARM_UP = 20  # requests per route before measuring, spread over both workers
-AIM_RATIO, AIM_P99_MS = 0.5, 50.0
+#: The aims, against the one-insert route: at least this share of its throughput, and a p99
+#: at most this many times its p99.
+AIM_RATIO, AIM_P99_TIMES = 0.5, 2.0
 
 BARE_APP = '''\
 from flask import Flask, jsonify, request
@@ -85,6 +99,32 @@ def create_app():
     def bare():
         data = request.get_json()
         return jsonify({"ok": True, "length": len(data["token"])}), 201
+
+    return app
+'''
+
+#: The project's app with one more route: one INSERT and a commit through the same stack.
+INSERT_APP = '''\
+from flask import jsonify, request
+from sqlalchemy import Column, Integer, MetaData, Table, insert
+
+from app import create_app as create_project_app
+from timebank.extensions import csrf, db
+
+rows = Table("bench_one_insert", MetaData(), Column("id", Integer, primary_key=True),
+             Column("length", Integer, nullable=False))
+
+
+def create_app():
+    app = create_project_app()
+
+    @app.post("/bench/one-insert")
+    @csrf.exempt  # as the API's routes are: a client with no session cookie
+    def one_insert():
+        data = request.get_json()
+        db.session.execute(insert(rows).values(length=len(data["token"])))
+        db.session.commit()
+        return jsonify({"ok": True}), 201
 
     return app
 '''
@@ -119,7 +159,8 @@ def database_version() -> str:
     return "PostgreSQL " + db.session.scalar(text("SHOW server_version"))
 
 
-def prepare(url: str, volunteers: int, activities: int) -> tuple[str, list[str], list[tuple[int, str]]]:
+def prepare(url: str, volunteers: int, activities: int, workdir: str
+            ) -> tuple[str, list[str], list[tuple[int, str]]]:
     """Schema, a station with one social worker, `volunteers` volunteers and `activities` running
     activities open to walk-ins. Returns the database's name, a bearer token per volunteer and
     (activity id, poster check-in code) per activity."""
@@ -142,10 +183,16 @@ def prepare(url: str, volunteers: int, activities: int) -> tuple[str, list[str],
                                    roles=(Role.SOCIAL_WORKER,))
         assign_post(worker, station, team)
         # One password hash for everyone, as volunteers/demo.py does: hashing is slow on purpose.
+        # Seen earlier today: the day's `last_seen_at` write is not part of a check-in here.
+        seen = now() - timedelta(minutes=1)
         people = [User(phone=f"1360000{i:04d}", name=f"志愿者{i}", password_hash=worker.password_hash,
-                       roles=[UserRole(role=Role.RESIDENT.value)]) for i in range(volunteers)]
+                       roles=[UserRole(role=Role.RESIDENT.value)], last_seen_at=seen)
+                  for i in range(volunteers)]
         db.session.add_all(people)
         db.session.flush()
+        # Each with a volunteer profile in the community, as registering makes one.
+        db.session.add_all([VolunteerProfile(user_id=person.id, community_id=community.id)
+                            for person in people])
         tokens = [users.issue_token(person)[0] for person in people]
         started = now() - timedelta(minutes=10)
         codes = []
@@ -156,9 +203,18 @@ def prepare(url: str, volunteers: int, activities: int) -> tuple[str, list[str],
                 "status": "published"})
             codes.append((activity.id, checkins.make_code(activity, checkins.Purpose.CHECKIN, poster=True)))
         db.session.commit()
+        one_insert_table(workdir).create(db.engine, checkfirst=True)
         db.session.remove()
         db.engine.dispose()
     return name, tokens, codes
+
+
+def one_insert_table(workdir: str):
+    """The one-insert route's table, from the module `main` wrote from `INSERT_APP`."""
+    spec = importlib.util.spec_from_file_location("insert_app", Path(workdir, "insert_app.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.rows
 
 
 def count_checkins(url: str, activity_ids: list[int]) -> list[int]:
@@ -181,18 +237,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(app_spec: str, database_url: str, workdir: str):
-    """`gunicorn -w 2` serving `app_spec` on a free port, in its own process group; yields
-    (port, master pid). Every process of the group is ended on the way out, errors included."""
+def gunicorn(app_spec: str, database_url: str, workdir: str, code: Path = REPO):
+    """`gunicorn -w 2` serving `app_spec` of the project's tree `code` (this one, or the
+    `--before` worktree) on a free port, in its own process group; yields (port, master pid).
+    Every process of the group is ended on the way out, errors included."""
     port = free_port()
     env = {**os.environ, "APP_ENV": "development", "SECRET_KEY": SECRET_KEY,
            "DATABASE_URL": database_url, "RATELIMIT_ENABLED": "false",
-           "PYTHONPATH": os.pathsep.join([str(REPO), workdir])}
+           "PYTHONPATH": os.pathsep.join([str(code), workdir])}
     log_path = Path(workdir) / f"gunicorn-{port}.log"
     with open(log_path, "w") as log:
         process = subprocess.Popen(  # noqa: S603 -- our own gunicorn, our own arguments
-            [str(GUNICORN), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", app_spec],
-            cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [str(GUNICORN), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}", "--chdir", str(code),
+             app_spec],
+            cwd=str(code), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -239,7 +297,7 @@ def server_cpu_seconds(pid: int) -> float:
 # --- the client --------------------------------------------------------------------------------
 
 def drive(server: tuple[int, int], path: str, requests: list[tuple[str, str]], concurrency: int) -> dict:
-    """Send `requests` (bearer token, code) as POSTs to `path` on `server` (port, gunicorn's pid)
+    """Send `requests` (bearer token or None, code) as POSTs to `path` on `server` (port, gunicorn's pid)
     from `concurrency` threads.
 
     Returns requests per second (wall time of the whole batch), sorted latencies in seconds,
@@ -260,7 +318,9 @@ def drive(server: tuple[int, int], path: str, requests: list[tuple[str, str]], c
                 break
             bearer, code = item
             body = json.dumps({"token": code})
-            headers = {"Authorization": f"Bearer {bearer}", "Content-Type": "application/json"}
+            headers = {"Content-Type": "application/json"}
+            if bearer is not None:
+                headers["Authorization"] = f"Bearer {bearer}"
             start = time.perf_counter()
             connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
@@ -310,45 +370,78 @@ def describe(figures: dict) -> str:
 
 # --- one database ------------------------------------------------------------------------------
 
-def run(name: str, url: str, count: int, concurrency: int, workdir: str) -> bool:
+def run(name: str, url: str, count: int, concurrency: int, workdir: str, before: Path | None) -> bool:
     """Measure on one database; True when every check was right."""
     started = time.perf_counter()
-    progress(f"{name}: preparing {count:,} volunteers and {ROUNDS + 1} activities")
-    version_name, tokens, codes = prepare(url, count, ROUNDS + 1)
+    checkin_routes = ["check-in"] + (["check-in before"] if before else [])
+    progress(f"{name}: preparing {count:,} volunteers and {len(checkin_routes) * (ROUNDS + 1)} activities")
+    version_name, tokens, codes = prepare(url, count, len(checkin_routes) * (ROUNDS + 1), workdir)
     print(f"{name}: {version_name}; {count:,} requests a round, {ROUNDS} rounds, "
           f"{concurrency} client threads, gunicorn -w {WORKERS} (sync)")
-    (_warm_id, warm_code), rounds = codes[0], codes[1:]
-    results = {"bare": [], "checkin": []}
-    with gunicorn("bare_app:create_app()", url, workdir) as bare_server, \
-            gunicorn("app:create_app()", url, workdir) as app_server:
+    # Activities: each check-in route's warm-up, then each round's, in turn.
+    activity_of = {(route, number): codes[number * len(checkin_routes) + index]
+                   for number in range(ROUNDS + 1) for index, route in enumerate(checkin_routes)}
+    paths = {"bare": "/bare", "one insert": "/bench/one-insert"} | {
+        route: "/api/v1/checkins" for route in checkin_routes}
+    results = {route: [] for route in paths}
+    warm_ups = []
+    with contextlib.ExitStack() as servers:
+        server = {
+            "bare": servers.enter_context(gunicorn("bare_app:create_app()", url, workdir)),
+            "one insert": servers.enter_context(gunicorn("insert_app:create_app()", url, workdir)),
+            "check-in": servers.enter_context(gunicorn("app:create_app()", url, workdir))}
+        if before:
+            server["check-in before"] = servers.enter_context(
+                gunicorn("app:create_app()", url, workdir, code=before))
+
+        def requests(route: str, number: int, people: list[str]) -> list[tuple[str | None, str]]:
+            """The check-ins' (bearer token, code) pairs; the others send the same body, no token."""
+            if route not in checkin_routes:
+                return [(None, codes[0][1]) for _token in people]
+            return [(token, activity_of[route, number][1]) for token in people]
+
         progress(f"{name}: warming up")
-        warm = [(token, warm_code) for token in tokens[:WARM_UP]]
-        warm_ups = [drive(bare_server, "/bare", warm, concurrency),
-                    drive(app_server, "/api/v1/checkins", warm, concurrency)]
-        for number, (_activity_id, code) in enumerate(rounds, start=1):
-            requests = [(token, code) for token in tokens]
+        for route in paths:
+            warm_ups.append(drive(server[route], paths[route], requests(route, 0, tokens[:WARM_UP]),
+                                  concurrency))
+        for number in range(1, ROUNDS + 1):
             progress(f"{name}: round {number} of {ROUNDS}")
-            results["bare"].append(drive(bare_server, "/bare", requests, concurrency))
-            results["checkin"].append(drive(app_server, "/api/v1/checkins", requests, concurrency))
-            print(f"{name}: round {number}: bare {results['bare'][-1]['rate']:,.0f} req/s, "
-                  f"check-in {results['checkin'][-1]['rate']:,.0f} req/s "
-                  f"(p99 {percentile_ms(results['checkin'][-1]['latencies'], 0.99):.1f} ms)")
+            for route in paths:
+                results[route].append(drive(server[route], paths[route],
+                                            requests(route, number, tokens), concurrency))
+            print(f"{name}: round {number}: " + ", ".join(
+                f"{route} {results[route][-1]['rate']:,.0f} req/s "
+                f"(p99 {percentile_ms(results[route][-1]['latencies'], 0.99):.1f} ms)"
+                for route in paths))
 
-    bare, checkin = summary(results["bare"]), summary(results["checkin"])
-    ratio = checkin["rate"] / bare["rate"]
-    print(f"{name}: bare POST /bare (median of {ROUNDS}):              {describe(bare)}")
-    print(f"{name}: check-in POST /api/v1/checkins (median of {ROUNDS}): {describe(checkin)}")
-    print(f"{name}: throughput ratio check-in / bare {ratio:.2f} "
-          f"(aim >= {AIM_RATIO:.2f}: {'met' if ratio >= AIM_RATIO else 'NOT met'}); "
-          f"check-in p99 {checkin['p99']:.1f} ms (aim < {AIM_P99_MS:.0f} ms: "
-          f"{'met' if checkin['p99'] < AIM_P99_MS else 'NOT met'})")
+    figures = {route: summary(results[route]) for route in paths}
+    floor = figures["one insert"]
+    width = max(len(route) for route in paths)
+    for route in paths:
+        print(f"{name}: {route:<{width}} POST {paths[route]:<18} (median of {ROUNDS}): "
+              f"{describe(figures[route])}")
+    for route in checkin_routes:
+        ratio = figures[route]["rate"] / floor["rate"]
+        p99_times = figures[route]["p99"] / floor["p99"]
+        print(f"{name}: {route}: throughput / one insert {ratio:.2f} "
+              f"(aim >= {AIM_RATIO:.2f}: {'met' if ratio >= AIM_RATIO else 'NOT met'}); "
+              f"p99 / one insert's p99 {p99_times:.2f} "
+              f"(aim <= {AIM_P99_TIMES:.1f}: {'met' if p99_times <= AIM_P99_TIMES else 'NOT met'}); "
+              f"throughput / bare {figures[route]['rate'] / figures['bare']['rate']:.2f}")
+    if before:
+        print(f"{name}: check-in now / before: throughput "
+              f"{figures['check-in']['rate'] / figures['check-in before']['rate']:.2f}x, "
+              f"p99 {figures['check-in']['p99'] / figures['check-in before']['p99']:.2f}x")
 
-    every = warm_ups + results["bare"] + results["checkin"]
+    every = warm_ups + [result for route in paths for result in results[route]]
     wrong = [status for result in every for status in result["statuses"] if status != 201]
-    counts = count_checkins(url, [activity_id for activity_id, _code in rounds])
+    expected = len(paths) * (WARM_UP + ROUNDS * count)
+    measured = [activity_of[route, number][0] for route in checkin_routes
+                for number in range(1, ROUNDS + 1)]
+    counts = count_checkins(url, measured)
     responses = sum(len(result["statuses"]) for result in every)
-    right = not wrong and responses == 2 * (WARM_UP + ROUNDS * count) and counts == [count] * ROUNDS
-    print(f"{name}: check: {responses:,} responses (expected {2 * (WARM_UP + ROUNDS * count):,}), "
+    right = not wrong and responses == expected and counts == [count] * len(measured)
+    print(f"{name}: check: {responses:,} responses (expected {expected:,}), "
           f"{len(wrong)} not 201; check-ins per round's activity {counts} (expected {count:,} each): "
           f"{'OK' if right else 'WRONG'}")
     for result in every:
@@ -358,11 +451,31 @@ def run(name: str, url: str, count: int, concurrency: int, workdir: str) -> bool
     return right
 
 
+@contextmanager
+def checked_out(ref: str):
+    """`ref` of this repository checked out in a temporary worktree (removed afterwards)."""
+    with tempfile.TemporaryDirectory(prefix="timebank-before-") as parent:
+        tree = Path(parent, "tree")
+        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", "--quiet",  # noqa: S603, S607
+                        str(tree), ref], check=True)
+        try:
+            commit = subprocess.run(["git", "-C", str(tree), "log", "-1", "--format=%h %s"],  # noqa: S603, S607
+                                    check=True, capture_output=True, text=True).stdout.strip()
+            print(f"before: {ref} = {commit[:100]}")
+            yield tree
+        finally:
+            subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", str(tree)],  # noqa: S603, S607
+                           check=False)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="also run on this PostgreSQL database, which is emptied "
                              "(default: $BENCH_DATABASE_URL)")
+    parser.add_argument("--before", metavar="REF", default="main",
+                        help="also serve the check-in of this git ref, measured in the same run "
+                             "(default: main; '' for none)")
     parser.add_argument("--quick", action="store_true", help="100 requests a round instead of 400")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads (default 8)")
     args = parser.parse_args()
@@ -370,13 +483,18 @@ def main() -> None:
 
     print(f"check-in benchmark{' (--quick)' if args.quick else ''}: Python {platform.python_version()}, "
           f"SQLAlchemy {sqlalchemy.__version__}, gunicorn {version('gunicorn')}, Flask {version('flask')}, "
-          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs")
+          f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"load average {os.getloadavg()[0]:.1f}")
     right = True
-    with tempfile.TemporaryDirectory(prefix="timebank-bench-") as workdir:
+    with contextlib.ExitStack() as stack:
+        workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix="timebank-bench-"))
+        before = stack.enter_context(checked_out(args.before)) if args.before else None
         Path(workdir, "bare_app.py").write_text(BARE_APP)
-        right &= run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", count, args.concurrency, workdir)
+        Path(workdir, "insert_app.py").write_text(INSERT_APP)
+        right &= run("sqlite", f"sqlite:///{workdir}/bench.sqlite3", count, args.concurrency, workdir,
+                     before)
         if args.postgres:
-            right &= run("postgresql", args.postgres, count, args.concurrency, workdir)
+            right &= run("postgresql", args.postgres, count, args.concurrency, workdir, before)
     if not right:
         sys.exit("some responses or check-in counts were wrong (see above)")
 

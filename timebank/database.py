@@ -5,8 +5,10 @@ database's write lock from its first statement (``BEGIN IMMEDIATE``); otherwise 
 writer can slip in between the read and the write. So on SQLite every transaction begins
 IMMEDIATE, except inside a request with a safe method (GET, HEAD, OPTIONS), to a view marked
 `reads_only`, or in a command marked `reads_only_command`, which only read and so begin an
-ordinary deferred transaction and never block a writer. PostgreSQL needs none of this: the
-ledger locks account rows with ``SELECT ... FOR UPDATE`` (which SQLite's dialect leaves out).
+ordinary deferred transaction and never block a writer. A view marked `writes_late` reads
+deferred too until its service calls `write_from_here`, where the write transaction begins.
+PostgreSQL needs none of this: the ledger locks account rows with ``SELECT ... FOR UPDATE``
+(which SQLite's dialect leaves out).
 
 These hooks are bound by `init_app` to the engines Flask-SQLAlchemy made for the app, not to
 every engine of the process: the scheduler's job store and any other engine keep the driver's
@@ -30,6 +32,9 @@ from timebank.extensions import db
 #: True where transactions should begin DEFERRED: requests with a safe method (GET, HEAD,
 #: OPTIONS), and test code that only looks. Everything else begins IMMEDIATE.
 deferred_begin: ContextVar[bool] = ContextVar("deferred_begin", default=False)
+
+#: True in a request to a `writes_late` view (`write_from_here` acts only there).
+writes_late_request: ContextVar[bool] = ContextVar("writes_late_request", default=False)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -79,6 +84,43 @@ def reads_only(view):
     return view
 
 
+def writes_late(view):
+    """Mark a view that reads first and writes later, whose service calls `write_from_here`
+    before it reads what it writes by (a check-in: the bearer user's lookup and the code's
+    activity are read, then "is there a check-in already?" and the insert come under the lock).
+
+    On SQLite its statements read in a deferred transaction until then, so the reads before
+    take no write lock and never make another writer wait. Anything it must write is written
+    after `write_from_here`.
+    """
+    view.writes_late = True
+    return view
+
+
+def write_from_here() -> None:
+    """Where a service starts reading what it writes by, in a request to a `writes_late` view.
+
+    On SQLite, while the request still reads deferred: that read transaction ends (it wrote
+    nothing; what it loaded stays loaded, as read, just as on PostgreSQL where such reads take
+    no lock either) and the next statement begins IMMEDIATE. Anywhere else it does nothing:
+    the transaction already holds the write lock, or the database locks rows instead.
+    """
+    if not (writes_late_request.get() and deferred_begin.get()):
+        return
+    session = db.session()
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_from_here() comes before the request's first change")
+    deferred_begin.set(False)
+    if session.in_transaction():
+        expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire_on_commit
+
+
 def reads_only_command(command):
     """Mark a CLI command that only reads (``flask ledger verify``, ``flask export``): its
     transactions begin deferred, so a long run never holds SQLite's write lock, and its reads
@@ -97,9 +139,12 @@ def reads_only_command(command):
 
 
 def mark_request_transactions():
-    """`before_request` hook: safe methods and `reads_only` views read in deferred transactions."""
+    """`before_request` hook: safe methods and `reads_only` views read in deferred transactions,
+    and so do `writes_late` views until `write_from_here`."""
     view = current_app.view_functions.get(request.endpoint)
-    deferred_begin.set(request.method in SAFE_METHODS or getattr(view, "reads_only", False))
+    late = getattr(view, "writes_late", False)
+    writes_late_request.set(late)
+    deferred_begin.set(request.method in SAFE_METHODS or getattr(view, "reads_only", False) or late)
 
 
 def start_writing():

@@ -3,7 +3,8 @@
 On SQLite the app's connections get the pragmas and its write transactions begin IMMEDIATE;
 another engine in the same process (the scheduler's job store, a test's own engine) is left as
 the driver makes it. A command marked `reads_only_command` begins deferred, so another
-connection can write while it runs.
+connection can write while it runs. A `writes_late` request reads deferred until its service
+calls `write_from_here`.
 """
 
 import sqlite3
@@ -16,7 +17,12 @@ from sqlalchemy import func, select, text
 from app import create_app
 from tests.conftest import _config
 from timebank.accounts import services as users
-from timebank.database import deferred_begin, reads_only_command
+from timebank.database import (
+    deferred_begin,
+    reads_only_command,
+    write_from_here,
+    writes_late_request,
+)
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from volunteers.reporting import exports
@@ -106,6 +112,36 @@ def test_every_app_of_the_process_binds_its_own_engine(sqlite_app, tmp_path):
             db.engine.dispose()
     with begins(deferred=True):
         assert db.session.scalar(text("PRAGMA foreign_keys")) == 1  # the first app's still hold
+        db.session.rollback()
+
+
+@contextmanager
+def writes_late_request_mark():
+    token = writes_late_request.set(True)
+    try:
+        yield
+    finally:
+        writes_late_request.reset(token)
+
+
+def test_a_writes_late_request_takes_the_write_lock_only_from_write_from_here(sqlite_app):
+    _app, path = sqlite_app
+    with begins(deferred=True), writes_late_request_mark():
+        db.session.execute(select(1))
+        assert can_take_the_write_lock(path)  # the bearer lookup and the like: a plain read
+        write_from_here()
+        db.session.execute(select(1))
+        assert not can_take_the_write_lock(path)
+        db.session.rollback()
+
+
+def test_write_from_here_changes_nothing_in_other_reads(sqlite_app):
+    _app, path = sqlite_app
+    with begins(deferred=True):  # a GET, or a `reads_only` view
+        db.session.execute(select(1))
+        write_from_here()
+        db.session.execute(select(1))
+        assert can_take_the_write_lock(path)
         db.session.rollback()
 
 

@@ -76,7 +76,8 @@ def security_headers(response):
     if current_app.config.get("HSTS_SECONDS"):
         response.headers.setdefault("Strict-Transport-Security",
                                     f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
-    if request.endpoint != "static" and current_user.is_authenticated \
+    # `is_anonymous`, not `is_authenticated`: after the view's commit the latter reloads the user.
+    if request.endpoint != "static" and not current_user.is_anonymous \
             and "no-store" not in response.headers.get("Cache-Control", ""):
         # What a logged-in person is shown (phones, ID numbers, hours) stays out of every cache,
         # the browser's and a shared phone's back button included.

@@ -4,6 +4,7 @@ from flask import current_app, jsonify, request
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, login_required, role_required
+from timebank.database import writes_late
 from timebank.errors import InvalidInput
 from timebank.extensions import db, limiter
 from timebank.web.api import api_blueprint, json_body
@@ -54,6 +55,7 @@ def checkin_code(activity_id: int):
 
 
 @bp.post("/checkins")
+@writes_late
 @login_required
 @limiter.limit(_limit, key_func=_key)
 @doc(summary="Check in with a scanned code; the same volunteer again gets the same check-in",
@@ -69,6 +71,7 @@ def create_checkin():
 
 
 @bp.post("/checkins/<int:checkin_id>/checkout")
+@writes_late
 @login_required
 @limiter.limit(_limit, key_func=_key)
 @doc(summary="Check out with a scanned code; returns the closed check-in with its minutes",

@@ -34,14 +34,16 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from timebank import guesses
 from timebank.accounts.models import User
 from timebank.accounts.permissions import Role, has_role
 from timebank.audit import services as audit
 from timebank.clock import day_start, local, now
+from timebank.database import write_from_here
 from timebank.errors import Conflict, InvalidInput, NotFound, PermissionDenied, ServiceError
 from timebank.extensions import db
 from timebank.ledger import keys
@@ -189,13 +191,25 @@ def user_from_card(code: str, *, by: User) -> User:
 # --- scanning ---------------------------------------------------------------------------------
 
 def _lock(activity: Activity, user: User) -> None:
-    """Serialise one volunteer's scans of one activity (PostgreSQL; SQLite writes one at a time)."""
-    db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    """Serialise one volunteer's scans of one activity: on PostgreSQL by locking the volunteer's
+    row; SQLite writes one transaction at a time, which begins here in a request that read
+    without the write lock so far (`write_from_here`)."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        write_from_here()
+    else:
+        db.session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+#: A volunteer's check-in at an activity. Built once, so its cache key is worked out once (every
+#: scan runs it); no joins: the caller has the activity and the volunteer loaded.
+_FIND = (select(CheckIn)
+         .where(CheckIn.activity_id == bindparam("activity_id"),
+                CheckIn.user_id == bindparam("user_id"))
+         .options(lazyload(CheckIn.activity), lazyload(CheckIn.user)))
 
 
 def find(activity: Activity, user: User) -> CheckIn | None:
-    return db.session.scalar(select(CheckIn).where(CheckIn.activity_id == activity.id,
-                                                   CheckIn.user_id == user.id))
+    return db.session.scalar(_FIND, {"activity_id": activity.id, "user_id": user.id})
 
 
 def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime | None = None
@@ -213,24 +227,23 @@ def check_in(activity: Activity, user: User, *, method: str = "qr", at: datetime
         raise CheckInRefused(_("Check-in opens 30 minutes before the start."), code="too_early")
     if at >= activity.ends_at:
         raise CheckInRefused(_("This activity has ended; check-in is closed."), code="too_late")
-    entry = live_sign_up(activity, user)
+    entry, walk_in = live_sign_up(activity, user), None
     if entry is None or entry.status not in (SignUpStatus.CONFIRMED, SignUpStatus.INVITED):
         if not activity.allow_walk_ins:
             raise CheckInRefused(_("You are not signed up for this activity. Please talk to the "
                                    "social worker."), code="not_signed_up")
         require_may_take_part(activity, user)
         if entry is None:
-            entry = SignUp(activity_id=activity.id, user_id=user.id,
-                           status=SignUpStatus.CONFIRMED)
-            db.session.add(entry)
+            walk_in = entry = SignUp(activity_id=activity.id, user_id=user.id,
+                                     status=SignUpStatus.CONFIRMED)
     record_cover(activity, entry)
     entry.status = SignUpStatus.CONFIRMED
     entry.attendance = "attended"
     checkin = CheckIn(activity_id=activity.id, user_id=user.id, status=CheckInStatus.OPEN,
                       checked_in_at=at, method=method)
     try:
-        with db.session.begin_nested():
-            db.session.add(checkin)
+        with db.session.begin_nested():  # a walk-in's sign-up and the check-in: one flush
+            db.session.add_all([walk_in, checkin] if walk_in is not None else [checkin])
     except IntegrityError:  # a concurrent scan won; return its check-in
         return find(activity, user), False
     audit.record("checkin.in", f"checkin:{checkin.id}", actor=user, method=method,

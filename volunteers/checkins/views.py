@@ -28,6 +28,7 @@ from flask_login import current_user
 
 from timebank.accounts.permissions import Role, login_required, role_required
 from timebank.clock import local, now
+from timebank.database import writes_late
 from timebank.errors import InvalidInput, ServiceError
 from timebank.extensions import db, limiter
 from timebank.i18n import HTML_LANG
@@ -117,6 +118,7 @@ def scan(token: str):
 
 
 @bp.post("/c/<token>")
+@writes_late
 @login_required
 @limiter.limit(_scan_limit, key_func=_scan_key)
 def confirm_scan(token: str):

@@ -20,7 +20,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from timebank.accounts import services as accounts
 from timebank.accounts.models import User
@@ -63,7 +63,8 @@ CONSENT_METHODS = {"paper": _l("Signed on paper at the station"),
 def home_of(user) -> "VolunteerProfile | None":
     """The resident's home community and linked social worker, as the core's `org.home_of`
     asks for them (installed by `volunteers.init_app`)."""
-    return db.session.get(VolunteerProfile, user.id)
+    # No join to load `user` again (and its roles): the caller has it.
+    return db.session.get(VolunteerProfile, user.id, options=[lazyload(VolunteerProfile.user)])
 
 
 # --- services ---------------------------------------------------------------------------------
