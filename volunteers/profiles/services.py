@@ -162,7 +162,7 @@ def require_may_sign_up(user, day: date, *, min_age: int | None = None) -> None:
     over: old enough (an unknown age is refused when there is a minimum), a child under 14
     registered by station staff, and under 18 with the guardian's consent recorded."""
     profile = home_of(user)
-    age = age_on(profile, day)
+    age = None if profile is None else age_on(profile, day)  # an account with no profile yet
     if min_age:
         if age is None:
             message = _("This activity is for volunteers aged %(age)s or over: please add your "

@@ -14,6 +14,7 @@ from tests.conftest import log_in, post_form
 from timebank.accounts.permissions import Role
 from timebank.audit.models import AuditEntry
 from timebank.clock import now
+from timebank.errors import Conflict
 from timebank.extensions import db
 from timebank.ledger import queries as ledger_queries
 from timebank.ledger import services as ledger
@@ -150,6 +151,20 @@ def test_not_signed_up_is_refused_unless_walk_ins_are_allowed(client, event, log
     db.session.commit()
     assert "已签到" in post_form(client, f"/c/{token}", {}).get_data(as_text=True)
     assert activities.live_sign_up(event["activity"], stranger).status == "confirmed"
+
+
+def test_a_resident_with_no_volunteer_profile_walks_in_by_the_age_rule(event, make_user):
+    """An account with no volunteer profile (an age unknown) was a 500; it is checked as any
+    other unknown age: in without a minimum age, refused with a reason under one."""
+    resident = make_user(Role.RESIDENT, name="新居民")
+    activity = event["activity"]
+    activities.update_activity(activity, event["worker"], {"allow_walk_ins": True, "min_age": 16})
+    with pytest.raises(Conflict) as refused:
+        checkins.check_in(activity, resident)
+    assert refused.value.code == "age_unknown" and count_checkins() == 0
+    activities.update_activity(activity, event["worker"], {"min_age": None})
+    checkin, created = checkins.check_in(activity, resident)
+    assert created and checkin.user_id == resident.id
 
 
 def test_too_early_and_too_late(make_station, make_staff, make_volunteer, make_activity):
