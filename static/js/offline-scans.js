@@ -164,7 +164,9 @@
     }) });
     return fetch(data.api, {
       method: "POST", credentials: "same-origin", body: body,
+      // The answers' reasons in the page's language (the API otherwise follows the browser's).
       headers: { "Content-Type": "application/json", "Accept": "application/json",
+                 "Accept-Language": document.documentElement.lang || "zh-CN",
                  "X-CSRFToken": csrf }
     }).then(function (response) {
       return response.json().then(function (answer) {
