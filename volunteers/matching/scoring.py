@@ -40,7 +40,7 @@ looking first in the activity's own town or street, so city-scale runs fit in me
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -231,175 +231,372 @@ def score(volunteer: Volunteer, opening: Opening, weights: Weights) -> tuple[int
     return points, reasons
 
 
+class _Bits:
+    """Sets of values as rows of 64-bit words, so that many sets are tested at once."""
+
+    def __init__(self, sets: list):
+        self.position: dict = {}
+        for values in sets:
+            for value in values:
+                self.position.setdefault(value, len(self.position))
+        self.words = max(1, -(-len(self.position) // 64))
+        masks = [self.mask(values) for values in sets]
+        self.rows = np.array([[(mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF
+                               for word in range(self.words)] for mask in masks],
+                             dtype=np.uint64).reshape(len(sets), self.words) \
+            if self.words > 1 else np.fromiter(masks, dtype=np.uint64,
+                                               count=len(sets)).reshape(len(sets), 1)
+
+    def mask(self, values) -> int:
+        """The values' bits as one Python int; values never seen are left out."""
+        return sum(1 << self.position[value] for value in set(values) if value in self.position)
+
+    def split(self, mask: int) -> list[np.uint64]:
+        return [np.uint64((mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF)
+                for word in range(self.words)]
+
+
+def _date_key(day: date) -> int:
+    """yyyymmdd: (day_key − born_key) // 10000 is the age in full years (`years_on`)."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
 class _Table:
     """The volunteers as arrays, for scoring many at once (city scale)."""
 
     def __init__(self, volunteers: list[Volunteer], weights: Weights):
         self.volunteers = volunteers
-        n = len(volunteers)
-        self.community = np.array([v.community_id if v.community_id is not None else -1
-                                   for v in volunteers], dtype=np.int64)
-        self.town = np.array([v.town_id if v.town_id is not None else -1 for v in volunteers],
-                             dtype=np.int64)
-        self.limit_left = np.array([v.limit_left for v in volunteers], dtype=np.int64)
-        rate = np.array([0.8 if v.attendance_rate is None else v.attendance_rate
-                         for v in volunteers])
-        cap = weights.fairness_hours * 60
-        recent = np.minimum(np.array([v.recent_minutes for v in volunteers], dtype=np.int64), cap)
-        #: The parts of the score that do not depend on the activity.
-        self.base = np.rint(weights.reliability * rate).astype(np.int64) \
-            + weights.fairness * (cap - recent) // cap
-        self.by_town = defaultdict(list)
-        for index, volunteer in enumerate(volunteers):
-            self.by_town[volunteer.town_id].append(index)
-        self.by_town = {town: np.array(indices) for town, indices in self.by_town.items()}
-        self.everyone = np.arange(n)
-        self._slot_sets: dict = {}
-        self._sets: dict = {}
         self.weights = weights
+        n = len(volunteers)
+        limit = sum(abs(getattr(weights, name)) for name in (
+            "skills", "target_group", "theme", "same_community", "same_town", "linkage",
+            "reliability", "fairness"))
+        #: Scores are small: int32 halves the memory traffic of the per-activity passes.
+        self.dtype = np.int32 if limit < 2**30 else np.int64
+        self.community = np.fromiter((-1 if v.community_id is None else v.community_id
+                                      for v in volunteers), dtype=np.int64, count=n)
+        self.town = np.fromiter((-1 if v.town_id is None else v.town_id for v in volunteers),
+                                dtype=np.int64, count=n)
+        self.limit_left = np.fromiter((v.limit_left for v in volunteers), dtype=np.int64, count=n)
+        rate = np.fromiter((0.8 if v.attendance_rate is None else v.attendance_rate
+                            for v in volunteers), dtype=np.float64, count=n)
+        cap = weights.fairness_hours * 60
+        recent = np.minimum(np.fromiter((v.recent_minutes for v in volunteers), dtype=np.int64,
+                                        count=n), cap)
+        #: The parts of the score that do not depend on the activity.
+        self.base = (np.rint(weights.reliability * rate).astype(np.int64)
+                     + weights.fairness * (cap - recent) // cap).astype(self.dtype)
+        self.skills = _Bits([v.skills for v in volunteers])
+        self.groups = _Bits([v.groups for v in volunteers])
+        self.tags = _Bits([v.tags for v in volunteers])
+        self.availability = _Bits([v.availability for v in volunteers])
+        #: Social worker → indices (ascending) of the volunteers linked to them.
+        linked = defaultdict(list)
+        for index, volunteer in enumerate(volunteers):
+            for worker in volunteer.linked_to:
+                linked[worker].append(index)
+        self.linked = {worker: np.array(indices, dtype=np.int64)
+                       for worker, indices in linked.items()}
+        self.born = np.fromiter((-1 if v.birth_date is None else _date_key(v.birth_date)
+                                 for v in volunteers), dtype=np.int64, count=n)
+        self.consent = np.fromiter((v.guardian_consent for v in volunteers), dtype=bool, count=n)
+        self.registered = np.fromiter((v.staff_registered for v in volunteers), dtype=bool,
+                                      count=n)
+        self.has_busy = np.fromiter((bool(v.busy) for v in volunteers), dtype=bool, count=n)
+        by_town = defaultdict(list)
+        for index, volunteer in enumerate(volunteers):
+            by_town[volunteer.town_id].append(index)
+        self.by_town = {town: np.array(indices, dtype=np.int64)
+                        for town, indices in by_town.items()}
+        self.everyone = np.arange(n, dtype=np.int64)
 
-    def has(self, attribute: str, value) -> np.ndarray:
-        """Boolean array: which volunteers have `value` in their `attribute` set (cached)."""
-        key = (attribute, value)
-        if key not in self._sets:
-            self._sets[key] = np.fromiter((value in getattr(v, attribute) for v in self.volunteers),
-                                          dtype=bool, count=len(self.volunteers))
-        return self._sets[key]
+    def pool(self, members: np.ndarray, slots: frozenset) -> "_Pool":
+        """The `members` free at `slots` and under their monthly limit."""
+        if not all(slot in self.availability.position for slot in slots):
+            return _Pool(self, members[:0])
+        free = self.limit_left[members] > 0
+        rows = self.availability.rows[members]
+        for word, bits in enumerate(self.availability.split(self.availability.mask(slots))):
+            free &= (rows[:, word] & bits) == bits
+        return _Pool(self, members[free])
 
-    def free_for(self, slots: frozenset) -> np.ndarray:
-        if slots not in self._slot_sets:
-            self._slot_sets[slots] = np.fromiter(
-                (slots <= v.availability for v in self.volunteers), dtype=bool,
-                count=len(self.volunteers))
-        return self._slot_sets[slots]
+    def allowed(self, opening: Opening, indices: np.ndarray) -> np.ndarray:
+        """Which volunteers at `indices` may take part (`may_take_part`) and are not busy then."""
+        born = self.born[indices]
+        age = (_date_key(opening.day or opening.starts_at.date()) - born) // 10000
+        known = ((age >= SELF_REGISTRATION_AGE) | self.registered[indices]) \
+            & ((age >= ADULT_AGE) | self.consent[indices])
+        if opening.min_age:
+            known &= age >= opening.min_age
+        ok = np.where(born < 0, not opening.min_age, known)
+        check = self.has_busy[indices] & ok
+        if opening.required_qualification_id is not None:
+            check = ok.copy()
+        for position in np.flatnonzero(check):
+            volunteer = self.volunteers[indices[position]]
+            ok[position] = holds_required(volunteer, opening) and not any(
+                overlaps(opening.starts_at, opening.ends_at, s, e) for s, e in volunteer.busy)
+        return ok
 
-    def scores(self, opening: Opening, indices: np.ndarray) -> np.ndarray:
-        """Activity-dependent points plus the base, for the volunteers at `indices`."""
-        weights = self.weights
-        points = self.base[indices].copy()
+
+class _Pool:
+    """Some volunteers (ascending indices) with their attributes gathered, scored per activity."""
+
+    def __init__(self, table: _Table, indices: np.ndarray):
+        self.table = table
+        self.indices = indices
+        self.base = table.base[indices]
+        self.community = table.community[indices]
+        self.town = table.town[indices]
+        self.skills = table.skills.rows[indices]
+        self.groups = table.groups.rows[indices]
+        self.tags = table.tags.rows[indices]
+        self._linked: dict = {}
+
+    def linked(self, worker) -> np.ndarray:
+        """Positions in the pool of the volunteers linked to `worker`."""
+        if worker not in self._linked:
+            linked = self.table.linked.get(worker, np.array([], dtype=np.int64))
+            where = np.minimum(np.searchsorted(self.indices, linked), len(self.indices) - 1)
+            self._linked[worker] = where[self.indices[where] == linked]
+        return self._linked[worker]
+
+    def scores(self, opening: Opening) -> np.ndarray:
+        """Points of every volunteer in the pool for `opening` (as `score` counts them)."""
+        table, weights = self.table, self.table.weights
+        points = self.base.copy()
         if opening.required_skills:
-            covered = sum(self.has("skills", skill)[indices].astype(np.int64)
-                          for skill in opening.required_skills)
+            covered = np.zeros(len(points), dtype=table.dtype)
+            mask = table.skills.mask(opening.required_skills)
+            for word, bits in enumerate(table.skills.split(mask)):
+                if bits:
+                    covered += np.bitwise_count(self.skills[:, word] & bits)
             points += weights.skills * covered // len(opening.required_skills)
         if opening.target_group:
-            points += weights.target_group * self.has("groups", opening.target_group)[indices]
+            points += weights.target_group * self._any(table.groups, self.groups,
+                                                       {opening.target_group})
         if opening.tags:
-            any_tag = np.zeros(len(indices), dtype=bool)
-            for tag in opening.tags:
-                any_tag |= self.has("tags", tag)[indices]
-            points += weights.theme * any_tag
-        same_community = self.community[indices] == (opening.community_id
-                                                     if opening.community_id is not None else -2)
-        same_town = self.town[indices] == (opening.town_id if opening.town_id is not None else -2)
-        points += np.where(same_community, weights.same_community,
-                           np.where(same_town, weights.same_town, 0))
+            points += weights.theme * self._any(table.tags, self.tags, opening.tags)
+        same_town = self.town == (opening.town_id if opening.town_id is not None else -2)
+        points += np.where(self.community == (opening.community_id
+                                              if opening.community_id is not None else -2),
+                           weights.same_community, weights.same_town * same_town
+                           ).astype(points.dtype)
         if opening.social_worker_id is not None:
-            points += weights.linkage * self.has("linked_to", opening.social_worker_id)[indices]
+            points[self.linked(opening.social_worker_id)] += weights.linkage
         return points
+
+    @staticmethod
+    def _any(bits: _Bits, rows: np.ndarray, values) -> np.ndarray:
+        found = np.zeros(len(rows), dtype=bool)
+        for word, mask in enumerate(bits.split(bits.mask(values))):
+            if mask:
+                found |= (rows[:, word] & mask) != 0
+        return found
+
+    def best(self, opening: Opening, keep: int | None) -> list[tuple[int, int]]:
+        """The `keep` best allowed (index, points), best first, ties by index; all if None.
+
+        Only the top of the pool is sorted: a histogram of the (small, whole) points gives
+        the threshold above which at least `want` volunteers lie."""
+        if len(self.indices) == 0:
+            return []
+        points = self.scores(opening)
+        want = len(points) if keep is None else keep
+        while True:
+            if want >= len(points):
+                top = np.arange(len(points))
+            else:
+                low = int(points.min())
+                counts = np.bincount(points - low)
+                reach = np.cumsum(counts[::-1])
+                threshold = low + len(counts) - 1 - int(np.searchsorted(reach, want))
+                top = np.flatnonzero(points >= threshold)
+            top = top[np.lexsort((top, -points[top]))]
+            top = top[self.table.allowed(opening, self.indices[top])]
+            if keep is None or len(top) >= keep or want >= len(points):
+                break
+            want = min(len(points), 2 * want + keep)
+        top = top[:keep]
+        return list(zip(self.indices[top].tolist(), points[top].tolist(), strict=True))
 
 
 def candidates(volunteers: list[Volunteer], openings: list[Opening], weights: Weights, zone,
                *, candidates_per_place: int | None = 5) -> dict[int, list[tuple[int, int]]]:
-    """Opening id → [(volunteer index, score)] best first; all eligible if not pruning."""
+    """Opening id → [(volunteer index, score)] best first; all eligible if not pruning.
+
+    Activities are taken by (town, slots) so that the volunteers free then in that town are
+    gathered once; only if a town has too few is everyone searched."""
     table = _Table(volunteers, weights)
+    slots_of = {opening.id: day_slots(opening, zone) for opening in openings}
+    everyone: dict = {}
+
+    def everyone_free(slots):
+        if slots not in everyone:
+            everyone[slots] = table.pool(table.everyone, slots)
+        return everyone[slots]
+
     chosen: dict[int, list[tuple[int, int]]] = {}
+    if candidates_per_place is None:
+        for opening in openings:
+            chosen[opening.id] = everyone_free(slots_of[opening.id]).best(opening, None)
+        return chosen
+    groups = defaultdict(list)
     for opening in openings:
-        slots = day_slots(opening, zone)
-        keep = None if candidates_per_place is None else max(opening.slots * candidates_per_place,
-                                                             10)
-        pools = [table.by_town.get(opening.town_id, np.array([], dtype=np.int64)), table.everyone]
-        found: list[tuple[int, int]] = []
-        for pool in pools if keep is not None else [table.everyone]:
-            if len(pool) == 0:
-                continue
-            mask = table.free_for(slots)[pool] & (table.limit_left[pool] > 0)
-            indices = pool[mask]
-            if len(indices) == 0:
-                continue
-            points = table.scores(opening, indices)
-            order = np.lexsort((indices, -points))  # best first; ties by position, stable
-            found = []
-            for position in order:
-                volunteer = volunteers[indices[position]]
-                if any(overlaps(opening.starts_at, opening.ends_at, s, e) for s, e in volunteer.busy):
-                    continue
-                if not may_take_part(volunteer, opening):
-                    continue
-                found.append((int(indices[position]), int(points[position])))
-                if keep is not None and len(found) >= keep:
-                    break
-            if keep is None or len(found) >= keep:
-                break
-        chosen[opening.id] = found
-    return chosen
+        groups[opening.town_id, slots_of[opening.id]].append(opening)
+    for (town, slots), group in groups.items():
+        members = table.by_town.get(town)
+        pool = table.pool(members, slots) if members is not None else None
+        for opening in group:
+            keep = max(opening.slots * candidates_per_place, 10)
+            found = pool.best(opening, keep) if pool is not None else []
+            if len(found) < keep:
+                found = everyone_free(slots).best(opening, keep)
+            chosen[opening.id] = found
+    return {opening.id: chosen[opening.id] for opening in openings}
 
 
 # --- assignment -------------------------------------------------------------------------------
 
-def _blocks(arcs: list[tuple[Opening, int]]) -> list[list[tuple[Opening, int]]]:
-    """Group one volunteer's candidate activities into chains linked by overlaps."""
-    blocks: list[list[tuple[Opening, int]]] = []
-    block_end = None
-    for opening, points in sorted(arcs, key=lambda arc: (arc[0].starts_at, arc[0].id)):
-        if blocks and opening.starts_at < block_end:
-            blocks[-1].append((opening, points))
-            block_end = max(block_end, opening.ends_at)
-        else:
-            blocks.append([(opening, points)])
-            block_end = opening.ends_at
-    return blocks
+@dataclass
+class FlowGraph:
+    """The min-cost flow of `assign` as arrays, arcs in the order they are added."""
+
+    tails: np.ndarray
+    heads: np.ndarray
+    capacities: np.ndarray
+    costs: np.ndarray
+    source: int
+    sink: int
+    supply: int
+    #: The volunteer → activity arcs: their arc numbers, activity ids, volunteer indices, scores.
+    choice_arcs: np.ndarray
+    choice_openings: np.ndarray
+    choice_volunteers: np.ndarray
+    choice_points: np.ndarray
+
+
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def flow_graph(volunteers: list[Volunteer], openings: list[Opening], pairs: dict,
+               weights: Weights) -> FlowGraph | None:
+    """The network of `assign` (see the module's docstring), built without a loop per arc.
+
+    Nodes and arcs are numbered as adding them one by one would: activity → sink arcs in the
+    order of `openings`; then for each volunteer by index, their source arcs, and for each of
+    their time blocks the volunteer → block arc followed by the block's choice arcs by
+    (start, id); last the bypass. None when no volunteer can take anything."""
+    source, sink = 0, 1
+    active = [opening for opening in openings if opening.slots > 0 and pairs.get(opening.id)]
+    if not active:
+        return None
+    activity_count = len(active)
+    lengths = np.array([len(pairs[opening.id]) for opening in active], dtype=np.int64)
+    found = np.concatenate([np.asarray(pairs[opening.id], dtype=np.int64).reshape(-1, 2)
+                            for opening in active])
+    activity = np.repeat(np.arange(activity_count), lengths)  # position in `active`
+    volunteer, points = found[:, 0], found[:, 1]
+    starts = np.array([_microseconds(o.starts_at) for o in active], dtype=np.int64)
+    ends = np.array([_microseconds(o.ends_at) for o in active], dtype=np.int64)
+    ids = np.array([o.id for o in active], dtype=np.int64)
+    order = np.lexsort((ids[activity], starts[activity], volunteer))
+    activity, volunteer, points = activity[order], volunteer[order], points[order]
+
+    # Time blocks: a new one where a volunteer's candidate starts at or after the latest end
+    # of their earlier candidates (each volunteer's times shifted apart, so one running max).
+    first_time = starts.min()
+    span = int(max(ends.max(), starts.max()) - first_time) + 1
+    shift = volunteer * span - first_time
+    reach = np.maximum.accumulate(ends[activity] + shift)
+    new_volunteer = np.ones(len(volunteer), dtype=bool)
+    new_volunteer[1:] = volunteer[1:] != volunteer[:-1]
+    new_block = new_volunteer.copy()
+    new_block[1:] |= starts[activity][1:] + shift[1:] >= reach[:-1]
+
+    # Per volunteer (in index order): blocks and the units they may take.
+    owner = np.cumsum(new_volunteer) - 1  # the pair's volunteer, numbered 0..
+    people = volunteer[new_volunteer]
+    blocks = np.bincount(owner, weights=new_block, minlength=len(people)).astype(np.int64)
+    limit_left = np.fromiter((volunteers[i].limit_left for i in people.tolist()),
+                             dtype=np.int64, count=len(people))
+    units = np.minimum(limit_left, blocks)
+    kept = units > 0
+    if not kept.any():
+        return None
+    keep_pair = kept[owner]
+    activity, volunteer, points = activity[keep_pair], volunteer[keep_pair], points[keep_pair]
+    new_block, new_volunteer = new_block[keep_pair], new_volunteer[keep_pair]
+    owner = owner[keep_pair]
+    renumber = np.cumsum(kept) - 1
+    owner = renumber[owner]
+    people, blocks, units = people[kept], blocks[kept], units[kept]
+    taken = np.fromiter((volunteers[i].taken for i in people.tolist()), dtype=np.int64,
+                        count=len(people))
+    choices = np.bincount(owner, minlength=len(people))
+
+    # Nodes: activities from 2, then each volunteer followed by their blocks.
+    volunteer_node = 2 + activity_count + np.concatenate(([0], np.cumsum(1 + blocks)[:-1]))
+    # Arcs: activity arcs, then each volunteer's units + blocks + choices, then the bypass.
+    size = units + blocks + choices
+    first_arc = activity_count + np.concatenate(([0], np.cumsum(size)[:-1]))
+    total = activity_count + int(size.sum()) + 1
+    tails = np.empty(total, dtype=np.int64)
+    heads = np.empty(total, dtype=np.int64)
+    capacities = np.ones(total, dtype=np.int64)
+    costs = np.zeros(total, dtype=np.int64)
+
+    tails[:activity_count] = 2 + np.arange(activity_count)
+    heads[:activity_count] = sink
+    capacities[:activity_count] = [opening.slots for opening in active]
+
+    unit_owner = np.repeat(np.arange(len(people)), units)
+    k = np.arange(len(unit_owner)) - np.repeat(np.cumsum(units) - units, units)
+    unit_arc = first_arc[unit_owner] + k
+    tails[unit_arc] = source
+    heads[unit_arc] = volunteer_node[unit_owner]
+    costs[unit_arc] = weights.extra_activity * (taken[unit_owner] + k)
+
+    rank = np.arange(len(owner)) - (np.cumsum(choices) - choices)[owner]  # within the volunteer
+    block = np.cumsum(new_block) - 1
+    block_local = block - block[new_volunteer][owner]  # the block's number within the volunteer
+    block_node = volunteer_node[owner] + 1 + block_local
+    choice_arc = first_arc[owner] + units[owner] + block_local + 1 + rank
+    block_arc = choice_arc[new_block] - 1
+    tails[block_arc] = volunteer_node[owner[new_block]]
+    heads[block_arc] = block_node[new_block]
+    tails[choice_arc] = block_node
+    heads[choice_arc] = 2 + activity
+    costs[choice_arc] = -points
+
+    supply = int(units.sum())
+    tails[-1], heads[-1], capacities[-1] = source, sink, supply
+    return FlowGraph(tails, heads, capacities, costs, source, sink, supply, choice_arc,
+                     ids[activity], volunteer, points)
 
 
 def assign(volunteers: list[Volunteer], openings: list[Opening], pairs: dict, weights: Weights
            ) -> list[tuple[int, int, int]]:
     """The best assignment as (opening id, volunteer index, score) triples."""
-    by_volunteer: dict[int, list[tuple[Opening, int]]] = defaultdict(list)
-    opening_by_id = {opening.id: opening for opening in openings}
-    for opening_id, found in pairs.items():
-        for index, points in found:
-            by_volunteer[index].append((opening_by_id[opening_id], points))
-
-    flow = min_cost_flow.SimpleMinCostFlow()
-    source, sink = 0, 1
-    next_node = 2
-    activity_node = {}
-    for opening in openings:
-        if opening.slots > 0 and pairs.get(opening.id):
-            activity_node[opening.id] = next_node
-            flow.add_arc_with_capacity_and_unit_cost(next_node, sink, opening.slots, 0)
-            next_node += 1
-    supply = 0
-    choice_arcs = []  # (arc, opening id, volunteer index, score)
-    for index in sorted(by_volunteer):
-        volunteer = volunteers[index]
-        blocks = _blocks([(o, p) for o, p in by_volunteer[index] if o.id in activity_node])
-        units = min(volunteer.limit_left, len(blocks))
-        if units <= 0:
-            continue
-        volunteer_node = next_node
-        next_node += 1
-        for k in range(units):
-            flow.add_arc_with_capacity_and_unit_cost(
-                source, volunteer_node, 1, weights.extra_activity * (volunteer.taken + k))
-        supply += units
-        for block in blocks:
-            block_node = next_node
-            next_node += 1
-            flow.add_arc_with_capacity_and_unit_cost(volunteer_node, block_node, 1, 0)
-            for opening, points in block:
-                arc = flow.add_arc_with_capacity_and_unit_cost(
-                    block_node, activity_node[opening.id], 1, -points)
-                choice_arcs.append((arc, opening.id, index, points))
-    if supply == 0:
+    graph = flow_graph(volunteers, openings, pairs, weights)
+    if graph is None:
         return []
-    flow.add_arc_with_capacity_and_unit_cost(source, sink, supply, 0)  # leave places unfilled
-    flow.set_node_supply(source, supply)
-    flow.set_node_supply(sink, -supply)
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(graph.tails, graph.heads, graph.capacities,
+                                              graph.costs)
+    flow.set_nodes_supplies(np.array([graph.source, graph.sink]),
+                            np.array([graph.supply, -graph.supply]))
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    return [(opening_id, index, points) for arc, opening_id, index, points in choice_arcs
-            if flow.flow(arc) > 0]
+    used = flow.flows(graph.choice_arcs) > 0
+    return list(zip(graph.choice_openings[used].tolist(), graph.choice_volunteers[used].tolist(),
+                    graph.choice_points[used].tolist(), strict=True))
 
 
 def solve(volunteers: list[Volunteer], openings: list[Opening], weights: Weights, zone,
