@@ -41,6 +41,7 @@ looking first in the activity's own town or street, so city-scale runs fit in me
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import chain
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -231,21 +232,28 @@ def score(volunteer: Volunteer, opening: Opening, weights: Weights) -> tuple[int
     return points, reasons
 
 
+def _microseconds(moment: datetime) -> int:
+    return (moment - _EPOCH) // _MICROSECOND
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
 class _Bits:
     """Sets of values as rows of 64-bit words, so that many sets are tested at once."""
 
     def __init__(self, sets: list):
-        self.position: dict = {}
-        for values in sets:
-            for value in values:
-                self.position.setdefault(value, len(self.position))
+        values = list(chain.from_iterable(sets))
+        self.position = {value: bit for bit, value in enumerate(dict.fromkeys(values))}
         self.words = max(1, -(-len(self.position) // 64))
-        masks = [self.mask(values) for values in sets]
-        self.rows = np.array([[(mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF
-                               for word in range(self.words)] for mask in masks],
-                             dtype=np.uint64).reshape(len(sets), self.words) \
-            if self.words > 1 else np.fromiter(masks, dtype=np.uint64,
-                                               count=len(sets)).reshape(len(sets), 1)
+        bits = np.fromiter(map(self.position.__getitem__, values), dtype=np.int64,
+                           count=len(values))
+        owner = np.repeat(np.arange(len(sets)),
+                          np.fromiter(map(len, sets), dtype=np.int64, count=len(sets)))
+        self.rows = np.zeros((len(sets), self.words), dtype=np.uint64)
+        np.add.at(self.rows, (owner, bits // 64), np.left_shift(np.uint64(1),
+                                                                  (bits % 64).astype(np.uint64)))
 
     def mask(self, values) -> int:
         """The values' bits as one Python int; values never seen are left out."""
@@ -302,7 +310,14 @@ class _Table:
         self.consent = np.fromiter((v.guardian_consent for v in volunteers), dtype=bool, count=n)
         self.registered = np.fromiter((v.staff_registered for v in volunteers), dtype=bool,
                                       count=n)
-        self.has_busy = np.fromiter((bool(v.busy) for v in volunteers), dtype=bool, count=n)
+        #: Sign-ups held, volunteer after volunteer: theirs are busy_first[i] + 0..busy_count[i].
+        self.busy_count = np.fromiter((len(v.busy) for v in volunteers), dtype=np.int64, count=n)
+        self.busy_first = np.cumsum(self.busy_count) - self.busy_count
+        held = list(chain.from_iterable(v.busy for v in volunteers))
+        self.busy_start = np.fromiter((_microseconds(s) for s, _e in held), dtype=np.int64,
+                                      count=len(held))
+        self.busy_end = np.fromiter((_microseconds(e) for _s, e in held), dtype=np.int64,
+                                    count=len(held))
         by_town = defaultdict(list)
         for index, volunteer in enumerate(volunteers):
             by_town[volunteer.town_id].append(index)
@@ -329,13 +344,18 @@ class _Table:
         if opening.min_age:
             known &= age >= opening.min_age
         ok = np.where(born < 0, not opening.min_age, known)
-        check = self.has_busy[indices] & ok
         if opening.required_qualification_id is not None:
-            check = ok.copy()
-        for position in np.flatnonzero(check):
-            volunteer = self.volunteers[indices[position]]
-            ok[position] = holds_required(volunteer, opening) and not any(
-                overlaps(opening.starts_at, opening.ends_at, s, e) for s, e in volunteer.busy)
+            for position in np.flatnonzero(ok):
+                ok[position] = holds_required(self.volunteers[indices[position]], opening)
+        counts = np.where(ok, self.busy_count[indices], 0)
+        if counts.any():
+            total = int(counts.sum())
+            held = np.repeat(self.busy_first[indices] - (np.cumsum(counts) - counts), counts) \
+                + np.arange(total)
+            owner = np.repeat(np.arange(len(indices)), counts)
+            clash = (self.busy_start[held] < _microseconds(opening.ends_at)) \
+                & (_microseconds(opening.starts_at) < self.busy_end[held])
+            ok[owner[clash]] = False
         return ok
 
 
@@ -474,14 +494,6 @@ class FlowGraph:
     choice_openings: np.ndarray
     choice_volunteers: np.ndarray
     choice_points: np.ndarray
-
-
-def _microseconds(moment: datetime) -> int:
-    return (moment - _EPOCH) // _MICROSECOND
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_MICROSECOND = timedelta(microseconds=1)
 
 
 def flow_graph(volunteers: list[Volunteer], openings: list[Opening], pairs: dict,
