@@ -42,6 +42,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 from ortools.graph.python import min_cost_flow
@@ -241,32 +242,43 @@ _MICROSECOND = timedelta(microseconds=1)
 
 
 class _Bits:
-    """Sets of values as rows of 64-bit words, so that many sets are tested at once."""
+    """Sets of values as bits in columns of words (one word of 8 to 64 bits when the values
+    fit), so that many sets are tested at once."""
 
     def __init__(self, sets: list):
         values = list(chain.from_iterable(sets))
         self.position = {value: bit for bit, value in enumerate(dict.fromkeys(values))}
-        self.words = max(1, -(-len(self.position) // 64))
+        size = len(self.position)
+        self.dtype = next(t for t in (np.uint8, np.uint16, np.uint32, np.uint64)
+                          if size <= np.iinfo(t).bits or t is np.uint64)
         bits = np.fromiter(map(self.position.__getitem__, values), dtype=np.int64,
                            count=len(values))
         owner = np.repeat(np.arange(len(sets)),
                           np.fromiter(map(len, sets), dtype=np.int64, count=len(sets)))
-        self.rows = np.zeros((len(sets), self.words), dtype=np.uint64)
-        np.add.at(self.rows, (owner, bits // 64), np.left_shift(np.uint64(1),
-                                                                  (bits % 64).astype(np.uint64)))
+        words = max(1, -(-size // 64))
+        rows = np.zeros((len(sets), words), dtype=np.uint64)
+        np.add.at(rows, (owner, bits // 64), np.left_shift(np.uint64(1),
+                                                             (bits % 64).astype(np.uint64)))
+        self.columns = [rows[:, word].astype(self.dtype) for word in range(words)]
 
-    def mask(self, values) -> int:
-        """The values' bits as one Python int; values never seen are left out."""
-        return sum(1 << self.position[value] for value in set(values) if value in self.position)
-
-    def split(self, mask: int) -> list[np.uint64]:
-        return [np.uint64((mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF)
-                for word in range(self.words)]
+    def split(self, values) -> list:
+        """The values' bits, one number per column; values never seen are left out."""
+        mask = sum(1 << self.position[value] for value in set(values) if value in self.position)
+        return [self.dtype((mask >> (64 * word)) & 0xFFFF_FFFF_FFFF_FFFF)
+                for word in range(len(self.columns))]
 
 
 def _date_key(day: date) -> int:
     """yyyymmdd: (day_key − born_key) // 10000 is the age in full years (`years_on`)."""
     return day.year * 10000 + day.month * 100 + day.day
+
+
+def _codes(values: list) -> tuple[np.ndarray, dict]:
+    """Values as small ints (−1 for None) and the value → code map."""
+    known = {value: code for code, value in enumerate(dict.fromkeys(values).keys() - {None})}
+    known_or_none = {**known, None: -1}
+    return (np.fromiter(map(known_or_none.__getitem__, values), dtype=np.int32,
+                        count=len(values)), known)
 
 
 class _Table:
@@ -276,63 +288,69 @@ class _Table:
         self.volunteers = volunteers
         self.weights = weights
         n = len(volunteers)
-        limit = sum(abs(getattr(weights, name)) for name in (
-            "skills", "target_group", "theme", "same_community", "same_town", "linkage",
-            "reliability", "fairness"))
-        #: Scores are small: int32 halves the memory traffic of the per-activity passes.
-        self.dtype = np.int32 if limit < 2**30 else np.int64
-        self.community = np.fromiter((-1 if v.community_id is None else v.community_id
-                                      for v in volunteers), dtype=np.int64, count=n)
-        self.town = np.fromiter((-1 if v.town_id is None else v.town_id for v in volunteers),
-                                dtype=np.int64, count=n)
-        self.limit_left = np.fromiter((v.limit_left for v in volunteers), dtype=np.int64, count=n)
-        rate = np.fromiter((0.8 if v.attendance_rate is None else v.attendance_rate
-                            for v in volunteers), dtype=np.float64, count=n)
+
+        def column(name: str) -> list:
+            return list(map(attrgetter(name), volunteers))
+
+        self.community, self.communities = _codes(column("community_id"))
+        town_ids = column("town_id")
+        self.town, self.towns = _codes(town_ids)
+        self.limit_left = np.array(column("limit_left"), dtype=np.int64)
+        rate = np.array([0.8 if rate is None else rate for rate in column("attendance_rate")],
+                        dtype=np.float64)
         cap = weights.fairness_hours * 60
-        recent = np.minimum(np.fromiter((v.recent_minutes for v in volunteers), dtype=np.int64,
-                                        count=n), cap)
+        recent = np.minimum(np.array(column("recent_minutes"), dtype=np.int64), cap)
         #: The parts of the score that do not depend on the activity.
-        self.base = (np.rint(weights.reliability * rate).astype(np.int64)
-                     + weights.fairness * (cap - recent) // cap).astype(self.dtype)
-        self.skills = _Bits([v.skills for v in volunteers])
-        self.groups = _Bits([v.groups for v in volunteers])
-        self.tags = _Bits([v.tags for v in volunteers])
-        self.availability = _Bits([v.availability for v in volunteers])
+        base = np.rint(weights.reliability * rate).astype(np.int64) \
+            + weights.fairness * (cap - recent) // cap
+        self.base = base.astype(self._points_type(base, weights))
+        self.skills = _Bits(column("skills"))
+        self.groups = _Bits(column("groups"))
+        self.tags = _Bits(column("tags"))
+        self.availability = _Bits(column("availability"))
         #: Social worker → indices (ascending) of the volunteers linked to them.
-        linked = defaultdict(list)
-        for index, volunteer in enumerate(volunteers):
-            for worker in volunteer.linked_to:
-                linked[worker].append(index)
-        self.linked = {worker: np.array(indices, dtype=np.int64)
-                       for worker, indices in linked.items()}
-        self.born = np.fromiter((-1 if v.birth_date is None else _date_key(v.birth_date)
-                                 for v in volunteers), dtype=np.int64, count=n)
-        self.consent = np.fromiter((v.guardian_consent for v in volunteers), dtype=bool, count=n)
-        self.registered = np.fromiter((v.staff_registered for v in volunteers), dtype=bool,
-                                      count=n)
+        linked = column("linked_to")
+        workers, _known = _codes(list(chain.from_iterable(linked)))
+        owners = np.repeat(np.arange(n), np.fromiter(map(len, linked), dtype=np.int64, count=n))
+        order = np.argsort(workers, kind="stable")
+        self.linked = dict(zip(_known, np.split(owners[order], np.flatnonzero(
+            np.diff(workers[order])) + 1) if len(order) else [], strict=True))
+        self.born = np.array([-1 if born is None else _date_key(born)
+                              for born in column("birth_date")], dtype=np.int64)
+        self.consent = np.array(column("guardian_consent"), dtype=bool)
+        self.registered = np.array(column("staff_registered"), dtype=bool)
         #: Sign-ups held, volunteer after volunteer: theirs are busy_first[i] + 0..busy_count[i].
-        self.busy_count = np.fromiter((len(v.busy) for v in volunteers), dtype=np.int64, count=n)
+        busy = column("busy")
+        self.busy_count = np.fromiter(map(len, busy), dtype=np.int64, count=n)
         self.busy_first = np.cumsum(self.busy_count) - self.busy_count
-        held = list(chain.from_iterable(v.busy for v in volunteers))
-        self.busy_start = np.fromiter((_microseconds(s) for s, _e in held), dtype=np.int64,
-                                      count=len(held))
-        self.busy_end = np.fromiter((_microseconds(e) for _s, e in held), dtype=np.int64,
-                                    count=len(held))
-        by_town = defaultdict(list)
-        for index, volunteer in enumerate(volunteers):
-            by_town[volunteer.town_id].append(index)
-        self.by_town = {town: np.array(indices, dtype=np.int64)
-                        for town, indices in by_town.items()}
+        moments = list(map(_microseconds, chain.from_iterable(chain.from_iterable(busy))))
+        self.busy_start = np.array(moments[0::2], dtype=np.int64)
+        self.busy_end = np.array(moments[1::2], dtype=np.int64)
+        order = np.argsort(self.town, kind="stable")
+        splits = np.flatnonzero(np.diff(self.town[order])) + 1
+        self.by_town = {town_ids[members[0]]: members
+                        for members in np.split(order, splits)} if n else {}
         self.everyone = np.arange(n, dtype=np.int64)
+
+    @staticmethod
+    def _points_type(base: np.ndarray, weights: Weights):
+        """The smallest integer type that holds every score (they are whole, small points)."""
+        parts = [weights.skills, weights.target_group, weights.theme, weights.linkage,
+                 max(weights.same_community, weights.same_town)]
+        if len(base) == 0 or min(*parts, weights.same_town, int(base.min())) < 0:
+            return np.int64
+        top = int(base.max()) + sum(parts)
+        return next((t for t in (np.uint8, np.uint16, np.uint32) if top <= np.iinfo(t).max),
+                    np.int64)
 
     def pool(self, members: np.ndarray, slots: frozenset) -> "_Pool":
         """The `members` free at `slots` and under their monthly limit."""
         if not all(slot in self.availability.position for slot in slots):
             return _Pool(self, members[:0])
         free = self.limit_left[members] > 0
-        rows = self.availability.rows[members]
-        for word, bits in enumerate(self.availability.split(self.availability.mask(slots))):
-            free &= (rows[:, word] & bits) == bits
+        for column, bits in zip(self.availability.columns, self.availability.split(slots),
+                                strict=True):
+            free &= (column[members] & bits) == bits
         return _Pool(self, members[free])
 
     def allowed(self, opening: Opening, indices: np.ndarray) -> np.ndarray:
@@ -368,9 +386,9 @@ class _Pool:
         self.base = table.base[indices]
         self.community = table.community[indices]
         self.town = table.town[indices]
-        self.skills = table.skills.rows[indices]
-        self.groups = table.groups.rows[indices]
-        self.tags = table.tags.rows[indices]
+        self.skills = [column[indices] for column in table.skills.columns]
+        self.groups = [column[indices] for column in table.groups.columns]
+        self.tags = [column[indices] for column in table.tags.columns]
         self._linked: dict = {}
 
     def linked(self, worker) -> np.ndarray:
@@ -382,36 +400,42 @@ class _Pool:
         return self._linked[worker]
 
     def scores(self, opening: Opening) -> np.ndarray:
-        """Points of every volunteer in the pool for `opening` (as `score` counts them)."""
+        """Points of every volunteer in the pool for `opening` (as `score` counts them).
+
+        In the table's small integer type, adding in place: at city scale these passes over
+        the town's free volunteers are most of the work."""
         table, weights = self.table, self.table.weights
         points = self.base.copy()
+        number = points.dtype.type
         if opening.required_skills:
-            covered = np.zeros(len(points), dtype=table.dtype)
-            mask = table.skills.mask(opening.required_skills)
-            for word, bits in enumerate(table.skills.split(mask)):
-                if bits:
-                    covered += np.bitwise_count(self.skills[:, word] & bits)
-            points += weights.skills * covered // len(opening.required_skills)
-        if opening.target_group:
-            points += weights.target_group * self._any(table.groups, self.groups,
-                                                       {opening.target_group})
-        if opening.tags:
-            points += weights.theme * self._any(table.tags, self.tags, opening.tags)
-        same_town = self.town == (opening.town_id if opening.town_id is not None else -2)
-        points += np.where(self.community == (opening.community_id
-                                              if opening.community_id is not None else -2),
-                           weights.same_community, weights.same_town * same_town
-                           ).astype(points.dtype)
+            needed = len(opening.required_skills)
+            counts = [np.bitwise_count(column & bits) for column, bits in
+                      zip(self.skills, table.skills.split(opening.required_skills), strict=True)
+                      if bits]
+            if counts:
+                share = (weights.skills * np.arange(needed + 1) // needed).astype(points.dtype)
+                points += share[sum(counts[1:], counts[0])]
+        if opening.target_group and weights.target_group:
+            np.add(points, number(weights.target_group), out=points,
+                   where=self._any(table.groups, self.groups, {opening.target_group}))
+        if opening.tags and weights.theme:
+            np.add(points, number(weights.theme), out=points,
+                   where=self._any(table.tags, self.tags, opening.tags))
+        same_community = self.community == table.communities.get(opening.community_id, -2)
+        if opening.town_id is not None and weights.same_town:
+            np.add(points, number(weights.same_town), out=points,
+                   where=(self.town == table.towns.get(opening.town_id, -2)) & ~same_community)
+        np.add(points, number(weights.same_community), out=points, where=same_community)
         if opening.social_worker_id is not None:
-            points[self.linked(opening.social_worker_id)] += weights.linkage
+            points[self.linked(opening.social_worker_id)] += number(weights.linkage)
         return points
 
     @staticmethod
-    def _any(bits: _Bits, rows: np.ndarray, values) -> np.ndarray:
-        found = np.zeros(len(rows), dtype=bool)
-        for word, mask in enumerate(bits.split(bits.mask(values))):
+    def _any(bits: "_Bits", columns: list, values) -> np.ndarray | bool:
+        found = False
+        for column, mask in zip(columns, bits.split(values), strict=True):
             if mask:
-                found |= (rows[:, word] & mask) != 0
+                found = found | ((column & mask) != 0)
         return found
 
     def best(self, opening: Opening, keep: int | None) -> list[tuple[int, int]]:
@@ -432,7 +456,7 @@ class _Pool:
                 reach = np.cumsum(counts[::-1])
                 threshold = low + len(counts) - 1 - int(np.searchsorted(reach, want))
                 top = np.flatnonzero(points >= threshold)
-            top = top[np.lexsort((top, -points[top]))]
+            top = top[np.lexsort((top, -points[top].astype(np.int64)))]
             top = top[self.table.allowed(opening, self.indices[top])]
             if keep is None or len(top) >= keep or want >= len(points):
                 break
