@@ -574,14 +574,35 @@ def flow_graph(volunteers: list[Volunteer], openings: list[Opening], pairs: dict
     people, blocks, units = people[kept], blocks[kept], units[kept]
     taken = np.fromiter((volunteers[i].taken for i in people.tolist()), dtype=np.int64,
                         count=len(people))
-    choices = np.bincount(owner, minlength=len(people))
 
-    # Nodes: activities from 2, then each volunteer followed by their blocks.
-    volunteer_node = 2 + activity_count + np.concatenate(([0], np.cumsum(1 + blocks)[:-1]))
-    # Arcs: activity arcs, then each volunteer's units + blocks + choices, then the bypass.
-    size = units + blocks + choices
-    first_arc = activity_count + np.concatenate(([0], np.cumsum(size)[:-1]))
-    total = activity_count + int(size.sum()) + 1
+    # Per block: its pairs are consecutive; a block of one activity needs no node of its own
+    # (volunteer → activity directly), nor does a volunteer with one block (source → block).
+    block = np.cumsum(new_block) - 1
+    block_first_pair = np.flatnonzero(new_block)
+    block_owner = owner[new_block]
+    block_size = np.bincount(block)
+    own_node = block_size >= 2
+    first_block = block[new_volunteer]  # per volunteer
+    split = blocks >= 2  # the volunteer has a node of their own
+
+    def within_volunteer(per_block: np.ndarray) -> np.ndarray:
+        """The sum of `per_block` over the volunteer's earlier blocks."""
+        before = np.cumsum(per_block) - per_block
+        return before - before[first_block][block_owner]
+
+    # Nodes: activities from 2, then each volunteer's node (if split) and their blocks' nodes.
+    node_count = split + np.bincount(block_owner, weights=own_node, minlength=len(people)
+                                     ).astype(np.int64)
+    first_node = 2 + activity_count + np.cumsum(node_count) - node_count
+    block_node = first_node[block_owner] + split[block_owner] + within_volunteer(own_node)
+    # Arcs: activity arcs; per volunteer their units (if split), then per block the arc into
+    # it followed by its choices (if it has a node); last the bypass.
+    unit_arcs = units * split
+    block_arcs = 1 + block_size * own_node
+    arc_count = unit_arcs + np.bincount(block_owner, weights=block_arcs, minlength=len(people)
+                                        ).astype(np.int64)
+    first_arc = activity_count + np.cumsum(arc_count) - arc_count
+    total = activity_count + int(arc_count.sum()) + 1
     tails = np.empty(total, dtype=np.int64)
     heads = np.empty(total, dtype=np.int64)
     capacities = np.ones(total, dtype=np.int64)
@@ -591,24 +612,26 @@ def flow_graph(volunteers: list[Volunteer], openings: list[Opening], pairs: dict
     heads[:activity_count] = sink
     capacities[:activity_count] = [opening.slots for opening in active]
 
-    unit_owner = np.repeat(np.arange(len(people)), units)
-    k = np.arange(len(unit_owner)) - np.repeat(np.cumsum(units) - units, units)
+    unit_owner = np.repeat(np.arange(len(people)), unit_arcs)
+    k = np.arange(len(unit_owner)) - np.repeat(np.cumsum(unit_arcs) - unit_arcs, unit_arcs)
     unit_arc = first_arc[unit_owner] + k
     tails[unit_arc] = source
-    heads[unit_arc] = volunteer_node[unit_owner]
+    heads[unit_arc] = first_node[unit_owner]
     costs[unit_arc] = weights.extra_activity * (taken[unit_owner] + k)
 
-    rank = np.arange(len(owner)) - (np.cumsum(choices) - choices)[owner]  # within the volunteer
-    block = np.cumsum(new_block) - 1
-    block_local = block - block[new_volunteer][owner]  # the block's number within the volunteer
-    block_node = volunteer_node[owner] + 1 + block_local
-    choice_arc = first_arc[owner] + units[owner] + block_local + 1 + rank
-    block_arc = choice_arc[new_block] - 1
-    tails[block_arc] = volunteer_node[owner[new_block]]
-    heads[block_arc] = block_node[new_block]
-    tails[choice_arc] = block_node
-    heads[choice_arc] = 2 + activity
-    costs[choice_arc] = -points
+    entry = first_arc[block_owner] + unit_arcs[block_owner] + within_volunteer(block_arcs)
+    tails[entry] = np.where(split[block_owner], first_node[block_owner], source)
+    only = activity[block_first_pair]  # a block's activity, if it is its only one
+    heads[entry] = np.where(own_node, block_node, 2 + only)
+    costs[entry] = np.where(split[block_owner], 0, weights.extra_activity * taken[block_owner]) \
+        - np.where(own_node, 0, points[block_first_pair])
+
+    rank = np.arange(len(owner)) - block_first_pair[block]  # within the block
+    in_node = own_node[block]
+    choice_arc = entry[block] + in_node * (1 + rank)
+    tails[choice_arc[in_node]] = block_node[block][in_node]
+    heads[choice_arc[in_node]] = 2 + activity[in_node]
+    costs[choice_arc[in_node]] = -points[in_node]
 
     supply = int(units.sum())
     tails[-1], heads[-1], capacities[-1] = source, sink, supply
