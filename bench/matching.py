@@ -23,9 +23,10 @@ tags. Seeds are fixed: every run has the same data.
 
 What is measured, for each size and code:
 
-* ``solve``: wall time of `matching.solve` end to end (default pruning, 5 candidates per place)
-  and the process's peak resident set size (``ru_maxrss``: the data plus the solve, OR-Tools'
-  C++ memory included) with its growth during the solve.
+* ``solve``: wall time of `matching.solve` end to end (default pruning, 5 candidates per place),
+  its CPU time (steadier on a loaded machine), and the process's peak resident set size
+  (``ru_maxrss``: the data plus the solve, OR-Tools' C++ memory included) with its growth
+  during the solve.
 * The objective reached (Σ score − Σ extra-activity cost), the places filled and the
   volunteers served: the objective must be the same before and after (the optimum may not
   change; among equal optima the places and people may differ).
@@ -187,19 +188,19 @@ def objective(chosen, volunteers, weights) -> tuple[int, int]:
     return total, len(counts)
 
 
-def bare_solve(volunteers, openings, weights) -> tuple[float, int, int]:
-    """(seconds, arcs, optimal cost) of OR-Tools alone on the graph `assign` solves."""
+def bare_solve(volunteers, openings, weights) -> tuple[float, float, int]:
+    """(seconds, CPU seconds, arcs) of OR-Tools alone on the graph `assign` solves."""
     pairs = matching.candidates(volunteers, openings, weights, ZONE)
     graph = matching.flow_graph(volunteers, openings, pairs, weights)
     gc.collect()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(graph.tails, graph.heads, graph.capacities, graph.costs)
     flow.set_nodes_supplies(np.array([graph.source, graph.sink]), np.array([graph.supply, -graph.supply]))
     status = flow.solve()
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu
     assert status == flow.OPTIMAL  # a sanity check of the graph, not a timing
-    return seconds, len(graph.tails), flow.optimal_cost()
+    return seconds, cpu_seconds, len(graph.tails)
 
 
 def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: bool) -> None:
@@ -214,9 +215,9 @@ def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: boo
 
     gc.collect()
     before = maxrss_mb()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     proposals = matching.solve(volunteers, openings, weights, ZONE)
-    solve_seconds = time.perf_counter() - start
+    solve_seconds, solve_cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = maxrss_mb()
 
     ordered = sorted(volunteers, key=lambda v: v.id)
@@ -224,7 +225,7 @@ def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: boo
     chosen = [(p.activity_id, index_of[p.user_id], p.score) for p in proposals]
     optimum, served = objective(sorted(chosen), ordered, weights)
     print(f"RESULT data {data_seconds:.1f}")
-    print(f"RESULT solve {solve_seconds:.3f}")
+    print(f"RESULT solve {solve_seconds:.3f} {solve_cpu:.3f}")
     print(f"RESULT peak {peak:.0f}")
     print(f"RESULT growth {peak - before:.0f}")
     print(f"RESULT optimum {optimum} {len(proposals)} {served}", flush=True)
@@ -238,8 +239,8 @@ def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: boo
         print(f"RESULT split {candidates_seconds:.3f} {time.perf_counter() - start:.3f} "
               f"{sum(len(found) for found in pairs.values())}", flush=True)
     if bare:
-        seconds, arcs, _cost = bare_solve(ordered, ordered_openings, weights)
-        print(f"RESULT bare {seconds:.3f} {arcs}", flush=True)
+        seconds, cpu_seconds, arcs = bare_solve(ordered, ordered_openings, weights)
+        print(f"RESULT bare {seconds:.3f} {cpu_seconds:.3f} {arcs}", flush=True)
 
 
 def child(volunteer_count: int, opening_count: int, code: str, *, bare: bool, split: bool) -> dict:
@@ -259,10 +260,11 @@ def child(volunteer_count: int, opening_count: int, code: str, *, bare: bool, sp
 
 
 def report(label: str, name: str, results: dict) -> None:
-    solve, peak, growth = results["solve"][0], results["peak"][0], results["growth"][0]
+    (solve, cpu), peak, growth = results["solve"], results["peak"][0], results["growth"][0]
     optimum, filled, served = (int(value) for value in results["optimum"])
-    line = (f"{label} {name:>6}: solve {solve:7.2f} s, peak RSS {peak:,.0f} MB (+{growth:,.0f} MB in "
-            f"the solve); optimum {optimum:,}, {filled:,} places filled, {served:,} volunteers")
+    line = (f"{label} {name:>6}: solve {solve:7.2f} s (CPU {cpu:.2f} s), peak RSS {peak:,.0f} MB "
+            f"(+{growth:,.0f} MB in the solve); optimum {optimum:,}, {filled:,} places filled, "
+            f"{served:,} volunteers")
     if "split" in results:
         candidates_seconds, assign_seconds, pairs = results["split"]
         line += f"; candidates {candidates_seconds:.2f} s, assign {assign_seconds:.2f} s ({pairs:,.0f} pairs)"
@@ -305,15 +307,16 @@ def main() -> None:
             if before:
                 report(label, "before", before)
             report(label, "after", after)
-            bare_seconds, arcs = after["bare"]
-            solve = after["solve"][0]
+            bare_seconds, bare_cpu, arcs = after["bare"]
+            solve, cpu = after["solve"]
             line = (f"{label}  bare OR-Tools solve of the same graph ({arcs:,.0f} arcs) "
-                    f"{bare_seconds:.2f} s; "
-                    f"after / bare {solve / bare_seconds:.2f}x (aim < {AIM_RATIO:.0f}x)")
+                    f"{bare_seconds:.2f} s (CPU {bare_cpu:.2f} s); after / bare "
+                    f"{solve / bare_seconds:.2f}x (CPU {cpu / bare_cpu:.2f}x; aim < {AIM_RATIO:.0f}x)")
             if before:
                 same = "the same" if before["optimum"][0] == after["optimum"][0] else "DIFFERENT"
-                line += (f"; before / after {before['solve'][0] / solve:.1f}x faster, "
-                         f"before / bare {before['solve'][0] / bare_seconds:.2f}x; optimum {same}")
+                line += (f"; before / after {before['solve'][0] / solve:.1f}x faster "
+                         f"(CPU {before['solve'][1] / cpu:.1f}x), before / bare "
+                         f"{before['solve'][0] / bare_seconds:.2f}x; optimum {same}")
             print(line, flush=True)
             aim = AIMS.get((volunteer_count, opening_count))
             if aim:
