@@ -43,9 +43,11 @@ Timings depend on the machine (and on its load); the ratios less so.
 import argparse
 import gc
 import os
+import pickle
 import platform
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -203,13 +205,22 @@ def bare_solve(volunteers, openings, weights) -> tuple[float, float, int]:
     return seconds, cpu_seconds, len(graph.tails)
 
 
-def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: bool) -> None:
-    """One size against the code on sys.path, in this process; prints RESULT lines."""
-    rng = random.Random(20250601 + volunteer_count + opening_count)
+def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: bool,
+             data: str | None) -> None:
+    """One size against the code on sys.path, in this process; prints RESULT lines.
+
+    The data are built, or read from `data` if an earlier run of the same size wrote them
+    (building 650,000 volunteers takes minutes; both runs get the very same records)."""
     started = time.perf_counter()
-    places = towns(rng)
-    volunteers = make_volunteers(volunteer_count, places, rng)
-    openings = make_openings(opening_count, places, rng)
+    built = data is None or not os.path.exists(data)
+    if built:
+        rng = random.Random(20250601 + volunteer_count + opening_count)
+        places = towns(rng)
+        volunteers = make_volunteers(volunteer_count, places, rng)
+        openings = make_openings(opening_count, places, rng)
+    else:
+        with open(data, "rb") as file:
+            volunteers, openings = pickle.load(file)  # noqa: S301 -- written by this bench
     weights = Weights()
     data_seconds = time.perf_counter() - started
 
@@ -241,12 +252,17 @@ def run_size(volunteer_count: int, opening_count: int, *, bare: bool, split: boo
     if bare:
         seconds, cpu_seconds, arcs = bare_solve(ordered, ordered_openings, weights)
         print(f"RESULT bare {seconds:.3f} {cpu_seconds:.3f} {arcs}", flush=True)
+    if built and data:
+        with open(data, "wb") as file:
+            pickle.dump((volunteers, openings), file, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def child(volunteer_count: int, opening_count: int, code: str, *, bare: bool, split: bool) -> dict:
+def child(volunteer_count: int, opening_count: int, code: str, data: str, *, bare: bool,
+          split: bool) -> dict:
     """Run one size against `code` in a fresh process; its RESULT lines as a dict."""
     command = [sys.executable, __file__, "--size", str(volunteer_count), str(opening_count),
-               "--code", code, *(["--bare"] if bare else []), *(["--split"] if split else [])]
+               "--code", code, "--data", data, *(["--bare"] if bare else []),
+               *(["--split"] if split else [])]
     done = subprocess.run(command, capture_output=True, text=True, check=False)  # noqa: S603 -- this very file
     sys.stderr.write(done.stderr)
     if done.returncode:
@@ -284,9 +300,10 @@ def main() -> None:
                         help=argparse.SUPPRESS)  # one size in this process (a child run)
     parser.add_argument("--code", help=argparse.SUPPRESS)  # read before argparse, see code_root
     parser.add_argument("--bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.size:
-        run_size(*args.size, bare=args.bare, split=args.split)
+        run_size(*args.size, bare=args.bare, split=args.split, data=args.data)
         return
 
     here = code_root()
@@ -294,16 +311,18 @@ def main() -> None:
     print(f"matching benchmark: Python {platform.python_version()}, OR-Tools {ortools.__version__}, "
           f"numpy {np.__version__}, {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
           f"load average {os.getloadavg()[0]:.1f}; before = {args.before}, after = this checkout", flush=True)
-    old = tempfile.mkdtemp(prefix="matching-before-")
+    scratch = tempfile.mkdtemp(prefix="matching-bench-")
+    old = os.path.join(scratch, "before")
     subprocess.run(["git", "-C", here, "worktree", "add", "--quiet", "--detach", old, args.before],  # noqa: S603,S607
                    check=True)
     try:
         for volunteer_count, opening_count in sizes:
             label = f"{volunteer_count:>7,} x {opening_count:>6,}"
             skip = args.no_before_from is not None and volunteer_count >= args.no_before_from
-            before = None if skip else child(volunteer_count, opening_count, old, bare=False,
+            data = os.path.join(scratch, f"{volunteer_count}x{opening_count}.pickle")
+            before = None if skip else child(volunteer_count, opening_count, old, data, bare=False,
                                              split=args.split)
-            after = child(volunteer_count, opening_count, here, bare=True, split=args.split)
+            after = child(volunteer_count, opening_count, here, data, bare=True, split=args.split)
             if before:
                 report(label, "before", before)
             report(label, "after", after)
@@ -325,6 +344,7 @@ def main() -> None:
                       f"({solve:.2f} s, {after['peak'][0]:,.0f} MB)", flush=True)
     finally:
         subprocess.run(["git", "-C", here, "worktree", "remove", "--force", old], check=False)  # noqa: S603,S607
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":
