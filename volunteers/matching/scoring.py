@@ -389,6 +389,7 @@ class _Pool:
         self.skills = [column[indices] for column in table.skills.columns]
         self.groups = [column[indices] for column in table.groups.columns]
         self.tags = [column[indices] for column in table.tags.columns]
+        self._parts: dict = {}
         self._linked: dict = {}
 
     def linked(self, worker) -> np.ndarray:
@@ -403,32 +404,51 @@ class _Pool:
         """Points of every volunteer in the pool for `opening` (as `score` counts them).
 
         In the table's small integer type, adding in place: at city scale these passes over
-        the town's free volunteers are most of the work."""
-        table, weights = self.table, self.table.weights
+        the town's free volunteers are most of the work. Each part is kept for the next
+        activity of the pool that shares it (its community, target group, tags, skills)."""
         points = self.base.copy()
-        number = points.dtype.type
-        if opening.required_skills:
-            needed = len(opening.required_skills)
-            counts = [np.bitwise_count(column & bits) for column, bits in
-                      zip(self.skills, table.skills.split(opening.required_skills), strict=True)
-                      if bits]
-            if counts:
-                share = (weights.skills * np.arange(needed + 1) // needed).astype(points.dtype)
-                points += share[sum(counts[1:], counts[0])]
-        if opening.target_group and weights.target_group:
-            np.add(points, number(weights.target_group), out=points,
-                   where=self._any(table.groups, self.groups, {opening.target_group}))
-        if opening.tags and weights.theme:
-            np.add(points, number(weights.theme), out=points,
-                   where=self._any(table.tags, self.tags, opening.tags))
-        same_community = self.community == table.communities.get(opening.community_id, -2)
-        if opening.town_id is not None and weights.same_town:
-            np.add(points, number(weights.same_town), out=points,
-                   where=(self.town == table.towns.get(opening.town_id, -2)) & ~same_community)
-        np.add(points, number(weights.same_community), out=points, where=same_community)
+        for key in (("skills", opening.required_skills), ("group", opening.target_group),
+                    ("tags", opening.tags), ("place", opening.community_id, opening.town_id)):
+            if key not in self._parts:
+                self._parts[key] = self._part(*key)
+            part = self._parts[key]
+            if part is not None:
+                points += part
         if opening.social_worker_id is not None:
-            points[self.linked(opening.social_worker_id)] += number(weights.linkage)
+            points[self.linked(opening.social_worker_id)] += points.dtype.type(
+                self.table.weights.linkage)
         return points
+
+    def _part(self, kind: str, *values) -> np.ndarray | None:
+        """One part of the score for the whole pool; None when it adds nothing."""
+        table, weights = self.table, self.table.weights
+        part = np.zeros(len(self.indices), dtype=self.base.dtype)
+        number = part.dtype.type
+        if kind == "skills" and values[0]:
+            needed = len(values[0])
+            counts = [np.bitwise_count(column & bits) for column, bits in
+                      zip(self.skills, table.skills.split(values[0]), strict=True) if bits]
+            if not counts:
+                return None
+            share = (weights.skills * np.arange(needed + 1) // needed).astype(part.dtype)
+            return share[sum(counts[1:], counts[0])]
+        if kind == "group" and values[0] and weights.target_group:
+            np.add(part, number(weights.target_group), out=part,
+                   where=self._any(table.groups, self.groups, {values[0]}))
+            return part
+        if kind == "tags" and values[0] and weights.theme:
+            np.add(part, number(weights.theme), out=part,
+                   where=self._any(table.tags, self.tags, values[0]))
+            return part
+        if kind == "place":
+            community, town = values
+            same_community = self.community == table.communities.get(community, -2)
+            if town is not None and weights.same_town:
+                np.add(part, number(weights.same_town), out=part,
+                       where=(self.town == table.towns.get(town, -2)) & ~same_community)
+            np.add(part, number(weights.same_community), out=part, where=same_community)
+            return part
+        return None
 
     @staticmethod
     def _any(bits: "_Bits", columns: list, values) -> np.ndarray | bool:
@@ -451,8 +471,8 @@ class _Pool:
             if want >= len(points):
                 top = np.arange(len(points))
             else:
-                low = int(points.min())
-                counts = np.bincount(points - low)
+                low = 0 if points.dtype.kind == "u" else int(points.min())
+                counts = np.bincount(points - low if low else points)
                 reach = np.cumsum(counts[::-1])
                 threshold = low + len(counts) - 1 - int(np.searchsorted(reach, want))
                 top = np.flatnonzero(points >= threshold)
