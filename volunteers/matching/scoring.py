@@ -289,8 +289,13 @@ class _Table:
         self.weights = weights
         n = len(volunteers)
 
-        def column(name: str) -> list:
-            return list(map(attrgetter(name), volunteers))
+        names = ("community_id", "town_id", "limit_left", "attendance_rate", "recent_minutes",
+                 "skills", "groups", "tags", "availability", "linked_to", "birth_date",
+                 "guardian_consent", "staff_registered", "busy")
+        # One pass over the records, then one column per attribute.
+        columns = dict(zip(names, zip(*map(attrgetter(*names), volunteers), strict=True) if n
+                           else [()] * len(names), strict=True))
+        column = columns.__getitem__
 
         self.community, self.communities = _codes(column("community_id"))
         town_ids = column("town_id")
@@ -323,9 +328,10 @@ class _Table:
         busy = column("busy")
         self.busy_count = np.fromiter(map(len, busy), dtype=np.int64, count=n)
         self.busy_first = np.cumsum(self.busy_count) - self.busy_count
-        moments = list(map(_microseconds, chain.from_iterable(chain.from_iterable(busy))))
-        self.busy_start = np.array(moments[0::2], dtype=np.int64)
-        self.busy_end = np.array(moments[1::2], dtype=np.int64)
+        #: POSIX times as floats: they keep the order of times to the microsecond.
+        moments = np.fromiter(map(datetime.timestamp, chain.from_iterable(chain.from_iterable(
+            busy))), dtype=np.float64)
+        self.busy_start, self.busy_end = moments[0::2], moments[1::2]
         order = np.argsort(self.town, kind="stable")
         splits = np.flatnonzero(np.diff(self.town[order])) + 1
         self.by_town = {town_ids[members[0]]: members
@@ -371,8 +377,8 @@ class _Table:
             held = np.repeat(self.busy_first[indices] - (np.cumsum(counts) - counts), counts) \
                 + np.arange(total)
             owner = np.repeat(np.arange(len(indices)), counts)
-            clash = (self.busy_start[held] < _microseconds(opening.ends_at)) \
-                & (_microseconds(opening.starts_at) < self.busy_end[held])
+            clash = (self.busy_start[held] < opening.ends_at.timestamp()) \
+                & (opening.starts_at.timestamp() < self.busy_end[held])
             ok[owner[clash]] = False
         return ok
 
