@@ -32,10 +32,16 @@ Assignment
     a block passes one unit, so no two overlapping activities go to one volunteer. (When A
     overlaps B and B overlaps C but A and C do not, the volunteer gets at most one of the
     three: the model is then slightly cautious, never wrong.) The rising cost for each extra
-    activity spreads opportunities over more people for almost no loss of total score.
+    activity spreads opportunities over more people for almost no loss of total score. A
+    block of one activity gets no node (volunteer → activity), nor does the volunteer of one
+    block (source → block): the same optimum on far fewer nodes. The network is built from
+    numpy arrays (`flow_graph`), never an arc at a time.
 
 Candidate pruning keeps, per activity, the best `candidates_per_place` × places volunteers,
-looking first in the activity's own town or street, so city-scale runs fit in memory.
+looking first in the activity's own town or street, so city-scale runs fit in memory. The
+volunteers are scored as arrays (sets as bits, points in the smallest integer type), a town's
+volunteers free at the activity's slots gathered once for all its activities at those slots,
+and only the top of each is sorted; `score` stays the one explanation of a proposal.
 """
 
 from collections import defaultdict
