@@ -44,7 +44,9 @@ volunteers free at the activity's slots gathered once for all its activities at 
 and only the top of each is sorted; `score` stays the one explanation of a proposal.
 """
 
+import gc
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import chain
@@ -237,6 +239,19 @@ def score(volunteer: Volunteer, opening: Opening, weights: Weights) -> tuple[int
     elif volunteer.recent_minutes < cap // 5:
         reasons.append(("little_recently", None))
     return points, reasons
+
+
+@contextmanager
+def _collector_paused():
+    """The matching allocates millions of small objects and frees no cycles: left on, the
+    cyclic collector walks the caller's records (every volunteer) again and again."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _microseconds(moment: datetime) -> int:
@@ -497,6 +512,7 @@ class _Pool:
         return list(zip(self.indices[top].tolist(), points[top].tolist(), strict=True))
 
 
+@_collector_paused()
 def candidates(volunteers: list[Volunteer], openings: list[Opening], weights: Weights, zone,
                *, candidates_per_place: int | None = 5) -> dict[int, list[tuple[int, int]]]:
     """Opening id → [(volunteer index, score)] best first; all eligible if not pruning.
@@ -671,6 +687,7 @@ def flow_graph(volunteers: list[Volunteer], openings: list[Opening], pairs: dict
                      ids[activity], volunteer, points)
 
 
+@_collector_paused()
 def assign(volunteers: list[Volunteer], openings: list[Opening], pairs: dict, weights: Weights
            ) -> list[tuple[int, int, int]]:
     """The best assignment as (opening id, volunteer index, score) triples."""
@@ -690,6 +707,7 @@ def assign(volunteers: list[Volunteer], openings: list[Opening], pairs: dict, we
                     graph.choice_points[used].tolist(), strict=True))
 
 
+@_collector_paused()
 def solve(volunteers: list[Volunteer], openings: list[Opening], weights: Weights, zone,
           *, candidates_per_place: int | None = 5) -> list[Proposal]:
     """Proposals for `openings`, deterministic for the same input."""
@@ -705,6 +723,7 @@ def solve(volunteers: list[Volunteer], openings: list[Opening], weights: Weights
     return proposals
 
 
+@_collector_paused()
 def ranked(volunteers: list[Volunteer], opening: Opening, weights: Weights, zone,
            limit: int = 20) -> list[Proposal]:
     """The best candidates for one activity, for swapping someone in by hand."""
