@@ -495,7 +495,7 @@ def rebuild_summaries(url: str) -> float | None:
 
     with make_app(url).app_context():
         started = time.perf_counter()
-        summaries.rebuild(all_months=True)
+        summaries.rebuild()
         db.session.commit()
         return time.perf_counter() - started
 
