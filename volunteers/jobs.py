@@ -41,9 +41,14 @@ def sweep_evidence_files() -> int:
     return evidence.sweep_orphan_files()
 
 
+def refresh_report_summaries() -> int:
+    """The dashboards' monthly summaries of this month and the last, built again (see
+    `reporting.summaries` for why rebuilds and not upkeep in each transaction)."""
+    return report_summaries.rebuild(report_summaries.RECENT_MONTHS)
+
+
 def rebuild_report_summaries() -> int:
-    """The dashboards' monthly summaries of closed months, rebuilt whole (see
-    `reporting.summaries` for why a rebuild and not upkeep in each transaction)."""
+    """Every month's summaries built again: follows late changes to older months."""
     return report_summaries.rebuild()
 
 
@@ -57,6 +62,8 @@ JOBS = {
                                     {"trigger": "cron", "minute": 5}),
     "queue-follow-ups": (queue_follow_ups, {"trigger": "cron", "day": 1, "hour": 7, "minute": 30}),
     "sweep-evidence-files": (sweep_evidence_files, {"trigger": "cron", "hour": 3, "minute": 40}),
+    "refresh-report-summaries": (refresh_report_summaries,
+                                 {"trigger": "interval", "minutes": 15}),
     "rebuild-report-summaries": (rebuild_report_summaries,
                                  {"trigger": "cron", "hour": 2, "minute": 20}),
 }

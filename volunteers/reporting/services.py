@@ -637,21 +637,27 @@ def pool_sponsorships(filters: ReportFilters) -> int:
     if summarised is not None:
         total += int(db.session.scalar(_summary_scope(
             select(func.sum(LedgerMonth.sponsored)), LedgerMonth, summarised, filters)) or 0)
-    if live is None:
-        return total
-    filters = live
+    if live is not None:
+        total += sum(sponsorships_by_station(live).values())
+    return total
+
+
+def sponsorships_by_station(filters: ReportFilters) -> dict[int | None, int]:
+    """`pool_sponsorships` read live, per station (None: pools of no station), of the station
+    in scope or of every one."""
     owners = _account_stations()
     original = aliased(Transfer)
     kind = case((Transfer.kind == TransferKind.REVERSAL, original.kind), else_=Transfer.kind)
-    statement = (select(func.coalesce(func.sum(Entry.minutes), 0))
+    statement = (select(owners.c.station_id, func.sum(Entry.minutes))
                  .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
                  .outerjoin(original, original.id == Transfer.reverses_id)
                  .join(owners, owners.c.account_id == Entry.account_id)
                  .where(owners.c.kind == AccountKind.POOL, kind == TransferKind.SPONSOR,
-                        _in_period(Transfer.posted_at, filters)))
+                        _in_period(Transfer.posted_at, filters))
+                 .group_by(owners.c.station_id))
     if filters.station_id is not None:
         statement = statement.where(owners.c.station_id == filters.station_id)
-    return total + int(db.session.scalar(statement) or 0)
+    return {station_id: int(minutes or 0) for station_id, minutes in db.session.execute(statement)}
 
 
 @dataclass(frozen=True)

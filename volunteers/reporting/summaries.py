@@ -2,24 +2,26 @@
 
 The rule that keeps them equal to the live figures:
 
-* A nightly job (`rebuild`, in `volunteers.jobs`) throws every summary row away and computes
-  them again, month by month, with the very functions of `reporting.services` that compute the
-  live figures (called while no summary exists, so they read live). It covers every month from
-  the first with data up to the month *before the previous one* ("closed" months), and records
-  that month (`SummaryState`). Rebuilding the whole is idempotent and also follows what changes
-  a closed month's figures in place: a late approval or a reversal of a check-in of that month,
-  a ledger entry posted with an earlier date, a volunteer who moved to another community (the
-  ledger places members by their home community today).
-* The dashboard reads summaries only for closed months the summaries cover (`summarised_through`),
-  and live data for the others: the current and the previous month, where approvals and
-  corrections happen, always show what the database holds now. A change to a closed month shows
-  on the dashboard after the next night's rebuild.
-* With a theme chosen, every figure is read live (the summaries keep themes apart only where the
-  live figures do, and a theme's dashboard is a small part of the data).
+* They are computed, month by month, by the very functions of `reporting.services` that
+  compute the live figures (called while the summaries are set aside, so they read live), and
+  stored per month, station and theme. Rebuilding a month replaces its rows: it is idempotent.
+* Two scheduled jobs (`volunteers.jobs`) rebuild them: every 15 minutes the current and the
+  previous month (`RECENT_MONTHS`: where check-ins are approved and corrected), and every night
+  every month from the first with data, which also follows what changes an older month in
+  place: a late approval or a reversal of a check-in of that month, a ledger entry posted with an
+  earlier date, a volunteer who moved to another community (the ledger places members by their
+  home community today).
+* `SummaryState` records the last month built. The dashboard reads summaries up to it and live
+  data after it (a month that began since the last run is read live); with no state (never
+  built, or set aside during a rebuild) it reads everything live.
+* So a summarised figure is the live figure as of the last run: a change shows within 15 minutes
+  in the current and the previous month, and after the night's rebuild in older months.
+* With a theme chosen, every figure is read live (the per-month attendance and the served
+  volunteers are not kept per theme; a theme's dashboard is a small part of the data).
 
-Why a job and not the transactions that write the facts: the figures depend on many writers
-(approvals, reversals in the ledger, adjustments, sign-up changes, a volunteer's move), and the
-ledger's own package may not import this one; one rebuild from the live definitions cannot
+Why jobs and not the transactions that write the facts: the figures depend on many writers
+(approvals, reversals in the ledger, adjustments, sign-up changes, a volunteer's move), the
+ledger's own package may not import this one, and a rebuild from the live definitions cannot
 drift from them.
 """
 
@@ -40,8 +42,8 @@ from volunteers.reporting.models import (
     ThemeMonth,
 )
 
-#: Months counted as open (read live): the current one and this many before it.
-OPEN_MONTHS_BEFORE = 1
+#: The months a refresh rebuilds: the current one and the one before.
+RECENT_MONTHS = 2
 
 
 def month_number(year: int, month: int) -> int:
@@ -49,13 +51,9 @@ def month_number(year: int, month: int) -> int:
 
 
 def summarised_through() -> tuple[int, int] | None:
-    """The last month the dashboard may read from summaries: the month the last rebuild
-    covered, but never an open month (the current one and the one before). None: no summaries."""
+    """The last month the dashboard reads from summaries, or None: no summaries."""
     state = db.session.get(SummaryState, 1)
-    if state is None:
-        return None
-    last_closed = shift_month(*this_month(), -1 - OPEN_MONTHS_BEFORE)
-    return min((state.through_year, state.through_month), last_closed)
+    return None if state is None else (state.through_year, state.through_month)
 
 
 def split(filters: ReportFilters) -> tuple[tuple[int, int] | None, ReportFilters | None]:
@@ -88,75 +86,102 @@ def _first_month() -> tuple[int, int] | None:
     return first.year, first.month
 
 
-def rebuild() -> int:
-    """Every summary row again, for every closed month; the number of months summarised."""
+def rebuild(recent: int | None = None) -> int:
+    """Rebuild the summaries of the last `recent` months (the current one included), or of every
+    month when `recent` is None or nothing was built yet. Returns the number of months built."""
     from volunteers.reporting import services as reports  # it reads this module
 
-    for model in (*SUMMARY_TABLES, SummaryState):
-        db.session.execute(delete(model))
+    current = this_month()
+    built = db.session.get(SummaryState, 1)
+    if recent is None or built is None:
+        first = min(_first_month() or current, current)
+        for model in SUMMARY_TABLES:
+            db.session.execute(delete(model))
+    else:
+        first = shift_month(*current, 1 - recent)
+        for model in (ThemeMonth, AttendanceMonth, LedgerMonth):
+            db.session.execute(delete(model).where(
+                model.year * 12 + model.month - 1 >= month_number(*first)))
+    if built is not None:
+        db.session.delete(built)  # the functions below read live
     db.session.flush()
-    through = shift_month(*this_month(), -1 - OPEN_MONTHS_BEFORE)
-    first = _first_month()
-    if first is None or first > through:
-        first = through
     stations = list(db.session.scalars(select(Station.id).order_by(Station.id)))
+    served: dict[int, dict[int, int]] = {}  # year → user → months
     count = 0
-    served: dict[tuple[int, int], int] = {}
     month = first
-    while month <= through:
+    while month <= current:
         count += 1
-        theme_rows, attendance_rows, ledger_rows = [], [], []
-        for station_id in stations:
-            filters = ReportFilters(month, month, station_id)
-            rows: dict = {}
-            for row in reports.hours_by_theme(filters):
-                rows.setdefault(row.theme_id, {}).update(scanned=row.served.scanned,
-                                                         honour=row.served.honour)
-            for row in reports.activities_by_theme(filters):
-                rows.setdefault(row.theme_id, {})["activities"] = row.activities
-            for theme_id, row in reports.service_by_theme(filters).items():
-                rows.setdefault(theme_id, {}).update(people_served=row.people_served,
-                                                     participations=row.participations)
-            theme_rows += [{"year": month[0], "month": month[1], "station_id": station_id,
-                            "theme_id": theme_id, "scanned": 0, "honour": 0, "activities": 0,
-                            "people_served": 0, "participations": 0, **figures}
-                           for theme_id, figures in rows.items()]
-            _by_month, total = reports.attendance(filters)
-            if total.confirmed:
-                attendance_rows.append({"year": month[0], "month": month[1],
-                                        "station_id": station_id, "confirmed": total.confirmed,
-                                        "attended": total.attended, "no_show": total.no_show})
-        ledger = reports.ledger_figures(ReportFilters(month, month))
-        sponsored_total = reports.pool_sponsorships(ReportFilters(month, month))
-        stations_sponsored = 0
-        for station_id, _name, figures in ledger.by_station:
-            if station_id is None:
-                continue
-            sponsored = reports.pool_sponsorships(ReportFilters(month, month, station_id))
-            stations_sponsored += sponsored
-            ledger_rows.append({"year": month[0], "month": month[1], "station_id": station_id,
-                                **vars(figures), "sponsored": sponsored})
-        if any(station_id is None for station_id, _name, _figures in ledger.by_station) \
-                or sponsored_total != stations_sponsored:
-            rest = next((figures for station_id, _name, figures in ledger.by_station
-                         if station_id is None), reports.LedgerFigures())
-            ledger_rows.append({"year": month[0], "month": month[1], "station_id": None,
-                                **vars(rest), "sponsored": sponsored_total - stations_sponsored})
+        _build_month(reports, month, stations)
         bit = 1 << (month[1] - 1)
+        of_year = served.setdefault(month[0], {})
         for user_id in db.session.scalars(reports.served_users(ReportFilters(month, month))):
-            key = (user_id, month[0])
-            served[key] = served.get(key, 0) | bit
-        for model, rows in ((ThemeMonth, theme_rows), (AttendanceMonth, attendance_rows),
-                            (LedgerMonth, ledger_rows)):
-            if rows:
-                db.session.execute(insert(model), rows)
+            of_year[user_id] = of_year.get(user_id, 0) | bit
         month = shift_month(*month, 1)
-    rows = [{"user_id": user_id, "year": year, "months": months}
-            for (user_id, year), months in served.items()]
-    for start in range(0, len(rows), 10_000):
-        db.session.execute(insert(ServedYear), rows[start:start + 10_000])
-    db.session.add(SummaryState(id=1, through_year=through[0], through_month=through[1],
+    for year, users in served.items():
+        _store_served(year, users, rebuilt=sum(1 << (number % 12) for number in range(
+            max(month_number(*first), year * 12), month_number(*current) + 1)
+            if number // 12 == year), everything=recent is None or built is None)
+    db.session.add(SummaryState(id=1, through_year=current[0], through_month=current[1],
                                 built_at=now()))
     db.session.flush()
     return count
 
+
+def _build_month(reports, month: tuple[int, int], stations: list[int]) -> None:
+    """The summary rows of one month, from the live figures."""
+    theme_rows, attendance_rows, ledger_rows = [], [], []
+    for station_id in stations:
+        filters = ReportFilters(month, month, station_id)
+        rows: dict = {}
+        for row in reports.hours_by_theme(filters):
+            rows.setdefault(row.theme_id, {}).update(scanned=row.served.scanned,
+                                                     honour=row.served.honour)
+        for row in reports.activities_by_theme(filters):
+            rows.setdefault(row.theme_id, {})["activities"] = row.activities
+        for theme_id, row in reports.service_by_theme(filters).items():
+            rows.setdefault(theme_id, {}).update(people_served=row.people_served,
+                                                 participations=row.participations)
+        theme_rows += [{"year": month[0], "month": month[1], "station_id": station_id,
+                        "theme_id": theme_id, "scanned": 0, "honour": 0, "activities": 0,
+                        "people_served": 0, "participations": 0, **figures}
+                       for theme_id, figures in rows.items()]
+        _by_month, total = reports.attendance(filters)
+        if total.confirmed:
+            attendance_rows.append({"year": month[0], "month": month[1],
+                                    "station_id": station_id, "confirmed": total.confirmed,
+                                    "attended": total.attended, "no_show": total.no_show})
+    whole = ReportFilters(month, month)
+    sponsored = reports.sponsorships_by_station(whole)
+    for station_id, _name, figures in reports.ledger_figures(whole).by_station:
+        ledger_rows.append({"year": month[0], "month": month[1], "station_id": station_id,
+                            **vars(figures), "sponsored": sponsored.pop(station_id, 0)})
+    if sponsored:  # into pools of no station, in a month with no other figure of no station
+        ledger_rows.append({"year": month[0], "month": month[1], "station_id": None,
+                            **vars(reports.LedgerFigures()), "sponsored": sponsored[None]})
+    for model, rows in ((ThemeMonth, theme_rows), (AttendanceMonth, attendance_rows),
+                        (LedgerMonth, ledger_rows)):
+        if rows:
+            db.session.execute(insert(model), rows)
+
+
+def _store_served(year: int, users: dict[int, int], *, rebuilt: int, everything: bool) -> None:
+    """Write the served months of `year`: `users` holds, for the `rebuilt` months (a bit mask),
+    who served in them; the bits of other months are kept."""
+    if everything:
+        changed = users
+    else:
+        kept = dict(db.session.execute(select(ServedYear.user_id, ServedYear.months)
+                                       .where(ServedYear.year == year)).all())
+        changed = {}
+        for user_id in set(kept) | set(users):
+            months = (kept.get(user_id, 0) & ~rebuilt) | users.get(user_id, 0)
+            if months != kept.get(user_id):
+                changed[user_id] = months
+        ids = list(changed)
+        for start in range(0, len(ids), 5_000):
+            db.session.execute(delete(ServedYear).where(
+                ServedYear.year == year, ServedYear.user_id.in_(ids[start:start + 5_000])))
+    rows = [{"user_id": user_id, "year": year, "months": months}
+            for user_id, months in changed.items() if months]
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(insert(ServedYear), rows[start:start + 10_000])
