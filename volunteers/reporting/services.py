@@ -213,7 +213,10 @@ def served_users(filters: ReportFilters):
                        for number in range(max(first, year * 12), min(last, year * 12 + 11) + 1))
             parts.append(select(ServedYear.user_id).where(ServedYear.year == year,
                                                           ServedYear.months.op("&")(mask) != 0))
-    return union(*parts) if len(parts) > 1 else parts[0].distinct()
+    if len(parts) > 1:
+        return union(*parts)
+    # One year's summary holds each volunteer once.
+    return parts[0] if live is None else parts[0].distinct()
 
 
 # --- hours served -----------------------------------------------------------------------------
