@@ -25,7 +25,7 @@ ledger's own package may not import this one, and a rebuild from the live defini
 drift from them.
 """
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 
 from timebank.clock import local, now, shift_month, this_month
 from timebank.extensions import db
@@ -124,6 +124,11 @@ def rebuild(recent: int | None = None) -> int:
     db.session.add(SummaryState(id=1, through_year=current[0], through_month=current[1],
                                 built_at=now()))
     db.session.flush()
+    if db.session.get_bind().dialect.name == "postgresql":
+        # New rows have no statistics until autovacuum comes by; without them the planner
+        # guesses a handful of served volunteers and looks each one up (seconds at city scale).
+        for model in SUMMARY_TABLES:
+            db.session.execute(text(f"ANALYZE {model.__tablename__}"))
     return count
 
 
