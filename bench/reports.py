@@ -29,7 +29,10 @@ Before and after in one run: the same calls are timed by this script run as a su
 that code's migrations leave it (0033), then the database is upgraded to this branch's head (the
 summary tables' migration), the summaries are built (timed) and the same calls are timed with
 this branch's code. Each line prints both times, their ratio and whether the new time is under
-2 s. Times depend on the machine and its load: they are printed, never asserted.
+2 s. A timed call's PostgreSQL statements stop after `CALL_LIMIT` seconds (printed "> 300 s").
+`--reuse` keeps the data an earlier run left in the PostgreSQL database (same scale; the old
+code then runs on the upgraded schema, whose new tables it does not read). Times depend on the
+machine and its load: they are printed, never asserted.
 """
 
 import argparse
