@@ -6,6 +6,7 @@ from volunteers.complaints import services as complaints
 from volunteers.evidence import services as evidence
 from volunteers.followups import services as followups
 from volunteers.matching import services as match_runs
+from volunteers.reporting import summaries as report_summaries
 
 
 def close_forgotten_checkins() -> int:
@@ -40,6 +41,17 @@ def sweep_evidence_files() -> int:
     return evidence.sweep_orphan_files()
 
 
+def refresh_report_summaries() -> int:
+    """The dashboards' monthly summaries of this month and the last, built again (see
+    `reporting.summaries` for why rebuilds and not upkeep in each transaction)."""
+    return report_summaries.rebuild(report_summaries.RECENT_MONTHS)
+
+
+def rebuild_report_summaries() -> int:
+    """Every month's summaries built again: follows late changes to older months."""
+    return report_summaries.rebuild()
+
+
 #: name → (function, APScheduler trigger arguments); registered by `volunteers.init_app`.
 JOBS = {
     "close-forgotten-checkins": (close_forgotten_checkins, {"trigger": "interval", "minutes": 10}),
@@ -50,4 +62,8 @@ JOBS = {
                                     {"trigger": "cron", "minute": 5}),
     "queue-follow-ups": (queue_follow_ups, {"trigger": "cron", "day": 1, "hour": 7, "minute": 30}),
     "sweep-evidence-files": (sweep_evidence_files, {"trigger": "cron", "hour": 3, "minute": 40}),
+    "refresh-report-summaries": (refresh_report_summaries,
+                                 {"trigger": "interval", "minutes": 15}),
+    "rebuild-report-summaries": (rebuild_report_summaries,
+                                 {"trigger": "cron", "hour": 2, "minute": 20}),
 }

@@ -19,6 +19,10 @@ Scope, the same for every figure:
   figures ignore it.
 
 Minutes are whole numbers everywhere; `hours` turns them into hours with one decimal for show.
+
+Closed months are read from monthly summaries when they exist (`reporting.summaries`: rebuilt
+nightly by these same functions, so a summarised figure is the live figure of the night before;
+the current and the previous month are always live). Each function adds the two parts.
 """
 
 from dataclasses import dataclass, field, replace
@@ -27,7 +31,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import format_decimal
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select, union
 from sqlalchemy.orm import aliased
 
 from timebank.accounts.models import User
@@ -50,7 +54,9 @@ from volunteers.checkins.models import CheckIn, CheckInStatus, counted_as_hours
 from volunteers.complaints.models import Complaint, ComplaintStatus
 from volunteers.matching.models import MatchProposal, MatchRun, ProposalStatus
 from volunteers.profiles.models import VolunteerProfile
+from volunteers.reporting import summaries
 from volunteers.reporting.filters import ReportFilters
+from volunteers.reporting.models import AttendanceMonth, LedgerMonth, ServedYear, ThemeMonth
 from volunteers.themes.models import Theme
 
 #: Months shown when the viewer does not choose: the current one and the five before it.
@@ -163,18 +169,20 @@ def coverage(filters: ReportFilters) -> list[CommunityCoverage]:
 
     Communities with no volunteers are listed too, with zeros.
     """
-    registered = (select(VolunteerProfile.community_id.label("community_id"),
-                         func.count(VolunteerProfile.user_id).label("count"))
-                  .where(VolunteerProfile.community_id.is_not(None))
-                  .group_by(VolunteerProfile.community_id).subquery())
-    served = select(VolunteerProfile.community_id.label("community_id"),
-                    func.count(distinct(CheckIn.user_id)).label("count")) \
-        .join(CheckIn, CheckIn.user_id == VolunteerProfile.user_id) \
-        .join(Activity, Activity.id == CheckIn.activity_id) \
-        .where(counted_as_hours(), _in_period(Activity.starts_at, filters))
-    if filters.theme_id is not None:
-        served = served.where(Activity.theme_id == filters.theme_id)
-    active = served.group_by(VolunteerProfile.community_id).subquery()
+    registered = select(VolunteerProfile.community_id.label("community_id"),
+                        func.count(VolunteerProfile.user_id).label("count")) \
+        .where(VolunteerProfile.community_id.is_not(None))
+    served = served_users(filters).subquery()
+    active = select(VolunteerProfile.community_id.label("community_id"),
+                    func.count(served.c.user_id).label("count")) \
+        .join(served, served.c.user_id == VolunteerProfile.user_id)
+    if filters.station_id is not None:
+        communities = select(Community.id).join(Station, Station.town_id == Community.town_id) \
+            .where(Station.id == filters.station_id)
+        registered = registered.where(VolunteerProfile.community_id.in_(communities))
+        active = active.where(VolunteerProfile.community_id.in_(communities))
+    registered = registered.group_by(VolunteerProfile.community_id).subquery()
+    active = active.group_by(VolunteerProfile.community_id).subquery()
     statement = (select(Station.id, Station.name, Community.id, Community.name,
                         func.coalesce(registered.c.count, 0), func.coalesce(active.c.count, 0))
                  .join(Community, Community.town_id == Station.town_id)
@@ -184,6 +192,33 @@ def coverage(filters: ReportFilters) -> list[CommunityCoverage]:
     if filters.station_id is not None:
         statement = statement.where(Station.id == filters.station_id)
     return [CommunityCoverage(*row) for row in db.session.execute(statement)]
+
+
+def served_users(filters: ReportFilters):
+    """The volunteers with hours served in the period (coverage's "active"): a query of user
+    ids, each once. Live months: a check-in that counts as hours at an activity starting in the
+    period (of the theme, if chosen), at any station; summarised months: `ServedYear`."""
+    summarised, live = summaries.split(filters)
+    parts = []
+    if live is not None:
+        statement = select(CheckIn.user_id).join(Activity, Activity.id == CheckIn.activity_id) \
+            .where(counted_as_hours(), _in_period(Activity.starts_at, live))
+        if live.theme_id is not None:
+            statement = statement.where(Activity.theme_id == live.theme_id)
+        parts.append(statement)
+    if summarised is not None:
+        first, last = summarised
+        for year in range(first // 12, last // 12 + 1):
+            mask = sum(1 << (number % 12)
+                       for number in range(max(first, year * 12), min(last, year * 12 + 11) + 1))
+            statement = select(ServedYear.user_id).where(ServedYear.year == year)
+            if mask != 0xFFF:  # a whole year needs no test (and the planner cannot guess it)
+                statement = statement.where(ServedYear.months.op("&")(mask) != 0)
+            parts.append(statement)
+    if len(parts) > 1:
+        return union(*parts)
+    # One year's summary holds each volunteer once.
+    return parts[0] if live is None else parts[0].distinct()
 
 
 # --- hours served -----------------------------------------------------------------------------
@@ -230,16 +265,35 @@ def hours_by_month(filters: ReportFilters) -> list[MonthServed]:
     approval not reversed in the ledger since) at activities in scope, in the month the activity
     starts, scanned (信用时) and honour (``CheckIn.honour_minutes``, 荣誉时) apart.
     Every month of the period is listed, zeros included."""
-    rows = _activity_scope(
-        select(_month_index(Activity.starts_at, filters).label("month"),
-               _scanned().label("scanned"), CheckIn.honour_minutes.label("honour"))
-        .join(Activity, Activity.id == CheckIn.activity_id)
-        .where(counted_as_hours()), filters).subquery()
-    found = _split(db.session.execute(
-        select(rows.c.month, func.sum(rows.c.scanned), func.sum(rows.c.honour))
-        .group_by(rows.c.month)))
-    return [MonthServed(year, month, found.get(index, Served()))
-            for index, (year, month) in enumerate(months(filters))]
+    summarised, live = summaries.split(filters)
+    found: dict = {}
+    if live is not None:
+        rows = _activity_scope(
+            select(_month_index(Activity.starts_at, live).label("month"),
+                   _scanned().label("scanned"), CheckIn.honour_minutes.label("honour"))
+            .join(Activity, Activity.id == CheckIn.activity_id)
+            .where(counted_as_hours()), live).subquery()
+        live_months = months(live)
+        found = {live_months[index]: served for index, served in _split(db.session.execute(
+            select(rows.c.month, func.sum(rows.c.scanned), func.sum(rows.c.honour))
+            .group_by(rows.c.month))).items() if index is not None}
+    if summarised is not None:
+        found.update(_split(((year, month), scanned, honour) for year, month, scanned, honour
+                            in db.session.execute(_summary_scope(
+                                select(ThemeMonth.year, ThemeMonth.month,
+                                       func.sum(ThemeMonth.scanned), func.sum(ThemeMonth.honour))
+                                .group_by(ThemeMonth.year, ThemeMonth.month),
+                                ThemeMonth, summarised, filters))))
+    return [MonthServed(year, month, found.get((year, month), Served()))
+            for year, month in months(filters)]
+
+
+def _summary_scope(statement, model, summarised: tuple[int, int], filters: ReportFilters):
+    """Summary rows of the summarised months, of the station in scope."""
+    statement = statement.where(summaries.in_months(model, summarised))
+    if filters.station_id is not None:
+        statement = statement.where(model.station_id == filters.station_id)
+    return statement
 
 
 @dataclass(frozen=True)
@@ -274,12 +328,21 @@ def hours_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
     """Minutes served per theme: the check-ins of `hours_by_month` grouped by the activity's
     theme, scanned and honour apart. Only themes with minutes served are listed; activities
     without a theme form a row of their own."""
-    rows = db.session.execute(_activity_scope(
-        select(*_THEME_COLUMNS, func.sum(_scanned()), func.sum(CheckIn.honour_minutes))
-        .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
-        .outerjoin(Theme, Theme.id == Activity.theme_id)
-        .where(counted_as_hours())
-        .group_by(*_THEME_COLUMNS), filters))
+    summarised, live = summaries.split(filters)
+    rows = []
+    if live is not None:
+        rows += db.session.execute(_activity_scope(
+            select(*_THEME_COLUMNS, func.sum(_scanned()), func.sum(CheckIn.honour_minutes))
+            .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
+            .outerjoin(Theme, Theme.id == Activity.theme_id)
+            .where(counted_as_hours())
+            .group_by(*_THEME_COLUMNS), live)).all()
+    if summarised is not None:
+        rows += db.session.execute(_summary_scope(
+            select(*_THEME_COLUMNS, func.sum(ThemeMonth.scanned), func.sum(ThemeMonth.honour))
+            .select_from(ThemeMonth).outerjoin(Theme, Theme.id == ThemeMonth.theme_id)
+            .group_by(*_THEME_COLUMNS).having(func.sum(ThemeMonth.participations) > 0),
+            ThemeMonth, summarised, filters)).all()
     found = _split((tuple(row[:5]), row[5], row[6]) for row in rows)
     return sorted((ThemeFigures(*key, served=served) for key, served in found.items()),
                   key=_theme_order)
@@ -289,12 +352,24 @@ def activities_by_theme(filters: ReportFilters) -> list[ThemeFigures]:
     """Activities per theme: activities in scope that are held (published or closed: not drafts,
     not cancelled), counted by the month they start in and grouped by theme. A visit's service
     record is not an activity held (visits count in the households' coverage)."""
-    rows = db.session.execute(_activity_scope(
-        select(*_THEME_COLUMNS, func.count(Activity.id))
-        .select_from(Activity).outerjoin(Theme, Theme.id == Activity.theme_id)
-        .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
-        .group_by(*_THEME_COLUMNS), filters))
-    return sorted((ThemeFigures(*row[:5], activities=int(row[5])) for row in rows),
+    summarised, live = summaries.split(filters)
+    rows = []
+    if live is not None:
+        rows += db.session.execute(_activity_scope(
+            select(*_THEME_COLUMNS, func.count(Activity.id))
+            .select_from(Activity).outerjoin(Theme, Theme.id == Activity.theme_id)
+            .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
+            .group_by(*_THEME_COLUMNS), live)).all()
+    if summarised is not None:
+        rows += db.session.execute(_summary_scope(
+            select(*_THEME_COLUMNS, func.sum(ThemeMonth.activities))
+            .select_from(ThemeMonth).outerjoin(Theme, Theme.id == ThemeMonth.theme_id)
+            .group_by(*_THEME_COLUMNS).having(func.sum(ThemeMonth.activities) > 0),
+            ThemeMonth, summarised, filters)).all()
+    found: dict = {}
+    for row in rows:
+        found[tuple(row[:5])] = found.get(tuple(row[:5]), 0) + int(row[5])
+    return sorted((ThemeFigures(*key, activities=count) for key, count in found.items()),
                   key=_theme_order)
 
 
@@ -340,24 +415,38 @@ def attendance(filters: ReportFilters) -> tuple[list[Attendance], Attendance]:
 
     Rates are each count divided by the confirmed sign-ups, in percent with one decimal.
     """
-    # Spelled so that no part is NULL (no check-in, no attendance yet): NOT NULL is not true.
-    recorded = func.coalesce(SignUp.attendance, "")
-    came = or_(recorded == "attended", and_(CheckIn.id.is_not(None), CheckIn.status.in_(CAME)))
-    rows = _activity_scope(
-        select(_month_index(Activity.starts_at, filters).label("month"),
-               case((came, 1), else_=0).label("attended"),
-               case((and_(~came, recorded == "no_show"), 1), else_=0).label("no_show"))
-        .select_from(SignUp).join(Activity, Activity.id == SignUp.activity_id)
-        .outerjoin(CheckIn, and_(CheckIn.activity_id == SignUp.activity_id,
-                                 CheckIn.user_id == SignUp.user_id))
-        .where(SignUp.status == SignUpStatus.CONFIRMED, Activity.status.in_(HELD),
-               Activity.ends_at <= now()), filters).subquery()
-    found = {month: (int(confirmed), int(attended or 0), int(no_show or 0))
-             for month, confirmed, attended, no_show in db.session.execute(
-                 select(rows.c.month, func.count(), func.sum(rows.c.attended),
-                        func.sum(rows.c.no_show)).group_by(rows.c.month))}
-    by_month = [Attendance(year, month, *found.get(index, (0, 0, 0)))
-                for index, (year, month) in enumerate(months(filters))]
+    summarised, live = summaries.split(filters)
+    found: dict = {}
+    if live is not None:
+        # Spelled so that no part is NULL (no check-in, no attendance yet): NOT NULL is not true.
+        recorded = func.coalesce(SignUp.attendance, "")
+        came = or_(recorded == "attended",
+                   and_(CheckIn.id.is_not(None), CheckIn.status.in_(CAME)))
+        rows = _activity_scope(
+            select(_month_index(Activity.starts_at, live).label("month"),
+                   case((came, 1), else_=0).label("attended"),
+                   case((and_(~came, recorded == "no_show"), 1), else_=0).label("no_show"))
+            .select_from(SignUp).join(Activity, Activity.id == SignUp.activity_id)
+            .outerjoin(CheckIn, and_(CheckIn.activity_id == SignUp.activity_id,
+                                     CheckIn.user_id == SignUp.user_id))
+            .where(SignUp.status == SignUpStatus.CONFIRMED, Activity.status.in_(HELD),
+                   Activity.ends_at <= now()), live).subquery()
+        live_months = months(live)
+        found = {live_months[month]: (int(confirmed), int(attended or 0), int(no_show or 0))
+                 for month, confirmed, attended, no_show in db.session.execute(
+                     select(rows.c.month, func.count(), func.sum(rows.c.attended),
+                            func.sum(rows.c.no_show)).group_by(rows.c.month))
+                 if month is not None}
+    if summarised is not None:
+        for year, month, confirmed, attended, no_show in db.session.execute(_summary_scope(
+                select(AttendanceMonth.year, AttendanceMonth.month,
+                       func.sum(AttendanceMonth.confirmed), func.sum(AttendanceMonth.attended),
+                       func.sum(AttendanceMonth.no_show))
+                .group_by(AttendanceMonth.year, AttendanceMonth.month),
+                AttendanceMonth, summarised, filters)):
+            found[(year, month)] = (int(confirmed or 0), int(attended or 0), int(no_show or 0))
+    by_month = [Attendance(year, month, *found.get((year, month), (0, 0, 0)))
+                for year, month in months(filters)]
     total = Attendance(None, None, *(sum(getattr(row, name) for row in by_month)
                                      for name in ("confirmed", "attended", "no_show")))
     return by_month, total
@@ -455,6 +544,42 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
     ``donate`` total, adjusted the whole ``adjust`` total, in pools every pool account.
     The theme filter does not apply: transfers belong to no theme.
     """
+    summarised, live = summaries.split(filters)
+    sums: dict[int | None, dict[str, int]] = {}
+    if live is not None:
+        _live_ledger_flows(live, sums)
+    if summarised is not None:
+        flows = LedgerFigures.NAMES[:-2] + ("opening",)
+        for station_id, *values in db.session.execute(_summary_scope(
+                select(LedgerMonth.station_id,
+                       *(func.sum(getattr(LedgerMonth, name)) for name in flows))
+                .group_by(LedgerMonth.station_id), LedgerMonth, summarised, filters)):
+            figures = sums.setdefault(station_id, dict.fromkeys(LedgerFigures.NAMES, 0))
+            for name, value in zip(flows, values, strict=True):
+                figures[name] += int(value or 0)
+    if live is None:
+        last = summaries.month_number(*filters.last_month)
+        for station_id, minutes in db.session.execute(_summary_scope(
+                select(LedgerMonth.station_id, LedgerMonth.in_pools), LedgerMonth,
+                (last, last), filters)):
+            sums.setdefault(station_id, dict.fromkeys(LedgerFigures.NAMES, 0))["in_pools"] = \
+                int(minutes or 0)
+    else:
+        _live_pools(filters, sums)
+
+    stations = select(Station.id, Station.name).order_by(Station.id)
+    if filters.station_id is not None:
+        stations = stations.where(Station.id == filters.station_id)
+    by_station = [(station_id, name, LedgerFigures(**sums.get(station_id, {})))
+                  for station_id, name in db.session.execute(stations)]
+    if filters.station_id is None and None in sums:
+        by_station.append((None, None, LedgerFigures(**sums[None])))
+    total = sum((figures for _id, _name, figures in by_station), LedgerFigures())
+    return LedgerReport(total=total, by_station=by_station)
+
+
+def _live_ledger_flows(filters: ReportFilters, sums: dict) -> None:
+    """`ledger_figures`' flows over the ledger's entries of the period, added into `sums`."""
     owners = _account_stations()
     original = aliased(Transfer)
     reversal = Transfer.kind == TransferKind.REVERSAL
@@ -471,7 +596,6 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
     if filters.station_id is not None:
         rows = rows.where(owners.c.station_id == filters.station_id)
     rows = rows.subquery()
-    sums: dict[int | None, dict[str, int]] = {}
     for station_id, account_kind, kind, paid, minutes in db.session.execute(
             select(rows.c.station_id, rows.c.account_kind, rows.c.kind, func.sum(rows.c.paid),
                    func.sum(rows.c.minutes))
@@ -491,6 +615,10 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
         elif kind == TransferKind.OPENING_BALANCE and account_kind == AccountKind.MEMBER:
             figures["opening"] += minutes
 
+
+def _live_pools(filters: ReportFilters, sums: dict) -> None:
+    """`ledger_figures`' in pools: the pools' balances at the end of the period, into `sums`."""
+    owners = _account_stations()
     pools = (select(owners.c.station_id, func.sum(Entry.minutes))
              .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
              .join(owners, owners.c.account_id == Entry.account_id)
@@ -502,16 +630,6 @@ def ledger_figures(filters: ReportFilters) -> LedgerReport:
         sums.setdefault(station_id, dict.fromkeys(LedgerFigures.NAMES, 0))["in_pools"] = \
             int(minutes or 0)
 
-    stations = select(Station.id, Station.name).order_by(Station.id)
-    if filters.station_id is not None:
-        stations = stations.where(Station.id == filters.station_id)
-    by_station = [(station_id, name, LedgerFigures(**sums.get(station_id, {})))
-                  for station_id, name in db.session.execute(stations)]
-    if filters.station_id is None and None in sums:
-        by_station.append((None, None, LedgerFigures(**sums[None])))
-    total = sum((figures for _id, _name, figures in by_station), LedgerFigures())
-    return LedgerReport(total=total, by_station=by_station)
-
 
 # --- everything at once -----------------------------------------------------------------------
 
@@ -519,18 +637,32 @@ def pool_sponsorships(filters: ReportFilters) -> int:
     """Minutes group members sponsored (爱心资助) into community pools, posted in the period,
     net of reversals; a station's: into the pools of its communities (as `ledger_figures`
     places pools). The theme filter does not apply."""
+    summarised, live = summaries.split(filters)
+    total = 0
+    if summarised is not None:
+        total += int(db.session.scalar(_summary_scope(
+            select(func.sum(LedgerMonth.sponsored)), LedgerMonth, summarised, filters)) or 0)
+    if live is not None:
+        total += sum(sponsorships_by_station(live).values())
+    return total
+
+
+def sponsorships_by_station(filters: ReportFilters) -> dict[int | None, int]:
+    """`pool_sponsorships` read live, per station (None: pools of no station), of the station
+    in scope or of every one."""
     owners = _account_stations()
     original = aliased(Transfer)
     kind = case((Transfer.kind == TransferKind.REVERSAL, original.kind), else_=Transfer.kind)
-    statement = (select(func.coalesce(func.sum(Entry.minutes), 0))
+    statement = (select(owners.c.station_id, func.sum(Entry.minutes))
                  .select_from(Entry).join(Transfer, Transfer.id == Entry.transfer_id)
                  .outerjoin(original, original.id == Transfer.reverses_id)
                  .join(owners, owners.c.account_id == Entry.account_id)
                  .where(owners.c.kind == AccountKind.POOL, kind == TransferKind.SPONSOR,
-                        _in_period(Transfer.posted_at, filters)))
+                        _in_period(Transfer.posted_at, filters))
+                 .group_by(owners.c.station_id))
     if filters.station_id is not None:
         statement = statement.where(owners.c.station_id == filters.station_id)
-    return int(db.session.scalar(statement) or 0)
+    return {station_id: int(minutes or 0) for station_id, minutes in db.session.execute(statement)}
 
 
 @dataclass(frozen=True)
@@ -609,14 +741,32 @@ def service_by_theme(filters: ReportFilters) -> dict[int | None, ThemeService]:
     * participations (服务人次): check-ins that count as hours served (`counted_as_hours`) at
       activities in scope, one per volunteer and activity (the check-ins of `hours_by_month`).
     """
-    people = dict(db.session.execute(_activity_scope(
-        select(Activity.theme_id, func.sum(func.coalesce(Activity.people_served, 0)))
-        .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
-        .group_by(Activity.theme_id), filters)).all())
-    times = dict(db.session.execute(_activity_scope(
-        select(Activity.theme_id, func.count(CheckIn.id))
-        .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
-        .where(counted_as_hours()).group_by(Activity.theme_id), filters)).all())
+    summarised, live = summaries.split(filters)
+    people: dict = {}
+    times: dict = {}
+
+    def add(found: dict, rows) -> None:
+        for theme_id, count in rows:
+            found[theme_id] = found.get(theme_id, 0) + int(count or 0)
+
+    if live is not None:
+        add(people, db.session.execute(_activity_scope(
+            select(Activity.theme_id, func.sum(func.coalesce(Activity.people_served, 0)))
+            .where(Activity.status.in_(HELD), Activity.kind == ActivityKind.EVENT)
+            .group_by(Activity.theme_id), live)))
+        add(times, db.session.execute(_activity_scope(
+            select(Activity.theme_id, func.count(CheckIn.id))
+            .select_from(CheckIn).join(Activity, Activity.id == CheckIn.activity_id)
+            .where(counted_as_hours()).group_by(Activity.theme_id), live)))
+    if summarised is not None:
+        add(people, db.session.execute(_summary_scope(
+            select(ThemeMonth.theme_id, func.sum(ThemeMonth.people_served))
+            .group_by(ThemeMonth.theme_id).having(func.sum(ThemeMonth.activities) > 0),
+            ThemeMonth, summarised, filters)))
+        add(times, db.session.execute(_summary_scope(
+            select(ThemeMonth.theme_id, func.sum(ThemeMonth.participations))
+            .group_by(ThemeMonth.theme_id).having(func.sum(ThemeMonth.participations) > 0),
+            ThemeMonth, summarised, filters)))
     return {theme_id: ThemeService(theme_id, int(people.get(theme_id) or 0),
                                    int(times.get(theme_id) or 0))
             for theme_id in set(people) | set(times)}
@@ -656,13 +806,11 @@ def linked_by_social_worker(filters: ReportFilters) -> list[Linked]:
     check-in counted as hours at an activity starting in the period). Every active social
     worker posted at the station is listed, with zeros; a last row (None) holds the
     volunteers linked to nobody, when there are any. Needs a station."""
-    served = (select(CheckIn.user_id).join(Activity, Activity.id == CheckIn.activity_id)
-              .where(counted_as_hours(), _in_period(Activity.starts_at, filters)))
-    if filters.theme_id is not None:
-        served = served.where(Activity.theme_id == filters.theme_id)
+    served = served_users(filters).subquery()
     statement = _station_profiles(
         select(VolunteerProfile.linked_social_worker_id, func.count(VolunteerProfile.user_id),
-               func.sum(case((VolunteerProfile.user_id.in_(served), 1), else_=0)))
+               func.count(served.c.user_id))
+        .outerjoin(served, served.c.user_id == VolunteerProfile.user_id)
         .group_by(VolunteerProfile.linked_social_worker_id), filters.station_id)
     found = {row[0]: (int(row[1]), int(row[2] or 0)) for row in db.session.execute(statement)}
     workers = {user.id: user.name for user in org.social_workers_at(filters.station_id)}

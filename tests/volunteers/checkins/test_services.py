@@ -454,7 +454,8 @@ def test_the_scheduler_registers_every_job_in_its_database_store(app):
         core = {"deliver-notices", "personal-data-review"}
         assert set(jobs.JOBS) | core == set(app.extensions["timebank.jobs"])
         assert {"escalate-overdue-complaints", "queue-follow-ups",
-                "sweep-evidence-files"} <= set(jobs.JOBS)
+                "sweep-evidence-files", "refresh-report-summaries",
+                "rebuild-report-summaries"} <= set(jobs.JOBS)
     finally:
         scheduler.shutdown(wait=False)
         scheduler._jobstores["default"].engine.dispose()
