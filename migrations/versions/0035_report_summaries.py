@@ -1,7 +1,7 @@
-"""report summaries: closed months of the dashboard figures, rebuilt nightly (#20)
+"""report summaries: the dashboard figures per month, rebuilt by jobs (the recent two months every 15 minutes, all nightly) (#20)
 
 Revision ID: 0035_report_summaries
-Revises: 0033_evaluation
+Revises: 0034_offline_scans
 Create Date: 2026-12-07 23:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0035_report_summaries'
-down_revision = '0033_evaluation'
+down_revision = '0034_offline_scans'
 branch_labels = None
 depends_on = None
 
