@@ -56,6 +56,15 @@ def summarised_through() -> tuple[int, int] | None:
     return None if state is None else (state.through_year, state.through_month)
 
 
+def as_of(filters: ReportFilters):
+    """When the summaries `filters` read were built (for the page to say how fresh its figures
+    are), or None when every figure is read live."""
+    summarised, _live = split(filters)
+    if summarised is None:
+        return None
+    return db.session.get(SummaryState, 1).built_at
+
+
 def split(filters: ReportFilters) -> tuple[tuple[int, int] | None, ReportFilters | None]:
     """A resolved period cut in two: the months read from summaries (``(first, last)`` month
     numbers, see `month_number`, or None) and the filters of the months read live (or None)."""

@@ -26,6 +26,7 @@ from volunteers.corrections import services as corrections
 from volunteers.households import services as households
 from volunteers.reporting import filters as report_filters
 from volunteers.reporting import services as reports
+from volunteers.reporting import summaries
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 report_api_bp = api_blueprint("report_api", __name__)
@@ -148,6 +149,7 @@ def dashboard():
         station_name=station_names.get(filters.station_id),
         chart_data=chart_data(figures, whole_district=filters.station_id is None),
         household_coverage=households.coverage_for_report(figures.filters),
+        as_of=summaries.as_of(figures.filters),
     )
     return render_template("reports/dashboard.html", **context)
 

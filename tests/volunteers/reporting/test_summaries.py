@@ -62,6 +62,10 @@ def test_summarised_figures_equal_the_live_figures(known):  # noqa: F811
     # With a theme chosen, everything is read live.
     themed = reports.resolve_period(ReportFilters(k.m1, k.this, theme_id=k.t1.id))
     assert summaries.split(themed) == (None, themed)
+    # The page says how fresh summarised figures are; live ones need no word.
+    built_at = db.session.get(SummaryState, 1).built_at
+    assert summaries.as_of(reports.resolve_period(ReportFilters(k.m1, k.this))) == built_at
+    assert summaries.as_of(themed) is None
     # A month begun since the last run is read live.
     ahead = ReportFilters(k.m1, shift(k.this, 1))
     assert summaries.split(ahead) == (
