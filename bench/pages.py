@@ -262,7 +262,7 @@ def profile(url: str, cookie: str, page: str) -> None:
     for _n in range(50):
         client.get(PAGES[page])
     profiler.disable()
-    pstats.Stats(profiler).sort_stats("cumulative").print_stats(45)
+    pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(int(os.environ.get("TOP", "45")))
 
 
 # --- the servers -------------------------------------------------------------------------------
@@ -474,8 +474,8 @@ def old_code(ref: str | None, workdir: str):
                    check=True)
     try:
         if (REPO / "translations").exists():  # the .mo files are built, not committed
-            subprocess.run([str(Path(sys.executable).with_name("pybabel")), "compile", "-q", "--use-fuzzy",  # noqa: S603
-                            "-d", str(Path(tree) / "translations")], check=True)
+            subprocess.run([str(Path(sys.executable).with_name("pybabel")), "compile", "--use-fuzzy",  # noqa: S603
+                            "-d", str(Path(tree) / "translations")], check=True, capture_output=True)
         yield tree
     finally:
         subprocess.run(["git", "-C", str(REPO), "worktree", "remove", "--force", tree], check=False)  # noqa: S603, S607
