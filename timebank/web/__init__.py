@@ -11,5 +11,6 @@ def init_app(app) -> None:
     app.context_processor(site.template_context)
     app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
     app.jinja_env.filters["spending"] = site.TEMPLATE_GLOBALS["format_spending"]
+    app.jinja_env.filters.update(site.DATE_FILTERS)
     app.after_request(site.security_headers)
     app.register_blueprint(site.bp)

@@ -1,10 +1,11 @@
 """The home page and the language switch."""
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import flask_babel
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
 from timebank.accounts.permissions import Role, has_role, is_staff
@@ -55,6 +56,29 @@ TEMPLATE_GLOBALS = {
     "mask_name": mask_name,
     "mask_phone": mask_phone,
 }
+
+
+def remembered(format_function):
+    """`format_function` (a date filter of Flask-Babel) remembering what it answered: the same
+    instant, format, language and zone always read the same, and a list of activities formats
+    the same few hundred instants on every request. Without a value it formats now: not kept."""
+    @lru_cache(maxsize=16384)
+    def formatted(value, tzinfo, format, rebase, locale: str, timezone: str) -> str:
+        return format_function(value, format, rebase)
+
+    def format_value(value=None, format=None, rebase=True) -> str:
+        if value is None:
+            return format_function(value, format, rebase)
+        return formatted(value, getattr(value, "tzinfo", None), format, rebase, str(get_locale()),
+                         str(get_timezone()))
+
+    return format_value
+
+
+#: Jinja's date filters (Flask-Babel's), each remembering its answers (`remembered`).
+DATE_FILTERS = {"datetimeformat": remembered(flask_babel.format_datetime),
+                "dateformat": remembered(flask_babel.format_date),
+                "timeformat": remembered(flask_babel.format_time)}
 
 
 def template_context() -> dict:

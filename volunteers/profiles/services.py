@@ -20,7 +20,7 @@ from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 
 from timebank.accounts import services as accounts
 from timebank.accounts.models import User
@@ -64,6 +64,16 @@ def home_of(user) -> "VolunteerProfile | None":
     """The resident's home community and linked social worker, as the core's `org.home_of`
     asks for them (installed by `volunteers.init_app`)."""
     return db.session.get(VolunteerProfile, user.id)
+
+
+def home_with_place(user) -> "VolunteerProfile | None":
+    """`home_of`, with its community, town, station and linked social worker in the same query
+    (the volunteer's pages show them all). The profile's user is `user`, already loaded; the
+    social worker's roles load only if something asks for them."""
+    return db.session.get(VolunteerProfile, user.id, options=[
+        lazyload(VolunteerProfile.user),
+        joinedload(VolunteerProfile.community).joinedload(Community.town).joinedload(Town.station),
+        joinedload(VolunteerProfile.linked_social_worker).lazyload(User.roles)])
 
 
 # --- services ---------------------------------------------------------------------------------
