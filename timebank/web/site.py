@@ -7,6 +7,7 @@ import flask_babel
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.accounts.services import mask_name, mask_phone
@@ -42,22 +43,6 @@ def switch_language(code: str):
     return redirect(safe_next(request.args.get("next"), url_for("site.home")))
 
 
-#: Helpers every template (and every imported macro) can call.
-TEMPLATE_GLOBALS = {
-    "LANGUAGES": LANGUAGES,
-    "has_role": has_role,
-    "is_staff": is_staff,
-    "Role": Role,
-    "format_minutes": format_minutes,
-    #: Where residents spend (prices, balances, payments): "2 时间币" by the district's unit;
-    #: also the filter ``{{ minutes | spending }}``. Service records keep `format_minutes`.
-    "format_spending": format_spending,
-    "coins": coins,
-    "mask_name": mask_name,
-    "mask_phone": mask_phone,
-}
-
-
 def remembered(format_function):
     """`format_function` (a date filter of Flask-Babel) remembering what it answered: the same
     instant, format, language and zone always read the same, and a list of activities formats
@@ -79,6 +64,39 @@ def remembered(format_function):
 DATE_FILTERS = {"datetimeformat": remembered(flask_babel.format_datetime),
                 "dateformat": remembered(flask_babel.format_date),
                 "timeformat": remembered(flask_babel.format_time)}
+
+
+@lru_cache(maxsize=16384)
+def _time_span(starts_at, ends_at, zones, locale: str, timezone: str) -> Markup:
+    dates = DATE_FILTERS
+    return Markup('<time datetime="{}">{} {} {}–{}</time>').format(
+        starts_at.isoformat(), dates["dateformat"](starts_at, "medium"),
+        dates["datetimeformat"](starts_at, "EEE"), dates["timeformat"](starts_at, "short"),
+        dates["timeformat"](ends_at, "short"))
+
+
+def time_span(starts_at, ends_at) -> Markup:
+    """``<time>`` of a start and end (an activity's): day, weekday, start–end; formatted once
+    per language and zone, then remembered (a month's list shows sixty of them)."""
+    return _time_span(starts_at, ends_at, (starts_at.tzinfo, ends_at.tzinfo), str(get_locale()),
+                      str(get_timezone()))
+
+
+#: Helpers every template (and every imported macro) can call.
+TEMPLATE_GLOBALS = {
+    "LANGUAGES": LANGUAGES,
+    "has_role": has_role,
+    "is_staff": is_staff,
+    "Role": Role,
+    "format_minutes": format_minutes,
+    #: Where residents spend (prices, balances, payments): "2 时间币" by the district's unit;
+    #: also the filter ``{{ minutes | spending }}``. Service records keep `format_minutes`.
+    "format_spending": format_spending,
+    "coins": coins,
+    "mask_name": mask_name,
+    "mask_phone": mask_phone,
+    "time_span": time_span,
+}
 
 
 def template_context() -> dict:
