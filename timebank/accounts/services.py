@@ -15,6 +15,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import func, insert, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
@@ -307,7 +308,8 @@ def user_from_session(session_id: str) -> User | None:
     user_id, _sep, stamp = (session_id or "").partition(":")
     if not user_id.isdigit() or not stamp or int(user_id) > INT_MAX:
         return None
-    user = db.session.get(User, int(user_id))
+    # The roles in the same query: every page asks them (the navigation, the permissions).
+    user = db.session.get(User, int(user_id), options=[joinedload(User.roles)])
     if user is None or not user.is_active or not secrets.compare_digest(user.security_stamp, stamp):
         return None
     return user
