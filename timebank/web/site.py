@@ -82,6 +82,34 @@ def time_span(starts_at, ends_at) -> Markup:
                       str(get_timezone()))
 
 
+#: Most URLs a template builds are known before the request: the menu, the footer, the static
+#: files. Kept per app, at most this many, then forgotten all at once.
+_URLS_KEPT = 16384
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Templates' ``url_for``: Flask's, remembering each URL it built for the same endpoint,
+    values, script root and host (a page builds the same few dozen every time). Relative
+    endpoints (``.name``), ``_external`` and the like, values that cannot be keys, and apps with
+    URL defaults go to Flask each time."""
+    if endpoint.startswith(".") or current_app.url_default_functions \
+            or any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, request.host, endpoint,
+               *sorted((name, type(value), value) for name, value in values.items()))
+        built = current_app.extensions["timebank.urls"].get(key)
+    except TypeError:  # a value that cannot be a key (a list for a repeated query argument)
+        return url_for(endpoint, **values)
+    if built is None:
+        built = url_for(endpoint, **values)
+        urls = current_app.extensions["timebank.urls"]
+        if len(urls) >= _URLS_KEPT:
+            urls.clear()
+        urls[key] = built
+    return built
+
+
 #: Helpers every template (and every imported macro) can call.
 TEMPLATE_GLOBALS = {
     "LANGUAGES": LANGUAGES,
@@ -96,6 +124,7 @@ TEMPLATE_GLOBALS = {
     "mask_name": mask_name,
     "mask_phone": mask_phone,
     "time_span": time_span,
+    "url_for": template_url_for,
 }
 
 
