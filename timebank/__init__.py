@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from timebank.clock import render_migration_item
 from timebank.extensions import babel, csrf, db, limiter, login_manager, migrate
-from timebank.i18n import select_locale
+from timebank.i18n import install_template_gettext, select_locale
 
 
 def init_app(app) -> None:
@@ -46,6 +46,7 @@ def init_app(app) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale,
                    default_timezone=app.config["TIMEZONE"])
+    install_template_gettext(app)
     limiter.init_app(app)
     guesses.init_app(app)
     proxies = {key: app.config[f"PROXY_FIX_X_{key.upper()}"] for key in ("for", "proto", "host")}

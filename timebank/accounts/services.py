@@ -14,7 +14,8 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, insert, or_, select
+from sqlalchemy import bindparam, func, insert, or_, select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from timebank.accounts.models import (  # noqa: F401 (the models, for callers of this module)
@@ -301,13 +302,20 @@ def issue_token(user: User) -> tuple[str, Any]:
     return token, now() + lifetime
 
 
+#: The user with their roles, in one query: every page asks the roles (the navigation, the
+#: permissions). Built once, so each request reuses its cache key rather than building a
+#: statement and its options anew (as `session.get` with options does).
+_USER_WITH_ROLES = select(User).options(joinedload(User.roles)).where(User.id == bindparam("user_id"))
+
+
 def user_from_session(session_id: str) -> User | None:
     """The active user a session or remember-me cookie names (``"<id>:<stamp>"``, `User.get_id`),
     if the stamp is still theirs."""
     user_id, _sep, stamp = (session_id or "").partition(":")
     if not user_id.isdigit() or not stamp or int(user_id) > INT_MAX:
         return None
-    user = db.session.get(User, int(user_id))
+    with db.session.no_autoflush:  # as `session.get`: nothing of the request is written here
+        user = db.session.scalars(_USER_WITH_ROLES, {"user_id": int(user_id)}).unique().one_or_none()
     if user is None or not user.is_active or not secrets.compare_digest(user.security_stamp, stamp):
         return None
     return user

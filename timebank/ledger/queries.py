@@ -6,8 +6,9 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from timebank.accounts.models import User
 from timebank.clock import local, month_bounds, now, shift_month
 from timebank.extensions import db
 from timebank.ledger.models import (
@@ -74,8 +75,12 @@ def totals(account: Account) -> dict[str, int]:
 
 def statement(account: Account | None, category: str | None = None):
     """A select of the account's entries, newest first (none for an account not yet opened);
-    only those of transfers of `category` when it is given."""
-    found = select(Entry).where(Entry.account_id == (account.id if account else None))
+    only those of transfers of `category` when it is given. Each line's transfer and the
+    transfer's other entries (its label and counterparty) come in two queries for the page,
+    not two per line; the owners' roles are not needed."""
+    owners = joinedload(Entry.account).joinedload(Account.owner).lazyload(User.roles)
+    found = select(Entry).where(Entry.account_id == (account.id if account else None)).options(
+        owners, selectinload(Entry.transfer).selectinload(Transfer.entries).options(owners))
     if category:
         found = found.join(Entry.transfer).where(Transfer.category == category)
     return found.order_by(Entry.id.desc())

@@ -30,8 +30,9 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import joinedload, lazyload
 
+from timebank.accounts.models import User
 from timebank.audit import services as audit
 from timebank.clock import now
 from timebank.errors import InvalidInput, NotFound
@@ -76,7 +77,10 @@ def get_account(account_id: int) -> Account:
 
 
 def find_account(key: str) -> Account | None:
-    return db.session.scalar(select(Account).where(Account.key == key))
+    """The account with `key`, or None. Its owner comes joined (as always); the owner's roles
+    load only if asked for (mostly the owner is the viewer, roles already loaded)."""
+    return db.session.scalar(select(Account).where(Account.key == key)
+                             .options(joinedload(Account.owner).lazyload(User.roles)))
 
 
 def open_account(key: str, kind: AccountKind | str, *, owner=None, name: str = "",

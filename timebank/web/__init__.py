@@ -9,7 +9,9 @@ def init_app(app) -> None:
     app.url_map.converters["int"] = inputs.IdConverter
     app.before_request(inputs.refuse_bad_text)
     app.context_processor(site.template_context)
+    app.extensions["timebank.urls"] = {}
     app.jinja_env.globals.update(site.TEMPLATE_GLOBALS)
     app.jinja_env.filters["spending"] = site.TEMPLATE_GLOBALS["format_spending"]
+    app.jinja_env.filters.update(site.DATE_FILTERS)
     app.after_request(site.security_headers)
     app.register_blueprint(site.bp)

@@ -1,11 +1,13 @@
 """The home page and the language switch."""
 
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
+import flask_babel
 from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, get_timezone
 from flask_login import current_user
+from markupsafe import Markup
 
 from timebank.accounts.permissions import Role, has_role, is_staff
 from timebank.accounts.services import mask_name, mask_phone
@@ -41,6 +43,73 @@ def switch_language(code: str):
     return redirect(safe_next(request.args.get("next"), url_for("site.home")))
 
 
+def remembered(format_function):
+    """`format_function` (a date filter of Flask-Babel) remembering what it answered: the same
+    instant, format, language and zone always read the same, and a list of activities formats
+    the same few hundred instants on every request. Without a value it formats now: not kept."""
+    @lru_cache(maxsize=16384)
+    def formatted(value, tzinfo, format, rebase, locale: str, timezone: str) -> str:
+        return format_function(value, format, rebase)
+
+    def format_value(value=None, format=None, rebase=True) -> str:
+        if value is None:
+            return format_function(value, format, rebase)
+        return formatted(value, getattr(value, "tzinfo", None), format, rebase, str(get_locale()),
+                         str(get_timezone()))
+
+    return format_value
+
+
+#: Jinja's date filters (Flask-Babel's), each remembering its answers (`remembered`).
+DATE_FILTERS = {"datetimeformat": remembered(flask_babel.format_datetime),
+                "dateformat": remembered(flask_babel.format_date),
+                "timeformat": remembered(flask_babel.format_time)}
+
+
+@lru_cache(maxsize=16384)
+def _time_span(starts_at, ends_at, zones, locale: str, timezone: str) -> Markup:
+    dates = DATE_FILTERS
+    return Markup('<time datetime="{}">{} {} {}–{}</time>').format(
+        starts_at.isoformat(), dates["dateformat"](starts_at, "medium"),
+        dates["datetimeformat"](starts_at, "EEE"), dates["timeformat"](starts_at, "short"),
+        dates["timeformat"](ends_at, "short"))
+
+
+def time_span(starts_at, ends_at) -> Markup:
+    """``<time>`` of a start and end (an activity's): day, weekday, start–end; formatted once
+    per language and zone, then remembered (a month's list shows sixty of them)."""
+    return _time_span(starts_at, ends_at, (starts_at.tzinfo, ends_at.tzinfo), str(get_locale()),
+                      str(get_timezone()))
+
+
+#: Most URLs a template builds are known before the request: the menu, the footer, the static
+#: files. Kept per app, at most this many, then forgotten all at once.
+_URLS_KEPT = 16384
+
+
+def template_url_for(endpoint: str, **values) -> str:
+    """Templates' ``url_for``: Flask's, remembering each URL it built for the same endpoint,
+    values, script root and host (a page builds the same few dozen every time). Relative
+    endpoints (``.name``), ``_external`` and the like, values that cannot be keys, and apps with
+    URL defaults go to Flask each time."""
+    if endpoint.startswith(".") or current_app.url_default_functions \
+            or any(name.startswith("_") for name in values):
+        return url_for(endpoint, **values)
+    try:
+        key = (request.script_root, request.host, endpoint,
+               *sorted((name, type(value), value) for name, value in values.items()))
+        built = current_app.extensions["timebank.urls"].get(key)
+    except TypeError:  # a value that cannot be a key (a list for a repeated query argument)
+        return url_for(endpoint, **values)
+    if built is None:
+        built = url_for(endpoint, **values)
+        urls = current_app.extensions["timebank.urls"]
+        if len(urls) >= _URLS_KEPT:
+            urls.clear()
+        urls[key] = built
+    return built
+
+
 #: Helpers every template (and every imported macro) can call.
 TEMPLATE_GLOBALS = {
     "LANGUAGES": LANGUAGES,
@@ -54,6 +123,8 @@ TEMPLATE_GLOBALS = {
     "coins": coins,
     "mask_name": mask_name,
     "mask_phone": mask_phone,
+    "time_span": time_span,
+    "url_for": template_url_for,
 }
 
 

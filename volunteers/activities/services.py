@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.orm import joinedload
 
 from timebank.accounts.models import User
 from timebank.audit import services as audit
@@ -270,9 +271,11 @@ def slots_left(activity: Activity) -> int:
 
 def browse(*, year: int, month: int, station_id: int | None = None, theme_id: int | None = None,
            community_first: int | None = None, include_drafts: bool = False,
-           community_id: int | None = None, day: date | None = None) -> list[Activity]:
-    """A month's activities (only those of `community_id`, or starting on `day`, when given),
-    the volunteer's own community first, then by start."""
+           community_id: int | None = None, day: date | None = None, coming_only: bool = False,
+           limit: int | None = None) -> list[Activity]:
+    """A month's activities (only those of `community_id`, or starting on `day`, when given;
+    only those not over yet with `coming_only`; the first `limit`), the volunteer's own
+    community first, then by start."""
     start, end = month_bounds(year, month)
     statement = select(Activity).where(Activity.starts_at >= start, Activity.starts_at < end,
                                        Activity.kind == ActivityKind.EVENT)
@@ -288,10 +291,12 @@ def browse(*, year: int, month: int, station_id: int | None = None, theme_id: in
         statement = statement.where(Activity.station_id == station_id)
     if theme_id is not None:
         statement = statement.where(Activity.theme_id == theme_id)
+    if coming_only:  # as `Activity.has_ended` says
+        statement = statement.where(Activity.ends_at > now())
     ordering = [Activity.starts_at, Activity.id]
     if community_first is not None:
         ordering.insert(0, (Activity.community_id != community_first))
-    return list(db.session.scalars(statement.order_by(*ordering)))
+    return list(db.session.scalars(statement.order_by(*ordering).limit(limit)))
 
 
 def of_station(station_id: int, activity_ids) -> list[Activity]:
@@ -545,9 +550,10 @@ def mark_attendance(entry: SignUp, attendance: str | None, *, by: User) -> SignU
 
 
 def next_sign_ups(user: User, limit: int = 5) -> list[SignUp]:
-    """The volunteer's coming activities."""
+    """The volunteer's coming activities (each with its community: the home page names it)."""
     return list(db.session.scalars(
         select(SignUp).join(SignUp.activity)
+        .options(joinedload(SignUp.activity).joinedload(Activity.community))
         .where(SignUp.user_id == user.id, SignUp.status.in_(HOLDING), Activity.ends_at > now(),
                Activity.status != ActivityStatus.CANCELLED)
         .order_by(Activity.starts_at).limit(limit)))

@@ -37,10 +37,14 @@ if TYPE_CHECKING:
 
 def _my_place() -> tuple["VolunteerProfile | None", "Community | None", int | None]:
     """The volunteer's profile, home community and the station of that community."""
-    profile = profiles.home_of(current_user)
+    profile = profiles.home_with_place(current_user)
     community = profile.community if profile else None
     station_id = community.station.id if community and community.station else None
     return profile, community, station_id
+
+
+#: Activities of this month, not over yet, on the volunteer's home page.
+NEARBY = 8
 
 
 @bp.get("/")
@@ -48,9 +52,9 @@ def _my_place() -> tuple["VolunteerProfile | None", "Community | None", int | No
 def home():
     today = local(now())
     profile, community, station_id = _my_place()
-    month_activities = activities.browse(year=today.year, month=today.month, station_id=station_id,
-                                         community_first=community.id if community else None)
-    nearby = [activity for activity in month_activities if not activity.has_ended][:8]
+    nearby = activities.browse(year=today.year, month=today.month, station_id=station_id,
+                               community_first=community.id if community else None,
+                               coming_only=True, limit=NEARBY)
     places = org.communities(activity.community_id for activity in nearby)
     return render_template(
         "volunteer/home.html",

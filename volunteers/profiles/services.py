@@ -67,6 +67,16 @@ def home_of(user) -> "VolunteerProfile | None":
     return db.session.get(VolunteerProfile, user.id, options=[lazyload(VolunteerProfile.user)])
 
 
+def home_with_place(user) -> "VolunteerProfile | None":
+    """`home_of`, with its community, town, station and linked social worker in the same query
+    (the volunteer's pages show them all). The profile's user is `user`, already loaded; the
+    social worker's roles load only if something asks for them."""
+    return db.session.get(VolunteerProfile, user.id, options=[
+        lazyload(VolunteerProfile.user),
+        joinedload(VolunteerProfile.community).joinedload(Community.town).joinedload(Town.station),
+        joinedload(VolunteerProfile.linked_social_worker).lazyload(User.roles)])
+
+
 # --- services ---------------------------------------------------------------------------------
 
 def volunteer_number(user_id: int) -> str:
