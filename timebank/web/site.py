@@ -4,7 +4,17 @@ from functools import cache, lru_cache
 from pathlib import Path
 
 import flask_babel
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup
@@ -89,11 +99,11 @@ _URLS_KEPT = 16384
 
 def template_url_for(endpoint: str, **values) -> str:
     """Templates' ``url_for``: Flask's, remembering each URL it built for the same endpoint,
-    values, script root and host (a page builds the same few dozen every time). Relative
-    endpoints (``.name``), ``_external`` and the like, values that cannot be keys, and apps with
-    URL defaults go to Flask each time."""
-    if endpoint.startswith(".") or current_app.url_default_functions \
-            or any(name.startswith("_") for name in values):
+    values, script root and host (a page builds the same few dozen every time). Templates
+    rendered outside a request (a job's), relative endpoints (``.name``), ``_external`` and the
+    like, values that cannot be keys, and apps with URL defaults go to Flask each time."""
+    if not has_request_context() or endpoint.startswith(".") \
+            or current_app.url_default_functions or any(name.startswith("_") for name in values):
         return url_for(endpoint, **values)
     try:
         key = (request.script_root, request.host, endpoint,
