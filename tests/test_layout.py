@@ -29,6 +29,7 @@ EXTRAS = {
     "volunteers/reporting/export_views.py",  # the export pages beside the dashboard's
     "volunteers/reporting/monthly.py",       # the monthly station report: figures and definitions
     "volunteers/reporting/monthly_files.py", # the monthly report as Excel and PDF
+    "volunteers/reporting/summaries.py",     # monthly summaries of the dashboard's figures
     "volunteers/demo/data.py", "volunteers/demo/seed.py",
 }
 #: Modules directly in `volunteers/`, besides `__init__.py`, `vocabulary.py` and `jobs.py`.
