@@ -70,7 +70,11 @@ class _PostgresLock:
 
     def release(self) -> None:
         if self.connection is not None:
-            self.connection.close()  # closing the session releases the lock
+            try:  # at once; closing the session would too, but the server does it a moment later
+                self.connection.exec_driver_sql("SELECT pg_advisory_unlock_all()")
+            except sqlalchemy.exc.DBAPIError:
+                pass  # the session is gone, and its locks with it
+            self.connection.close()
             self.connection = None
         self.engine.dispose()
 

@@ -26,7 +26,7 @@ def ask_before_going_on():
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     if current_user.phone_verified_at is None and sms.can_send():
         return redirect(url_for("auth.verify_phone", next=target))
-    if services.must_agree_first(current_user):
+    if services.privacy_consent_needed(current_user):
         return redirect(url_for("consents.agree", next=target))
     return None
 

@@ -127,32 +127,6 @@ def privacy_consent_needed(user) -> bool:
     return agreed is None or agreed.effective < current.effective
 
 
-#: (user id, security stamp, notice version) of the people this process saw agreed to that
-#: version, read by `must_agree_first` before a request changed anything (so never an agreement
-#: a rollback could undo). An agreement is never withdrawn (`withdraw` refuses it); only erasure
-#: ends it, and erasure gives the person a new security stamp: a remembered agreement stays true
-#: for its stamp. A newer notice is another key, so everyone is asked again.
-_agreed: set[tuple[int, str, str]] = set()
-_AGREED_KEPT = 100_000
-
-
-def must_agree_first(user) -> bool:
-    """`privacy_consent_needed` for the gate every page passes (`ask_before_going_on`), which
-    asks once per person, stamp and notice in this process rather than on every request."""
-    current = current_notice()
-    if current is None:
-        return False
-    key = (user.id, user.security_stamp, current.version)
-    if key in _agreed:
-        return False
-    if privacy_consent_needed(user):
-        return True
-    if len(_agreed) >= _AGREED_KEPT:
-        _agreed.clear()
-    _agreed.add(key)
-    return False
-
-
 def consents_of(user) -> list[Consent]:
     """Every consent `user` gave, newest first."""
     return list(db.session.scalars(select(Consent).where(Consent.user_id == user.id)
